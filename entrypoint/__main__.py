@@ -1,0 +1,5 @@
+"""Allow ``python -m entrypoint``."""
+
+from entrypoint.cli import main
+
+raise SystemExit(main())

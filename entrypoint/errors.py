@@ -1,0 +1,81 @@
+"""Every expected failure, each class owning its exit code; ``cli.main`` alone catches them.
+
+| code | meaning |
+|------|---------|
+| 0 | success |
+| 1 | unexpected internal error (a bug: please report it) |
+| 2 | configuration or usage error: a missing or invalid input |
+| 4 | local content error: a file too large, too many files, unreadable, an unsafe link |
+| 5 | Cloudflare refused: authentication, permission or validation (4xx) |
+| 6 | transient failure after retries ran out: network, timeouts, 429, 5xx, no completion token |
+| 130 | interrupted (SIGINT / SIGTERM) |
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar
+
+
+class AssetsError(Exception):
+    """Base of every failure we expect and explain; ``str(err)`` is one line."""
+
+    exit_code: ClassVar[int] = 1
+    title: ClassVar[str] = "cf-assets failed"
+
+    def __init__(self, message: str, *, hint: str = "", details: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+        self.details = tuple(details)
+
+    def __str__(self) -> str:
+        return f"{self.message} {self.hint}".strip()
+
+
+class ConfigurationError(AssetsError):
+    """An input is missing, malformed or contradicts another one."""
+
+    exit_code = 2
+    title = "Invalid configuration"
+
+
+class ContentError(AssetsError):
+    """The files to deploy cannot be deployed as they are (size, count, links, permissions)."""
+
+    exit_code = 4
+    title = "Cannot deploy these files"
+
+
+class CloudflareRefusedError(AssetsError):
+    """Cloudflare answered with a 4xx that retrying will not change."""
+
+    exit_code = 5
+    title = "Cloudflare refused the request"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int = 0,
+        codes: Sequence[int] = (),
+        hint: str = "",
+        details: Sequence[str] = (),
+    ) -> None:
+        super().__init__(message, hint=hint, details=details)
+        self.status = status
+        self.codes = tuple(codes)
+
+
+class TransientError(AssetsError):
+    """A failure that may pass: network, timeout, 429, 5xx, or an upload that did not complete."""
+
+    exit_code = 6
+    title = "Deploy did not complete"
+
+
+class DeployInterruptedError(AssetsError):
+    """The run was stopped by SIGINT or SIGTERM."""
+
+    exit_code = 130
+    title = "Interrupted"

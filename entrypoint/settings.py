@@ -1,0 +1,236 @@
+"""The deploy command's settings: the only reader of the environment, frozen once built.
+
+Every setting has one name spelled four ways: action input ``account-id``, env ``INPUT_ACCOUNT-ID``
+or ``INPUT_ACCOUNT_ID``, env ``CF_ASSETS_ACCOUNT_ID``, CLI flag ``--account-id`` (plus the
+``CLOUDFLARE_*`` names wrangler reads). CLI beats env; empty values count as unset; booleans take
+only the six true/false spellings; errors name the input and never echo its value.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, Final
+
+from pydantic import AliasChoices, BeforeValidator, Field, SecretStr, ValidationError
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from entrypoint.errors import ConfigurationError
+from entrypoint.values import parse_bool, parse_json_object, parse_lines, parse_run_worker_first
+
+DEFAULT_API_BASE_URL: Final = "https://api.cloudflare.com/client/v4"
+ACCOUNT_ID_RE: Final = re.compile(r"^[0-9a-f]{32}$")
+SCRIPT_NAME_RE: Final = re.compile(r"^[a-z0-9_][a-z0-9_-]{0,62}$")
+NAMESPACE_RE: Final = re.compile(r"^[A-Za-z0-9_.-]{1,255}$")
+
+# Cloudflare's own environment names, read the way wrangler reads them.
+_CLOUDFLARE_ENV: Final[Mapping[str, tuple[str, ...]]] = {
+    "api_token": ("CLOUDFLARE_API_TOKEN",),
+    "api_key": ("CLOUDFLARE_API_KEY",),
+    "api_email": ("CLOUDFLARE_EMAIL",),
+    "account_id": ("CLOUDFLARE_ACCOUNT_ID",),
+    "api_base_url": ("CLOUDFLARE_API_BASE_URL", "CF_API_BASE_URL"),
+}
+
+
+class DeployMode(StrEnum):
+    """What happens after the assets are uploaded."""
+
+    WORKER = "worker"
+    VERSION = "version"
+    NONE = "none"
+
+
+class HtmlHandling(StrEnum):
+    """``assets.config.html_handling`` values the API accepts."""
+
+    AUTO_TRAILING_SLASH = "auto-trailing-slash"
+    FORCE_TRAILING_SLASH = "force-trailing-slash"
+    DROP_TRAILING_SLASH = "drop-trailing-slash"
+    NONE = "none"
+
+
+class NotFoundHandling(StrEnum):
+    """``assets.config.not_found_handling`` values the API accepts."""
+
+    SINGLE_PAGE_APPLICATION = "single-page-application"
+    PAGE_404 = "404-page"
+    NONE = "none"
+
+
+StrictBool = Annotated[bool, BeforeValidator(parse_bool)]
+Lines = Annotated[tuple[str, ...], NoDecode, BeforeValidator(parse_lines)]
+JsonObject = Annotated[dict[str, Any] | None, NoDecode, BeforeValidator(parse_json_object)]
+RunWorkerFirst = Annotated[
+    bool | tuple[str, ...] | None, NoDecode, BeforeValidator(parse_run_worker_first)
+]
+
+
+def setting(default: Any = None, *, doc: str) -> Any:
+    """A field with its description; the env aliases are attached by ``_attach_aliases``."""
+    return Field(default=default, description=doc)
+
+
+class DeploySettings(BaseSettings):
+    """Inputs of ``cf-assets deploy``; field ``account_id`` is input ``account-id``."""
+
+    model_config = SettingsConfigDict(
+        frozen=True,
+        env_ignore_empty=True,
+        hide_input_in_errors=True,
+        validate_by_name=True,
+        validate_by_alias=True,
+        extra="ignore",
+        case_sensitive=False,
+    )
+
+    api_token: SecretStr | None = setting(doc="Cloudflare API token (Workers Scripts Write).")
+    api_key: SecretStr | None = setting(doc="Global API key; needs api-email. Prefer api-token.")
+    api_email: str | None = setting(doc="Account e-mail that goes with api-key.")
+    account_id: str | None = setting(doc="Cloudflare account id (32 hex characters).")
+    api_base_url: str = setting(DEFAULT_API_BASE_URL, doc="Cloudflare API base URL.")
+    script_name: str | None = setting(doc="Name of the Worker (script) to deploy to.")
+    dispatch_namespace: str | None = setting(
+        doc="Workers for Platforms dispatch namespace; deploys the script into it."
+    )
+    directory: Path | None = setting(doc="Folder of static assets to deploy.")
+    include: Lines = setting((), doc="Newline list of gitignore-style patterns to keep.")
+    exclude: Lines = setting((), doc="Newline list of gitignore-style patterns to leave out.")
+    max_files: int = setting(100_000, doc="Refuse to deploy more files than this.")
+    deploy: DeployMode = setting(
+        DeployMode.WORKER, doc="worker: upload and deploy; version: upload only; none: assets only."
+    )
+    main_module: str | None = setting(doc="ES module entry of the Worker script, if any.")
+    modules: Lines = setting((), doc="Newline list of globs of further Worker modules.")
+    compatibility_date: str | None = setting(doc="Worker compatibility date (YYYY-MM-DD).")
+    compatibility_flags: Lines = setting((), doc="Newline list of compatibility flags.")
+    html_handling: HtmlHandling | None = setting(doc="Assets html_handling.")
+    not_found_handling: NotFoundHandling | None = setting(doc="Assets not_found_handling.")
+    run_worker_first: RunWorkerFirst = setting(
+        doc="true, false, or a newline list of route rules (/… or !/…)."
+    )
+    assets_binding: str | None = setting(doc="Name of the ASSETS binding for the Worker.")
+    keep_assets: StrictBool = setting(False, doc="Keep the assets already deployed; upload none.")
+    metadata: JsonObject = setting(doc="JSON object merged into the Worker upload metadata.")
+    workers_dev: StrictBool = setting(True, doc="Enable the workers.dev subdomain route.")
+    config: Path | None = setting(doc="Path of a wrangler.toml / wrangler.json / wrangler.jsonc.")
+    concurrency: int = setting(8, doc="Upload requests in flight at once.")
+    max_retries: int = setting(5, doc="Retries per request for transient failures.")
+    timeout: float = setting(60.0, doc="Seconds a request may take to connect or stall.")
+    dry_run: StrictBool = setting(False, doc="Build the manifest and stop; no credentials needed.")
+    manifest_file: Path | None = setting(doc="Write the manifest JSON here.")
+    dotenv_file: Path | None = setting(doc="Write the outputs as a dotenv file here.")
+    targets: Path | None = setting(doc="YAML or JSON file of many deploy targets.")
+    shard: str | None = setting(doc="i/N: deploy only this shard of targets.")
+    fail_fast: StrictBool = setting(False, doc="Stop at the first failing target.")
+
+
+def _env_names(field: str) -> tuple[str, ...]:
+    upper = field.upper()
+    names = (f"INPUT_{upper.replace('_', '-')}", f"INPUT_{upper}", f"CF_ASSETS_{upper}")
+    return names + _CLOUDFLARE_ENV.get(field, ())
+
+
+def input_name(field: str) -> str:
+    """The action input name of a field: ``account_id`` → ``account-id``."""
+    return field.replace("_", "-")
+
+
+def _attach_aliases(model: type[BaseSettings]) -> None:
+    for name, info in model.model_fields.items():
+        info.validation_alias = AliasChoices(*_env_names(name))
+    model.model_rebuild(force=True)
+
+
+_attach_aliases(DeploySettings)
+
+_FIELD_BY_ALIAS: Final = {
+    env.lower(): field for field in DeploySettings.model_fields for env in _env_names(field)
+}
+
+
+def fields() -> Mapping[str, FieldInfo]:
+    """The settings fields in declaration order (CLI flags, action.yml and docs derive from it)."""
+    return DeploySettings.model_fields
+
+
+def load_settings(cli_values: Mapping[str, Any]) -> DeploySettings:
+    """Build settings from CLI values (by field name) over the environment.
+
+    Raises:
+        ConfigurationError: naming every invalid input, never echoing a value.
+    """
+    given = {k: v for k, v in cli_values.items() if v not in (None, "", ())}
+    try:
+        settings = DeploySettings(**given)
+    except ValidationError as exc:
+        raise ConfigurationError(_describe(exc)) from None
+    _check_formats(settings)
+    return settings
+
+
+def _describe(exc: ValidationError) -> str:
+    parts = []
+    for error in exc.errors(include_input=False, include_url=False, include_context=False):
+        loc = str(error["loc"][0]) if error["loc"] else ""
+        field = _FIELD_BY_ALIAS.get(loc.lower(), loc)
+        message = error["msg"].removeprefix("Value error, ")
+        parts.append(f"input '{input_name(field)}': {message}")
+    return "Invalid " + "; ".join(parts) + "."
+
+
+def _check_formats(s: DeploySettings) -> None:
+    if s.account_id is not None and not ACCOUNT_ID_RE.match(s.account_id):
+        _bad("account-id", "must be 32 lowercase hex characters (Dashboard → Workers → Account ID)")
+    if s.script_name is not None and not SCRIPT_NAME_RE.match(s.script_name):
+        _bad("script-name", "must be lowercase letters, digits, '-' or '_', at most 63 characters")
+    if s.dispatch_namespace is not None and not NAMESPACE_RE.match(s.dispatch_namespace):
+        _bad("dispatch-namespace", "must be letters, digits, '.', '-' or '_'")
+    if not re.match(r"^https?://[^\s/]+", s.api_base_url):
+        _bad("api-base-url", "must be an http:// or https:// URL")
+    date = s.compatibility_date
+    if date is not None and not re.match(r"^\d{4}-\d{2}-\d{2}$", date):
+        _bad("compatibility-date", "must be a date like 2025-06-01")
+    if s.api_key is not None and s.api_email is None:
+        _bad("api-email", "is required with api-key")
+    _check_range("concurrency", s.concurrency, 1, 256)
+    _check_range("max-retries", s.max_retries, 0, 50)
+    _check_range("max-files", s.max_files, 1, 10_000_000)
+    if not 0 < s.timeout <= 3600:
+        _bad("timeout", "must be between 0 and 3600 seconds")
+
+
+def _check_range(name: str, value: int, low: int, high: int) -> None:
+    if not low <= value <= high:
+        _bad(name, f"must be between {low} and {high}")
+
+
+def _bad(name: str, what: str) -> None:
+    msg = f"Invalid input '{name}': {what}."
+    raise ConfigurationError(msg)
+
+
+def require_credentials(s: DeploySettings) -> None:
+    """Refuse to talk to Cloudflare without an account id, a script name and credentials."""
+    if s.api_token is None and s.api_key is None:
+        msg = (
+            "Missing input 'api-token': set it to a Cloudflare API token with the "
+            "'Workers Scripts Write' permission (or env CLOUDFLARE_API_TOKEN)."
+        )
+        raise ConfigurationError(msg)
+    if s.account_id is None:
+        msg = "Missing input 'account-id': set it (or env CLOUDFLARE_ACCOUNT_ID)."
+        raise ConfigurationError(msg)
+    if s.script_name is None:
+        msg = "Missing input 'script-name': name the Worker to deploy to."
+        raise ConfigurationError(msg)
+
+
+def json_dumps_settings(s: DeploySettings) -> str:
+    """The non-secret settings as JSON, for debug logs."""
+    data = s.model_dump(mode="json", exclude={"api_token", "api_key"})
+    return json.dumps(data, sort_keys=True)

@@ -1,0 +1,84 @@
+"""How the text of an input becomes a typed value: strict booleans, newline lists, JSON, rules.
+
+Each parser raises ``ValueError`` with a message that never contains the value itself (inputs may be
+secrets); pydantic turns it into an error that names the input.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any, Final
+
+TRUE_SPELLINGS: Final = frozenset({"true", "True", "TRUE"})
+FALSE_SPELLINGS: Final = frozenset({"false", "False", "FALSE"})
+
+
+def parse_bool(value: object) -> object:
+    """Accept a bool or exactly true/True/TRUE/false/False/FALSE (as ``@actions/core`` does)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        if text in TRUE_SPELLINGS:
+            return True
+        if text in FALSE_SPELLINGS:
+            return False
+    msg = "must be true or false (true/True/TRUE/false/False/FALSE)"
+    raise ValueError(msg)
+
+
+def parse_lines(value: object) -> tuple[str, ...]:
+    """Split a newline list; keep leading whitespace (significant in gitignore), drop blank lines.
+
+    A list or tuple (repeated CLI flags) is split too, so each item may itself hold lines.
+    """
+    if isinstance(value, str):
+        chunks: Iterable[object] = [value]
+    elif isinstance(value, list | tuple):
+        chunks = value
+    else:
+        msg = "must be a newline-separated list"
+        raise ValueError(msg)
+    lines: list[str] = []
+    for chunk in chunks:
+        for line in str(chunk).split("\n"):
+            cleaned = line.removesuffix("\r")
+            if cleaned.strip():
+                lines.append(cleaned)
+    return tuple(lines)
+
+
+def parse_json_object(value: object) -> dict[str, Any] | None:
+    """Parse a JSON object given as text (or pass a dict through)."""
+    if value is None or isinstance(value, dict):
+        return value
+    if not isinstance(value, str):
+        msg = "must be a JSON object"
+        raise ValueError(msg)
+    try:
+        parsed = json.loads(value)
+    except json.JSONDecodeError as exc:
+        msg = f"is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
+        raise ValueError(msg) from None
+    if not isinstance(parsed, dict):
+        msg = "must be a JSON object ({...})"
+        raise ValueError(msg)
+    return parsed
+
+
+def parse_run_worker_first(value: object) -> bool | tuple[str, ...] | None:
+    """``true`` / ``false``, or route rules each starting ``/`` or ``!/``, at least one positive."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip() in TRUE_SPELLINGS | FALSE_SPELLINGS:
+        return value.strip() in TRUE_SPELLINGS
+    rules = tuple(line.strip() for line in parse_lines(value))
+    for rule in rules:
+        if not (rule.startswith("/") or rule.startswith("!/")):
+            msg = "rules must each start with '/' or '!/'"
+            raise ValueError(msg)
+    if not any(rule.startswith("/") for rule in rules):
+        msg = "needs at least one positive rule (starting with '/')"
+        raise ValueError(msg)
+    return rules

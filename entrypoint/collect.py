@@ -1,0 +1,203 @@
+"""Walk the assets directory: deterministic order, ignore rules, symlinks, limits.
+
+Owns what a file *is* before it is hashed: its manifest key, the path to read, its size, and the
+root ``_headers`` / ``_redirects`` texts. Symlinks are followed only while their target stays inside
+the boundary (the workspace, or the directory itself when it lies outside the workspace); links that
+leave it, broken links, link cycles, unreadable entries and names that are not UTF-8 are collected
+and reported together. Limits (25 MiB per file, ``max-files``) are checked here, before any request.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Final
+
+from entrypoint.errors import ConfigurationError, ContentError
+from entrypoint.ignore import ASSETSIGNORE, HEADERS, REDIRECTS, IgnoreRules, read_assetsignore
+
+MAX_FILE_SIZE: Final = 25 * 1024 * 1024
+_SHOWN: Final = 5
+
+
+@dataclass(frozen=True, slots=True)
+class FoundFile:
+    """A file to deploy: ``rel`` is its POSIX path under the directory, ``path`` what to open."""
+
+    rel: str
+    path: str
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
+class Collection:
+    """What the walk found."""
+
+    files: tuple[FoundFile, ...]
+    headers: str | None
+    redirects: str | None
+    ignored: int
+
+
+@dataclass
+class _Walk:
+    rules: IgnoreRules
+    boundary: str
+    files: list[FoundFile] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    ignored: int = 0
+    active: set[tuple[int, int]] = field(default_factory=set)
+
+    def directory(self, path: str, prefix: str, identity: tuple[int, int]) -> None:
+        self.active.add(identity)
+        try:
+            with os.scandir(path) as scan:
+                entries = sorted(scan, key=lambda entry: entry.name)
+        except OSError as exc:
+            self.problems.append(f"cannot list '{prefix or '.'}' ({exc.strerror})")
+            entries = []
+        for entry in entries:
+            self.entry(entry, prefix + entry.name)
+        self.active.discard(identity)
+
+    def entry(self, entry: os.DirEntry[str], rel: str) -> None:
+        if not _is_utf8(rel):
+            self.problems.append(f"name is not valid UTF-8: {rel.encode('utf-8', 'replace')!r}")
+            return
+        if entry.is_symlink():
+            if self.rules.skips_file(rel):
+                self.ignored += 1
+                return
+            if not self.link_is_safe(entry, rel):
+                return
+        try:
+            is_dir = entry.is_dir()
+            st = entry.stat()
+        except OSError as exc:
+            self.problems.append(f"cannot read '{rel}' ({exc.strerror})")
+            return
+        if is_dir:
+            self.subdirectory(entry, rel, (st.st_dev, st.st_ino))
+        elif not entry.is_file():
+            if not self.rules.skips_file(rel):
+                self.problems.append(f"'{rel}' is not a regular file")
+        elif self.rules.skips_file(rel):
+            self.ignored += 1
+        else:
+            self.files.append(FoundFile(rel, entry.path, st.st_size))
+
+    def subdirectory(self, entry: os.DirEntry[str], rel: str, identity: tuple[int, int]) -> None:
+        if self.rules.skips_dir(rel):
+            self.ignored += 1
+        elif identity in self.active:
+            self.problems.append(f"symlink cycle at '{rel}' (it leads back to a parent folder)")
+        else:
+            self.directory(entry.path, rel + "/", identity)
+
+    def link_is_safe(self, entry: os.DirEntry[str], rel: str) -> bool:
+        try:
+            os.stat(entry.path)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                self.problems.append(f"symlink cycle at '{rel}'")
+            else:
+                self.problems.append(f"broken symlink '{rel}' (its target does not exist)")
+            return False
+        target = os.path.realpath(entry.path)
+        if not _is_within(target, self.boundary):
+            self.problems.append(f"symlink '{rel}' points outside the workspace")
+            return False
+        return True
+
+
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _is_within(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip("/") + "/")
+
+
+def _read_root_text(directory: Path, name: str) -> str | None:
+    path = directory / name
+    if not path.is_file():
+        return None
+    try:
+        return path.read_text("utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        msg = f"Cannot read '{name}' in the assets directory: {exc}."
+        raise ContentError(msg) from None
+
+
+def check_directory(directory: Path) -> Path:
+    """The resolved assets directory, or a ConfigurationError naming input 'directory'."""
+    if not directory.exists():
+        msg = f"Invalid input 'directory': '{directory}' does not exist."
+        raise ConfigurationError(msg)
+    if not directory.is_dir():
+        msg = f"Invalid input 'directory': '{directory}' is not a folder."
+        raise ConfigurationError(msg)
+    return directory.resolve()
+
+
+def collect_files(
+    directory: Path,
+    *,
+    workspace: Path,
+    include: tuple[str, ...] = (),
+    exclude: tuple[str, ...] = (),
+    max_files: int = 100_000,
+) -> Collection:
+    """Walk ``directory`` and return every file to deploy, in a stable order.
+
+    Raises:
+        ConfigurationError: the directory is missing or not a folder; an invalid pattern.
+        ContentError: unsafe or broken links, cycles, unreadable entries, limits exceeded.
+    """
+    root = check_directory(directory)
+    ignore_text = _read_root_text(root, ASSETSIGNORE)
+    rules = IgnoreRules(read_assetsignore(ignore_text or ""), include, exclude)
+    work_root = os.path.realpath(workspace)
+    boundary = work_root if _is_within(str(root), work_root) else str(root)
+    walk = _Walk(rules, boundary)
+    st = root.stat()
+    walk.directory(str(root), "", (st.st_dev, st.st_ino))
+    _raise_problems(directory, walk.problems)
+    _check_limits(directory, walk.files, max_files)
+    return Collection(
+        files=tuple(walk.files),
+        headers=_read_root_text(root, HEADERS),
+        redirects=_read_root_text(root, REDIRECTS),
+        ignored=walk.ignored,
+    )
+
+
+def _raise_problems(directory: Path, problems: list[str]) -> None:
+    if not problems:
+        return
+    shown = "; ".join(problems[:_SHOWN])
+    more = f" (and {len(problems) - _SHOWN} more)" if len(problems) > _SHOWN else ""
+    msg = f"{len(problems)} problem(s) in '{directory}': {shown}{more}."
+    raise ContentError(msg, hint="Fix or ignore these paths.", details=problems)
+
+
+def _check_limits(directory: Path, files: list[FoundFile], max_files: int) -> None:
+    if not files:
+        msg = f"'{directory}' has no files to deploy (after ignore rules)."
+        raise ContentError(msg, hint="Check input 'directory' and the include/exclude patterns.")
+    if len(files) > max_files:
+        msg = f"'{directory}' has {len(files)} files, more than max-files ({max_files})."
+        raise ContentError(msg, hint="Exclude files, or raise max-files if your plan allows it.")
+    too_large = [f for f in files if f.size > MAX_FILE_SIZE]
+    if too_large:
+        listed = [f"'{f.rel}' ({f.size / 1048576:.1f} MiB)" for f in too_large]
+        shown = ", ".join(listed[:_SHOWN])
+        more = f" and {len(listed) - _SHOWN} more" if len(listed) > _SHOWN else ""
+        msg = f"{len(too_large)} file(s) over the 25 MiB limit: {shown}{more}."
+        raise ContentError(msg, hint="Exclude them or serve them elsewhere.", details=listed)

@@ -1,0 +1,112 @@
+"""Which relative paths are left out: the root ``.assetsignore`` (as wrangler reads it) and our
+``include`` / ``exclude`` inputs.
+
+``.assetsignore`` follows npm ``ignore@5.3.1`` as wrangler uses it: gitignore rules,
+case-insensitive, a file under an excluded directory cannot be re-included, and the root
+``_headers``, ``_redirects`` and ``.assetsignore`` are always ignored. ``include`` / ``exclude``
+use the same syntax and are case-sensitive, as a glob on Linux is.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+from pathspec import GitIgnoreSpec, PathSpec
+from pathspec.patterns.gitignore import GitIgnorePatternError
+
+from entrypoint.errors import ConfigurationError
+
+logger = logging.getLogger(__name__)
+
+ASSETSIGNORE: Final = ".assetsignore"
+HEADERS: Final = "_headers"
+REDIRECTS: Final = "_redirects"
+ALWAYS_IGNORED: Final = (f"/{ASSETSIGNORE}", f"/{REDIRECTS}", f"/{HEADERS}")
+# npm ``ignore`` reads ``[!a]`` as the set {'!', 'a'} where Git reads a negated set; wrangler users
+# get npm's reading, so ``.assetsignore`` classes are rewritten to put the '!' last (a literal).
+_NPM_BANG_CLASS: Final = re.compile(r"\[!([^\]]+)\]")
+
+
+@dataclass(frozen=True, slots=True)
+class _Matcher:
+    """gitignore matching: directories through plain rules, files through Git's priority rules."""
+
+    leaf: GitIgnoreSpec
+    parents: PathSpec[Any]
+    fold_case: bool
+
+    def matches_dir(self, rel_dir: str) -> bool:
+        path = rel_dir.lower() if self.fold_case else rel_dir
+        return self.parents.match_file(path + "/")
+
+    def matches_file(self, rel: str) -> bool:
+        path = rel.lower() if self.fold_case else rel
+        return self.leaf.match_file(path)
+
+
+def _compile(lines: Sequence[str], *, npm: bool, source: str, strict: bool) -> _Matcher:
+    """Compile gitignore lines; ``npm`` reads them as npm ``ignore`` does (case-insensitive)."""
+    kept: list[str] = []
+    for number, line in enumerate(lines, start=1):
+        text = line.lower() if npm else line
+        if npm:
+            text = _NPM_BANG_CLASS.sub(r"[\1!]", text)
+        try:
+            GitIgnoreSpec.from_lines([text], backend="simple")
+        except (GitIgnorePatternError, ValueError) as exc:
+            if strict:
+                msg = f"Invalid input '{source}': line {number} is not a valid pattern ({exc})."
+                raise ConfigurationError(msg) from None
+            logger.warning("%s line %d is not a valid pattern; it is skipped", source, number)
+            continue
+        kept.append(text)
+    return _Matcher(
+        leaf=GitIgnoreSpec.from_lines(kept, backend="simple"),
+        parents=PathSpec.from_lines("gitignore", kept, backend="simple"),
+        fold_case=npm,
+    )
+
+
+def read_assetsignore(text: str) -> list[str]:
+    """Lines of an ``.assetsignore`` file as npm ``ignore`` takes them (CRLF and BOM tolerated)."""
+    return [line.removesuffix("\r") for line in text.removeprefix("\ufeff").split("\n")]
+
+
+class IgnoreRules:
+    """Decide per relative POSIX path (no leading slash) whether it is deployed."""
+
+    def __init__(
+        self,
+        assetsignore: Iterable[str] = (),
+        include: Sequence[str] = (),
+        exclude: Sequence[str] = (),
+    ) -> None:
+        """Compile the rules; invalid ``include`` / ``exclude`` lines raise ConfigurationError."""
+        ignore_lines = [*ALWAYS_IGNORED, *assetsignore]
+        self._assets = _compile(ignore_lines, npm=True, source=ASSETSIGNORE, strict=False)
+        self._exclude = _compile(exclude, npm=False, source="exclude", strict=True)
+        self._include = (
+            _compile(include, npm=False, source="include", strict=True) if include else None
+        )
+
+    def skips_dir(self, rel_dir: str) -> bool:
+        """True when nothing under this directory can be deployed (so the walk may prune it)."""
+        return self._assets.matches_dir(rel_dir) or self._exclude.matches_dir(rel_dir)
+
+    def skips_file(self, rel: str) -> bool:
+        """True when this file is not deployed (its parent directories were already checked)."""
+        if self._assets.matches_file(rel) or self._exclude.matches_file(rel):
+            return True
+        return self._include is not None and not self._include.matches_file(rel)
+
+    def skips(self, rel: str) -> bool:
+        """True when a file path is not deployed, checking each parent directory first."""
+        parts = rel.split("/")
+        for depth in range(1, len(parts)):
+            if self.skips_dir("/".join(parts[:depth])):
+                return True
+        return self.skips_file(rel)

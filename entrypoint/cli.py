@@ -1,0 +1,189 @@
+"""The command line and composition root: ``cf-assets deploy | emulator``.
+
+The one place that reads the environment (through ``DeploySettings`` and ``CiEnvironment``), builds
+the reporter and the HTTP client, turns failures into exit codes and installs signal handling.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+from types import FrameType
+from typing import Any, TextIO
+
+from entrypoint import __version__
+from entrypoint.ci import CiEnvironment, CiKind
+from entrypoint.errors import AssetsError, ConfigurationError, DeployInterruptedError
+from entrypoint.redact import Redactor
+from entrypoint.report import Reporter
+from entrypoint.settings import DeploySettings, fields, input_name, load_settings
+
+
+def _add_setting_flags(parser: argparse.ArgumentParser) -> None:
+    for name, info in fields().items():
+        flag = f"--{input_name(name)}"
+        help_text = info.description or ""
+        if info.annotation is bool:
+            parser.add_argument(
+                flag, dest=name, action=argparse.BooleanOptionalAction, help=help_text
+            )
+        elif info.annotation == tuple[str, ...]:
+            parser.add_argument(flag, dest=name, action="append", metavar="LINE", help=help_text)
+        else:
+            parser.add_argument(flag, dest=name, metavar=name.upper(), help=help_text)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``cf-assets`` parser with its subcommands."""
+    parser = argparse.ArgumentParser(
+        prog="cf-assets", description="Deploy static assets to Cloudflare Workers."
+    )
+    parser.add_argument("--version", action="version", version=f"cf-assets {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    deploy = commands.add_parser(
+        "deploy",
+        help="deploy a folder of assets",
+        description="Deploy a folder of static assets to a Worker. Every flag can also be set "
+        "as INPUT_<NAME>, CF_ASSETS_<NAME> or (for credentials) CLOUDFLARE_* env.",
+    )
+    _add_setting_flags(deploy)
+    emulator = commands.add_parser(
+        "emulator",
+        help="run the local Cloudflare API emulator",
+        description="Serve the Workers assets upload API on loopback (no Cloudflare account).",
+    )
+    emulator.add_argument("--host", default="127.0.0.1")
+    emulator.add_argument("--port", type=int, default=8787, help="0 picks a free port")
+    emulator.add_argument("--single-asset-uploads", action="store_true")
+    emulator.add_argument("--bucket-max-files", type=int, default=1000)
+    emulator.add_argument("--jwt-ttl", type=float, default=3600.0, help="seconds")
+    emulator.add_argument("--api-token", action="append", help="accepted token (default: any)")
+    return parser
+
+
+def make_reporter(
+    ci: CiEnvironment, stream: TextIO, redactor: Redactor, dotenv_file: Path | None
+) -> Reporter:
+    """The reporter for where we run."""
+    from entrypoint.report.console import ConsoleReporter  # noqa: PLC0415
+    from entrypoint.report.github import GitHubReporter  # noqa: PLC0415
+    from entrypoint.report.gitlab import GitLabReporter  # noqa: PLC0415
+
+    debug = ci.runner_debug
+    if ci.kind is CiKind.GITHUB:
+        return GitHubReporter(
+            stream,
+            redactor,
+            debug=debug,
+            output_file=ci.github_output,
+            summary_file=ci.github_step_summary,
+        )
+    if ci.kind is CiKind.GITLAB or dotenv_file is not None:
+        return GitLabReporter(
+            stream, redactor, debug=debug, dotenv_file=dotenv_file, sections=ci.gitlab_ci
+        )
+    if stream.isatty():
+        return ConsoleReporter(stream, redactor, debug=debug)
+    return Reporter(stream, redactor, debug=debug)
+
+
+class _ReporterLogHandler(logging.Handler):
+    def __init__(self, reporter: Reporter) -> None:
+        super().__init__()
+        self.reporter = reporter
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if record.levelno >= logging.WARNING:
+            self.reporter.warning(message)
+        else:
+            self.reporter.debug(message)
+
+
+def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def _dotenv_path(settings: DeploySettings | None, ci: CiEnvironment) -> Path | None:
+    if settings is not None and settings.dotenv_file is not None:
+        return settings.dotenv_file
+    if ci.kind is CiKind.GITLAB:
+        return Path("cf-assets.env")
+    return None
+
+
+def run_deploy(values: dict[str, Any], stream: TextIO, cwd: Path) -> int:
+    """``cf-assets deploy``: settings → plan → deploy → report; returns the exit code."""
+    ci = CiEnvironment()
+    redactor = Redactor()
+    settings: DeploySettings | None = None
+    try:
+        settings = load_settings(values)
+    except ConfigurationError as error:
+        make_reporter(ci, stream, redactor, _dotenv_path(None, ci)).error(error)
+        return error.exit_code
+    reporter = make_reporter(ci, stream, redactor, _dotenv_path(settings, ci))
+    logging.getLogger("entrypoint").addHandler(_ReporterLogHandler(reporter))
+    for secret in (settings.api_token, settings.api_key):
+        if secret is not None:
+            reporter.secret(secret.get_secret_value())
+    try:
+        from entrypoint.run import execute  # noqa: PLC0415 - keeps --help fast
+
+        return execute(settings, reporter, workspace=ci.workspace(cwd), cwd=cwd)
+    except AssetsError as error:
+        reporter.error(error)
+        return error.exit_code
+    except KeyboardInterrupt:
+        stopped = DeployInterruptedError("Stopped by a signal before the deploy completed.")
+        reporter.error(stopped)
+        return stopped.exit_code
+    except Exception:  # noqa: BLE001 - the one place that turns a bug into exit 1
+        reporter.emit(traceback.format_exc())
+        reporter.emit("error: unexpected internal error; please report it with the lines above.")
+        return 1
+
+
+def run_emulator(args: argparse.Namespace, stream: TextIO) -> int:
+    """``cf-assets emulator``: serve until interrupted."""
+    from entrypoint.emulator import EmulatorConfig, run_emulator  # noqa: PLC0415
+
+    config = EmulatorConfig(
+        host=args.host,
+        port=args.port,
+        single_asset_uploads=args.single_asset_uploads,
+        bucket_max_files=args.bucket_max_files,
+        jwt_ttl_seconds=args.jwt_ttl,
+        api_tokens=frozenset(args.api_token) if args.api_token else None,
+    )
+
+    def ready(base_url: str) -> None:
+        stream.write(f"cf-assets emulator listening on {base_url}\n")
+        stream.write(f"port={base_url.split(':')[2].split('/', maxsplit=1)[0]}\n")
+        stream.flush()
+
+    try:
+        run_emulator(config, ready)
+    except KeyboardInterrupt:
+        return 0
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``cf-assets`` console script."""
+    args = build_parser().parse_args(argv)
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    if args.command == "emulator":
+        return run_emulator(args, sys.stdout)
+    values = {name: getattr(args, name) for name in fields()}
+    return run_deploy(values, sys.stdout, Path.cwd())
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,43 @@
+"""Keep secrets out of anything a person or a log can read.
+
+``redact_tokens`` removes anything shaped like a JWT or a bearer credential from free text (such as
+Cloudflare's error messages); ``Redactor`` also removes the exact secrets of this run.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+_JWT: Final = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
+_BEARER: Final = re.compile(r"(?i)(bearer\s+)[^\s\"',;]+")
+MASK: Final = "***"
+
+
+def redact_tokens(text: str) -> str:
+    """Replace JWT-shaped strings and bearer credentials with ``***``."""
+    return _BEARER.sub(lambda m: m.group(1) + MASK, _JWT.sub(MASK, text))
+
+
+class Redactor:
+    """Knows this run's secrets and scrubs them (and any JWT) from text."""
+
+    def __init__(self) -> None:
+        """Start with no known secrets."""
+        self._secrets: set[str] = set()
+
+    def add(self, secret: str | None) -> None:
+        """Remember a secret (values shorter than 4 characters would scrub too much)."""
+        if secret and len(secret) >= 4:
+            self._secrets.add(secret)
+
+    @property
+    def secrets(self) -> frozenset[str]:
+        """The secrets known so far."""
+        return frozenset(self._secrets)
+
+    def __call__(self, text: str) -> str:
+        """Scrub ``text``."""
+        for secret in sorted(self._secrets, key=len, reverse=True):
+            text = text.replace(secret, MASK)
+        return redact_tokens(text)

@@ -1,0 +1,193 @@
+"""Everything a person or a later job reads: log lines, groups, progress, outputs, summaries.
+
+``Reporter`` holds what is common (redaction of every line, bounded progress, the outputs of a
+result); ``github``, ``gitlab`` and ``console`` render it for their CI. The CLI builds one and hands
+it down as the progress sink; nothing else prints.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Final, TextIO
+
+from entrypoint.deploy import DeployResult
+from entrypoint.errors import AssetsError
+from entrypoint.plan import Plan
+from entrypoint.redact import Redactor
+from entrypoint.retry import RetryableError
+
+LISTED_PATHS: Final = 100
+PROGRESS_STEP: Final = 0.10
+
+
+def result_outputs(result: DeployResult, manifest_file: str | None) -> dict[str, str]:
+    """The action outputs of a deploy (``completion-token`` included: callers decide its fate)."""
+    outputs = {
+        "completion-token": result.completion_token,
+        "files-total": str(result.files_total),
+        "files-uploaded": str(result.files_uploaded),
+        "files-skipped": str(result.files_skipped),
+        "bytes-total": str(result.bytes_total),
+        "bytes-uploaded": str(result.bytes_uploaded),
+        "duration-seconds": f"{result.duration_seconds:.2f}",
+        "manifest-file": manifest_file or "",
+        "manifest-hash": result.manifest_hash,
+    }
+    for name, value in (
+        ("version-id", result.version_id),
+        ("deployment-id", result.deployment_id),
+        ("deployment-url", result.deployment_url),
+    ):
+        outputs[name] = value or ""
+    return outputs
+
+
+def human_bytes(size: float) -> str:
+    """1536 → '1.5 KiB'."""
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if size < 1024 or unit == "GiB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{size:.1f} GiB"
+
+
+class Reporter:
+    """Plain-text reporting; subclasses change how groups, masks, outputs and errors look."""
+
+    def __init__(
+        self,
+        stream: TextIO,
+        redactor: Redactor,
+        *,
+        debug: bool = False,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """Write to ``stream``, scrubbing every line with ``redactor``."""
+        self.stream = stream
+        self.redact = redactor
+        self.debug_enabled = debug
+        self.clock = clock
+        self._total_files = 0
+        self._total_bytes = 0
+        self._done_files = 0
+        self._done_bytes = 0
+        self._next_report = PROGRESS_STEP
+        self._started = clock()
+
+    # -- lines ------------------------------------------------------------------------------
+    def emit(self, line: str) -> None:
+        """Write one raw line (already formatted), scrubbed of secrets."""
+        self.stream.write(self.redact(line) + "\n")
+        self.stream.flush()
+
+    def info(self, message: str) -> None:
+        """A normal log line."""
+        self.emit(message)
+
+    def debug(self, message: str) -> None:
+        """A line shown only when debugging."""
+        if self.debug_enabled:
+            self.emit(f"debug: {message}")
+
+    def warning(self, message: str) -> None:
+        """Something the user should look at; the run goes on."""
+        self.emit(f"warning: {message}")
+
+    def error(self, error: AssetsError) -> None:
+        """The reason the run failed, with its hint and details."""
+        self.emit(f"error: {error.message}")
+        if error.hint:
+            self.emit(f"  hint: {error.hint}")
+        for detail in error.details[:LISTED_PATHS]:
+            self.emit(f"  - {detail}")
+
+    def untrusted(self, lines: Sequence[str]) -> None:
+        """Lines whose text comes from outside (file names): never interpreted as commands."""
+        for line in lines:
+            self.emit(line)
+
+    @contextmanager
+    def group(self, title: str) -> Iterator[None]:
+        """A titled block of output."""
+        self.emit(f"── {title}")
+        yield
+
+    # -- secrets ----------------------------------------------------------------------------
+    def secret(self, value: str) -> None:
+        """Never show ``value`` from now on."""
+        self.redact.add(value)
+
+    # -- progress (DeployProgress) --------------------------------------------------------------
+    def upload_started(self, files: int, size: int) -> None:
+        """Announce the upload and reset the counters."""
+        self._total_files, self._total_bytes = files, size
+        self._done_files = self._done_bytes = 0
+        self._next_report = PROGRESS_STEP
+        self._started = self.clock()
+        if files:
+            self.info(f"Uploading {files} new or changed file(s), {human_bytes(size)}.")
+        else:
+            self.info("Nothing new to upload: Cloudflare already has every file.")
+
+    def uploaded(self, files: int, size: int) -> None:
+        """Count finished files; report at most every 10 %."""
+        self._done_files += files
+        self._done_bytes += size
+        fraction = self._done_files / self._total_files if self._total_files else 1.0
+        if fraction >= self._next_report or self._done_files == self._total_files:
+            while self._next_report <= fraction:
+                self._next_report += PROGRESS_STEP
+            self.show_progress(fraction)
+
+    def show_progress(self, fraction: float) -> None:
+        """One progress line."""
+        elapsed = max(self.clock() - self._started, 1e-6)
+        rate = human_bytes(self._done_bytes / elapsed)
+        self.info(
+            f"Uploaded {self._done_files} of {self._total_files} files "
+            f"({fraction:.0%}, {human_bytes(self._done_bytes)}, {rate}/s)"
+        )
+
+    def retrying(self, attempt: int, error: RetryableError, wait: float) -> None:
+        """A transient failure; say what and when the next try is."""
+        self.warning(f"{error.message} Retrying in {wait:.1f} s (retry {attempt}).")
+
+    def worker_started(self) -> None:
+        """The Worker upload begins."""
+        self.info("Uploading the Worker with its assets.")
+
+    # -- results ----------------------------------------------------------------------------
+    def plan(self, plan: Plan, *, dry_run: bool) -> None:
+        """Describe the plan (and, for a dry run, every file)."""
+        self.info(
+            f"{len(plan.assets)} files, {human_bytes(plan.total_bytes)} in '{plan.directory}'"
+            f" ({plan.ignored} ignored); manifest {plan.manifest_hash[:12]}"
+        )
+        if dry_run:
+            listed = [f"{a.key}  {a.size}  {a.content_type}  {a.hash}" for a in plan.assets]
+            self.untrusted(listed[:LISTED_PATHS])
+            if len(listed) > LISTED_PATHS:
+                self.info(f"… and {len(listed) - LISTED_PATHS} more (see manifest-file).")
+
+    def changed_paths(self, keys: Sequence[str]) -> None:
+        """The first changed paths, like wrangler's ``+ /path`` list."""
+        self.untrusted([f"+ {key}" for key in keys[:LISTED_PATHS]])
+        if len(keys) > LISTED_PATHS:
+            self.info(f"… and {len(keys) - LISTED_PATHS} more.")
+
+    def outputs(self, outputs: dict[str, str]) -> None:
+        """Publish the outputs; the plain form prints them (never the completion token)."""
+        for name, value in outputs.items():
+            shown = "***" if name == "completion-token" and value else value
+            self.info(f"{name}={shown}")
+
+    def summary(self, result: DeployResult) -> None:
+        """A closing line."""
+        where = f"{result.namespace}/{result.script}" if result.namespace else result.script
+        action = "Deployed" if result.worker_deployed else "Uploaded assets for"
+        self.info(
+            f"{action} {where}: {result.files_uploaded} of {result.files_total} files uploaded "
+            f"({result.files_skipped} already on Cloudflare) in {result.duration_seconds:.2f} s."
+        )

@@ -1,0 +1,131 @@
+"""GitHub Actions: workflow commands (escaped), masks, groups, ``$GITHUB_OUTPUT`` heredocs with a
+random delimiter, and a job-summary table in ``$GITHUB_STEP_SUMMARY``.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from entrypoint.deploy import DeployResult
+from entrypoint.errors import AssetsError
+from entrypoint.report import LISTED_PATHS, Reporter, human_bytes
+
+
+def escape_data(text: str) -> str:
+    """Escape a workflow-command message."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    """Escape a workflow-command property value."""
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ").replace("\r", " ")
+
+
+class GitHubReporter(Reporter):
+    """Reporting for the GitHub runner."""
+
+    def __init__(
+        self, *args: Any, output_file: Path | None, summary_file: Path | None, **kwargs: Any
+    ) -> None:
+        """``output_file`` / ``summary_file`` are ``$GITHUB_OUTPUT`` / ``$GITHUB_STEP_SUMMARY``."""
+        super().__init__(*args, **kwargs)
+        self.output_file = output_file
+        self.summary_file = summary_file
+
+    def secret(self, value: str) -> None:
+        """``::add-mask::`` first, so the runner hides it from every later line."""
+        if value and value not in self.redact.secrets:
+            self.stream.write(f"::add-mask::{escape_data(value)}\n")
+            self.stream.flush()
+        super().secret(value)
+
+    def info(self, message: str) -> None:
+        """Escape so a message can never start a workflow command."""
+        self.emit(escape_data(message) if message.startswith("::") else message)
+
+    def debug(self, message: str) -> None:
+        """``::debug::`` lines show only with step debugging on."""
+        self.emit(f"::debug::{escape_data(message)}")
+
+    def warning(self, message: str) -> None:
+        """A warning annotation."""
+        self.emit(f"::warning::{escape_data(message)}")
+
+    def error(self, error: AssetsError) -> None:
+        """An error annotation plus the full story in the job summary."""
+        text = f"{error.message} {error.hint}".strip()
+        self.emit(f"::error title={escape_property(error.title)}::{escape_data(text)}")
+        self.untrusted([f"  - {detail}" for detail in error.details[:LISTED_PATHS]])
+        lines = [f"### ❌ {error.title}", "", _cell(error.message)]
+        if error.hint:
+            lines += ["", f"**What to do:** {_cell(error.hint)}"]
+        lines += [f"- `{_cell(d)}`" for d in error.details[:LISTED_PATHS]]
+        self._append_summary(lines)
+
+    def untrusted(self, lines: Sequence[str]) -> None:
+        """Stop command processing around text that comes from file names."""
+        if not lines:
+            return
+        token = secrets.token_hex(16)
+        self.emit(f"::stop-commands::{token}")
+        for line in lines:
+            self.emit(line)
+        self.emit(f"::{token}::")
+
+    @contextmanager
+    def group(self, title: str) -> Iterator[None]:
+        """A collapsible group, closed even when the block fails."""
+        self.emit(f"::group::{escape_data(title)}")
+        try:
+            yield
+        finally:
+            self.emit("::endgroup::")
+
+    def outputs(self, outputs: dict[str, str]) -> None:
+        """Append ``name<<delimiter`` heredocs to ``$GITHUB_OUTPUT``."""
+        if self.output_file is None:
+            super().outputs(outputs)
+            return
+        chunks = []
+        for name, value in outputs.items():
+            delimiter = f"ghadelimiter_{secrets.token_hex(16)}"
+            chunks.append(f"{name}<<{delimiter}\n{value}\n{delimiter}\n")
+        with self.output_file.open("a", encoding="utf-8") as handle:
+            handle.write("".join(chunks))
+
+    def summary(self, result: DeployResult) -> None:
+        """The closing line and a job-summary table."""
+        super().summary(result)
+        rows = [
+            ("Script", result.script),
+            ("Dispatch namespace", result.namespace or "—"),
+            ("Files", str(result.files_total)),
+            ("Uploaded", str(result.files_uploaded)),
+            ("Already on Cloudflare", str(result.files_skipped)),
+            (
+                "Bytes",
+                f"{human_bytes(result.bytes_total)} ({human_bytes(result.bytes_uploaded)} sent)",
+            ),
+            ("Upload mode", result.upload_mode),
+            ("Worker deployed", "yes" if result.worker_deployed else "no"),
+            ("Duration", f"{result.duration_seconds:.2f} s"),
+        ]
+        if result.deployment_url:
+            rows.append(("URL", result.deployment_url))
+        lines = ["### ✅ Cloudflare assets deployed", "", "| | |", "|---|---|"]
+        lines += [f"| {name} | {_cell(value)} |" for name, value in rows]
+        self._append_summary(lines)
+
+    def _append_summary(self, lines: list[str]) -> None:
+        if self.summary_file is None:
+            return
+        with self.summary_file.open("a", encoding="utf-8") as handle:
+            handle.write(self.redact("\n".join(lines)) + "\n\n")

@@ -1,0 +1,67 @@
+"""GitLab CI and other CIs: collapsible sections, and outputs as a dotenv report.
+
+The dotenv file holds ``CF_ASSETS_<OUTPUT>=value`` lines, single-line and without secrets (GitLab
+makes dotenv reports downloadable), so the completion token is never written.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Final
+
+from entrypoint.report import Reporter
+
+SECRET_OUTPUTS: Final = frozenset({"completion-token"})
+_UNSAFE: Final = re.compile(r"[\s\x00-\x1f]")
+
+
+def dotenv_lines(outputs: dict[str, str]) -> list[str]:
+    """``CF_ASSETS_<NAME>=value`` lines: no secrets, no whitespace, one line each."""
+    lines = []
+    for name, value in outputs.items():
+        if name in SECRET_OUTPUTS:
+            continue
+        key = "CF_ASSETS_" + name.upper().replace("-", "_")
+        lines.append(f"{key}={_UNSAFE.sub('_', value)}")
+    return lines
+
+
+class GitLabReporter(Reporter):
+    """Reporting for GitLab CI (sections) and any CI that reads a dotenv file."""
+
+    def __init__(
+        self, *args: Any, dotenv_file: Path | None, sections: bool = True, **kwargs: Any
+    ) -> None:
+        """Write outputs to ``dotenv_file`` when given; sections only on GitLab."""
+        super().__init__(*args, **kwargs)
+        self.dotenv_file = dotenv_file
+        self.sections = sections
+        self._section = 0
+
+    @contextmanager
+    def group(self, title: str) -> Iterator[None]:
+        """A collapsible GitLab section."""
+        if not self.sections:
+            with super().group(title):
+                yield
+            return
+        self._section += 1
+        name = f"cf_assets_{self._section}"
+        self.emit(
+            f"\x1b[0Ksection_start:{int(time.time())}:{name}[collapsed=false]\r\x1b[0K{title}"
+        )
+        try:
+            yield
+        finally:
+            self.emit(f"\x1b[0Ksection_end:{int(time.time())}:{name}\r\x1b[0K")
+
+    def outputs(self, outputs: dict[str, str]) -> None:
+        """Print the outputs and, when asked, write the dotenv report."""
+        super().outputs(outputs)
+        if self.dotenv_file is not None:
+            text = "\n".join(dotenv_lines(outputs)) + "\n"
+            self.dotenv_file.write_text(self.redact(text), encoding="utf-8")

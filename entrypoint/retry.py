@@ -1,0 +1,69 @@
+"""When and how long to wait before trying a request again.
+
+Retries what is transient (``RetryableError``: 429, 5xx, timeouts, dropped connections,
+malformed answers), per request, up to ``max-retries``; honours ``Retry-After`` (capped),
+otherwise exponential backoff with jitter. Sleep and randomness are injected so tests neither
+wait nor guess.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from entrypoint.errors import TransientError
+
+T = TypeVar("T")
+
+
+class RetryableError(TransientError):
+    """A failure worth another try; ``retry_after`` is the server's wish, in seconds."""
+
+    def __init__(self, message: str, *, status: int = 0, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.retry_after = retry_after
+
+
+OnRetry = Callable[[int, RetryableError, float], None]
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Per-request retry rules."""
+
+    max_retries: int = 5
+    base_delay: float = 0.5
+    max_delay: float = 20.0
+    max_retry_after: float = 60.0
+    sleep: Callable[[float], Awaitable[None]] = field(default=asyncio.sleep, repr=False)
+    jitter: Callable[[], float] = field(default=random.random, repr=False)
+
+    def delay(self, attempt: int, error: RetryableError) -> float:
+        """Seconds to wait before retry number ``attempt`` (1-based)."""
+        if error.retry_after is not None:
+            return min(max(error.retry_after, 0.0), self.max_retry_after)
+        ceiling = min(self.max_delay, self.base_delay * 2.0 ** (attempt - 1))
+        return ceiling * (0.5 + self.jitter() / 2)
+
+    async def run(self, call: Callable[[], Awaitable[T]], on_retry: OnRetry | None = None) -> T:
+        """Await ``call()``; on a RetryableError wait and call again, at most ``max_retries`` times.
+
+        Raises:
+            RetryableError: the last failure, once the retries are used up.
+        """
+        attempt = 0
+        while True:
+            try:
+                return await call()
+            except RetryableError as error:
+                attempt += 1
+                if attempt > self.max_retries:
+                    raise
+                wait = self.delay(attempt, error)
+                if on_retry is not None:
+                    on_retry(attempt, error, wait)
+                await self.sleep(wait)

@@ -1,0 +1,135 @@
+"""The deploy command's flow below the CLI: settings → plan → (dry run | deploy) → report.
+
+Receives the settings, a reporter and the paths it may use; reads no environment.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import tempfile
+from pathlib import Path
+
+import httpx
+
+from entrypoint import __version__
+from entrypoint.cloudflare import CloudflareClient, Credentials
+from entrypoint.collect import collect_files
+from entrypoint.deploy import DeployResult, DeployTarget, deploy
+from entrypoint.errors import ConfigurationError
+from entrypoint.plan import Plan, build_plan
+from entrypoint.report import Reporter, result_outputs
+from entrypoint.retry import RetryPolicy
+from entrypoint.settings import DeployMode, DeploySettings, require_credentials
+from entrypoint.worker import WorkerSpec
+
+
+def today() -> str:
+    """Today's UTC date, the default compatibility date."""
+    return dt.datetime.now(dt.UTC).date().isoformat()
+
+
+def _directory(settings: DeploySettings, cwd: Path) -> Path:
+    if settings.directory is None:
+        msg = "Missing input 'directory': set it to the folder of static assets to deploy."
+        raise ConfigurationError(msg)
+    return cwd / settings.directory
+
+
+def _write_manifest(plan: Plan, path: Path) -> Path:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(plan.manifest_json + "\n", encoding="utf-8")
+    except OSError as exc:
+        msg = f"Invalid input 'manifest-file': cannot write '{path}' ({exc.strerror})."
+        raise ConfigurationError(msg) from None
+    return path
+
+
+def _manifest_path(settings: DeploySettings, plan: Plan, cwd: Path) -> Path | None:
+    if settings.manifest_file is not None:
+        return _write_manifest(plan, cwd / settings.manifest_file)
+    if settings.dry_run:
+        name = f"cf-assets-manifest-{plan.manifest_hash[:12]}.json"
+        return _write_manifest(plan, Path(tempfile.gettempdir()) / name)
+    return None
+
+
+def _target(settings: DeploySettings, plan: Plan, reporter: Reporter) -> DeployTarget:
+    if settings.deploy is DeployMode.VERSION:
+        msg = "Input 'deploy: version' is not supported yet; use 'worker' or 'none'."
+        raise ConfigurationError(msg)
+    date = settings.compatibility_date
+    if date is None:
+        date = today()
+        reporter.info(f"compatibility-date not set: using today's date, {date}.")
+    spec = WorkerSpec(
+        compatibility_date=date,
+        compatibility_flags=settings.compatibility_flags,
+        html_handling=settings.html_handling,
+        not_found_handling=settings.not_found_handling,
+        run_worker_first=settings.run_worker_first,
+        headers=plan.headers,
+        redirects=plan.redirects,
+    )
+    assert settings.script_name is not None  # require_credentials checked it
+    return DeployTarget(settings.script_name, settings.dispatch_namespace, settings.deploy, spec)
+
+
+async def _deploy(
+    settings: DeploySettings, plan: Plan, target: DeployTarget, reporter: Reporter
+) -> DeployResult:
+    assert settings.account_id is not None  # require_credentials checked it
+    timeout = httpx.Timeout(settings.timeout, connect=min(10.0, settings.timeout))
+    limits = httpx.Limits(max_connections=max(settings.concurrency, 64))
+    headers = {"User-Agent": f"cf-assets-action/{__version__}"}
+    async with httpx.AsyncClient(
+        base_url=settings.api_base_url, timeout=timeout, limits=limits, headers=headers
+    ) as http:
+        credentials = Credentials(settings.api_token, settings.api_key, settings.api_email)
+        client = CloudflareClient(http, settings.account_id, credentials)
+        return await deploy(
+            client,
+            plan,
+            target,
+            concurrency=settings.concurrency,
+            policy=RetryPolicy(max_retries=settings.max_retries),
+            progress=reporter,
+        )
+
+
+def execute(settings: DeploySettings, reporter: Reporter, *, workspace: Path, cwd: Path) -> int:
+    """Run ``cf-assets deploy``; returns 0 or raises an AssetsError."""
+    directory = _directory(settings, cwd)
+    if not settings.dry_run:
+        require_credentials(settings)
+    with reporter.group("Building the manifest"):
+        collection = collect_files(
+            directory,
+            workspace=workspace,
+            include=settings.include,
+            exclude=settings.exclude,
+            max_files=settings.max_files,
+        )
+        plan = build_plan(directory, collection)
+        reporter.plan(plan, dry_run=settings.dry_run)
+    manifest_path = _manifest_path(settings, plan, cwd)
+    manifest_file = str(manifest_path) if manifest_path else None
+    if settings.dry_run:
+        reporter.outputs(
+            {
+                "files-total": str(len(plan.assets)),
+                "bytes-total": str(plan.total_bytes),
+                "manifest-file": manifest_file or "",
+                "manifest-hash": plan.manifest_hash,
+            }
+        )
+        reporter.info("Dry run: nothing was sent to Cloudflare.")
+        return 0
+    target = _target(settings, plan, reporter)
+    where = f"{target.namespace}/{target.script}" if target.namespace else target.script
+    with reporter.group(f"Deploying to {where}"):
+        result = asyncio.run(_deploy(settings, plan, target, reporter))
+    reporter.outputs(result_outputs(result, manifest_file))
+    reporter.summary(result)
+    return 0

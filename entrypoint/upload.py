@@ -1,0 +1,181 @@
+"""Upload what the session asks for, concurrently, and obtain the completion token.
+
+Two modes, chosen by the upload JWT's claims (as wrangler chooses): **bulk**, one multipart
+request per bucket, base64 parts named by hash, ``concurrency`` in flight; **single-asset**, one
+raw request per file when the JWT claims ``wrangler_single_asset_uploads``, with
+``edge_kv_upload_concurrency`` in flight. Every request goes through the retry policy and re-reads
+its files on each attempt. The first failure that retrying cannot fix cancels the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from functools import partial
+from typing import Any, Final, Protocol
+
+from entrypoint.cloudflare import CloudflareClient, UploadSession
+from entrypoint.errors import AssetsError, CloudflareRefusedError, TransientError
+from entrypoint.multipart import FilePart, MultipartBody, read_file
+from entrypoint.plan import Asset, Plan
+from entrypoint.retry import RetryableError, RetryPolicy
+
+DEFAULT_SINGLE_CONCURRENCY: Final = 50
+
+
+class UploadProgress(Protocol):
+    """Receives progress as requests complete (the reporter implements it)."""
+
+    def uploaded(self, files: int, size: int) -> None:
+        """``files`` more files (``size`` bytes) are on Cloudflare."""
+
+    def retrying(self, attempt: int, error: RetryableError, wait: float) -> None:
+        """A request failed transiently and is tried again after ``wait`` seconds."""
+
+
+@dataclass(frozen=True)
+class UploadOutcome:
+    """What the upload achieved."""
+
+    completion_token: str
+    uploaded: frozenset[str]
+    mode: str
+
+
+def jwt_claims(jwt: str) -> dict[str, Any]:
+    """The payload of a JWT, decoded without checking the signature (as wrangler reads it)."""
+    try:
+        payload = jwt.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (IndexError, ValueError):
+        return {}
+    return claims if isinstance(claims, dict) else {}
+
+
+def _single_asset_concurrency(claims: dict[str, Any]) -> int | None:
+    if claims.get("wrangler_single_asset_uploads") is not True:
+        return None
+    wanted = claims.get("edge_kv_upload_concurrency")
+    if isinstance(wanted, int) and not isinstance(wanted, bool) and wanted > 0:
+        return wanted
+    return DEFAULT_SINGLE_CONCURRENCY
+
+
+def _assets_for(plan: Plan, bucket: tuple[str, ...]) -> list[Asset]:
+    assets = []
+    for hash_ in bucket:
+        asset = plan.asset_for(hash_)
+        if asset is None:
+            msg = "Cloudflare asked for a file that is not in the manifest."
+            raise CloudflareRefusedError(msg, hint="Report this: the upload session is corrupt.")
+        assets.append(asset)
+    return assets
+
+
+class _Uploader:
+    def __init__(
+        self,
+        client: CloudflareClient,
+        jwt: str,
+        policy: RetryPolicy,
+        progress: UploadProgress,
+    ) -> None:
+        self.client = client
+        self.jwt = jwt
+        self.policy = policy
+        self.progress = progress
+        self.token: str | None = None
+
+    async def bucket(self, assets: list[Asset]) -> None:
+        parts = [FilePart(a.hash, a.hash, a.content_type, a.path, a.size, True) for a in assets]
+
+        async def send() -> str | None:
+            return await self.client.upload_bucket(self.jwt, MultipartBody(parts))
+
+        self._keep(await self.policy.run(send, self.progress.retrying))
+        self.progress.uploaded(len(assets), sum(a.size for a in assets))
+
+    async def single(self, asset: Asset) -> None:
+        async def send() -> str | None:
+            body = read_file(asset.path, asset.size, base64=False)
+            return await self.client.upload_asset(
+                self.jwt, asset.hash, body, asset.size, asset.content_type
+            )
+
+        self._keep(await self.policy.run(send, self.progress.retrying))
+        self.progress.uploaded(1, asset.size)
+
+    def _keep(self, token: str | None) -> None:
+        if token is not None:
+            self.token = token
+
+
+async def _bounded(jobs: list[Callable[[], Awaitable[None]]], limit: int) -> None:
+    gate = asyncio.Semaphore(limit)
+
+    async def run(job: Callable[[], Awaitable[None]]) -> None:
+        async with gate:
+            await job()
+
+    async with asyncio.TaskGroup() as group:
+        for job in jobs:
+            group.create_task(run(job))
+
+
+async def upload_assets(
+    client: CloudflareClient,
+    plan: Plan,
+    session: UploadSession,
+    *,
+    concurrency: int,
+    policy: RetryPolicy,
+    progress: UploadProgress,
+) -> UploadOutcome:
+    """Upload every bucket of ``session``; returns the completion token.
+
+    Raises:
+        CloudflareRefusedError: a request was refused (4xx).
+        TransientError: retries ran out, or no answer carried a completion token.
+    """
+    buckets = [bucket for bucket in session.buckets if bucket]
+    if not buckets:
+        return UploadOutcome(session.jwt, frozenset(), "none")
+    groups = [_assets_for(plan, bucket) for bucket in buckets]
+    uploader = _Uploader(client, session.jwt, policy, progress)
+    single = _single_asset_concurrency(jwt_claims(session.jwt))
+    jobs: list[Callable[[], Awaitable[None]]]
+    if single is None:
+        jobs = [partial(uploader.bucket, group) for group in groups]
+        await _run(jobs, concurrency)
+    else:
+        jobs = [partial(uploader.single, asset) for group in groups for asset in group]
+        await _run(jobs, single)
+    if uploader.token is None:
+        msg = "Cloudflare accepted every upload but sent no completion token."
+        raise TransientError(msg, hint="Run the deploy again: uploaded files are kept.")
+    uploaded = frozenset(h for bucket in buckets for h in bucket)
+    return UploadOutcome(uploader.token, uploaded, "bulk" if single is None else "single-asset")
+
+
+async def _run(jobs: list[Callable[[], Awaitable[None]]], limit: int) -> None:
+    try:
+        await _bounded(jobs, limit)
+    except ExceptionGroup as group:
+        first = _first_expected(group)
+        if first is None:
+            raise
+        raise first from None
+
+
+def _first_expected(group: BaseExceptionGroup[BaseException]) -> AssetsError | None:
+    for error in group.exceptions:
+        if isinstance(error, AssetsError):
+            return error
+        if isinstance(error, BaseExceptionGroup):
+            found = _first_expected(error)
+            if found is not None:
+                return found
+    return None

@@ -130,8 +130,8 @@ def run_deploy(values: dict[str, Any], stream: TextIO, cwd: Path) -> int:
     reporter = make_reporter(ci, stream, redactor, _dotenv_path(settings, ci))
     logging.getLogger("entrypoint").addHandler(_ReporterLogHandler(reporter))
     for secret in (settings.api_token, settings.api_key):
-        if secret is not None:
-            reporter.secret(secret.get_secret_value())
+        if secret is not None:  # scrubbed from every line; never printed, not even to mask it
+            redactor.add(secret.get_secret_value())
     try:
         from entrypoint.run import execute  # noqa: PLC0415 - keeps --help fast
 

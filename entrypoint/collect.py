@@ -66,12 +66,8 @@ class _Walk:
         if not _is_utf8(rel):
             self.problems.append(f"name is not valid UTF-8: {rel.encode('utf-8', 'replace')!r}")
             return
-        if entry.is_symlink():
-            if self.rules.skips_file(rel):
-                self.ignored += 1
-                return
-            if not self.link_is_safe(entry, rel):
-                return
+        if entry.is_symlink() and not self.link_is_followed(entry, rel):
+            return
         try:
             is_dir = entry.is_dir()
             st = entry.stat()
@@ -96,14 +92,24 @@ class _Walk:
         else:
             self.directory(entry.path, rel + "/", identity)
 
-    def link_is_safe(self, entry: os.DirEntry[str], rel: str) -> bool:
+    def link_is_followed(self, entry: os.DirEntry[str], rel: str) -> bool:
+        """Follow a link only when it is not ignored, resolves, and stays inside the boundary."""
+        if self.rules.skips_file(rel):
+            self.ignored += 1
+            return False
         try:
+            is_dir = entry.is_dir()
             os.stat(entry.path)
         except OSError as exc:
-            if exc.errno == errno.ELOOP:
+            if self.rules.skips_dir(rel):
+                self.ignored += 1
+            elif exc.errno == errno.ELOOP:
                 self.problems.append(f"symlink cycle at '{rel}'")
             else:
                 self.problems.append(f"broken symlink '{rel}' (its target does not exist)")
+            return False
+        if is_dir and self.rules.skips_dir(rel):
+            self.ignored += 1
             return False
         target = os.path.realpath(entry.path)
         if not _is_within(target, self.boundary):
@@ -124,10 +130,13 @@ def _is_within(path: str, root: str) -> bool:
     return path == root or path.startswith(root.rstrip("/") + "/")
 
 
-def _read_root_text(directory: Path, name: str) -> str | None:
+def _read_root_text(directory: Path, name: str, boundary: str) -> str | None:
     path = directory / name
     if not path.is_file():
         return None
+    if not _is_within(os.path.realpath(path), boundary):
+        msg = f"'{name}' in the assets directory is a symlink that points outside the workspace."
+        raise ContentError(msg, hint="Copy the file into the workspace instead of linking it.")
     try:
         return path.read_text("utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
@@ -161,10 +170,10 @@ def collect_files(
         ContentError: unsafe or broken links, cycles, unreadable entries, limits exceeded.
     """
     root = check_directory(directory)
-    ignore_text = _read_root_text(root, ASSETSIGNORE)
-    rules = IgnoreRules(read_assetsignore(ignore_text or ""), include, exclude)
     work_root = os.path.realpath(workspace)
     boundary = work_root if _is_within(str(root), work_root) else str(root)
+    ignore_text = _read_root_text(root, ASSETSIGNORE, boundary)
+    rules = IgnoreRules(read_assetsignore(ignore_text or ""), include, exclude)
     walk = _Walk(rules, boundary)
     st = root.stat()
     walk.directory(str(root), "", (st.st_dev, st.st_ino))
@@ -172,8 +181,8 @@ def collect_files(
     _check_limits(directory, walk.files, max_files)
     return Collection(
         files=tuple(walk.files),
-        headers=_read_root_text(root, HEADERS),
-        redirects=_read_root_text(root, REDIRECTS),
+        headers=_read_root_text(root, HEADERS, boundary),
+        redirects=_read_root_text(root, REDIRECTS, boundary),
         ignored=walk.ignored,
     )
 

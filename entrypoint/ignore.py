@@ -57,7 +57,7 @@ def _compile(lines: Sequence[str], *, npm: bool, source: str, strict: bool) -> _
             text = _NPM_BANG_CLASS.sub(r"[\1!]", text)
         try:
             GitIgnoreSpec.from_lines([text], backend="simple")
-        except (GitIgnorePatternError, ValueError) as exc:
+        except (GitIgnorePatternError, ValueError, re.error) as exc:
             if strict:
                 msg = f"Invalid input '{source}': line {number} is not a valid pattern ({exc})."
                 raise ConfigurationError(msg) from None

@@ -15,17 +15,31 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Final
 
-from pydantic import AliasChoices, BeforeValidator, Field, SecretStr, ValidationError
+from pydantic import (
+    AliasChoices,
+    BeforeValidator,
+    Field,
+    SecretStr,
+    ValidationError,
+    model_validator,
+)
 from pydantic.fields import FieldInfo
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 from entrypoint.errors import ConfigurationError
 from entrypoint.values import parse_bool, parse_json_object, parse_lines, parse_run_worker_first
 
 DEFAULT_API_BASE_URL: Final = "https://api.cloudflare.com/client/v4"
-ACCOUNT_ID_RE: Final = re.compile(r"^[0-9a-f]{32}$")
-SCRIPT_NAME_RE: Final = re.compile(r"^[a-z0-9_][a-z0-9_-]{0,62}$")
-NAMESPACE_RE: Final = re.compile(r"^[A-Za-z0-9_.-]{1,255}$")
+ACCOUNT_ID_RE: Final = re.compile(r"[0-9a-f]{32}")
+SCRIPT_NAME_RE: Final = re.compile(r"[a-z0-9_][a-z0-9_-]{0,62}")
+NAMESPACE_RE: Final = re.compile(r"[A-Za-z0-9_.-]{1,255}")
+DATE_RE: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 # Cloudflare's own environment names, read the way wrangler reads them.
 _CLOUDFLARE_ENV: Final[Mapping[str, tuple[str, ...]]] = {
@@ -75,6 +89,14 @@ def setting(default: Any = None, *, doc: str) -> Any:
     return Field(default=default, description=doc)
 
 
+class _BlankIsUnsetEnv(EnvSettingsSource):
+    """The environment, where a blank value (only whitespace) counts as unset, like an empty one."""
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        loaded = super()._load_env_vars()
+        return {key: value for key, value in loaded.items() if value is None or value.strip()}
+
+
 class DeploySettings(BaseSettings):
     """Inputs of ``cf-assets deploy``; field ``account_id`` is input ``account-id``."""
 
@@ -87,6 +109,32 @@ class DeploySettings(BaseSettings):
         extra="ignore",
         case_sensitive=False,
     )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """CLI values (init), then the environment; no dotenv or secrets files."""
+        return init_settings, _BlankIsUnsetEnv(settings_cls)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _trim(cls, data: Any) -> Any:
+        """Trim single values as ``@actions/core`` does (a token pasted with a newline still works);
+        newline lists keep their leading whitespace."""
+        if not isinstance(data, dict):
+            return data
+        return {
+            key: value.strip()
+            if isinstance(value, str) and key.lower() not in _LIST_KEYS
+            else value
+            for key, value in data.items()
+        }
 
     api_token: SecretStr | None = setting(doc="Cloudflare API token (Workers Scripts Write).")
     api_key: SecretStr | None = setting(doc="Global API key; needs api-email. Prefer api-token.")
@@ -148,6 +196,10 @@ def _attach_aliases(model: type[BaseSettings]) -> None:
 
 _attach_aliases(DeploySettings)
 
+_LINE_FIELDS: Final = ("include", "exclude", "modules", "compatibility_flags", "run_worker_first")
+_LIST_KEYS: Final = frozenset(
+    name.lower() for field in _LINE_FIELDS for name in (field, *_env_names(field))
+)
 _FIELD_BY_ALIAS: Final = {
     env.lower(): field for field in DeploySettings.model_fields for env in _env_names(field)
 }
@@ -164,13 +216,19 @@ def load_settings(cli_values: Mapping[str, Any]) -> DeploySettings:
     Raises:
         ConfigurationError: naming every invalid input, never echoing a value.
     """
-    given = {k: v for k, v in cli_values.items() if v not in (None, "", ())}
+    given = {k: v for k, v in cli_values.items() if not _blank(v)}
     try:
         settings = DeploySettings(**given)
     except ValidationError as exc:
         raise ConfigurationError(_describe(exc)) from None
     _check_formats(settings)
     return settings
+
+
+def _blank(value: object) -> bool:
+    if isinstance(value, str):
+        return not value.strip()
+    return value is None or value in ((), [])
 
 
 def _describe(exc: ValidationError) -> str:
@@ -184,16 +242,16 @@ def _describe(exc: ValidationError) -> str:
 
 
 def _check_formats(s: DeploySettings) -> None:
-    if s.account_id is not None and not ACCOUNT_ID_RE.match(s.account_id):
+    if s.account_id is not None and not ACCOUNT_ID_RE.fullmatch(s.account_id):
         _bad("account-id", "must be 32 lowercase hex characters (Dashboard → Workers → Account ID)")
-    if s.script_name is not None and not SCRIPT_NAME_RE.match(s.script_name):
+    if s.script_name is not None and not SCRIPT_NAME_RE.fullmatch(s.script_name):
         _bad("script-name", "must be lowercase letters, digits, '-' or '_', at most 63 characters")
-    if s.dispatch_namespace is not None and not NAMESPACE_RE.match(s.dispatch_namespace):
+    if s.dispatch_namespace is not None and not NAMESPACE_RE.fullmatch(s.dispatch_namespace):
         _bad("dispatch-namespace", "must be letters, digits, '.', '-' or '_'")
     if not re.match(r"^https?://[^\s/]+", s.api_base_url):
         _bad("api-base-url", "must be an http:// or https:// URL")
     date = s.compatibility_date
-    if date is not None and not re.match(r"^\d{4}-\d{2}-\d{2}$", date):
+    if date is not None and not DATE_RE.fullmatch(date):
         _bad("compatibility-date", "must be a date like 2025-06-01")
     if s.api_key is not None and s.api_email is None:
         _bad("api-email", "is required with api-key")

@@ -48,8 +48,11 @@ class GitHubReporter(Reporter):
         super().secret(value)
 
     def info(self, message: str) -> None:
-        """Escape so a message can never start a workflow command."""
-        self.emit(escape_data(message) if message.startswith("::") else message)
+        """A message containing ``::`` is fenced by stop-commands: it can never run a command."""
+        if "::" in message:
+            self.untrusted(message.split("\n"))
+        else:
+            self.emit(message)
 
     def debug(self, message: str) -> None:
         """``::debug::`` lines show only with step debugging on."""

@@ -1,0 +1,72 @@
+"""The emulator's settings: one frozen value, validated once, replaced whole at runtime.
+
+``POST /__emulator/config`` swaps a copy made with :func:`dataclasses.replace`, so every
+request sees one consistent set of limits. Reading the environment is the CLI's job, not ours.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Final
+
+MIB: Final = 1024 * 1024
+#: The settings ``POST /__emulator/config`` may change while the server runs.
+RUNTIME_FIELDS: Final = frozenset(
+    {
+        "single_asset_uploads",
+        "single_asset_concurrency",
+        "bucket_max_files",
+        "bucket_max_bytes",
+        "jwt_ttl_seconds",
+        "latency_seconds",
+    }
+)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class EmulatorConfig:
+    """How the emulator listens, whom it lets in, and the limits it enforces.
+
+    Raises:
+        ValueError: a limit is out of range (checked at construction, so also on
+            ``dataclasses.replace``).
+    """
+
+    host: str = "127.0.0.1"
+    port: int = 0
+    #: Accepted API tokens; None accepts any non-empty bearer token.
+    api_tokens: frozenset[str] | None = None
+    #: Accepted ``X-Auth-Key`` values (with a non-empty ``X-Auth-Email``); None accepts any.
+    api_keys: frozenset[str] | None = None
+    bucket_max_files: int = 1000
+    #: Per-bucket budget counted in base64 bytes, 4 * ceil(size / 3) per file.
+    bucket_max_bytes: int = 40 * MIB
+    single_asset_uploads: bool = False
+    single_asset_concurrency: int = 50
+    jwt_ttl_seconds: float = 3600.0
+    max_file_size: int = 26_214_400
+    max_asset_count: int = 100_000
+    #: A ``FaultHook`` (see ``server.py``) or None; later versions accept a fault plan too.
+    faults: object | None = None
+    #: Added before every ``/client/v4`` response.
+    latency_seconds: float = 0.0
+
+    def __post_init__(self) -> None:
+        _check(0 <= self.port <= 65535, "port must be between 0 and 65535")
+        _check(bool(self.host), "host must not be empty")
+        _check(self.bucket_max_files >= 1, "bucket_max_files must be at least 1")
+        _check(self.bucket_max_bytes >= 1, "bucket_max_bytes must be at least 1")
+        _check(self.single_asset_concurrency >= 1, "single_asset_concurrency must be at least 1")
+        _check(self.jwt_ttl_seconds >= 0, "jwt_ttl_seconds must not be negative")
+        _check(self.max_file_size >= 0, "max_file_size must not be negative")
+        _check(self.max_asset_count >= 1, "max_asset_count must be at least 1")
+        _check(self.latency_seconds >= 0, "latency_seconds must not be negative")
+
+    def runtime_view(self) -> dict[str, object]:
+        """The runtime-changeable settings, as ``POST /__emulator/config`` reports them."""
+        return {name: getattr(self, name) for name in sorted(RUNTIME_FIELDS)}
+
+
+def _check(condition: bool, message: str) -> None:
+    if not condition:
+        raise ValueError(message)

@@ -1,0 +1,250 @@
+"""The route table and the ``/__emulator/`` inspection endpoints, plus assembling a server.
+
+Owns which method and path reach which handler (404 code 7003 and 405 code 10405 otherwise),
+the guarantee that a handler failure becomes an error envelope rather than a crash, and what the
+inspection endpoints reveal. Cloudflare's endpoints themselves live in ``assets.py`` and
+``scripts.py``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import re
+from collections.abc import Callable, Mapping
+from typing import Any, Final
+from urllib.parse import unquote
+
+from entrypoint.emulator.assets import AssetEndpoints
+from entrypoint.emulator.config import RUNTIME_FIELDS, EmulatorConfig
+from entrypoint.emulator.envelope import (
+    CODE_INTERNAL,
+    CODE_METHOD,
+    CODE_NO_ROUTE,
+    CODE_NOT_FOUND,
+    ApiError,
+    Request,
+    Response,
+    bad_request,
+    decode_json_object,
+    error_response,
+    json_response,
+)
+from entrypoint.emulator.jwt import JwtSigner
+from entrypoint.emulator.scripts import ScriptEndpoints, iso_time
+from entrypoint.emulator.server import HttpServer, resolve_fault_hook
+from entrypoint.emulator.state import Context, ScriptRecord, Store, StoredAsset
+
+logger = logging.getLogger(__name__)
+
+Handler = Callable[[Request, Mapping[str, str]], Response]
+
+_WORKERS: Final = "/client/v4/accounts/(?P<account>[^/]+)/workers"
+_NAMESPACE: Final = "/dispatch/namespaces/(?P<namespace>[^/]+)"
+_SCRIPT: Final = "/scripts/(?P<script>[^/]+)"
+_NS_ASSET_RE: Final = re.compile(r"ns/(?P<namespace>[^/]+)/(?P<script>[^/]+)(?P<path>/.*)")
+_ASSET_RE: Final = re.compile(r"(?P<script>[^/]+)(?P<path>/.*)")
+_NULL_TYPE: Final = "application/null"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Route:
+    """A path pattern (full match; named groups become handler arguments) and its methods."""
+
+    name: str
+    pattern: re.Pattern[str]
+    methods: Mapping[str, Handler]
+    counted: bool
+
+
+class Router:
+    """Finds the route of a request and turns every failure into an error envelope."""
+
+    def __init__(self, on_request: Callable[[str], None] | None = None) -> None:
+        self._routes: list[Route] = []
+        self._on_request = on_request
+
+    def add(
+        self, name: str, pattern: str, methods: Mapping[str, Handler], *, counted: bool = True
+    ) -> None:
+        """Register ``pattern`` (a regex over the raw path) under ``name``.
+
+        ``counted`` routes show in ``/__emulator/stats`` by name.
+        """
+        self._routes.append(Route(name, re.compile(pattern), dict(methods), counted))
+
+    def dispatch(self, request: Request) -> Response:
+        """The answer to ``request``; never raises."""
+        for route in self._routes:
+            match = route.pattern.fullmatch(request.path)
+            if match is None:
+                continue
+            if route.counted and self._on_request is not None:
+                self._on_request(route.name)
+            handler = route.methods.get(request.method)
+            if handler is None:
+                return error_response(405, CODE_METHOD, "Method not allowed")
+            return _call(handler, request, match.groupdict())
+        if request.is_api and self._on_request is not None:
+            self._on_request("unrouted")
+        return error_response(404, CODE_NO_ROUTE, "No route for the URI")
+
+
+def _call(handler: Handler, request: Request, params: Mapping[str, str]) -> Response:
+    try:
+        return handler(request, params)
+    except ApiError as exc:
+        return exc.to_response()
+    except Exception:
+        logger.exception("emulator handler failed on %s %s", request.method, request.path)
+        return error_response(500, CODE_INTERNAL, "Internal error in the emulator")
+
+
+class InspectionEndpoints:
+    """``/__emulator/``: read back what was deployed, counters, reset, runtime config."""
+
+    def __init__(self, ctx: Context) -> None:
+        self._ctx = ctx
+
+    def asset(self, request: Request, params: Mapping[str, str]) -> Response:
+        """The raw bytes deployed at a manifest key, with the stored content type."""
+        del request
+        account, _, rest = params["rest"].partition("/")
+        found = self._find_asset(account, rest)
+        if found is None:
+            raise ApiError(404, CODE_NOT_FOUND, "No deployed asset at this path")
+        digest, asset = found
+        headers = [("x-emulator-content-type", asset.content_type), ("x-emulator-hash", digest)]
+        if asset.content_type != _NULL_TYPE:
+            headers.insert(0, ("content-type", asset.content_type))
+        return Response(200, asset.data, tuple(headers))
+
+    def _find_asset(self, account: str, rest: str) -> tuple[str, StoredAsset] | None:
+        candidates: list[tuple[str | None, str, str]] = []
+        if match := _NS_ASSET_RE.fullmatch(rest):
+            candidates.append((unquote(match["namespace"]), match["script"], match["path"]))
+        if match := _ASSET_RE.fullmatch(rest):
+            candidates.append((None, match["script"], match["path"]))
+        for namespace, script, raw_path in candidates:
+            for key in _key_spellings(raw_path):
+                found = self._ctx.store.deployed_asset(account, namespace, script, key)
+                if found is not None:
+                    return found
+        return None
+
+    def scripts(self, request: Request, params: Mapping[str, str]) -> Response:
+        """Every deployed Worker, without tokens or module bodies."""
+        del request, params
+        return json_response([_describe(record) for record in self._ctx.store.scripts()])
+
+    def stats(self, request: Request, params: Mapping[str, str]) -> Response:
+        """The request and upload counters."""
+        del request, params
+        return json_response(self._ctx.store.stats_snapshot())
+
+    def reset(self, request: Request, params: Mapping[str, str]) -> Response:
+        """Forget everything, including runtime config changes."""
+        del request, params
+        self._ctx.reset()
+        return json_response({"reset": True})
+
+    def show_config(self, request: Request, params: Mapping[str, str]) -> Response:
+        """The runtime-changeable settings now in force."""
+        del request, params
+        return json_response(self._ctx.config.runtime_view())
+
+    def change_config(self, request: Request, params: Mapping[str, str]) -> Response:
+        """Change a subset of the runtime settings; unknown keys or bad values are a 400."""
+        del params
+        body = decode_json_object(request.body, request.headers.get("content-type"))
+        changes = {name: _runtime_value(name, value) for name, value in body.items()}
+        try:
+            self._ctx.config = dataclasses.replace(self._ctx.config, **changes)
+        except ValueError as exc:
+            raise bad_request(str(exc)) from exc
+        return json_response(self._ctx.config.runtime_view())
+
+
+def _key_spellings(raw_path: str) -> list[str]:
+    try:
+        decoded = unquote(raw_path, errors="strict")
+    except UnicodeDecodeError:
+        return [raw_path]
+    return [decoded] if decoded == raw_path else [decoded, raw_path]
+
+
+def _runtime_value(name: str, value: object) -> Any:
+    if name not in RUNTIME_FIELDS:
+        msg = (
+            f"{name!r} cannot be changed at runtime (allowed: {', '.join(sorted(RUNTIME_FIELDS))})"
+        )
+        raise bad_request(msg)
+    expected = type(getattr(EmulatorConfig(), name))
+    number = value if isinstance(value, int | float) and not isinstance(value, bool) else None
+    if expected is bool and isinstance(value, bool):
+        return value
+    if expected is int and isinstance(number, int):
+        return number
+    if expected is float and number is not None:
+        return float(number)
+    msg = f"{name} must be a {expected.__name__}"
+    raise bad_request(msg)
+
+
+def _describe(record: ScriptRecord) -> dict[str, object]:
+    return {
+        "account": record.account,
+        "namespace": record.namespace,
+        "script": record.script,
+        "version_id": record.version_id,
+        "deployment_id": record.deployment_id,
+        "files": len(record.manifest),
+        "has_assets": record.has_assets,
+        "modules": [part.filename for part in record.modules],
+        "config": dict(record.assets_config),
+        "metadata": dict(record.metadata),
+        "created_on": iso_time(record.created_on),
+        "modified_on": iso_time(record.modified_on),
+    }
+
+
+def build_router(ctx: Context) -> Router:
+    """Every endpoint of the emulator, wired to ``ctx``."""
+    assets, scripts, inspect = AssetEndpoints(ctx), ScriptEndpoints(ctx), InspectionEndpoints(ctx)
+    router = Router(on_request=ctx.store.count_request)
+    session = "/assets-upload-session"
+    router.add("assets-upload-session", _WORKERS + _SCRIPT + session, {"POST": assets.open_session})
+    router.add(
+        "assets-upload-session",
+        _WORKERS + _NAMESPACE + _SCRIPT + session,
+        {"POST": assets.open_session},
+    )
+    router.add("assets-upload", _WORKERS + "/assets/upload", {"POST": assets.upload_bulk})
+    router.add(
+        "assets-upload-single",
+        _WORKERS + "/assets/upload/(?P<hash>[^/]+)",
+        {"POST": assets.upload_single},
+    )
+    router.add("script-upload", _WORKERS + _SCRIPT, {"PUT": scripts.upload})
+    router.add("script-upload", _WORKERS + _NAMESPACE + _SCRIPT, {"PUT": scripts.upload})
+    inspection: list[tuple[str, str, Mapping[str, Handler]]] = [
+        ("assets", "/assets/(?P<rest>.+)", {"GET": inspect.asset}),
+        ("scripts", "/scripts", {"GET": inspect.scripts}),
+        ("stats", "/stats", {"GET": inspect.stats}),
+        ("reset", "/reset", {"POST": inspect.reset}),
+        ("config", "/config", {"GET": inspect.show_config, "POST": inspect.change_config}),
+    ]
+    for name, pattern, methods in inspection:
+        router.add(f"emulator-{name}", "/__emulator" + pattern, methods, counted=False)
+    return router
+
+
+def create_emulator(config: EmulatorConfig) -> tuple[Context, HttpServer]:
+    """A fresh store, signer and router behind an (unstarted) :class:`HttpServer`."""
+    ctx = Context(config, Store(), JwtSigner())
+    server = HttpServer(
+        build_router(ctx).dispatch,
+        fault_hook=resolve_fault_hook(config.faults),
+        latency=lambda: ctx.config.latency_seconds,
+    )
+    return ctx, server

@@ -1,0 +1,129 @@
+"""Integration fixtures: the bundled emulator on a free loopback port and a runner-like launcher."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+import httpx
+import pytest
+
+from entrypoint.emulator import EmulatorConfig, EmulatorThread
+
+ACCOUNT = "0123456789abcdef0123456789abcdef"
+# One keep-alive client for reading back thousands of assets (a client per request costs ~70 ms).
+_READER = httpx.Client(timeout=30)
+TOKEN = "cfat_integration-token-5e5e5e5e5e5e5e5e"
+
+
+@pytest.fixture(scope="session")
+def emulator_server() -> Iterator[EmulatorThread]:
+    with EmulatorThread(EmulatorConfig(api_tokens=frozenset({TOKEN}))) as server:
+        yield server
+
+
+@pytest.fixture
+def emulator(emulator_server: EmulatorThread) -> EmulatorThread:
+    """A clean emulator for each test (state and runtime config reset)."""
+    httpx.post(f"{emulator_server.root_url}/__emulator/reset").raise_for_status()
+    httpx.post(
+        f"{emulator_server.root_url}/__emulator/config",
+        json={"single_asset_uploads": False, "bucket_max_files": 1000},
+    ).raise_for_status()
+    return emulator_server
+
+
+@dataclass
+class ActionRun:
+    """What one runner-like invocation printed and wrote."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+    outputs: dict[str, str]
+    summary: str
+
+
+def parse_github_output(text: str) -> dict[str, str]:
+    """Parse ``name<<DELIM`` heredocs (and plain ``name=value``) as the runner does."""
+    outputs: dict[str, str] = {}
+    lines = iter(text.split("\n"))
+    for line in lines:
+        if "<<" in line:
+            name, delimiter = line.split("<<", 1)
+            value: list[str] = []
+            for body in lines:
+                if body == delimiter:
+                    break
+                value.append(body)
+            else:
+                msg = f"unterminated heredoc for {name}"
+                raise AssertionError(msg)
+            outputs[name] = "\n".join(value)
+        elif "=" in line:
+            name, value_text = line.split("=", 1)
+            outputs[name] = value_text
+    return outputs
+
+
+def run_action(
+    workspace: Path, tmp_path: Path, inputs: dict[str, str], extra_env: dict[str, str] | None = None
+) -> ActionRun:
+    """Run ``cf-assets deploy`` the way the GitHub runner runs a container action."""
+    commands = tmp_path / "file_commands"
+    commands.mkdir(exist_ok=True)
+    output_file = commands / "output"
+    summary_file = commands / "summary"
+    output_file.write_text("")
+    summary_file.write_text("")
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(tmp_path),
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_WORKSPACE": str(workspace),
+        "GITHUB_OUTPUT": str(output_file),
+        "GITHUB_STEP_SUMMARY": str(summary_file),
+    }
+    env.update({f"INPUT_{name.upper()}": value for name, value in inputs.items()})
+    env.update(extra_env or {})
+    done = subprocess.run(
+        [sys.executable, "-m", "entrypoint", "deploy"],
+        cwd=workspace,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    return ActionRun(
+        done.returncode,
+        done.stdout,
+        done.stderr,
+        parse_github_output(output_file.read_text()),
+        summary_file.read_text(),
+    )
+
+
+def deploy_inputs(emulator: EmulatorThread, script: str, directory: str) -> dict[str, str]:
+    """The inputs a workflow would set for a plain deploy to the emulator."""
+    return {
+        "api-token": TOKEN,
+        "account-id": ACCOUNT,
+        "script-name": script,
+        "directory": directory,
+        "api-base-url": emulator.base_url,
+        "compatibility-date": "2025-06-01",
+    }
+
+
+def served(
+    emulator: EmulatorThread, script: str, key: str, namespace: str | None = None
+) -> httpx.Response:
+    """What the emulator serves for a deployed asset key."""
+    where = f"{ACCOUNT}/ns/{namespace}/{script}" if namespace else f"{ACCOUNT}/{script}"
+    return _READER.get(f"{emulator.root_url}/__emulator/assets/{where}{quote(key)}")

@@ -1,0 +1,185 @@
+"""The Plan: hashes and types per asset, the manifest, a stable manifest hash, O(1) lookups."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from entrypoint.collect import Collection, FoundFile, collect_files
+from entrypoint.errors import ContentError
+from entrypoint.manifest import hash_bytes, hash_file
+from entrypoint.plan import Asset, Plan, build_plan
+
+
+def _site(root: Path) -> Path:
+    files: dict[str, bytes] = {
+        "index.html": b"<html></html>",
+        "css/site.css": b"body{}",
+        "copy/index.html": b"<html></html>",
+        "same.txt": b"<html></html>",
+        "béëp/boo^p.txt": b"unicode",
+        "with space.js": b"1",
+        "_headers": b"/*\n  X: y\n",
+        "_redirects": b"/a /b\n",
+    }
+    for rel, content in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)
+    return root
+
+
+def _plan(site: Path, **kwargs: object) -> Plan:
+    collection = collect_files(site, workspace=site.parent)
+    return build_plan(site, collection, **kwargs)  # type: ignore[arg-type]
+
+
+def test_plan_assets_have_key_hash_size_and_type(tmp_path: Path) -> None:
+    plan = _plan(_site(tmp_path / "site"))
+    by_key = {a.key: a for a in plan.assets}
+    assert list(by_key) == [
+        "/béëp/boo^p.txt",
+        "/copy/index.html",
+        "/css/site.css",
+        "/index.html",
+        "/same.txt",
+        "/with space.js",
+    ]
+    index = by_key["/index.html"]
+    assert index.hash == "4752155c2c0c0320b40bca1d83e8380a"
+    assert index.size == 13
+    assert index.content_type == "text/html; charset=utf-8"
+    assert by_key["/same.txt"].hash == hash_bytes(b"<html></html>", "txt")
+    assert by_key["/same.txt"].content_type == "text/plain; charset=utf-8"
+    assert by_key["/with space.js"].content_type == "text/javascript; charset=utf-8"
+    assert plan.headers == "/*\n  X: y\n"
+    assert plan.redirects == "/a /b\n"
+    assert plan.ignored == 2
+    assert plan.total_bytes == 13 + 13 + 6 + 13 + 7 + 1
+
+
+def test_manifest_is_the_session_body(tmp_path: Path) -> None:
+    plan = _plan(_site(tmp_path / "site"))
+    manifest = plan.manifest()
+    assert manifest["/css/site.css"] == {"hash": hash_bytes(b"body{}", "css"), "size": 6}
+    assert manifest["/béëp/boo^p.txt"]["size"] == 7
+    assert len(manifest) == 6
+    parsed = json.loads(plan.manifest_json)
+    assert parsed == manifest
+    assert "béëp" in plan.manifest_json  # raw UTF-8, not \\u escapes
+
+
+def test_manifest_hash_is_stable_across_runs_and_locations(tmp_path: Path) -> None:
+    site = _site(tmp_path / "a" / "site")
+    first = _plan(site)
+    again = _plan(site, workers=1)
+    copy = tmp_path / "b" / "site"
+    shutil.copytree(site, copy)
+    moved = _plan(copy)
+    assert len(first.manifest_hash) == 64
+    assert first.manifest_hash == again.manifest_hash == moved.manifest_hash
+    (copy / "index.html").write_bytes(b"<html>changed</html>")
+    assert _plan(copy).manifest_hash != first.manifest_hash
+
+
+def test_manifest_hash_ignores_asset_order(tmp_path: Path) -> None:
+    a = Asset("/a.txt", "/x/a.txt", 1, "1" * 32, "text/plain; charset=utf-8")
+    b = Asset("/b.txt", "/x/b.txt", 2, "2" * 32, "text/plain; charset=utf-8")
+    assert Plan(tmp_path, (a, b)).manifest_hash == Plan(tmp_path, (b, a)).manifest_hash
+
+
+def test_asset_for_returns_the_first_asset_with_that_hash(tmp_path: Path) -> None:
+    plan = _plan(_site(tmp_path / "site"))
+    html_hash = hash_bytes(b"<html></html>", "html")
+    found = plan.asset_for(html_hash)
+    assert found is not None
+    assert found.key == "/copy/index.html"
+    assert plan.asset_for("f" * 32) is None
+    assert [a.key for a in plan.keys_with_hashes({html_hash})] == [
+        "/copy/index.html",
+        "/index.html",
+    ]
+
+
+def test_asset_for_uses_the_index(tmp_path: Path) -> None:
+    assets = tuple(
+        Asset(f"/{i}", f"/p/{i}", i, f"{i:032x}", "application/null") for i in range(2000)
+    )
+    plan = Plan(tmp_path, assets)
+    assert plan._by_hash[f"{1999:032x}"] is assets[1999]
+    assert plan.asset_for(f"{1234:032x}") is assets[1234]
+
+
+def test_on_hashed_reports_progress(tmp_path: Path) -> None:
+    seen: list[int] = []
+    plan = _plan(_site(tmp_path / "site"), on_hashed=seen.append)
+    assert seen == list(range(1, len(plan.assets) + 1))
+
+
+def test_symlinked_file_is_hashed_with_its_target_content(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    (tmp_path / "real.css").write_bytes(b"a{color:red}")
+    (site / "linked.css").symlink_to(tmp_path / "real.css")
+    plan = build_plan(site, collect_files(site, workspace=tmp_path))
+    (asset,) = plan.assets
+    assert asset.key == "/linked.css"
+    assert asset.size == 12
+    assert asset.hash == hash_bytes(b"a{color:red}", "css")
+
+
+def test_file_removed_after_collection_is_a_content_error(tmp_path: Path) -> None:
+    site = _site(tmp_path / "site")
+    collection = collect_files(site, workspace=tmp_path)
+    (site / "css" / "site.css").unlink()
+    (site / "same.txt").write_bytes(b"grown bigger than before")
+    with pytest.raises(ContentError, match=r"2 file\(s\) could not be read") as caught:
+        build_plan(site, collection)
+    details = caught.value.details
+    assert details[0] == "cannot read 'css/site.css' (No such file or directory)"
+    assert details[1].startswith("cannot read 'same.txt' (size changed while reading")
+    assert caught.value.exit_code == 4
+
+
+def test_file_gone_after_listing_is_a_content_error(tmp_path: Path) -> None:
+    """A real OS error at read time (works as root too, unlike chmod 000)."""
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "gone.txt").write_bytes(b"no")
+    (site / "open.txt").write_bytes(b"yes")
+    collection = collect_files(site, workspace=tmp_path)
+    (site / "gone.txt").unlink()
+    with pytest.raises(ContentError, match=r"cannot read 'gone.txt' \(No such file or directory\)"):
+        build_plan(site, collection)
+
+
+def test_build_plan_of_a_hand_made_collection(tmp_path: Path) -> None:
+    path = tmp_path / "x.json"
+    path.write_bytes(b"{}")
+    collection = Collection((FoundFile("x.json", str(path), 2),), None, None, 0)
+    plan = build_plan(tmp_path, collection, workers=2)
+    assert plan.assets == (
+        Asset("/x.json", str(path), 2, hash_bytes(b"{}", "json"), "application/json"),
+    )
+    assert plan.headers is None
+
+
+def test_permission_error_while_hashing_is_a_content_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The same path as the chmod test, reachable when running as root.
+    site = _site(tmp_path / "site")
+    collection = collect_files(site, workspace=tmp_path)
+    real_hash_file = hash_file
+
+    def refusing(path: str, extension: str, size: int) -> str:
+        if path.endswith("site.css"):
+            raise PermissionError(13, "Permission denied", path)
+        return real_hash_file(path, extension, size)
+
+    monkeypatch.setattr("entrypoint.plan.hash_file", refusing)
+    with pytest.raises(ContentError, match=r"cannot read 'css/site.css' \(Permission denied\)"):
+        build_plan(site, collection)

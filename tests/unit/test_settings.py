@@ -1,0 +1,457 @@
+"""``load_settings``: four env spellings, priorities, strict values, errors that never leak."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from entrypoint.errors import ConfigurationError
+from entrypoint.settings import (
+    DEFAULT_API_BASE_URL,
+    DeployMode,
+    DeploySettings,
+    HtmlHandling,
+    NotFoundHandling,
+    json_dumps_settings,
+    load_settings,
+    require_credentials,
+)
+
+SECRET = "tok_9Qz7SECRETvalueXk2"
+ACCOUNT = "0123456789abcdef0123456789abcdef"
+OTHER_ACCOUNT = "fedcba9876543210fedcba9876543210"
+
+
+def _value(settings: DeploySettings, field: str) -> Any:
+    value = getattr(settings, field)
+    return value.get_secret_value() if hasattr(value, "get_secret_value") else value
+
+
+# (field, value, every env name in priority order)
+SPELLINGS = [
+    (
+        "account_id",
+        ACCOUNT,
+        ["INPUT_ACCOUNT-ID", "INPUT_ACCOUNT_ID", "CF_ASSETS_ACCOUNT_ID", "CLOUDFLARE_ACCOUNT_ID"],
+    ),
+    (
+        "api_token",
+        SECRET,
+        ["INPUT_API-TOKEN", "INPUT_API_TOKEN", "CF_ASSETS_API_TOKEN", "CLOUDFLARE_API_TOKEN"],
+    ),
+    (
+        "api_base_url",
+        "http://127.0.0.1:8787/client/v4",
+        [
+            "INPUT_API-BASE-URL",
+            "INPUT_API_BASE_URL",
+            "CF_ASSETS_API_BASE_URL",
+            "CLOUDFLARE_API_BASE_URL",
+        ],
+    ),
+    ("script_name", "my-site", ["INPUT_SCRIPT-NAME", "INPUT_SCRIPT_NAME", "CF_ASSETS_SCRIPT_NAME"]),
+    (
+        "dispatch_namespace",
+        "tenants.prod",
+        ["INPUT_DISPATCH-NAMESPACE", "INPUT_DISPATCH_NAMESPACE", "CF_ASSETS_DISPATCH_NAMESPACE"],
+    ),
+    ("max_files", 12, ["INPUT_MAX-FILES", "INPUT_MAX_FILES", "CF_ASSETS_MAX_FILES"]),
+    ("dry_run", True, ["INPUT_DRY-RUN", "INPUT_DRY_RUN", "CF_ASSETS_DRY_RUN"]),
+]
+SINGLE_SPELLINGS = [(field, value, name) for field, value, names in SPELLINGS for name in names]
+
+
+@pytest.mark.parametrize(("field", "value", "env"), SINGLE_SPELLINGS)
+def test_each_env_spelling_is_read(
+    monkeypatch: pytest.MonkeyPatch, field: str, value: Any, env: str
+) -> None:
+    monkeypatch.setenv(env, str(value).lower() if isinstance(value, bool) else str(value))
+    assert _value(load_settings({}), field) == value
+
+
+def test_cloudflare_email_and_api_key_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CLOUDFLARE_API_KEY", SECRET)
+    monkeypatch.setenv("CLOUDFLARE_EMAIL", "ops@example.com")
+    settings = load_settings({})
+    assert settings.api_key is not None
+    assert settings.api_key.get_secret_value() == SECRET
+    assert settings.api_email == "ops@example.com"
+
+
+def _distinct_accounts(count: int) -> list[str]:
+    return [f"{i:x}" * 32 for i in range(10, 10 + count)]
+
+
+def test_priority_hyphen_over_underscore_over_cf_assets_over_cloudflare(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    names = [
+        "INPUT_ACCOUNT-ID",
+        "INPUT_ACCOUNT_ID",
+        "CF_ASSETS_ACCOUNT_ID",
+        "CLOUDFLARE_ACCOUNT_ID",
+    ]
+    values = _distinct_accounts(4)
+    for name, value in zip(names, values, strict=True):
+        monkeypatch.setenv(name, value)
+    for name, expected in zip(names, values, strict=True):
+        assert load_settings({}).account_id == expected
+        monkeypatch.delenv(name)
+
+
+def test_empty_env_value_falls_through_to_the_next_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("INPUT_ACCOUNT-ID", "")
+    monkeypatch.setenv("INPUT_ACCOUNT_ID", "")
+    monkeypatch.setenv("CF_ASSETS_ACCOUNT_ID", "")
+    monkeypatch.setenv("CLOUDFLARE_ACCOUNT_ID", ACCOUNT)
+    assert load_settings({}).account_id == ACCOUNT
+
+
+def test_empty_env_value_counts_as_unset_and_keeps_the_default(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("INPUT_CONCURRENCY", "")
+    monkeypatch.setenv("INPUT_API-BASE-URL", "")
+    monkeypatch.setenv("INPUT_DRY-RUN", "")
+    settings = load_settings({})
+    assert settings.concurrency == 8
+    assert settings.api_base_url == DEFAULT_API_BASE_URL
+    assert settings.dry_run is False
+
+
+def test_blank_env_value_counts_as_unset(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Values are trimmed like ``@actions/core`` trims them; a value that trims to nothing is unset.
+    monkeypatch.setenv("INPUT_ACCOUNT-ID", "  \n")
+    monkeypatch.setenv("CLOUDFLARE_ACCOUNT_ID", ACCOUNT)
+    monkeypatch.setenv("INPUT_CONCURRENCY", " ")
+    settings = load_settings({})
+    assert settings.account_id == ACCOUNT
+    assert settings.concurrency == 8
+
+
+def test_cli_value_beats_every_env_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in zip(
+        ["INPUT_ACCOUNT-ID", "INPUT_ACCOUNT_ID", "CF_ASSETS_ACCOUNT_ID", "CLOUDFLARE_ACCOUNT_ID"],
+        _distinct_accounts(4),
+        strict=True,
+    ):
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("INPUT_DRY-RUN", "true")
+    monkeypatch.setenv("INPUT_CONCURRENCY", "3")
+    settings = load_settings({"account_id": OTHER_ACCOUNT, "dry_run": False, "concurrency": 7})
+    assert settings.account_id == OTHER_ACCOUNT
+    assert settings.dry_run is False
+    assert settings.concurrency == 7
+
+
+def test_empty_cli_values_fall_back_to_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CF_ASSETS_ACCOUNT_ID", ACCOUNT)
+    monkeypatch.setenv("INPUT_INCLUDE", "*.html")
+    settings = load_settings({"account_id": "", "include": (), "script_name": None})
+    assert settings.account_id == ACCOUNT
+    assert settings.include == ("*.html",)
+    assert settings.script_name is None
+
+
+def test_defaults() -> None:
+    settings = load_settings({})
+    assert settings.api_base_url == DEFAULT_API_BASE_URL
+    assert settings.deploy is DeployMode.WORKER
+    assert settings.concurrency == 8
+    assert settings.max_retries == 5
+    assert settings.max_files == 100_000
+    assert settings.timeout == 60.0
+    assert settings.workers_dev is True
+    assert settings.dry_run is False
+    assert settings.include == ()
+    assert settings.run_worker_first is None
+    assert settings.api_token is None
+
+
+def test_settings_are_frozen() -> None:
+    settings = load_settings({})
+    with pytest.raises(ValueError, match="frozen"):
+        settings.concurrency = 3  # type: ignore[misc]
+
+
+def test_typed_values_from_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("INPUT_INCLUDE", "*.html\r\n  spaced\n\n*.css\n")
+    monkeypatch.setenv("INPUT_EXCLUDE", "drafts/")
+    monkeypatch.setenv("INPUT_METADATA", '{"tags": ["a"]}')
+    monkeypatch.setenv("INPUT_RUN-WORKER-FIRST", "/api/*\n!/api/static/*")
+    monkeypatch.setenv("INPUT_HTML-HANDLING", "drop-trailing-slash")
+    monkeypatch.setenv("INPUT_NOT-FOUND-HANDLING", "404-page")
+    monkeypatch.setenv("INPUT_DEPLOY", "none")
+    monkeypatch.setenv("INPUT_DIRECTORY", str(tmp_path))
+    monkeypatch.setenv("INPUT_TIMEOUT", "2.5")
+    settings = load_settings({})
+    assert settings.include == ("*.html", "  spaced", "*.css")
+    assert settings.exclude == ("drafts/",)
+    assert settings.metadata == {"tags": ["a"]}
+    assert settings.run_worker_first == ("/api/*", "!/api/static/*")
+    assert settings.html_handling is HtmlHandling.DROP_TRAILING_SLASH
+    assert settings.not_found_handling is NotFoundHandling.PAGE_404
+    assert settings.deploy is DeployMode.NONE
+    assert settings.directory == tmp_path
+    assert settings.timeout == 2.5
+
+
+@pytest.mark.parametrize(
+    ("spelling", "negated"), [("true", "false"), ("True", "False"), ("TRUE", "FALSE")]
+)
+def test_booleans_via_env_accept_the_six_spellings(
+    monkeypatch: pytest.MonkeyPatch, spelling: str, negated: str
+) -> None:
+    monkeypatch.setenv("INPUT_DRY-RUN", spelling)
+    monkeypatch.setenv("INPUT_WORKERS-DEV", negated)
+    settings = load_settings({})
+    assert settings.dry_run is True
+    assert settings.workers_dev is False
+
+
+@pytest.mark.parametrize("spelling", ["yes", "1", "on", "tRue", "y"])
+def test_booleans_via_env_are_strict(monkeypatch: pytest.MonkeyPatch, spelling: str) -> None:
+    monkeypatch.setenv("INPUT_DRY-RUN", spelling)
+    with pytest.raises(ConfigurationError, match=r"input 'dry-run'") as caught:
+        load_settings({})
+    assert caught.value.exit_code == 2
+
+
+def test_enum_error_names_the_input(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("INPUT_HTML-HANDLING", "sometimes")
+    with pytest.raises(ConfigurationError, match=r"input 'html-handling'") as caught:
+        load_settings({})
+    assert "auto-trailing-slash" in str(caught.value)
+    assert "sometimes" not in str(caught.value)
+
+
+def test_several_invalid_inputs_are_named_together(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("INPUT_DRY-RUN", "yes")
+    monkeypatch.setenv("CF_ASSETS_CONCURRENCY", "many")
+    with pytest.raises(ConfigurationError) as caught:
+        load_settings({})
+    assert "input 'dry-run'" in str(caught.value)
+    assert "input 'concurrency'" in str(caught.value)
+
+
+# Each env var set to a value containing SECRET that is invalid for that input.
+LEAKY_VALUES = [
+    ("INPUT_DRY-RUN", SECRET),
+    ("INPUT_KEEP_ASSETS", SECRET),
+    ("INPUT_HTML-HANDLING", SECRET),
+    ("INPUT_NOT-FOUND-HANDLING", SECRET),
+    ("INPUT_DEPLOY", SECRET),
+    ("INPUT_CONCURRENCY", SECRET),
+    ("INPUT_MAX-FILES", SECRET),
+    ("INPUT_TIMEOUT", SECRET),
+    ("INPUT_METADATA", '{"token": ' + SECRET + "}"),
+    ("INPUT_METADATA", json.dumps([SECRET])),
+    ("INPUT_RUN-WORKER-FIRST", SECRET),
+    ("INPUT_ACCOUNT-ID", SECRET),
+    ("CLOUDFLARE_ACCOUNT_ID", SECRET),
+    ("INPUT_SCRIPT-NAME", SECRET),
+    ("INPUT_DISPATCH-NAMESPACE", SECRET + " space"),
+    ("INPUT_API-BASE-URL", SECRET),
+    ("INPUT_COMPATIBILITY-DATE", SECRET),
+]
+
+
+@pytest.mark.parametrize(("env", "value"), LEAKY_VALUES)
+def test_errors_never_contain_the_value(
+    monkeypatch: pytest.MonkeyPatch, env: str, value: str
+) -> None:
+    monkeypatch.setenv(env, value)
+    with pytest.raises(ConfigurationError) as caught:
+        load_settings({})
+    error = caught.value
+    for text in (str(error), repr(error), error.message, error.hint, *error.details):
+        assert SECRET not in text
+    assert error.__cause__ is None
+
+
+def test_secret_inputs_are_hidden_in_repr_and_debug_json(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("INPUT_API-TOKEN", SECRET)
+    monkeypatch.setenv("INPUT_API-KEY", SECRET + "key")
+    monkeypatch.setenv("INPUT_API-EMAIL", "ops@example.com")
+    settings = load_settings({})
+    assert SECRET not in repr(settings)
+    dumped = json_dumps_settings(settings)
+    assert SECRET not in dumped
+    assert json.loads(dumped)["api_email"] == "ops@example.com"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "0123456789ABCDEF0123456789ABCDEF",
+        "0123456789abcdef0123456789abcde",
+        "0123456789abcdef0123456789abcdef0",
+        "0123456789abcdef0123456789abcdeg",
+    ],
+)
+def test_account_id_must_be_32_lowercase_hex(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv("INPUT_ACCOUNT-ID", value)
+    with pytest.raises(ConfigurationError, match=r"Invalid input 'account-id': must be 32"):
+        load_settings({})
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("account_id", ACCOUNT + "\n"),
+        ("script_name", "my-site\n"),
+        ("compatibility_date", "2025-06-01\n"),
+        ("dispatch_namespace", "tenants\n"),
+    ],
+)
+def test_trailing_newline_is_refused_or_stripped(field: str, value: str) -> None:
+    # A value pasted with a trailing newline must not slip into a URL path or the metadata
+    # (``re.match`` with ``$`` accepts "valid\n").
+    try:
+        settings = load_settings({field: value})
+    except ConfigurationError:
+        return
+    assert getattr(settings, field) == value.strip()
+
+
+def test_account_id_secret_with_trailing_newline_via_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("INPUT_ACCOUNT-ID", ACCOUNT + "\n")
+    try:
+        settings = load_settings({})
+    except ConfigurationError:
+        return
+    assert settings.account_id == ACCOUNT
+
+
+@pytest.mark.parametrize(
+    ("env", "field"), [("INPUT_API-TOKEN", "api_token"), ("CLOUDFLARE_API_KEY", "api_key")]
+)
+def test_secret_with_trailing_newline_is_refused_or_stripped(
+    monkeypatch: pytest.MonkeyPatch, env: str, field: str
+) -> None:
+    # A pasted secret often ends in a newline; in an HTTP header it breaks every request.
+    monkeypatch.setenv(env, SECRET + "\n")
+    monkeypatch.setenv("INPUT_API-EMAIL", "ops@example.com")
+    outcome: DeploySettings | ConfigurationError
+    try:
+        outcome = load_settings({})
+    except ConfigurationError as error:
+        outcome = error
+    if isinstance(outcome, ConfigurationError):
+        assert SECRET not in str(outcome)
+    else:
+        assert _value(outcome, field) == SECRET
+
+
+@pytest.mark.parametrize("value", ["my-site", "a", "_worker", "x" * 63, "site_2-b"])
+def test_valid_script_names(value: str) -> None:
+    assert load_settings({"script_name": value}).script_name == value
+
+
+@pytest.mark.parametrize("value", ["My-Site", "-site", "x" * 64, "my site", "my.site", "é"])
+def test_invalid_script_names(value: str) -> None:
+    with pytest.raises(ConfigurationError, match=r"Invalid input 'script-name'"):
+        load_settings({"script_name": value})
+
+
+@pytest.mark.parametrize("value", ["tenants", "Tenants.prod-1_a", "n" * 255])
+def test_valid_namespaces(value: str) -> None:
+    assert load_settings({"dispatch_namespace": value}).dispatch_namespace == value
+
+
+@pytest.mark.parametrize("value", ["has space", "a/b", "n" * 256, "ns?x"])
+def test_invalid_namespaces(value: str) -> None:
+    with pytest.raises(ConfigurationError, match=r"Invalid input 'dispatch-namespace'"):
+        load_settings({"dispatch_namespace": value})
+
+
+@pytest.mark.parametrize(
+    "value", ["https://api.cloudflare.com/client/v4", "http://127.0.0.1:8787/client/v4"]
+)
+def test_valid_api_base_urls(value: str) -> None:
+    assert load_settings({"api_base_url": value}).api_base_url == value
+
+
+@pytest.mark.parametrize("value", ["api.cloudflare.com", "ftp://host/x", "https:///path", "//x"])
+def test_invalid_api_base_urls(value: str) -> None:
+    with pytest.raises(ConfigurationError, match=r"Invalid input 'api-base-url': must be an http"):
+        load_settings({"api_base_url": value})
+
+
+def test_valid_compatibility_date() -> None:
+    assert load_settings({"compatibility_date": "2025-06-01"}).compatibility_date == "2025-06-01"
+
+
+@pytest.mark.parametrize("value", ["2025-6-1", "20250601", "June 1st", "2025-06-01T00:00"])
+def test_invalid_compatibility_dates(value: str) -> None:
+    with pytest.raises(ConfigurationError, match=r"Invalid input 'compatibility-date'"):
+        load_settings({"compatibility_date": value})
+
+
+@pytest.mark.parametrize(
+    ("field", "name", "good", "bad"),
+    [
+        ("concurrency", "concurrency", [1, 256], [0, 257, -1]),
+        ("max_retries", "max-retries", [0, 50], [-1, 51]),
+        ("max_files", "max-files", [1, 10_000_000], [0, 10_000_001]),
+    ],
+)
+def test_integer_ranges(field: str, name: str, good: list[int], bad: list[int]) -> None:
+    for value in good:
+        assert getattr(load_settings({field: value}), field) == value
+    for value in bad:
+        with pytest.raises(ConfigurationError, match=rf"Invalid input '{name}': must be between"):
+            load_settings({field: value})
+
+
+@pytest.mark.parametrize("value", [0, -1, 3601])
+def test_timeout_range(value: float) -> None:
+    with pytest.raises(ConfigurationError, match=r"Invalid input 'timeout'"):
+        load_settings({"timeout": value})
+
+
+def test_concurrency_range_via_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("INPUT_CONCURRENCY", "0")
+    with pytest.raises(ConfigurationError, match=r"'concurrency': must be between 1 and 256"):
+        load_settings({})
+
+
+def test_api_key_without_api_email_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CLOUDFLARE_API_KEY", SECRET)
+    with pytest.raises(ConfigurationError, match=r"'api-email': is required with api-key") as err:
+        load_settings({})
+    assert SECRET not in str(err.value)
+
+
+def _complete(**overrides: Any) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "api_token": SECRET,
+        "account_id": ACCOUNT,
+        "script_name": "site",
+    }
+    values.update(overrides)
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def test_require_credentials_accepts_a_token_or_a_key_with_email() -> None:
+    require_credentials(load_settings(_complete()))
+    with_key = _complete(api_token=None, api_key=SECRET, api_email="ops@example.com")
+    require_credentials(load_settings(with_key))
+
+
+@pytest.mark.parametrize(
+    ("missing", "pattern"),
+    [
+        ("api_token", r"Missing input 'api-token'.*Workers Scripts Write.*CLOUDFLARE_API_TOKEN"),
+        ("account_id", r"Missing input 'account-id'.*CLOUDFLARE_ACCOUNT_ID"),
+        ("script_name", r"Missing input 'script-name'"),
+    ],
+)
+def test_require_credentials_names_what_is_missing(missing: str, pattern: str) -> None:
+    settings = load_settings(_complete(**{missing: None}))
+    with pytest.raises(ConfigurationError, match=pattern) as caught:
+        require_credentials(settings)
+    assert SECRET not in str(caught.value)

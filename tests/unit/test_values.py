@@ -1,0 +1,127 @@
+"""Typed values from input text: strict booleans, newline lists, JSON objects, route rules."""
+
+from __future__ import annotations
+
+import pytest
+
+from entrypoint.values import parse_bool, parse_json_object, parse_lines, parse_run_worker_first
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("true", True),
+        ("True", True),
+        ("TRUE", True),
+        ("false", False),
+        ("False", False),
+        ("FALSE", False),
+        (True, True),
+        (False, False),
+    ],
+)
+def test_parse_bool_accepts_the_six_spellings(text: object, expected: bool) -> None:
+    assert parse_bool(text) is expected
+
+
+@pytest.mark.parametrize("text", ["yes", "no", "1", "0", "on", "off", "tRue", "fAlse", "", "t", 1])
+def test_parse_bool_refuses_other_spellings(text: object) -> None:
+    with pytest.raises(ValueError, match=r"^must be true or false") as caught:
+        parse_bool(text)
+    # The message is fixed text: it never echoes the value (inputs may be secrets).
+    assert str(caught.value) == "must be true or false (true/True/TRUE/false/False/FALSE)"
+
+
+def test_parse_lines_keeps_leading_spaces_strips_cr_and_drops_blank_lines() -> None:
+    text = "a.txt\r\n  indented\n\n   \r\nlast\r\n"
+    assert parse_lines(text) == ("a.txt", "  indented", "last")
+
+
+def test_parse_lines_keeps_trailing_spaces_other_than_cr() -> None:
+    assert parse_lines("name \r\n") == ("name ",)
+
+
+def test_parse_lines_splits_each_item_of_a_list() -> None:
+    assert parse_lines(["a\nb", "c", "", "\n"]) == ("a", "b", "c")
+    assert parse_lines(("x", " y")) == ("x", " y")
+
+
+def test_parse_lines_of_empty_text_is_empty() -> None:
+    assert parse_lines("") == ()
+
+
+def test_parse_lines_refuses_other_types() -> None:
+    with pytest.raises(ValueError, match="newline-separated list"):
+        parse_lines(42)
+
+
+def test_parse_json_object_parses_text_and_passes_dicts_and_none() -> None:
+    assert parse_json_object('{"a": [1, 2], "b": {"c": null}}') == {"a": [1, 2], "b": {"c": None}}
+    given = {"k": "v"}
+    assert parse_json_object(given) is given
+    assert parse_json_object(None) is None
+
+
+def test_parse_json_object_invalid_json_names_line_and_column_but_not_the_value() -> None:
+    secret = "tok_Zq81xSecretValue"
+    text = '{\n  "a": 1,\n  "b": ' + secret + "\n}"
+    with pytest.raises(ValueError, match=r"line 3, column 8") as caught:
+        parse_json_object(text)
+    assert "not valid JSON" in str(caught.value)
+    assert secret not in str(caught.value)
+    assert caught.value.__cause__ is None
+    assert caught.value.__suppress_context__
+
+
+@pytest.mark.parametrize("text", ["[1, 2]", '"text"', "3", "null", "true"])
+def test_parse_json_object_refuses_non_objects(text: str) -> None:
+    with pytest.raises(ValueError, match=r"must be a JSON object"):
+        parse_json_object(text)
+
+
+def test_parse_json_object_refuses_other_types() -> None:
+    with pytest.raises(ValueError, match="must be a JSON object"):
+        parse_json_object(["a"])
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("true", True),
+        ("True", True),
+        ("TRUE", True),
+        ("false", False),
+        ("False", False),
+        ("FALSE", False),
+        (" true ", True),
+        (True, True),
+        (False, False),
+        (None, None),
+    ],
+)
+def test_run_worker_first_booleans(text: object, expected: bool | None) -> None:
+    assert parse_run_worker_first(text) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("/api/*", ("/api/*",)),
+        ("/api/*\n!/api/static/*\n", ("/api/*", "!/api/static/*")),
+        ("  /a\r\n\n!/a/b  ", ("/a", "!/a/b")),
+        (["/x", "!/x/y"], ("/x", "!/x/y")),
+    ],
+)
+def test_run_worker_first_rules(text: object, expected: tuple[str, ...]) -> None:
+    assert parse_run_worker_first(text) == expected
+
+
+@pytest.mark.parametrize("text", ["api/*", "/ok\nbad", "!api", "yes", "tRue", "*"])
+def test_run_worker_first_rules_need_a_slash(text: str) -> None:
+    with pytest.raises(ValueError, match=r"must each start with '/' or '!/'"):
+        parse_run_worker_first(text)
+
+
+def test_run_worker_first_needs_a_positive_rule() -> None:
+    with pytest.raises(ValueError, match="at least one positive rule"):
+        parse_run_worker_first("!/api/*\n!/b")

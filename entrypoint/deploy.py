@@ -10,14 +10,26 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Final, Protocol
 
 from entrypoint.cloudflare import CloudflareClient, UploadSession
-from entrypoint.plan import Plan
+from entrypoint.errors import TransientError
+from entrypoint.plan import Asset, Plan
 from entrypoint.retry import RetryPolicy
 from entrypoint.settings import DeployMode
-from entrypoint.upload import UploadProgress, upload_assets
+from entrypoint.throttle import Throttle
+from entrypoint.upload import (
+    IncompleteUploadError,
+    SessionExpiredError,
+    UploadContext,
+    UploadOutcome,
+    UploadProgress,
+    upload_assets,
+    upload_mode,
+)
 from entrypoint.worker import WorkerSpec, upload_worker, worker_metadata
+
+MAX_RESUMES: Final = 3
 
 
 class DeployProgress(UploadProgress, Protocol):
@@ -34,6 +46,9 @@ class DeployProgress(UploadProgress, Protocol):
 
     def worker_started(self) -> None:
         """The assets are complete; the Worker upload begins."""
+
+    def resuming(self, reason: str, resume: int) -> None:
+        """The upload session is gone (``reason``); a new one continues where it stopped."""
 
 
 @dataclass(frozen=True)
@@ -71,6 +86,46 @@ class DeployResult:
         return self.files_total - self.files_uploaded
 
 
+async def _open_session(
+    ctx: UploadContext, target: DeployTarget, manifest: dict[str, dict[str, str | int]]
+) -> UploadSession:
+    async def send() -> UploadSession:
+        return await ctx.client.create_upload_session(target.script, target.namespace, manifest)
+
+    return await ctx.policy.run(send, ctx.on_retry)
+
+
+async def _upload(
+    ctx: UploadContext, plan: Plan, target: DeployTarget, progress: DeployProgress
+) -> tuple[UploadOutcome, list[Asset], str]:
+    """Sessions and uploads, resuming with a new session when the token expires or is lost.
+
+    Returns the outcome, the assets whose content the first session asked for, and the mode.
+    """
+    manifest = plan.manifest()
+    wanted: list[Asset] | None = None
+    mode = "none"
+    for resume in range(MAX_RESUMES + 1):
+        session = await _open_session(ctx, target, manifest)
+        progress.secret(session.jwt)
+        if wanted is None:
+            hashes = {h for bucket in session.buckets for h in bucket}
+            wanted = plan.keys_with_hashes(hashes)
+            unique = [a for h in hashes if (a := plan.asset_for(h)) is not None]
+            progress.upload_started(len(unique), sum(a.size for a in unique))
+            progress.changed_paths([a.key for a in wanted])
+            mode = upload_mode(session)
+        try:
+            return await upload_assets(ctx, plan, session), wanted, mode
+        except (SessionExpiredError, IncompleteUploadError) as error:
+            if resume == MAX_RESUMES:
+                msg = f"{error.message} Gave up after {MAX_RESUMES} new upload sessions."
+                hint = "Run the deploy again: uploaded files are kept."
+                raise TransientError(msg, hint=hint) from None
+            progress.resuming(error.message, resume + 1)
+    raise AssertionError  # pragma: no cover - the loop returns or raises
+
+
 async def deploy(
     client: CloudflareClient,
     plan: Plan,
@@ -83,44 +138,27 @@ async def deploy(
 ) -> DeployResult:
     """Deploy ``plan`` to ``target``; returns only on full success, raises otherwise."""
     started = clock()
-    manifest = plan.manifest()
-
-    async def open_session() -> UploadSession:
-        return await client.create_upload_session(target.script, target.namespace, manifest)
-
-    session = await policy.run(open_session, progress.retrying)
-    progress.secret(session.jwt)
-    wanted = {h for bucket in session.buckets for h in bucket}
-    sent = plan.keys_with_hashes(wanted)
-    unique = [a for h in wanted if (a := plan.asset_for(h)) is not None]
-    progress.upload_started(len(unique), sum(a.size for a in unique))
-    progress.changed_paths([a.key for a in sent])
-    outcome = await upload_assets(
-        client, plan, session, concurrency=concurrency, policy=policy, progress=progress
-    )
+    ctx = UploadContext(client, policy, Throttle(), progress, concurrency)
+    outcome, sent, mode = await _upload(ctx, plan, target, progress)
     progress.secret(outcome.completion_token)
     deployed = False
     if target.mode is DeployMode.WORKER:
         progress.worker_started()
         metadata = worker_metadata(target.worker, outcome.completion_token)
         await upload_worker(
-            client,
-            target.script,
-            target.namespace,
-            metadata,
-            policy=policy,
-            on_retry=progress.retrying,
+            client, target.script, target.namespace, metadata, policy=policy, on_retry=ctx.on_retry
         )
         deployed = True
+    unique = {a.hash: a.size for a in sent}
     return DeployResult(
         script=target.script,
         namespace=target.namespace,
         completion_token=outcome.completion_token,
-        upload_mode=outcome.mode,
+        upload_mode=mode,
         files_total=len(plan.assets),
         files_uploaded=len(sent),
         bytes_total=plan.total_bytes,
-        bytes_uploaded=sum(a.size for a in unique),
+        bytes_uploaded=sum(unique.values()),
         duration_seconds=clock() - started,
         manifest_hash=plan.manifest_hash,
         worker_deployed=deployed,

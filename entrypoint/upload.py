@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import partial
@@ -22,8 +23,10 @@ from entrypoint.errors import AssetsError, CloudflareRefusedError, TransientErro
 from entrypoint.multipart import FilePart, MultipartBody, read_file
 from entrypoint.plan import Asset, Plan
 from entrypoint.retry import RetryableError, RetryPolicy
+from entrypoint.throttle import Gate, Throttle
 
 DEFAULT_SINGLE_CONCURRENCY: Final = 50
+_EXPIRY_MARGIN: Final = 1.0  # seconds: do not start a request on a token about to expire
 
 
 class UploadProgress(Protocol):
@@ -35,6 +38,17 @@ class UploadProgress(Protocol):
     def retrying(self, attempt: int, error: RetryableError, wait: float) -> None:
         """A request failed transiently and is tried again after ``wait`` seconds."""
 
+    def slowed_down(self, divisor: int) -> None:
+        """Gateway errors: from now on only 1/``divisor`` of the requests run at once."""
+
+
+class SessionExpiredError(TransientError):
+    """The upload JWT expired or was refused: a new session will list what is still missing."""
+
+
+class IncompleteUploadError(TransientError):
+    """Every request succeeded but none carried the completion token."""
+
 
 @dataclass(frozen=True)
 class UploadOutcome:
@@ -42,7 +56,6 @@ class UploadOutcome:
 
     completion_token: str
     uploaded: frozenset[str]
-    mode: str
 
 
 def jwt_claims(jwt: str) -> dict[str, Any]:
@@ -64,6 +77,13 @@ def _single_asset_concurrency(claims: dict[str, Any]) -> int | None:
     return DEFAULT_SINGLE_CONCURRENCY
 
 
+def upload_mode(session: UploadSession) -> str:
+    """``none`` (nothing to send), ``single-asset`` or ``bulk``, as the session decides."""
+    if not any(session.buckets):
+        return "none"
+    return "bulk" if _single_asset_concurrency(jwt_claims(session.jwt)) is None else "single-asset"
+
+
 def _assets_for(plan: Plan, bucket: tuple[str, ...]) -> list[Asset]:
     assets = []
     for hash_ in bucket:
@@ -75,47 +95,73 @@ def _assets_for(plan: Plan, bucket: tuple[str, ...]) -> list[Asset]:
     return assets
 
 
+@dataclass
+class UploadContext:
+    """What every upload request of a run shares: client, retry rules, throttle, progress."""
+
+    client: CloudflareClient
+    policy: RetryPolicy
+    throttle: Throttle
+    progress: UploadProgress
+    concurrency: int
+    clock: Callable[[], float] = time.time
+
+    def on_retry(self, attempt: int, error: RetryableError, wait: float) -> None:
+        """Report the retry and lower the concurrency on gateway errors."""
+        self.progress.retrying(attempt, error, wait)
+        if self.throttle.observe(error.status):
+            self.progress.slowed_down(self.throttle.divisor)
+
+
 class _Uploader:
-    def __init__(
-        self,
-        client: CloudflareClient,
-        jwt: str,
-        policy: RetryPolicy,
-        progress: UploadProgress,
-    ) -> None:
-        self.client = client
+    def __init__(self, ctx: UploadContext, jwt: str) -> None:
+        self.ctx = ctx
         self.jwt = jwt
-        self.policy = policy
-        self.progress = progress
+        expires = jwt_claims(jwt).get("exp")
+        self.expires_at = float(expires) if isinstance(expires, int | float) else None
         self.token: str | None = None
 
     async def bucket(self, assets: list[Asset]) -> None:
         parts = [FilePart(a.hash, a.hash, a.content_type, a.path, a.size, True) for a in assets]
 
         async def send() -> str | None:
-            return await self.client.upload_bucket(self.jwt, MultipartBody(parts))
+            self._check_expiry()
+            return await self.ctx.client.upload_bucket(self.jwt, MultipartBody(parts))
 
-        self._keep(await self.policy.run(send, self.progress.retrying))
-        self.progress.uploaded(len(assets), sum(a.size for a in assets))
+        self._keep(await self._attempt(send))
+        self.ctx.progress.uploaded(len(assets), sum(a.size for a in assets))
 
     async def single(self, asset: Asset) -> None:
         async def send() -> str | None:
+            self._check_expiry()
             body = read_file(asset.path, asset.size, base64=False)
-            return await self.client.upload_asset(
+            return await self.ctx.client.upload_asset(
                 self.jwt, asset.hash, body, asset.size, asset.content_type
             )
 
-        self._keep(await self.policy.run(send, self.progress.retrying))
-        self.progress.uploaded(1, asset.size)
+        self._keep(await self._attempt(send))
+        self.ctx.progress.uploaded(1, asset.size)
+
+    async def _attempt(self, send: Callable[[], Awaitable[str | None]]) -> str | None:
+        try:
+            return await self.ctx.policy.run(send, self.ctx.on_retry)
+        except CloudflareRefusedError as error:
+            if error.status == 401:
+                msg = "Cloudflare refused the upload token (HTTP 401)."
+                raise SessionExpiredError(msg) from None
+            raise
+
+    def _check_expiry(self) -> None:
+        if self.expires_at is not None and self.ctx.clock() >= self.expires_at - _EXPIRY_MARGIN:
+            msg = "The upload token expired before every file was uploaded."
+            raise SessionExpiredError(msg)
 
     def _keep(self, token: str | None) -> None:
         if token is not None:
             self.token = token
 
 
-async def _bounded(jobs: list[Callable[[], Awaitable[None]]], limit: int) -> None:
-    gate = asyncio.Semaphore(limit)
-
+async def _bounded(jobs: list[Callable[[], Awaitable[None]]], gate: Gate) -> None:
     async def run(job: Callable[[], Awaitable[None]]) -> None:
         async with gate:
             await job()
@@ -125,44 +171,38 @@ async def _bounded(jobs: list[Callable[[], Awaitable[None]]], limit: int) -> Non
             group.create_task(run(job))
 
 
-async def upload_assets(
-    client: CloudflareClient,
-    plan: Plan,
-    session: UploadSession,
-    *,
-    concurrency: int,
-    policy: RetryPolicy,
-    progress: UploadProgress,
-) -> UploadOutcome:
+async def upload_assets(ctx: UploadContext, plan: Plan, session: UploadSession) -> UploadOutcome:
     """Upload every bucket of ``session``; returns the completion token.
 
     Raises:
         CloudflareRefusedError: a request was refused (4xx).
-        TransientError: retries ran out, or no answer carried a completion token.
+        SessionExpiredError: the upload token expired or was refused (open a new session).
+        IncompleteUploadError: every request succeeded but no completion token came.
+        TransientError: retries ran out.
     """
     buckets = [bucket for bucket in session.buckets if bucket]
     if not buckets:
-        return UploadOutcome(session.jwt, frozenset(), "none")
+        return UploadOutcome(session.jwt, frozenset())
     groups = [_assets_for(plan, bucket) for bucket in buckets]
-    uploader = _Uploader(client, session.jwt, policy, progress)
+    uploader = _Uploader(ctx, session.jwt)
     single = _single_asset_concurrency(jwt_claims(session.jwt))
     jobs: list[Callable[[], Awaitable[None]]]
     if single is None:
         jobs = [partial(uploader.bucket, group) for group in groups]
-        await _run(jobs, concurrency)
+        await _run(jobs, ctx.throttle.gate(ctx.concurrency))
     else:
         jobs = [partial(uploader.single, asset) for group in groups for asset in group]
-        await _run(jobs, single)
+        await _run(jobs, ctx.throttle.gate(single))
     if uploader.token is None:
         msg = "Cloudflare accepted every upload but sent no completion token."
-        raise TransientError(msg, hint="Run the deploy again: uploaded files are kept.")
+        raise IncompleteUploadError(msg)
     uploaded = frozenset(h for bucket in buckets for h in bucket)
-    return UploadOutcome(uploader.token, uploaded, "bulk" if single is None else "single-asset")
+    return UploadOutcome(uploader.token, uploaded)
 
 
-async def _run(jobs: list[Callable[[], Awaitable[None]]], limit: int) -> None:
+async def _run(jobs: list[Callable[[], Awaitable[None]]], gate: Gate) -> None:
     try:
-        await _bounded(jobs, limit)
+        await _bounded(jobs, gate)
     except ExceptionGroup as group:
         first = _first_expected(group)
         if first is None:

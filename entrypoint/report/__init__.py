@@ -154,6 +154,14 @@ class Reporter:
         """A transient failure; say what and when the next try is."""
         self.warning(f"{error.message} Retrying in {wait:.1f} s (retry {attempt}).")
 
+    def slowed_down(self, divisor: int) -> None:
+        """Gateway errors lowered the concurrency."""
+        self.warning(f"Cloudflare's gateway is struggling: uploading at 1/{divisor} concurrency.")
+
+    def resuming(self, reason: str, resume: int) -> None:
+        """A new upload session continues the upload."""
+        self.warning(f"{reason} Opening upload session #{resume + 1}; it lists what is missing.")
+
     def worker_started(self) -> None:
         """The Worker upload begins."""
         self.info("Uploading the Worker with its assets.")

@@ -23,11 +23,14 @@ from entrypoint.errors import CloudflareRefusedError, TransientError
 from entrypoint.manifest import content_type, hash_bytes, node_extname
 from entrypoint.plan import Asset, Plan
 from entrypoint.retry import RetryableError, RetryPolicy
+from entrypoint.throttle import Throttle
 from entrypoint.upload import (
     DEFAULT_SINGLE_CONCURRENCY,
+    UploadContext,
     UploadOutcome,
     jwt_claims,
     upload_assets,
+    upload_mode,
 )
 
 T = TypeVar("T")
@@ -55,10 +58,14 @@ class Progress:
         self.files = 0
         self.bytes = 0
         self.retries: list[tuple[int, float]] = []
+        self.divisors: list[int] = []
 
     def uploaded(self, files: int, size: int) -> None:
         self.files += files
         self.bytes += size
+
+    def slowed_down(self, divisor: int) -> None:
+        self.divisors.append(divisor)
 
     def retrying(self, attempt: int, error: RetryableError, wait: float) -> None:
         self.retries.append((attempt, wait))
@@ -139,12 +146,9 @@ def _upload(
     return _run(
         router,
         lambda client: upload_assets(
-            client,
+            UploadContext(client, policy, Throttle(), progress or Progress(), concurrency),
             plan,
             session,
-            concurrency=concurrency,
-            policy=policy,
-            progress=progress or Progress(),
         ),
     )
 
@@ -179,7 +183,7 @@ def test_bulk_uploads_each_bucket_once_with_parts_named_by_hash(tmp_path: Path) 
     router.post(UPLOAD_URL, params={"base64": "true"}).mock(side_effect=server)
     progress = Progress()
     outcome = _upload(router, plan, session, progress=progress)
-    assert outcome == UploadOutcome(DONE_JWT, frozenset({html, css, js, blob}), "bulk")
+    assert outcome == UploadOutcome(DONE_JWT, frozenset({html, css, js, blob}))
     assert len(seen) == 3
     by_first = {next(iter(parts)): parts for _, parts in seen}
     assert sorted(map(sorted, by_first.values())) == sorted([sorted([html, css]), [js], [blob]])
@@ -222,7 +226,7 @@ def test_empty_buckets_return_the_session_jwt_without_requests(
     router = respx.Router()
     route = router.route()
     outcome = _upload(router, plan, UploadSession(SESSION_JWT, buckets))
-    assert outcome == UploadOutcome(SESSION_JWT, frozenset(), "none")
+    assert outcome == UploadOutcome(SESSION_JWT, frozenset())
     assert route.call_count == 0
 
 
@@ -275,7 +279,7 @@ def test_single_asset_mode_when_the_jwt_claims_it(tmp_path: Path) -> None:
     router.post(url__regex=rf"^{UPLOAD_URL}/[0-9a-f]{{32}}$").mock(side_effect=server)
     session = UploadSession(jwt, ((hashes[0], hashes[1]), (hashes[2], hashes[3])))
     outcome = _upload(router, plan, session, concurrency=8)
-    assert outcome == UploadOutcome(DONE_JWT, frozenset(hashes), "single-asset")
+    assert outcome == UploadOutcome(DONE_JWT, frozenset(hashes))
     assert bulk.call_count == 0
     assert received == {
         hashes[0]: ("text/html; charset=utf-8", SITE["index.html"]),
@@ -304,7 +308,8 @@ def test_mode_follows_the_claim_exactly(
         return_value=_envelope({"jwt": DONE_JWT}, status=201)
     )
     session = UploadSession(make_jwt(**claims), ((plan.assets[0].hash,),))
-    assert _upload(router, plan, session).mode == expected_mode
+    _upload(router, plan, session)
+    assert upload_mode(session) == expected_mode
 
 
 def test_undecodable_jwt_means_bulk_mode(tmp_path: Path) -> None:
@@ -312,8 +317,9 @@ def test_undecodable_jwt_means_bulk_mode(tmp_path: Path) -> None:
     router = respx.Router()
     route = router.post(UPLOAD_URL, params={"base64": "true"})
     route.mock(return_value=_envelope({"jwt": DONE_JWT}, status=201))
-    outcome = _upload(router, plan, UploadSession("not-a-jwt", ((plan.assets[0].hash,),)))
-    assert outcome.mode == "bulk"
+    session = UploadSession("not-a-jwt", ((plan.assets[0].hash,),))
+    _upload(router, plan, session)
+    assert upload_mode(session) == "bulk"
     assert route.call_count == 1
 
 

@@ -1,0 +1,170 @@
+"""The deploy flow over a mocked API: session resume, the Worker PUT, never a false success."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import respx
+from pydantic import SecretStr
+
+from entrypoint.cloudflare import CloudflareClient, Credentials
+from entrypoint.deploy import MAX_RESUMES, DeployResult, DeployTarget, deploy
+from entrypoint.errors import TransientError
+from entrypoint.retry import RetryableError, RetryPolicy
+from entrypoint.settings import DeployMode
+from entrypoint.worker import WorkerSpec
+from tests.unit.test_upload import ACCOUNT, BASE, DONE_JWT, TOKEN, _envelope, _plan, make_jwt
+
+SESSION_URL = f"{BASE}/accounts/{ACCOUNT}/workers/scripts/site/assets-upload-session"
+UPLOAD_URL = f"{BASE}/accounts/{ACCOUNT}/workers/assets/upload"
+WORKER_URL = f"{BASE}/accounts/{ACCOUNT}/workers/scripts/site"
+
+
+class Events:
+    def __init__(self) -> None:
+        self.secrets: list[str] = []
+        self.resumes: list[tuple[str, int]] = []
+        self.files = 0
+
+    def secret(self, value: str) -> None:
+        self.secrets.append(value)
+
+    def upload_started(self, files: int, size: int) -> None:
+        pass
+
+    def changed_paths(self, keys: Any) -> None:
+        pass
+
+    def uploaded(self, files: int, size: int) -> None:
+        self.files += files
+
+    def retrying(self, attempt: int, error: RetryableError, wait: float) -> None:
+        pass
+
+    def slowed_down(self, divisor: int) -> None:
+        pass
+
+    def worker_started(self) -> None:
+        pass
+
+    def resuming(self, reason: str, resume: int) -> None:
+        self.resumes.append((reason, resume))
+
+
+async def _no_sleep(seconds: float) -> None:
+    return None
+
+
+def _deploy(router: respx.Router, tmp_path: Path, events: Events) -> DeployResult:
+    plan = _plan(tmp_path, {"a.txt": b"a", "b.css": b"b{}"})
+
+    async def main() -> DeployResult:
+        transport = httpx.MockTransport(router.async_handler)
+        async with httpx.AsyncClient(transport=transport, base_url=BASE) as http:
+            client = CloudflareClient(http, ACCOUNT, Credentials(token=SecretStr(TOKEN)))
+            target = DeployTarget("site", None, DeployMode.WORKER, WorkerSpec("2025-06-01"))
+            policy = RetryPolicy(max_retries=1, sleep=_no_sleep)
+            return await deploy(client, plan, target, concurrency=2, policy=policy, progress=events)
+
+    return asyncio.run(main())
+
+
+def _hashes(tmp_path: Path) -> list[str]:
+    return [a.hash for a in _plan(tmp_path, {"a.txt": b"a", "b.css": b"b{}"}).assets]
+
+
+def test_a_refused_upload_token_opens_a_new_session(tmp_path):
+    hashes = _hashes(tmp_path)
+    router = respx.Router()
+    first, second = make_jwt(exp=2_000_000_000, n=1), make_jwt(exp=2_000_000_000, n=2)
+    sessions = router.post(SESSION_URL).mock(
+        side_effect=[
+            _envelope({"jwt": first, "buckets": [hashes]}),
+            _envelope({"jwt": second, "buckets": [hashes[1:]]}),
+        ]
+    )
+    uploads = router.post(url__startswith=UPLOAD_URL).mock(
+        side_effect=[
+            httpx.Response(
+                401, json={"success": False, "errors": [{"code": 10000, "message": "expired"}]}
+            ),
+            _envelope({"jwt": DONE_JWT}, status=201),
+        ]
+    )
+    worker = router.put(WORKER_URL).mock(return_value=_envelope({"id": "site"}))
+    events = Events()
+    result = _deploy(router, tmp_path, events)
+    assert sessions.call_count == 2
+    assert uploads.call_count == 2
+    assert uploads.calls[1].request.headers["authorization"] == f"Bearer {second}"
+    assert [r[1] for r in events.resumes] == [1]
+    assert result.completion_token == DONE_JWT
+    assert result.files_uploaded == 2
+    assert result.worker_deployed
+    body = worker.calls.last.request.content
+    assert DONE_JWT.encode() in body
+    assert {first, second, DONE_JWT} <= set(events.secrets)
+
+
+def test_an_expired_token_is_never_used(tmp_path):
+    hashes = _hashes(tmp_path)
+    router = respx.Router()
+    expired = make_jwt(exp=1_000)
+    router.post(SESSION_URL).mock(
+        side_effect=[
+            _envelope({"jwt": expired, "buckets": [hashes]}),
+            _envelope({"jwt": make_jwt(exp=2_000_000_000), "buckets": [hashes]}),
+        ]
+    )
+    uploads = router.post(url__startswith=UPLOAD_URL).mock(
+        return_value=_envelope({"jwt": DONE_JWT}, status=201)
+    )
+    router.put(WORKER_URL).mock(return_value=_envelope({"id": "site"}))
+    events = Events()
+    _deploy(router, tmp_path, events)
+    assert uploads.call_count == 1
+    assert all(expired not in c.request.headers["authorization"] for c in uploads.calls)
+    assert "expired" in events.resumes[0][0]
+
+
+def test_a_lost_completion_token_resumes_and_the_new_session_completes(tmp_path):
+    hashes = _hashes(tmp_path)
+    router = respx.Router()
+    router.post(SESSION_URL).mock(
+        side_effect=[
+            _envelope({"jwt": make_jwt(exp=2_000_000_000), "buckets": [hashes]}),
+            _envelope({"jwt": DONE_JWT, "buckets": []}),
+        ]
+    )
+    router.post(url__startswith=UPLOAD_URL).mock(return_value=_envelope({}, status=202))
+    worker = router.put(WORKER_URL).mock(return_value=_envelope({"id": "site"}))
+    events = Events()
+    result = _deploy(router, tmp_path, events)
+    assert result.completion_token == DONE_JWT
+    assert (
+        json.loads(
+            worker.calls.last.request.content.split(b"\r\n\r\n", 1)[1].rsplit(b"\r\n--", 1)[0]
+        )["assets"]["jwt"]
+        == DONE_JWT
+    )
+    assert len(events.resumes) == 1
+
+
+def test_resumes_are_bounded_and_then_the_run_fails(tmp_path):
+    hashes = _hashes(tmp_path)
+    router = respx.Router()
+    sessions = router.post(SESSION_URL).mock(
+        return_value=_envelope({"jwt": make_jwt(exp=2_000_000_000), "buckets": [hashes]})
+    )
+    router.post(url__startswith=UPLOAD_URL).mock(return_value=_envelope({}, status=202))
+    worker = router.put(WORKER_URL).mock(return_value=_envelope({"id": "site"}))
+    with pytest.raises(TransientError, match="Gave up after 3 new upload sessions") as caught:
+        _deploy(router, tmp_path, Events())
+    assert caught.value.exit_code == 6
+    assert sessions.call_count == MAX_RESUMES + 1
+    assert worker.call_count == 0

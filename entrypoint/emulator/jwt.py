@@ -20,6 +20,7 @@ _HEADER: Final = {"alg": "HS256", "typ": "JWT"}
 MALFORMED: Final = "malformed"
 BAD_SIGNATURE: Final = "invalid signature"
 EXPIRED: Final = "expired"
+_VERIFIED_CACHE_SIZE: Final = 4096
 
 
 class JwtError(Exception):
@@ -55,6 +56,7 @@ class JwtSigner:
         self._secret = secret if secret is not None else secrets.token_bytes(32)
         self._clock = clock
         self._encoded_header = _b64url_encode(_compact_json(_HEADER))
+        self._verified: dict[str, dict[str, object]] = {}
 
     def now(self) -> float:
         """The signer's current time in Unix seconds."""
@@ -68,11 +70,26 @@ class JwtSigner:
     def verify(self, token: str) -> dict[str, object]:
         """Return the claims of a token this signer issued and that has not expired.
 
+        Tokens already verified are remembered (the expiry is still checked on every call), so
+        thousands of single-asset uploads under one session token cost one HMAC.
+
         Raises:
             JwtError: ``malformed``, ``invalid signature`` or ``expired``.
         """
+        claims = self._verified.get(token)
+        if claims is None:
+            claims = self._check(token)
+            if len(self._verified) >= _VERIFIED_CACHE_SIZE:
+                self._verified.clear()
+            self._verified[token] = claims
+        expires = claims["exp"]
+        if not isinstance(expires, int | float) or self._clock() >= expires:
+            raise JwtError(EXPIRED)
+        return dict(claims)
+
+    def _check(self, token: str) -> dict[str, object]:
         pieces = token.split(".")
-        if len(pieces) != 3:
+        if len(pieces) != 3 or not token.isascii():
             raise JwtError(MALFORMED)
         header_text, payload_text, signature_text = pieces
         expected = self._mac(f"{header_text}.{payload_text}")
@@ -84,8 +101,6 @@ class JwtSigner:
         expires = claims.get("exp")
         if not isinstance(expires, int | float) or isinstance(expires, bool):
             raise JwtError(MALFORMED)
-        if self._clock() >= expires:
-            raise JwtError(EXPIRED)
         return claims
 
     def _mac(self, signing_input: str) -> bytes:

@@ -296,3 +296,16 @@ def test_run_emulator_stops_on_sigterm() -> None:
         process.send_signal(signal.SIGTERM)
         assert process.stdout.readline().strip() == "stopped"
         assert process.wait(timeout=10) == 0
+
+
+def test_oversized_body_is_refused_before_reading(emulator: EmulatorThread, api) -> None:
+    head = (
+        f"POST /client/v4{session_path()} HTTP/1.1\r\nHost: x\r\n"
+        f"Content-Length: {600 * 1024 * 1024}\r\nExpect: 100-continue\r\n\r\n"
+    )
+
+    answer = _raw_exchange(emulator, head.encode())
+
+    assert answer.startswith(b"HTTP/1.1 413 ")
+    assert b"100 Continue" not in answer
+    assert b'"code":10027' in answer

@@ -82,6 +82,9 @@ def test_jwt_round_trip_and_failures() -> None:
         signer.verify(token + ".x")
     with pytest.raises(JwtError, match="malformed"):
         signer.verify(signer.sign({"typ": "upload"}))
+    with pytest.raises(JwtError, match="malformed"):
+        signer.verify("\u00e9." + token.partition(".")[2])
+    assert signer.verify(token) == {"typ": "upload", "exp": 1010, "name": "é"}  # remembered
     now[0] = 1010.0
     with pytest.raises(JwtError, match="expired"):
         signer.verify(token)

@@ -76,7 +76,7 @@ def run_action(
 ) -> ActionRun:
     """Run ``cf-assets deploy`` the way the GitHub runner runs a container action."""
     commands = tmp_path / "file_commands"
-    commands.mkdir(exist_ok=True)
+    commands.mkdir(parents=True, exist_ok=True)
     output_file = commands / "output"
     summary_file = commands / "summary"
     output_file.write_text("")

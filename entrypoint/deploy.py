@@ -24,12 +24,14 @@ from entrypoint.upload import (
     UploadContext,
     UploadOutcome,
     UploadProgress,
+    token_expired,
     upload_assets,
     upload_mode,
 )
 from entrypoint.worker import WorkerSpec, upload_worker, worker_metadata
 
-MAX_RESUMES: Final = 3
+MAX_RESUMES: Final = 3  # new sessions in a row that make no progress
+MAX_SESSIONS: Final = 25  # new sessions in all, progress or not
 
 
 class DeployProgress(UploadProgress, Protocol):
@@ -86,44 +88,91 @@ class DeployResult:
         return self.files_total - self.files_uploaded
 
 
-async def _open_session(
-    ctx: UploadContext, target: DeployTarget, manifest: dict[str, dict[str, str | int]]
-) -> UploadSession:
-    async def send() -> UploadSession:
-        return await ctx.client.create_upload_session(target.script, target.namespace, manifest)
+class _Sessions:
+    """Upload sessions of one deploy: resume with a new session while each one makes progress."""
 
-    return await ctx.policy.run(send, ctx.on_retry)
+    def __init__(
+        self, ctx: UploadContext, plan: Plan, target: DeployTarget, progress: DeployProgress
+    ) -> None:
+        self.ctx, self.plan, self.target, self.progress = ctx, plan, target, progress
+        self.manifest = plan.manifest()
+        self.wanted: list[Asset] | None = None
+        self.mode = "none"
+        self.opened = 0
+        self.stuck = 0
+        self.pending: int | None = None
+
+    async def _open(self) -> UploadSession:
+        async def send() -> UploadSession:
+            target = self.target
+            return await self.ctx.client.create_upload_session(
+                target.script, target.namespace, self.manifest
+            )
+
+        session = await self.ctx.policy.run(send, self.ctx.on_retry)
+        self.progress.secret(session.jwt)
+        self.opened += 1
+        pending = sum(len(bucket) for bucket in session.buckets)
+        progressed = self.pending is None or pending < self.pending
+        self.stuck = 0 if progressed else self.stuck + 1
+        self.pending = pending
+        if self.wanted is None:
+            self._announce(session)
+        return session
+
+    def _announce(self, session: UploadSession) -> None:
+        hashes = {h for bucket in session.buckets for h in bucket}
+        self.wanted = self.plan.keys_with_hashes(hashes)
+        unique = [a for h in hashes if (a := self.plan.asset_for(h)) is not None]
+        self.progress.upload_started(len(unique), sum(a.size for a in unique))
+        self.progress.changed_paths([a.key for a in self.wanted])
+        self.mode = upload_mode(session)
+
+    def lost(self, error: TransientError) -> None:
+        """A session (or its completion token) is gone: give up when resuming stopped helping."""
+        if self.stuck >= MAX_RESUMES or self.opened > MAX_SESSIONS:
+            msg = f"{error.message} Gave up after {self.opened} upload sessions."
+            hint = "Run the deploy again: uploaded files are kept."
+            raise TransientError(msg, hint=hint) from None
+        self.progress.resuming(error.message, self.opened)
+
+    async def complete(self) -> UploadOutcome:
+        """Open sessions and upload until a completion token arrives."""
+        while True:
+            session = await self._open()
+            try:
+                return await upload_assets(self.ctx, self.plan, session)
+            except (SessionExpiredError, IncompleteUploadError) as error:
+                self.lost(error)
 
 
-async def _upload(
-    ctx: UploadContext, plan: Plan, target: DeployTarget, progress: DeployProgress
-) -> tuple[UploadOutcome, list[Asset], str]:
-    """Sessions and uploads, resuming with a new session when the token expires or is lost.
+async def _upload_worker(
+    ctx: UploadContext, sessions: _Sessions, target: DeployTarget, token: str
+) -> None:
+    """PUT the Worker; a completion token that expires meanwhile is renewed by a new session."""
+    while True:
+        metadata = worker_metadata(target.worker, token)
 
-    Returns the outcome, the assets whose content the first session asked for, and the mode.
-    """
-    manifest = plan.manifest()
-    wanted: list[Asset] | None = None
-    mode = "none"
-    for resume in range(MAX_RESUMES + 1):
-        session = await _open_session(ctx, target, manifest)
-        progress.secret(session.jwt)
-        if wanted is None:
-            hashes = {h for bucket in session.buckets for h in bucket}
-            wanted = plan.keys_with_hashes(hashes)
-            unique = [a for h in hashes if (a := plan.asset_for(h)) is not None]
-            progress.upload_started(len(unique), sum(a.size for a in unique))
-            progress.changed_paths([a.key for a in wanted])
-            mode = upload_mode(session)
+        def check(token: str = token) -> None:
+            if token_expired(token, ctx.clock):
+                msg = "The completion token expired before the Worker upload went through."
+                raise SessionExpiredError(msg)
+
         try:
-            return await upload_assets(ctx, plan, session), wanted, mode
-        except (SessionExpiredError, IncompleteUploadError) as error:
-            if resume == MAX_RESUMES:
-                msg = f"{error.message} Gave up after {MAX_RESUMES} new upload sessions."
-                hint = "Run the deploy again: uploaded files are kept."
-                raise TransientError(msg, hint=hint) from None
-            progress.resuming(error.message, resume + 1)
-    raise AssertionError  # pragma: no cover - the loop returns or raises
+            await upload_worker(
+                ctx.client,
+                target.script,
+                target.namespace,
+                metadata,
+                policy=ctx.policy,
+                on_retry=ctx.on_retry,
+                before_attempt=check,
+            )
+            return
+        except SessionExpiredError as error:
+            sessions.lost(error)
+            token = (await sessions.complete()).completion_token
+            sessions.progress.secret(token)
 
 
 async def deploy(
@@ -139,16 +188,16 @@ async def deploy(
     """Deploy ``plan`` to ``target``; returns only on full success, raises otherwise."""
     started = clock()
     ctx = UploadContext(client, policy, Throttle(), progress, concurrency)
-    outcome, sent, mode = await _upload(ctx, plan, target, progress)
+    sessions = _Sessions(ctx, plan, target, progress)
+    outcome = await sessions.complete()
     progress.secret(outcome.completion_token)
     deployed = False
     if target.mode is DeployMode.WORKER:
         progress.worker_started()
-        metadata = worker_metadata(target.worker, outcome.completion_token)
-        await upload_worker(
-            client, target.script, target.namespace, metadata, policy=policy, on_retry=ctx.on_retry
-        )
+        await _upload_worker(ctx, sessions, target, outcome.completion_token)
         deployed = True
+    sent = sessions.wanted or []
+    mode = sessions.mode
     unique = {a.hash: a.size for a in sent}
     return DeployResult(
         script=target.script,

@@ -31,6 +31,15 @@ class RetryableError(TransientError):
 OnRetry = Callable[[int, RetryableError, float], None]
 
 
+def _gave_up(error: RetryableError, retries: int) -> RetryableError:
+    tries = "no retries allowed" if retries == 0 else f"gave up after {retries} retries"
+    final = RetryableError(
+        f"{error.message.rstrip('.')}; {tries}.", status=error.status, retry_after=error.retry_after
+    )
+    final.hint = "Run the deploy again (uploaded files are kept), or raise max-retries / timeout."
+    return final
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     """Per-request retry rules."""
@@ -62,7 +71,7 @@ class RetryPolicy:
             except RetryableError as error:
                 attempt += 1
                 if attempt > self.max_retries:
-                    raise
+                    raise _gave_up(error, self.max_retries) from None
                 wait = self.delay(attempt, error)
                 if on_retry is not None:
                     on_retry(attempt, error, wait)

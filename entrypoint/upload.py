@@ -68,6 +68,14 @@ def jwt_claims(jwt: str) -> dict[str, Any]:
     return claims if isinstance(claims, dict) else {}
 
 
+def token_expired(jwt: str, clock: Callable[[], float]) -> bool:
+    """True when the JWT's ``exp`` has passed or is about to (tokens without ``exp`` never do)."""
+    expires = jwt_claims(jwt).get("exp")
+    if not isinstance(expires, int | float) or isinstance(expires, bool):
+        return False
+    return clock() >= expires - _EXPIRY_MARGIN
+
+
 def _single_asset_concurrency(claims: dict[str, Any]) -> int | None:
     if claims.get("wrangler_single_asset_uploads") is not True:
         return None
@@ -117,8 +125,6 @@ class _Uploader:
     def __init__(self, ctx: UploadContext, jwt: str) -> None:
         self.ctx = ctx
         self.jwt = jwt
-        expires = jwt_claims(jwt).get("exp")
-        self.expires_at = float(expires) if isinstance(expires, int | float) else None
         self.token: str | None = None
 
     async def bucket(self, assets: list[Asset]) -> None:
@@ -152,7 +158,7 @@ class _Uploader:
             raise
 
     def _check_expiry(self) -> None:
-        if self.expires_at is not None and self.ctx.clock() >= self.expires_at - _EXPIRY_MARGIN:
+        if token_expired(self.jwt, self.ctx.clock):
             msg = "The upload token expired before every file was uploaded."
             raise SessionExpiredError(msg)
 

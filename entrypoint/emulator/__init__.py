@@ -4,11 +4,13 @@ It owns a real HTTP/1.1 server on loopback that implements the Workers static-as
 direct-upload endpoints strictly (upload sessions, bulk and single-asset uploads, Worker uploads,
 plain and dispatch namespace), keeps what was deployed in memory, and serves it back under
 ``/__emulator/`` so a deployed site can be compared with its folder byte for byte. Faults plug
-in through :class:`FaultHook`. It does not read the environment, print, or persist anything.
+in through :class:`FaultHook`; :class:`FaultPlan` is the seeded, reproducible one. It does not
+read the environment, print, or persist anything.
 
-Modules: ``config`` (settings), ``server`` (sockets, h11, fault hook), ``routes`` (route table,
-inspection endpoints), ``assets`` and ``scripts`` (the Cloudflare endpoints), ``state`` (the
-store), ``jwt``, ``multipart`` and ``envelope`` (wire formats).
+Modules: ``config`` (settings), ``server`` (sockets, h11, fault hook), ``faults`` (the seeded
+fault plan), ``routes`` (route table, inspection endpoints), ``assets`` and ``scripts`` (the
+Cloudflare endpoints), ``state`` (the store), ``jwt``, ``multipart`` and ``envelope`` (wire
+formats).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import Self
 
 from entrypoint.emulator.config import EmulatorConfig
 from entrypoint.emulator.envelope import API_PREFIX
+from entrypoint.emulator.faults import FaultPlan
 from entrypoint.emulator.routes import create_emulator
 from entrypoint.emulator.server import DropMode, FaultAction, FaultHook, NoFaults
 from entrypoint.emulator.state import Context, Store
@@ -33,6 +36,7 @@ __all__ = [
     "EmulatorThread",
     "FaultAction",
     "FaultHook",
+    "FaultPlan",
     "NoFaults",
     "Store",
     "run_emulator",

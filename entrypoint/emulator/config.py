@@ -46,7 +46,8 @@ class EmulatorConfig:
     jwt_ttl_seconds: float = 3600.0
     max_file_size: int = 26_214_400
     max_asset_count: int = 100_000
-    #: A ``FaultHook`` (see ``server.py``) or None; later versions accept a fault plan too.
+    #: A ``FaultHook`` (see ``server.py``), typically a ``faults.FaultPlan``, or None. Runtime
+    #: changes go through ``POST /__emulator/config {"faults": {...} | null}`` (see ``routes.py``).
     faults: object | None = None
     #: Added before every ``/client/v4`` response.
     latency_seconds: float = 0.0

@@ -1,7 +1,8 @@
 """Cloudflare's API conventions as the emulator speaks them.
 
 Owns the request and response values, the ``{success, errors, messages, result}`` envelope,
-the error codes, strict JSON decoding, and the checks shared by every ``/client/v4`` endpoint:
+the error codes, canned error answers (429 with ``Retry-After``, the edge's 52x HTML pages), strict
+JSON decoding, and the checks shared by every ``/client/v4`` endpoint:
 API credentials, account identifiers, Worker and namespace names. It knows nothing of sockets
 or of the store.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -31,12 +33,15 @@ CODE_TOO_LARGE: Final = 10027
 CODE_BAD_HTTP: Final = 10400
 CODE_METHOD: Final = 10405
 CODE_NO_ROUTE: Final = 7003
+CODE_SERVER_ERROR: Final = 10013
+CODE_RATE_LIMITED: Final = 10429
 
 API_PREFIX: Final = "/client/v4"
 JSON_TYPE: Final = "application/json"
 _ACCOUNT_RE: Final = re.compile(r"[0-9a-f]{32}")
 _SCRIPT_RE: Final = re.compile(r"[a-z0-9_][a-z0-9\-_]*")
 _MAX_SCRIPT_NAME: Final = 63
+_EDGE_TITLES: Final = {520: "Web server is returning an unknown error", 524: "A timeout occurred"}
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -118,6 +123,26 @@ def error_response(status: int, code: int, message: str) -> Response:
         "result": None,
     }
     return json_response(envelope, status)
+
+
+def status_response(status: int, retry_after: float = 1.0) -> Response:
+    """A canned answer with ``status`` as Cloudflare sends it.
+
+    429 carries ``Retry-After`` (whole seconds, rounded up); 520-527 come as the edge's short HTML
+    page (not JSON); other statuses as an error envelope.
+    """
+    if status == 429:
+        response = error_response(429, CODE_RATE_LIMITED, "Too many requests")
+        header = ("retry-after", str(math.ceil(retry_after)))
+        return dataclasses.replace(response, headers=(*response.headers, header))
+    if 520 <= status <= 527:
+        title = f"{status}: {_EDGE_TITLES.get(status, 'Cloudflare edge error')}"
+        html = f"<html><head><title>{title}</title></head><body><h1>{title}</h1></body></html>"
+        return Response(status, html.encode(), (("content-type", "text/html; charset=UTF-8"),))
+    if status in (401, 403):
+        return error_response(status, CODE_AUTH, "Authentication error")
+    code = CODE_SERVER_ERROR if status >= 500 else CODE_VALIDATION
+    return error_response(status, code, f"Injected fault: HTTP {status}")
 
 
 def bad_request(message: str, code: int = CODE_VALIDATION) -> ApiError:

@@ -2,8 +2,9 @@
 
 Owns which method and path reach which handler (404 code 7003 and 405 code 10405 otherwise),
 the guarantee that a handler failure becomes an error envelope rather than a crash, and what the
-inspection endpoints reveal. Cloudflare's endpoints themselves live in ``assets.py`` and
-``scripts.py``.
+inspection endpoints reveal or change (runtime config, the fault plan included; the server asks
+the live config for its fault hook on every API request). Cloudflare's endpoints themselves live
+in ``assets.py`` and ``scripts.py``; which faults to inject is ``faults.py``'s business.
 """
 
 from __future__ import annotations
@@ -30,9 +31,10 @@ from entrypoint.emulator.envelope import (
     error_response,
     json_response,
 )
+from entrypoint.emulator.faults import FaultPlan
 from entrypoint.emulator.jwt import JwtSigner
 from entrypoint.emulator.scripts import ScriptEndpoints, iso_time
-from entrypoint.emulator.server import HttpServer, resolve_fault_hook
+from entrypoint.emulator.server import FaultAction, HttpServer, resolve_fault_hook
 from entrypoint.emulator.state import Context, ScriptRecord, Store, StoredAsset
 
 logger = logging.getLogger(__name__)
@@ -138,23 +140,30 @@ class InspectionEndpoints:
         return json_response([_describe(record) for record in self._ctx.store.scripts()])
 
     def stats(self, request: Request, params: Mapping[str, str]) -> Response:
-        """The request and upload counters."""
+        """The request and upload counters, and what the fault plan injected (null: no plan)."""
         del request, params
-        return json_response(self._ctx.store.stats_snapshot())
+        faults = self._ctx.config.faults
+        plan_stats = faults.stats() if isinstance(faults, FaultPlan) else None
+        return json_response({**self._ctx.store.stats_snapshot(), "faults": plan_stats})
 
     def reset(self, request: Request, params: Mapping[str, str]) -> Response:
-        """Forget everything, including runtime config changes."""
+        """Forget everything, including runtime config changes; a start-up plan replays anew."""
         del request, params
         self._ctx.reset()
+        if isinstance(self._ctx.config.faults, FaultPlan):
+            self._ctx.config.faults.reset()
         return json_response({"reset": True})
 
     def show_config(self, request: Request, params: Mapping[str, str]) -> Response:
         """The runtime-changeable settings now in force."""
         del request, params
-        return json_response(self._ctx.config.runtime_view())
+        return json_response(_config_view(self._ctx.config))
 
     def change_config(self, request: Request, params: Mapping[str, str]) -> Response:
-        """Change a subset of the runtime settings; unknown keys or bad values are a 400."""
+        """Change a subset of the runtime settings; unknown keys or bad values are a 400.
+
+        ``{"faults": {knobs}}`` installs a new :class:`FaultPlan`; ``{"faults": null}`` removes it.
+        """
         del params
         body = decode_json_object(request.body, request.headers.get("content-type"))
         changes = {name: _runtime_value(name, value) for name, value in body.items()}
@@ -162,7 +171,7 @@ class InspectionEndpoints:
             self._ctx.config = dataclasses.replace(self._ctx.config, **changes)
         except ValueError as exc:
             raise bad_request(str(exc)) from exc
-        return json_response(self._ctx.config.runtime_view())
+        return json_response(_config_view(self._ctx.config))
 
 
 def _key_spellings(raw_path: str) -> list[str]:
@@ -173,11 +182,33 @@ def _key_spellings(raw_path: str) -> list[str]:
     return [decoded] if decoded == raw_path else [decoded, raw_path]
 
 
+def _config_view(config: EmulatorConfig) -> dict[str, object]:
+    faults = config.faults
+    view = faults.to_mapping() if isinstance(faults, FaultPlan) else None
+    if faults is not None and view is None:
+        view = {"hook": type(faults).__name__}
+    return {**config.runtime_view(), "faults": view}
+
+
+def _fault_plan(value: object) -> FaultPlan | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        msg = "faults must be an object of fault knobs, or null to remove the fault plan"
+        raise bad_request(msg)
+    try:
+        return FaultPlan.from_mapping(value)
+    except ValueError as exc:
+        msg = f"faults: {exc}"
+        raise bad_request(msg) from exc
+
+
 def _runtime_value(name: str, value: object) -> Any:
+    if name == "faults":
+        return _fault_plan(value)
     if name not in RUNTIME_FIELDS:
-        msg = (
-            f"{name!r} cannot be changed at runtime (allowed: {', '.join(sorted(RUNTIME_FIELDS))})"
-        )
+        allowed = ", ".join(sorted(RUNTIME_FIELDS | {"faults"}))
+        msg = f"{name!r} cannot be changed at runtime (allowed: {allowed})"
         raise bad_request(msg)
     expected = type(getattr(EmulatorConfig(), name))
     number = value if isinstance(value, int | float) and not isinstance(value, bool) else None
@@ -239,12 +270,24 @@ def build_router(ctx: Context) -> Router:
     return router
 
 
+class ConfiguredFaults:
+    """The server's hook: asks whichever hook the live config holds, so changes apply at once."""
+
+    def __init__(self, current: Callable[[], object | None]) -> None:
+        resolve_fault_hook(current())  # refuse a bad hook when the server is assembled
+        self._current = current
+
+    async def before(self, request: Request) -> FaultAction | None:
+        """Delegate to the configured hook (none: serve normally)."""
+        return await resolve_fault_hook(self._current()).before(request)
+
+
 def create_emulator(config: EmulatorConfig) -> tuple[Context, HttpServer]:
     """A fresh store, signer and router behind an (unstarted) :class:`HttpServer`."""
     ctx = Context(config, Store(), JwtSigner())
     server = HttpServer(
         build_router(ctx).dispatch,
-        fault_hook=resolve_fault_hook(config.faults),
+        fault_hook=ConfiguredFaults(lambda: ctx.config.faults),
         latency=lambda: ctx.config.latency_seconds,
     )
     return ctx, server

@@ -163,7 +163,7 @@ def test_resumes_are_bounded_and_then_the_run_fails(tmp_path):
     )
     router.post(url__startswith=UPLOAD_URL).mock(return_value=_envelope({}, status=202))
     worker = router.put(WORKER_URL).mock(return_value=_envelope({"id": "site"}))
-    with pytest.raises(TransientError, match="Gave up after 3 new upload sessions") as caught:
+    with pytest.raises(TransientError, match="Gave up after 4 upload sessions") as caught:
         _deploy(router, tmp_path, Events())
     assert caught.value.exit_code == 6
     assert sessions.call_count == MAX_RESUMES + 1

@@ -96,7 +96,7 @@ def test_gives_up_after_max_retries_with_the_last_error() -> None:
     sleeps = Sleeps()
     errors: list[BaseException] = [RetryableError(f"failure {i}", status=503) for i in range(10)]
     call, calls = _failing(errors)
-    with pytest.raises(RetryableError, match=r"^failure 3$") as caught:
+    with pytest.raises(RetryableError, match=r"^failure 3; gave up after 3 retries\.") as caught:
         asyncio.run(_policy(sleeps, max_retries=3).run(call))
     assert calls == [4]
     assert len(sleeps.waits) == 3

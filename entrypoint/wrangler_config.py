@@ -1,0 +1,151 @@
+"""Read the settings a wrangler project already has: ``wrangler.json``, ``.jsonc`` or ``.toml``.
+
+Owns finding the file (input ``config``, else the working directory, in wrangler's order: json,
+jsonc, toml), parsing it (JSONC comments and trailing commas included) and mapping the keys we use
+(``name``, ``main``, ``compatibility_date``, ``compatibility_flags``, ``account_id``, ``assets.*``)
+onto our inputs. Paths are resolved against the file's folder, as wrangler resolves them. The
+values are defaults: inputs set any other way win (the caller decides).
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+from entrypoint.errors import ConfigurationError
+
+CONFIG_NAMES: Final = ("wrangler.json", "wrangler.jsonc", "wrangler.toml")
+_TOP_LEVEL: Final = {
+    "name": "script_name",
+    "compatibility_date": "compatibility_date",
+    "compatibility_flags": "compatibility_flags",
+    "account_id": "account_id",
+}
+_ASSETS: Final = {
+    "binding": "assets_binding",
+    "html_handling": "html_handling",
+    "not_found_handling": "not_found_handling",
+    "run_worker_first": "run_worker_first",
+}
+
+
+@dataclass(frozen=True)
+class WranglerConfig:
+    """The file that was read and the input values it supplies (by settings field name)."""
+
+    path: Path
+    values: Mapping[str, Any]
+
+
+def find_config(explicit: Path | None, cwd: Path) -> Path | None:
+    """The config file to read: ``explicit`` (must exist), else the first wrangler file in cwd."""
+    if explicit is not None:
+        path = cwd / explicit
+        if not path.is_file():
+            msg = f"Invalid input 'config': '{explicit}' is not a file."
+            raise ConfigurationError(msg)
+        return path
+    return next((cwd / n for n in CONFIG_NAMES if (cwd / n).is_file()), None)
+
+
+def strip_jsonc(text: str) -> str:
+    """JSON with comments and trailing commas → JSON (strings are left untouched)."""
+    out: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        char = text[i]
+        if char == '"':
+            end = _string_end(text, i)
+            out.append(text[i:end])
+            i = end
+        elif text.startswith("//", i):
+            i = text.find("\n", i) if "\n" in text[i:] else n
+        elif text.startswith("/*", i):
+            close = text.find("*/", i + 2)
+            i = n if close < 0 else close + 2
+        else:
+            out.append(char)
+            i += 1
+    return _drop_trailing_commas("".join(out))
+
+
+def _string_end(text: str, start: int) -> int:
+    i = start + 1
+    while i < len(text):
+        if text[i] == "\\":
+            i += 2
+            continue
+        if text[i] == '"':
+            return i + 1
+        i += 1
+    return len(text)
+
+
+def _drop_trailing_commas(text: str) -> str:
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        char = text[i]
+        if char == '"':
+            end = _string_end(text, i)
+            out.append(text[i:end])
+            i = end
+            continue
+        if char == ",":
+            rest = text[i + 1 :].lstrip()
+            if rest[:1] in ("}", "]"):
+                i += 1
+                continue
+        out.append(char)
+        i += 1
+    return "".join(out)
+
+
+def _parse(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text("utf-8-sig")
+        data: Any = (
+            tomllib.loads(text)
+            if path.suffix == ".toml"
+            else json.loads(strip_jsonc(text) if path.suffix == ".jsonc" else text)
+        )
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        msg = f"Invalid input 'config': cannot read '{path.name}' ({exc})."
+        raise ConfigurationError(msg) from None
+    if not isinstance(data, dict):
+        msg = f"Invalid input 'config': '{path.name}' must hold an object at the top level."
+        raise ConfigurationError(msg)
+    return data
+
+
+def _relative(base: Path, value: object, key: str, path: Path) -> str:
+    if not isinstance(value, str) or not value:
+        msg = f"Invalid input 'config': '{key}' in '{path.name}' must be a non-empty string."
+        raise ConfigurationError(msg)
+    return str((base / value).resolve())
+
+
+def read_config(path: Path) -> WranglerConfig:
+    """Parse ``path`` and map its keys onto our inputs."""
+    data = _parse(path)
+    base = path.parent
+    values: dict[str, Any] = {
+        field: data[key] for key, field in _TOP_LEVEL.items() if data.get(key) is not None
+    }
+    if data.get("main") is not None:
+        values["main_module"] = _relative(base, data["main"], "main", path)
+    assets = data.get("assets")
+    if assets is not None:
+        if not isinstance(assets, dict):
+            msg = f"Invalid input 'config': 'assets' in '{path.name}' must be a table/object."
+            raise ConfigurationError(msg)
+        if assets.get("directory") is not None:
+            values["directory"] = _relative(base, assets["directory"], "assets.directory", path)
+        values.update(
+            {field: assets[key] for key, field in _ASSETS.items() if assets.get(key) is not None}
+        )
+    return WranglerConfig(path, values)

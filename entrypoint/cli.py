@@ -7,6 +7,7 @@ the reporter and the HTTP client, turns failures into exit codes and installs si
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import signal
 import sys
@@ -63,6 +64,14 @@ def build_parser() -> argparse.ArgumentParser:
     emulator.add_argument("--bucket-max-files", type=int, default=1000)
     emulator.add_argument("--jwt-ttl", type=float, default=3600.0, help="seconds")
     emulator.add_argument("--api-token", action="append", help="accepted token (default: any)")
+    emulator.add_argument(
+        "--latency", type=float, default=0.0, help="seconds added to every API answer"
+    )
+    emulator.add_argument(
+        "--faults",
+        metavar="JSON",
+        help='fault injection, e.g. \'{"rate_429": 0.1, "rate_5xx": 0.05, "seed": 1}\'',
+    )
     return parser
 
 
@@ -151,9 +160,16 @@ def run_deploy(values: dict[str, Any], stream: TextIO, cwd: Path) -> int:
 
 def run_emulator(args: argparse.Namespace, stream: TextIO) -> int:
     """``cf-assets emulator``: serve until interrupted."""
-    from entrypoint.emulator import EmulatorConfig, run_emulator  # noqa: PLC0415
+    from entrypoint.emulator import EmulatorConfig, FaultPlan, run_emulator  # noqa: PLC0415
 
+    try:
+        faults = FaultPlan.from_mapping(json.loads(args.faults)) if args.faults else None
+    except ValueError as exc:  # JSONDecodeError is a ValueError
+        stream.write(f"error: invalid --faults: {exc}\n")
+        return 2
     config = EmulatorConfig(
+        faults=faults,
+        latency_seconds=args.latency,
         host=args.host,
         port=args.port,
         single_asset_uploads=args.single_asset_uploads,

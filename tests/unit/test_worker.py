@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 
 from entrypoint.errors import ConfigurationError
 from entrypoint.modules import resolve_modules
+from entrypoint.multipart import MultipartBody
 from entrypoint.worker import WorkerSpec, check_spec, worker_body, worker_metadata
 
 
@@ -75,10 +77,8 @@ def test_script_worker_with_binding_modules_and_user_metadata(tmp_path: Path):
     assert json.dumps(metadata).encode() in body
 
 
-def _drain(body):
-    import asyncio
-
-    async def collect():
+def _drain(body: MultipartBody) -> list[bytes]:
+    async def collect() -> list[bytes]:
         return [chunk async for chunk in body.stream()]
 
     return asyncio.run(collect())

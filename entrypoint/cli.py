@@ -76,7 +76,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def make_reporter(
-    ci: CiEnvironment, stream: TextIO, redactor: Redactor, dotenv_file: Path | None
+    ci: CiEnvironment,
+    stream: TextIO,
+    redactor: Redactor,
+    dotenv_file: Path | None,
+    workspace: Path | None = None,
 ) -> Reporter:
     """The reporter for where we run."""
     from entrypoint.report.console import ConsoleReporter  # noqa: PLC0415
@@ -94,7 +98,12 @@ def make_reporter(
         )
     if ci.kind is CiKind.GITLAB or dotenv_file is not None:
         return GitLabReporter(
-            stream, redactor, debug=debug, dotenv_file=dotenv_file, sections=ci.gitlab_ci
+            stream,
+            redactor,
+            debug=debug,
+            dotenv_file=dotenv_file,
+            sections=ci.gitlab_ci,
+            workspace=workspace,
         )
     if stream.isatty():
         return ConsoleReporter(stream, redactor, debug=debug)
@@ -136,7 +145,9 @@ def run_deploy(values: dict[str, Any], stream: TextIO, cwd: Path) -> int:
     except ConfigurationError as error:
         make_reporter(ci, stream, redactor, _dotenv_path(None, ci)).error(error)
         return error.exit_code
-    reporter = make_reporter(ci, stream, redactor, _dotenv_path(settings, ci))
+    reporter = make_reporter(
+        ci, stream, redactor, _dotenv_path(settings, ci), workspace=ci.workspace(cwd)
+    )
     logging.getLogger("entrypoint").addHandler(_ReporterLogHandler(reporter))
     for secret in (settings.api_token, settings.api_key):
         if secret is not None:  # scrubbed from every line; never printed, not even to mask it

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import signal
 import tempfile
 from pathlib import Path
 
@@ -16,7 +17,8 @@ from entrypoint import __version__
 from entrypoint.cloudflare import CloudflareClient, Credentials
 from entrypoint.collect import collect_files
 from entrypoint.deploy import DeployResult, DeployTarget, deploy
-from entrypoint.errors import ConfigurationError
+from entrypoint.errors import ConfigurationError, DeployInterruptedError
+from entrypoint.ownership import give_to_workspace_owner
 from entrypoint.plan import Plan, build_plan
 from entrypoint.report import Reporter, result_outputs
 from entrypoint.retry import RetryPolicy
@@ -36,22 +38,23 @@ def _directory(settings: DeploySettings, cwd: Path) -> Path:
     return cwd / settings.directory
 
 
-def _write_manifest(plan: Plan, path: Path) -> Path:
+def _write_manifest(plan: Plan, path: Path, workspace: Path) -> Path:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(plan.manifest_json + "\n", encoding="utf-8")
+        give_to_workspace_owner(path, workspace)
     except OSError as exc:
         msg = f"Invalid input 'manifest-file': cannot write '{path}' ({exc.strerror})."
         raise ConfigurationError(msg) from None
     return path
 
 
-def _manifest_path(settings: DeploySettings, plan: Plan, cwd: Path) -> Path | None:
+def _manifest_path(settings: DeploySettings, plan: Plan, cwd: Path, workspace: Path) -> Path | None:
     if settings.manifest_file is not None:
-        return _write_manifest(plan, cwd / settings.manifest_file)
+        return _write_manifest(plan, cwd / settings.manifest_file, workspace)
     if settings.dry_run:
         name = f"cf-assets-manifest-{plan.manifest_hash[:12]}.json"
-        return _write_manifest(plan, Path(tempfile.gettempdir()) / name)
+        return _write_manifest(plan, Path(tempfile.gettempdir()) / name, workspace)
     return None
 
 
@@ -74,6 +77,25 @@ def _target(settings: DeploySettings, plan: Plan, reporter: Reporter) -> DeployT
     )
     assert settings.script_name is not None  # require_credentials checked it
     return DeployTarget(settings.script_name, settings.dispatch_namespace, settings.deploy, spec)
+
+
+async def _interruptible(
+    settings: DeploySettings, plan: Plan, target: DeployTarget, reporter: Reporter
+) -> DeployResult:
+    """Run the deploy; SIGINT / SIGTERM cancel it in order (no exception at a random point)."""
+    loop = asyncio.get_running_loop()
+    task = asyncio.current_task()
+    assert task is not None
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, task.cancel)
+    try:
+        return await _deploy(settings, plan, target, reporter)
+    except asyncio.CancelledError:
+        msg = "Stopped by a signal before the deploy completed."
+        raise DeployInterruptedError(msg) from None
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
 
 
 async def _deploy(
@@ -113,7 +135,7 @@ def execute(settings: DeploySettings, reporter: Reporter, *, workspace: Path, cw
         )
         plan = build_plan(directory, collection)
         reporter.plan(plan, dry_run=settings.dry_run)
-    manifest_path = _manifest_path(settings, plan, cwd)
+    manifest_path = _manifest_path(settings, plan, cwd, workspace)
     manifest_file = str(manifest_path) if manifest_path else None
     if settings.dry_run:
         reporter.outputs(
@@ -129,7 +151,7 @@ def execute(settings: DeploySettings, reporter: Reporter, *, workspace: Path, cw
     target = _target(settings, plan, reporter)
     where = f"{target.namespace}/{target.script}" if target.namespace else target.script
     with reporter.group(f"Deploying to {where}"):
-        result = asyncio.run(_deploy(settings, plan, target, reporter))
+        result = asyncio.run(_interruptible(settings, plan, target, reporter))
     reporter.outputs(result_outputs(result, manifest_file))
     reporter.summary(result)
     return 0

@@ -136,28 +136,46 @@ class DeploySettings(BaseSettings):
             for key, value in data.items()
         }
 
-    api_token: SecretStr | None = setting(doc="Cloudflare API token (Workers Scripts Write).")
+    api_token: SecretStr | None = setting(
+        doc="Cloudflare API token with the Workers Scripts Write permission."
+    )
     api_key: SecretStr | None = setting(doc="Global API key; needs api-email. Prefer api-token.")
     api_email: str | None = setting(doc="Account e-mail that goes with api-key.")
     account_id: str | None = setting(doc="Cloudflare account id (32 hex characters).")
-    api_base_url: str = setting(DEFAULT_API_BASE_URL, doc="Cloudflare API base URL.")
+    api_base_url: str = setting(
+        DEFAULT_API_BASE_URL,
+        doc="Cloudflare API base URL; point it at the bundled emulator to test.",
+    )
     script_name: str | None = setting(doc="Name of the Worker (script) to deploy to.")
     dispatch_namespace: str | None = setting(
         doc="Workers for Platforms dispatch namespace; deploys the script into it."
     )
     directory: Path | None = setting(doc="Folder of static assets to deploy.")
-    include: Lines = setting((), doc="Newline list of gitignore-style patterns to keep.")
+    include: Lines = setting(
+        (), doc="Newline list of gitignore-style patterns; only matching files deploy."
+    )
     exclude: Lines = setting((), doc="Newline list of gitignore-style patterns to leave out.")
-    max_files: int = setting(100_000, doc="Refuse to deploy more files than this.")
+    max_files: int = setting(
+        100_000, doc="Refuse to deploy more files than this (Free plans allow 20,000)."
+    )
     deploy: DeployMode = setting(
-        DeployMode.WORKER, doc="worker: upload and deploy; version: upload only; none: assets only."
+        DeployMode.WORKER,
+        doc="worker: upload the assets and deploy the Worker; none: upload the assets only; "
+        "version (upload a Worker version without deploying it) is not implemented yet.",
     )
     main_module: str | None = setting(doc="ES module entry of the Worker script, if any.")
     modules: Lines = setting((), doc="Newline list of globs of further Worker modules.")
-    compatibility_date: str | None = setting(doc="Worker compatibility date (YYYY-MM-DD).")
+    compatibility_date: str | None = setting(
+        doc="Worker compatibility date (YYYY-MM-DD); today's UTC date when unset."
+    )
     compatibility_flags: Lines = setting((), doc="Newline list of compatibility flags.")
-    html_handling: HtmlHandling | None = setting(doc="Assets html_handling.")
-    not_found_handling: NotFoundHandling | None = setting(doc="Assets not_found_handling.")
+    html_handling: HtmlHandling | None = setting(
+        doc="How paths map to HTML files: auto-trailing-slash, force-trailing-slash, "
+        "drop-trailing-slash or none."
+    )
+    not_found_handling: NotFoundHandling | None = setting(
+        doc="What a path without an asset serves: single-page-application, 404-page or none."
+    )
     run_worker_first: RunWorkerFirst = setting(
         doc="true, false, or a newline list of route rules (/… or !/…)."
     )
@@ -166,12 +184,15 @@ class DeploySettings(BaseSettings):
     metadata: JsonObject = setting(doc="JSON object merged into the Worker upload metadata.")
     workers_dev: StrictBool = setting(True, doc="Enable the workers.dev subdomain route.")
     config: Path | None = setting(doc="Path of a wrangler.toml / wrangler.json / wrangler.jsonc.")
-    concurrency: int = setting(8, doc="Upload requests in flight at once.")
+    concurrency: int = setting(8, doc="Bulk upload requests in flight at once.")
     max_retries: int = setting(5, doc="Retries per request for transient failures.")
     timeout: float = setting(60.0, doc="Seconds a request may take to connect or stall.")
     dry_run: StrictBool = setting(False, doc="Build the manifest and stop; no credentials needed.")
     manifest_file: Path | None = setting(doc="Write the manifest JSON here.")
-    dotenv_file: Path | None = setting(doc="Write the outputs as a dotenv file here.")
+    dotenv_file: Path | None = setting(
+        doc="Also write the outputs here as a dotenv report (CF_ASSETS_<OUTPUT>=value, no "
+        "secrets); on GitLab cf-assets.env unless set."
+    )
     targets: Path | None = setting(doc="YAML or JSON file of many deploy targets.")
     shard: str | None = setting(doc="i/N: deploy only this shard of targets.")
     fail_fast: StrictBool = setting(False, doc="Stop at the first failing target.")

@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
 # Creates .venv with the project and its dev tools; a second call returns at once unless
-# pyproject.toml changed. Used by scripts/demo.sh, scripts/test.sh and .ci/run.
+# pyproject.toml or the lock changed. Used by scripts/demo.sh, scripts/test.sh and .ci/run.
+# The runtime dependencies come from the hash-locked requirements/runtime.txt (scripts/lock.sh),
+# the same files the container image installs; then the project and its dev extra.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 stamp=.venv/.installed
-if [ -f "$stamp" ] && [ "$stamp" -nt pyproject.toml ] && [ -x .venv/bin/cf-assets ]; then
+if [ -f "$stamp" ] && [ "$stamp" -nt pyproject.toml ] && [ "$stamp" -nt requirements/runtime.txt ] \
+  && [ -x .venv/bin/cf-assets ]; then
   exit 0
 fi
 python3 -m venv .venv
-.venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-.venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+pip=(.venv/bin/python -m pip --quiet --disable-pip-version-check)
+"${pip[@]}" install --upgrade pip
+"${pip[@]}" install --require-hashes --no-deps -r requirements/runtime.txt
+"${pip[@]}" install -e '.[dev]'
 touch "$stamp"

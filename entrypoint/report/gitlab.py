@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Final
 
+from entrypoint.ownership import give_to_workspace_owner
 from entrypoint.report import Reporter
 
 SECRET_OUTPUTS: Final = frozenset({"completion-token"})
@@ -34,11 +35,17 @@ class GitLabReporter(Reporter):
     """Reporting for GitLab CI (sections) and any CI that reads a dotenv file."""
 
     def __init__(
-        self, *args: Any, dotenv_file: Path | None, sections: bool = True, **kwargs: Any
+        self,
+        *args: Any,
+        dotenv_file: Path | None,
+        sections: bool = True,
+        workspace: Path | None = None,
+        **kwargs: Any,
     ) -> None:
-        """Write outputs to ``dotenv_file`` when given; sections only on GitLab."""
+        """Outputs go to ``dotenv_file`` when given, owned like ``workspace``."""
         super().__init__(*args, **kwargs)
         self.dotenv_file = dotenv_file
+        self.workspace = workspace
         self.sections = sections
         self._section = 0
 
@@ -65,3 +72,5 @@ class GitLabReporter(Reporter):
         if self.dotenv_file is not None:
             text = "\n".join(dotenv_lines(outputs)) + "\n"
             self.dotenv_file.write_text(self.redact(text), encoding="utf-8")
+            if self.workspace is not None:
+                give_to_workspace_owner(self.dotenv_file, self.workspace)

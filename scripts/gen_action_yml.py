@@ -1,0 +1,263 @@
+"""Generate the action metadata and the README's Inputs / Outputs tables from the settings.
+
+``entrypoint.settings.fields()`` is the contract: every field is an input (``account_id`` →
+``account-id``) with its description and default. Writes
+
+- ``action.yml``: the published action, ``docker://`` image tagged with the project version;
+- ``.github/actions/selftest/action.yml``: the same inputs and outputs, but built from the local
+  ``Dockerfile``, so this repository's workflows test fresh code;
+- the blocks between the ``<!-- BEGIN generated … -->`` / ``<!-- END generated … -->`` markers in
+  ``README.md``.
+
+Run it after changing a setting, an output or the version::
+
+    .venv/bin/python scripts/gen_action_yml.py          # rewrite the files
+    .venv/bin/python scripts/gen_action_yml.py --check  # exit 1 when a file is stale
+
+``tests/unit/test_action_yml.py`` fails while a file is stale.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tomllib
+from collections.abc import Mapping
+from enum import Enum
+from pathlib import Path
+from typing import Any, Final
+
+REPO_ROOT: Final = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO_ROOT))
+
+from entrypoint.settings import fields, input_name  # noqa: E402 - needs the path above
+
+IMAGE_REPOSITORY: Final = "ghcr.io/org/cf-assets-action"
+ACTION_YML: Final = REPO_ROOT / "action.yml"
+SELFTEST_YML: Final = REPO_ROOT / ".github" / "actions" / "selftest" / "action.yml"
+README: Final = REPO_ROOT / "README.md"
+README_BLOCKS: Final = ("inputs", "outputs")
+
+# Inputs in the contract whose feature is not built yet: parsed and validated, not used.
+NOT_IMPLEMENTED: Final = frozenset(
+    {
+        "main-module",
+        "modules",
+        "assets-binding",
+        "keep-assets",
+        "metadata",
+        "workers-dev",
+        "config",
+        "targets",
+        "shard",
+        "fail-fast",
+    }
+)
+
+# Every output the deploy command writes (entrypoint.report.result_outputs and the dry run).
+OUTPUTS: Final[Mapping[str, str]] = {
+    "completion-token": "The assets completion token (a JWT). Masked in the log; never written "
+    "to a dotenv report.",
+    "files-total": "Files in the manifest.",
+    "files-uploaded": "Files sent in this run.",
+    "files-skipped": "Files Cloudflare already had, not sent again.",
+    "bytes-total": "Bytes in the manifest.",
+    "bytes-uploaded": "Bytes sent in this run.",
+    "duration-seconds": "How long the deploy took, in seconds.",
+    "manifest-file": "Where the manifest JSON was written (manifest-file, or a temporary file "
+    "for a dry run); empty when not written.",
+    "manifest-hash": "SHA-256 of the canonical manifest: equal sites, equal hash.",
+    "version-id": "ID of the Worker version the upload created, when Cloudflare returns one.",
+    "deployment-id": "ID of the deployment, when known.",
+    "deployment-url": "URL of the deployed Worker, when known.",
+}
+
+_HEADER: Final = (
+    "# Generated from entrypoint/settings.py by scripts/gen_action_yml.py: edit the settings (or\n"
+    "# the script's OUTPUTS), then run `.venv/bin/python scripts/gen_action_yml.py`; not by hand.\n"
+)
+
+
+def project_version() -> str:
+    """``project.version`` of pyproject.toml."""
+    with (REPO_ROOT / "pyproject.toml").open("rb") as handle:
+        version: str = tomllib.load(handle)["project"]["version"]
+    return version
+
+
+def image_reference() -> str:
+    """The published image of this version, as ``runs.image`` names it (immutable tag)."""
+    return f"docker://{IMAGE_REPOSITORY}:v{project_version()}"
+
+
+def input_default(default: Any) -> str | None:
+    """A setting's default as the action input default (a string), or None for no default."""
+    if default is None or default == ():
+        return None
+    if isinstance(default, bool):
+        return "true" if default else "false"
+    if isinstance(default, Enum):
+        return str(default.value)
+    if isinstance(default, float) and default.is_integer():
+        return str(int(default))
+    if isinstance(default, tuple):
+        return "\n".join(str(item) for item in default)
+    return str(default)
+
+
+def env_aliases(field: str) -> list[str]:
+    """Cloudflare's own environment names that also set ``field`` (as wrangler reads them)."""
+    alias = fields()[field].validation_alias
+    choices = getattr(alias, "choices", ())
+    return [str(name) for name in choices if not str(name).startswith(("INPUT_", "CF_ASSETS_"))]
+
+
+def action_default(field: str) -> str | None:
+    """The default action.yml declares: none where a ``CLOUDFLARE_*`` env name can set the input.
+
+    On GitHub a declared default always arrives as ``INPUT_<NAME>`` and would hide the env
+    name, so for those inputs the default lives in the description (and in the code).
+    """
+    if env_aliases(field):
+        return None
+    return input_default(fields()[field].default)
+
+
+def input_description(field: str) -> str:
+    """The field's description, its Cloudflare env names, and whether it is built yet.
+
+    The env names are shown only for inputs without a default: on GitHub a declared default always
+    arrives as ``INPUT_<NAME>``, which wins over the environment.
+    """
+    text = (fields()[field].description or "").strip()
+    if aliases := env_aliases(field):
+        default = input_default(fields()[field].default)
+        text += f" Default {default}." if default is not None else ""
+        text += f" Env: {', '.join(aliases)}."
+    if input_name(field) in NOT_IMPLEMENTED:
+        text += " Not implemented yet (accepted and validated only)."
+    return text
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def render_action(*, name: str, description: str, image: str, image_comment: str = "") -> str:
+    """An action.yml with every input and output of the contract."""
+    lines = [_HEADER.rstrip("\n"), f"name: {_quote(name)}", f"description: {_quote(description)}"]
+    lines += ["author: cf-assets-action maintainers"]
+    lines += ["branding:", "  icon: upload-cloud", "  color: orange", "inputs:"]
+    for field in fields():
+        lines += [f"  {input_name(field)}:", f"    description: {_quote(input_description(field))}"]
+        lines.append("    required: false")
+        default = action_default(field)
+        if default is not None:
+            lines.append(f"    default: {_quote(default)}")
+    lines.append("outputs:")
+    for output, text in OUTPUTS.items():
+        lines += [f"  {output}:", f"    description: {_quote(text)}"]
+    comment = f"  # {image_comment}" if image_comment else ""
+    lines += ["runs:", "  using: docker", f"  image: {_quote(image)}{comment}"]
+    lines += ["  args:", "    - deploy"]
+    return "\n".join(lines) + "\n"
+
+
+def render_actions() -> dict[Path, str]:
+    """The published action and the self-test action."""
+    published = render_action(
+        name="Cloudflare Workers static assets deploy (cf-assets)",
+        description="Deploy a folder of static assets to Cloudflare Workers through the "
+        "direct-upload API: same hashes as wrangler, retries, outputs and a job summary.",
+        image=image_reference(),
+        # An immutable per-release tag: the digest exists only after the release pushes it.
+        image_comment="zizmor: ignore[unpinned-images]",
+    )
+    selftest = render_action(
+        name="cf-assets self-test",
+        description="The action built from this repository's Dockerfile, for its own workflows.",
+        image="../../../Dockerfile",
+        # Built from this commit by the runner; its base is pinned by digest in the Dockerfile.
+        image_comment="zizmor: ignore[unpinned-images]",
+    )
+    return {ACTION_YML: published, SELFTEST_YML: selftest}
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def render_inputs_table() -> str:
+    """The README's Inputs table: input, default, description."""
+    rows = ["| input | default | description |", "|---|---|---|"]
+    for field in fields():
+        default = action_default(field)
+        shown = f"`{_cell(default)}`" if default is not None else ""
+        rows.append(f"| `{input_name(field)}` | {shown} | {_cell(input_description(field))} |")
+    return "\n".join(rows)
+
+
+def render_outputs_table() -> str:
+    """The README's Outputs table: output, description."""
+    rows = ["| output | description |", "|---|---|"]
+    rows += [f"| `{name}` | {_cell(text)} |" for name, text in OUTPUTS.items()]
+    return "\n".join(rows)
+
+
+def begin_marker(block: str) -> str:
+    """The line that opens a generated README block."""
+    return f"<!-- BEGIN generated {block}: scripts/gen_action_yml.py -->"
+
+
+def end_marker(block: str) -> str:
+    """The line that closes a generated README block."""
+    return f"<!-- END generated {block} -->"
+
+
+def render_readme(text: str) -> str:
+    """``text`` (the README) with its generated blocks replaced.
+
+    Raises:
+        ValueError: a block's markers are missing.
+    """
+    bodies = {"inputs": render_inputs_table(), "outputs": render_outputs_table()}
+    for block in README_BLOCKS:
+        begin, end = begin_marker(block), end_marker(block)
+        head, found, rest = text.partition(begin + "\n")
+        _, found_end, tail = rest.partition(end)
+        if not found or not found_end:
+            msg = f"README.md lacks the markers {begin!r} … {end!r}"
+            raise ValueError(msg)
+        text = f"{head}{begin}\n{bodies[block]}\n{end}{tail}"
+    return text
+
+
+def rendered() -> dict[Path, str]:
+    """Every generated file with the content it should have."""
+    files = render_actions()
+    files[README] = render_readme(README.read_text(encoding="utf-8"))
+    return files
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Write the files, or with ``--check`` report the stale ones."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--check", action="store_true", help="only report stale files")
+    args = parser.parse_args(argv)
+    stale = []
+    for path, content in rendered().items():
+        current = path.read_text(encoding="utf-8") if path.exists() else None
+        if current == content:
+            continue
+        stale.append(path.relative_to(REPO_ROOT))
+        if not args.check:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(content, encoding="utf-8")
+    verb = "stale" if args.check else "wrote"
+    for path in stale:
+        print(f"{verb}: {path}")
+    return 1 if args.check and stale else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,196 @@
+"""``action.yml`` is the contract: its inputs are the settings, its outputs what the code writes;
+the README, the self-test action and the GitLab example say the same."""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import re
+import tomllib
+from enum import Enum
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+import yaml
+
+from entrypoint import __version__
+from entrypoint.deploy import DeployResult
+from entrypoint.redact import Redactor
+from entrypoint.report import Reporter, result_outputs
+from entrypoint.run import execute
+from entrypoint.settings import fields, input_name, load_settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _load_generator() -> ModuleType:
+    path = ROOT / "scripts" / "gen_action_yml.py"
+    spec = importlib.util.spec_from_file_location("gen_action_yml", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+GEN = _load_generator()
+
+
+def _yaml(path: str) -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load((ROOT / path).read_text(encoding="utf-8"))
+    return data
+
+
+def _cloudflare_env(info: Any) -> bool:
+    """Inputs that CLOUDFLARE_* env can set declare no default, so that env is not hidden."""
+    choices = getattr(info.validation_alias, "choices", ())
+    return any(str(name).startswith(("CLOUDFLARE_", "CF_API_")) for name in choices)
+
+
+def _expected_default(default: Any) -> str | None:
+    """How a field default must appear in action.yml (strings only; absent for None / empty)."""
+    if default is None or default == ():
+        return None
+    if isinstance(default, bool):
+        return str(default).lower()
+    if isinstance(default, Enum):
+        return str(default.value)
+    if isinstance(default, float) and default == int(default):
+        return str(int(default))
+    return str(default)
+
+
+def _version() -> str:
+    with (ROOT / "pyproject.toml").open("rb") as handle:
+        version: str = tomllib.load(handle)["project"]["version"]
+    return version
+
+
+class _CapturingReporter(Reporter):
+    def __init__(self) -> None:
+        super().__init__(io.StringIO(), Redactor())
+        self.captured: dict[str, str] = {}
+
+    def outputs(self, outputs: dict[str, str]) -> None:
+        self.captured.update(outputs)
+
+
+def _written_outputs(tmp_path: Path) -> set[str]:
+    """Every output name the deploy command writes: a full deploy's and a dry run's."""
+    result = DeployResult(
+        script="s",
+        namespace=None,
+        completion_token="t",
+        upload_mode="bulk",
+        files_total=1,
+        files_uploaded=1,
+        bytes_total=1,
+        bytes_uploaded=1,
+        duration_seconds=0.1,
+        manifest_hash="0" * 64,
+        worker_deployed=True,
+    )
+    names = set(result_outputs(result, None))
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "index.html").write_text("hi")
+    reporter = _CapturingReporter()
+    manifest = str(tmp_path / "manifest.json")
+    settings = load_settings({"directory": "site", "dry_run": "true", "manifest_file": manifest})
+    assert execute(settings, reporter, workspace=tmp_path, cwd=tmp_path) == 0
+    return names | set(reporter.captured)
+
+
+def test_inputs_are_the_settings_in_order_with_their_defaults() -> None:
+    inputs = _yaml("action.yml")["inputs"]
+    assert list(inputs) == [input_name(name) for name in fields()]
+    for name, info in fields().items():
+        declared = inputs[input_name(name)]
+        expected = None if _cloudflare_env(info) else _expected_default(info.default)
+        assert declared.get("default") == expected, name
+        assert isinstance(declared.get("default", ""), str), name
+        assert declared["description"].startswith((info.description or "?").strip()), name
+        assert declared.get("required", False) is False, name  # validated by the code
+
+
+def test_outputs_are_what_the_code_writes(tmp_path: Path) -> None:
+    outputs = _yaml("action.yml")["outputs"]
+    assert set(outputs) == _written_outputs(tmp_path)
+    assert all(entry["description"] for entry in outputs.values())
+
+
+def test_runs_the_released_image_of_this_version() -> None:
+    runs = _yaml("action.yml")["runs"]
+    assert runs == {
+        "using": "docker",
+        "image": f"docker://ghcr.io/org/cf-assets-action:v{_version()}",
+        "args": ["deploy"],
+    }
+
+
+def test_package_and_project_versions_agree() -> None:
+    """``cf-assets --version`` and the image tag come from the same version (bump-version.sh)."""
+    assert __version__ == _version()
+
+
+def test_selftest_action_is_the_same_contract_built_from_the_dockerfile() -> None:
+    published = _yaml("action.yml")
+    selftest = _yaml(".github/actions/selftest/action.yml")
+    assert selftest["inputs"] == published["inputs"]
+    assert selftest["outputs"] == published["outputs"]
+    assert selftest["runs"]["using"] == "docker"
+    assert selftest["runs"]["args"] == ["deploy"]
+    dockerfile = ROOT / ".github/actions/selftest" / selftest["runs"]["image"]
+    assert dockerfile.resolve() == ROOT / "Dockerfile"
+    assert dockerfile.name == "Dockerfile"  # the runner builds only a file named so
+
+
+def _readme_block(block: str) -> list[list[str]]:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    begin, end = GEN.begin_marker(block), GEN.end_marker(block)
+    body = text.split(begin, 1)[1].split(end, 1)[0]
+    rows = []
+    for line in body.strip().splitlines()[2:]:  # header and separator
+        cells = re.split(r"(?<!\\)\|", line.strip())[1:-1]
+        rows.append([cell.strip() for cell in cells])
+    return rows
+
+
+def test_readme_inputs_table_equals_action_yml() -> None:
+    inputs = _yaml("action.yml")["inputs"]
+    rows = _readme_block("inputs")
+    assert [row[0] for row in rows] == [f"`{name}`" for name in inputs]
+    for row, (name, declared) in zip(rows, inputs.items(), strict=True):
+        default = declared.get("default")
+        assert row[1] == (f"`{default}`" if default is not None else ""), name
+        assert row[2].replace("\\|", "|") == declared["description"], name
+
+
+def test_readme_outputs_list_equals_action_yml() -> None:
+    outputs = _yaml("action.yml")["outputs"]
+    rows = _readme_block("outputs")
+    assert [row[0] for row in rows] == [f"`{name}`" for name in outputs]
+
+
+def test_generated_files_are_up_to_date() -> None:
+    stale = [
+        str(path.relative_to(ROOT))
+        for path, content in GEN.rendered().items()
+        if path.read_text(encoding="utf-8") != content
+    ]
+    assert not stale, f"run `.venv/bin/python scripts/gen_action_yml.py`: stale {stale}"
+
+
+@pytest.mark.parametrize("path", ["README.md", "examples/gitlab/.gitlab-ci.yml"])
+def test_examples_name_the_image_action_yml_runs(path: str) -> None:
+    image = _yaml("action.yml")["runs"]["image"].removeprefix("docker://")
+    named = set(re.findall(r"ghcr\.io/[\w.-]+/cf-assets-action:v[\w.]+", (ROOT / path).read_text()))
+    assert named == {image}
+
+
+def test_gitlab_example_unsets_the_entrypoint_and_calls_the_cli() -> None:
+    job = _yaml("examples/gitlab/.gitlab-ci.yml")["deploy"]
+    assert job["image"]["entrypoint"] == [""]
+    assert job["script"][0].startswith("cf-assets deploy")
+    assert job["artifacts"]["reports"]["dotenv"] == "cf-assets.env"

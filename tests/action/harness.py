@@ -23,6 +23,7 @@ import yaml
 
 from entrypoint.emulator import FaultAction
 from entrypoint.emulator.envelope import Request
+from tests.github_output import parse_github_output
 
 IMAGE: Final = os.environ.get("CONTAINER_TEST_IMAGE", "localhost/cf-assets-action:test")
 ENGINE: Final = os.environ.get("CONTAINER_ENGINE", "podman")
@@ -191,28 +192,6 @@ def run_like_github(
     run = run_container(args, ["deploy"], env=variables, image=image)
     outputs = parse_github_output((commands / output_name).read_text(encoding="utf-8"))
     return GitHubRun(run, outputs, (commands / summary_name).read_text(encoding="utf-8"))
-
-
-def parse_github_output(text: str) -> dict[str, str]:
-    """Parse ``$GITHUB_OUTPUT`` as the runner does: ``name<<DELIM`` heredocs or ``name=value``."""
-    outputs: dict[str, str] = {}
-    lines = iter(text.split("\n"))
-    for line in lines:
-        if "<<" in line:
-            name, delimiter = line.split("<<", 1)
-            value: list[str] = []
-            for body in lines:
-                if body == delimiter:
-                    break
-                value.append(body)
-            else:
-                msg = f"unterminated heredoc for output {name!r}"
-                raise AssertionError(msg)
-            outputs[name] = "\n".join(value)
-        elif "=" in line:
-            name, value_text = line.split("=", 1)
-            outputs[name] = value_text
-    return outputs
 
 
 def make_site(workspace: Path, folder: str = "site") -> dict[str, bytes]:

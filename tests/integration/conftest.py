@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from entrypoint.emulator import EmulatorConfig, EmulatorThread
+from tests.github_output import parse_github_output
 
 ACCOUNT = "0123456789abcdef0123456789abcdef"
 # One keep-alive client for reading back thousands of assets (a client per request costs ~70 ms).
@@ -47,28 +48,6 @@ class ActionRun:
     stderr: str
     outputs: dict[str, str]
     summary: str
-
-
-def parse_github_output(text: str) -> dict[str, str]:
-    """Parse ``name<<DELIM`` heredocs (and plain ``name=value``) as the runner does."""
-    outputs: dict[str, str] = {}
-    lines = iter(text.split("\n"))
-    for line in lines:
-        if "<<" in line:
-            name, delimiter = line.split("<<", 1)
-            value: list[str] = []
-            for body in lines:
-                if body == delimiter:
-                    break
-                value.append(body)
-            else:
-                msg = f"unterminated heredoc for {name}"
-                raise AssertionError(msg)
-            outputs[name] = "\n".join(value)
-        elif "=" in line:
-            name, value_text = line.split("=", 1)
-            outputs[name] = value_text
-    return outputs
 
 
 def run_action(

@@ -19,13 +19,12 @@ Requires ``node`` and ``npm`` on PATH.
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
-NPM_FLAGS = ["--no-audit", "--no-fund", "--no-save", "--loglevel=error"]
+from npm_probe import run_with_package
+
 IGNORE_VERSION = "5.3.1"
 REPO_ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = REPO_ROOT / "tests" / "fixtures" / "ignore_parity.json"
@@ -111,23 +110,10 @@ CASES: list[tuple[str, list[str], list[str]]] = [
 
 def run_ignore(cases: list[tuple[str, list[str], list[str]]]) -> list[dict[str, Any]]:
     """Install ignore into a temp dir and evaluate every case with it."""
-    with tempfile.TemporaryDirectory(prefix="gen-ignore-") as tmp:
-        subprocess.run(
-            ["npm", "install", "--prefix", tmp, f"ignore@{IGNORE_VERSION}", *NPM_FLAGS],
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
-        script = Path(tmp) / "eval.cjs"
-        script.write_text(NODE_PROGRAM, encoding="utf-8")
-        proc = subprocess.run(
-            ["node", str(script)],
-            input=json.dumps(cases),
-            check=True,
-            capture_output=True,
-            text=True,
-            cwd=tmp,
-        )
-    result: list[dict[str, Any]] = json.loads(proc.stdout)
+    package = f"ignore@{IGNORE_VERSION}"
+    result: list[dict[str, Any]] = run_with_package(
+        package, NODE_PROGRAM, "eval.cjs", stdin=json.dumps(cases)
+    )
     return result
 
 

@@ -19,13 +19,12 @@ Requires ``node`` and ``npm`` on PATH.
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
-NPM_FLAGS = ["--no-audit", "--no-fund", "--no-save", "--loglevel=error"]
+from npm_probe import run_with_package
+
 MIME_VERSION = "4.0.7"
 REPO_ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = REPO_ROOT / "entrypoint" / "data" / "mime_types.json"
@@ -80,22 +79,7 @@ EXPECTED: dict[str, str | None] = {
 
 def build_table() -> tuple[dict[str, str], list[str]]:
     """Install mime into a temp dir and return (table, unmapped extensions)."""
-    with tempfile.TemporaryDirectory(prefix="gen-mime-") as tmp:
-        subprocess.run(
-            ["npm", "install", "--prefix", tmp, f"mime@{MIME_VERSION}", *NPM_FLAGS],
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
-        script = Path(tmp) / "dump.mjs"
-        script.write_text(NODE_PROGRAM, encoding="utf-8")
-        proc = subprocess.run(
-            ["node", str(script)],
-            check=True,
-            capture_output=True,
-            text=True,
-            cwd=tmp,
-        )
-    result: dict[str, Any] = json.loads(proc.stdout)
+    result: dict[str, Any] = run_with_package(f"mime@{MIME_VERSION}", NODE_PROGRAM, "dump.mjs")
     table: dict[str, str] = result["table"]
     unmapped: list[str] = result["unmapped"]
     return table, unmapped

@@ -80,15 +80,20 @@ def _retry_after(response: httpx.Response, now: Callable[[], float]) -> float | 
 
 
 def _errors_of(payload: object) -> tuple[list[int], list[str]]:
+    """Cloudflare's error codes, and one redacted ``[code] message`` line per error."""
     errors = payload.get("errors") if isinstance(payload, dict) else None
     codes: list[int] = []
-    messages: list[str] = []
+    lines: list[str] = []
     for item in errors if isinstance(errors, list) else []:
-        if isinstance(item, dict):
-            if isinstance(item.get("code"), int):
-                codes.append(item["code"])
-            messages.append(redact_tokens(str(item.get("message", ""))))
-    return codes, messages
+        if not isinstance(item, dict):
+            continue
+        message = redact_tokens(str(item.get("message", "")))
+        code = item.get("code")
+        if isinstance(code, int) and not isinstance(code, bool):
+            codes.append(code)
+            message = f"[{code}] {message}"
+        lines.append(message)
+    return codes, lines
 
 
 class CloudflareClient:
@@ -195,10 +200,8 @@ class CloudflareClient:
             payload = response.json()
         except ValueError:
             payload = None
-        codes, messages = _errors_of(payload)
-        detail = "; ".join(f"[{c}] {m}" for c, m in zip(codes, messages, strict=False)) or (
-            "; ".join(messages) or f"HTTP {status}"
-        )
+        codes, lines = _errors_of(payload)
+        detail = "; ".join(lines) or f"HTTP {status}"
         ray = response.headers.get("cf-ray")
         where = f" (cf-ray {ray})" if ray else ""
         if status in _RETRYABLE_STATUS:

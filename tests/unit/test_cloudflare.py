@@ -273,6 +273,15 @@ def test_validation_refusal_shows_the_codes() -> None:
     assert text.startswith("Could not open the upload session: HTTP 400")
 
 
+def test_an_error_without_a_code_keeps_codes_on_their_own_messages() -> None:
+    error = _session_error(
+        _failure(400, [{"message": "no code here"}, {"code": 10021, "message": "bad script"}])
+    )
+    assert isinstance(error, CloudflareRefusedError)
+    assert error.codes == (10021,)
+    assert "no code here; [10021] bad script" in str(error)
+
+
 def test_refusal_without_a_json_body_names_the_status() -> None:
     error = _session_error(httpx.Response(404, text="<html>not found</html>"))
     assert isinstance(error, CloudflareRefusedError)

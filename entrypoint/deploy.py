@@ -22,7 +22,6 @@ from entrypoint.upload import (
     IncompleteUploadError,
     SessionExpiredError,
     UploadContext,
-    UploadOutcome,
     UploadProgress,
     token_expired,
     upload_assets,
@@ -136,7 +135,7 @@ class _Sessions:
             raise TransientError(msg, hint=hint) from None
         self.progress.resuming(error.message, self.opened)
 
-    async def complete(self) -> UploadOutcome:
+    async def complete(self) -> str:
         """Open sessions and upload until a completion token arrives."""
         while True:
             session = await self._open()
@@ -171,7 +170,7 @@ async def _upload_worker(
             return
         except SessionExpiredError as error:
             sessions.lost(error)
-            token = (await sessions.complete()).completion_token
+            token = await sessions.complete()
             sessions.progress.secret(token)
 
 
@@ -189,12 +188,12 @@ async def deploy(
     started = clock()
     ctx = UploadContext(client, policy, Throttle(), progress, concurrency)
     sessions = _Sessions(ctx, plan, target, progress)
-    outcome = await sessions.complete()
-    progress.secret(outcome.completion_token)
+    token = await sessions.complete()
+    progress.secret(token)
     deployed = False
     if target.mode is DeployMode.WORKER:
         progress.worker_started()
-        await _upload_worker(ctx, sessions, target, outcome.completion_token)
+        await _upload_worker(ctx, sessions, target, token)
         deployed = True
     sent = sessions.wanted or []
     mode = sessions.mode
@@ -202,7 +201,7 @@ async def deploy(
     return DeployResult(
         script=target.script,
         namespace=target.namespace,
-        completion_token=outcome.completion_token,
+        completion_token=token,
         upload_mode=mode,
         files_total=len(plan.assets),
         files_uploaded=len(sent),

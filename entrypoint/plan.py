@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -94,19 +93,14 @@ def build_plan(
     collection: Collection,
     *,
     workers: int | None = None,
-    on_hashed: Callable[[int], None] | None = None,
 ) -> Plan:
     """Hash every collected file and return the Plan.
 
     Raises:
         ContentError: listing every file that could not be read.
     """
-    results: list[Asset | str] = []
     with ThreadPoolExecutor(max_workers=workers or default_workers()) as pool:
-        for done, result in enumerate(pool.map(_hash_one, collection.files), 1):
-            results.append(result)
-            if on_hashed is not None:
-                on_hashed(done)
+        results = list(pool.map(_hash_one, collection.files))
     problems = [r for r in results if isinstance(r, str)]
     if problems:
         shown = "; ".join(problems[:5])

@@ -8,7 +8,6 @@ only the six true/false spellings; errors name the input and never echo its valu
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from enum import StrEnum
@@ -307,9 +306,3 @@ def require_credentials(s: DeploySettings) -> None:
     if s.script_name is None:
         msg = "Missing input 'script-name': name the Worker to deploy to."
         raise ConfigurationError(msg)
-
-
-def json_dumps_settings(s: DeploySettings) -> str:
-    """The non-secret settings as JSON, for debug logs."""
-    data = s.model_dump(mode="json", exclude={"api_token", "api_key"})
-    return json.dumps(data, sort_keys=True)

@@ -50,14 +50,6 @@ class IncompleteUploadError(TransientError):
     """Every request succeeded but none carried the completion token."""
 
 
-@dataclass(frozen=True)
-class UploadOutcome:
-    """What the upload achieved."""
-
-    completion_token: str
-    uploaded: frozenset[str]
-
-
 def jwt_claims(jwt: str) -> dict[str, Any]:
     """The payload of a JWT, decoded without checking the signature (as wrangler reads it)."""
     try:
@@ -177,7 +169,7 @@ async def _bounded(jobs: list[Callable[[], Awaitable[None]]], gate: Gate) -> Non
             group.create_task(run(job))
 
 
-async def upload_assets(ctx: UploadContext, plan: Plan, session: UploadSession) -> UploadOutcome:
+async def upload_assets(ctx: UploadContext, plan: Plan, session: UploadSession) -> str:
     """Upload every bucket of ``session``; returns the completion token.
 
     Raises:
@@ -188,7 +180,7 @@ async def upload_assets(ctx: UploadContext, plan: Plan, session: UploadSession) 
     """
     buckets = [bucket for bucket in session.buckets if bucket]
     if not buckets:
-        return UploadOutcome(session.jwt, frozenset())
+        return session.jwt
     groups = [_assets_for(plan, bucket) for bucket in buckets]
     uploader = _Uploader(ctx, session.jwt)
     single = _single_asset_concurrency(jwt_claims(session.jwt))
@@ -202,8 +194,7 @@ async def upload_assets(ctx: UploadContext, plan: Plan, session: UploadSession) 
     if uploader.token is None:
         msg = "Cloudflare accepted every upload but sent no completion token."
         raise IncompleteUploadError(msg)
-    uploaded = frozenset(h for bucket in buckets for h in bucket)
-    return UploadOutcome(uploader.token, uploaded)
+    return uploader.token
 
 
 async def _run(jobs: list[Callable[[], Awaitable[None]]], gate: Gate) -> None:

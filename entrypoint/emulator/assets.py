@@ -25,13 +25,11 @@ from entrypoint.emulator.envelope import (
     ApiError,
     Request,
     Response,
+    authorize_script_request,
     bad_request,
     bearer_token,
     decode_json_object,
-    namespace_param,
     require_account,
-    require_api_credentials,
-    require_script_name,
     success,
 )
 from entrypoint.emulator.jwt import JwtError
@@ -139,11 +137,7 @@ class AssetEndpoints:
 
     def open_session(self, request: Request, params: Mapping[str, str]) -> Response:
         """``POST …/assets-upload-session`` (plain or dispatch namespace)."""
-        account, script = params["account"], params["script"]
-        require_account(account, request.path)
-        require_api_credentials(request.headers, self._ctx.config)
-        namespace = namespace_param(params)
-        require_script_name(script)
+        account, script, namespace = authorize_script_request(request, params, self._ctx.config)
         body = decode_json_object(request.body, request.headers.get("content-type"))
         session = self._new_session(
             account, script, namespace, parse_manifest(body, self._ctx.config)

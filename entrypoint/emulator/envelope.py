@@ -249,3 +249,21 @@ def namespace_param(params: Mapping[str, str]) -> str | None:
         msg = "Invalid dispatch namespace name: it must not be empty"
         raise bad_request(msg, CODE_INVALID_NAME)
     return name
+
+
+def authorize_script_request(
+    request: Request, params: Mapping[str, str], config: EmulatorConfig
+) -> tuple[str, str, str | None]:
+    """The checks every script-scoped API call starts with: account, credentials, names.
+
+    Returns ``(account, script, namespace)``.
+
+    Raises:
+        ApiError: 404 for a malformed account, 401 for bad credentials, 400 for a bad name.
+    """
+    account, script = params["account"], params["script"]
+    require_account(account, request.path)
+    require_api_credentials(request.headers, config)
+    namespace = namespace_param(params)
+    require_script_name(script)
+    return account, script, namespace

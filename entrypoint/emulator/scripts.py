@@ -20,12 +20,9 @@ from entrypoint.emulator.envelope import (
     CODE_MALFORMED_PARAM,
     Request,
     Response,
+    authorize_script_request,
     bad_request,
-    namespace_param,
     parse_strict_json,
-    require_account,
-    require_api_credentials,
-    require_script_name,
     success,
 )
 from entrypoint.emulator.jwt import JwtError
@@ -172,11 +169,7 @@ class ScriptEndpoints:
 
     def upload(self, request: Request, params: Mapping[str, str]) -> Response:
         """Validate a Worker upload and deploy it as a new version."""
-        account, script = params["account"], params["script"]
-        require_account(account, request.path)
-        require_api_credentials(request.headers, self._ctx.config)
-        namespace = namespace_param(params)
-        require_script_name(script)
+        account, script, namespace = authorize_script_request(request, params, self._ctx.config)
         _check_query(request.query)
         metadata, modules = split_form(request)
         check_metadata_fields(metadata, {part.filename or "" for part in modules})

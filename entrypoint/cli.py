@@ -1,4 +1,4 @@
-"""The command line and composition root: ``cf-assets deploy | emulator``.
+"""The command line and composition root: ``cf-assets deploy | images | emulator``.
 
 The one place that reads the environment (through ``DeploySettings`` and ``CiEnvironment``), builds
 the reporter and the HTTP client, turns failures into exit codes and installs signal handling.
@@ -12,21 +12,32 @@ import logging
 import signal
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import FrameType
 from typing import Any, TextIO
 
+from pydantic.fields import FieldInfo
+
 from entrypoint import __version__
 from entrypoint.ci import CiEnvironment, CiKind
 from entrypoint.errors import AssetsError, ConfigurationError, DeployInterruptedError
+from entrypoint.images.settings import images_fields, load_images_settings
 from entrypoint.redact import Redactor
 from entrypoint.report import Reporter
-from entrypoint.settings import DeploySettings, fields, input_name, load_settings
+from entrypoint.settings import (
+    DeploySettings,
+    apply_defaults,
+    fields,
+    input_name,
+    load_settings,
+)
 
 
-def _add_setting_flags(parser: argparse.ArgumentParser) -> None:
-    for name, info in fields().items():
+def _add_setting_flags(
+    parser: argparse.ArgumentParser, settings_fields: Mapping[str, FieldInfo] | None = None
+) -> None:
+    for name, info in (fields() if settings_fields is None else settings_fields).items():
         flag = f"--{input_name(name)}"
         help_text = info.description or ""
         if info.annotation is bool:
@@ -53,6 +64,14 @@ def build_parser() -> argparse.ArgumentParser:
         "as INPUT_<NAME>, CF_ASSETS_<NAME> or (for credentials) CLOUDFLARE_* env.",
     )
     _add_setting_flags(deploy)
+    images = commands.add_parser(
+        "images",
+        help="upload images to Cloudflare Images (direct upload v2)",
+        description="Create a one-time direct upload URL (--mode create-url) or upload a folder "
+        "of images under ids from their paths (--mode sync). Every flag can also be set as "
+        "INPUT_<NAME>, CF_ASSETS_<NAME> or (for credentials) CLOUDFLARE_* env.",
+    )
+    _add_setting_flags(images, images_fields())
     emulator = commands.add_parser(
         "emulator",
         help="run the local Cloudflare API emulator",
@@ -64,6 +83,11 @@ def build_parser() -> argparse.ArgumentParser:
     emulator.add_argument("--bucket-max-files", type=int, default=1000)
     emulator.add_argument("--jwt-ttl", type=float, default=3600.0, help="seconds")
     emulator.add_argument("--api-token", action="append", help="accepted token (default: any)")
+    emulator.add_argument(
+        "--subdomain",
+        default="cf-assets-emulator",
+        help="the account's workers.dev subdomain ('' = none registered)",
+    )
     emulator.add_argument(
         "--latency", type=float, default=0.0, help="seconds added to every API answer"
     )
@@ -135,15 +159,39 @@ def _dotenv_path(settings: DeploySettings | None, ci: CiEnvironment) -> Path | N
     return None
 
 
+def _load_project_settings(values: dict[str, Any], cwd: Path) -> tuple[DeploySettings, str]:
+    """Settings from flags and env, then defaults from a wrangler config; and a line saying so."""
+    from entrypoint.wrangler_config import find_config, read_config  # noqa: PLC0415
+
+    settings = load_settings(values)
+    path = find_config(settings.config, cwd)
+    if path is None:
+        return settings, ""
+    config = read_config(path)
+    user_metadata = settings.metadata is not None
+    settings, used = apply_defaults(settings, values, config.values, path.name)
+    if config.untranslated and not user_metadata:
+        keys = ", ".join(config.untranslated)
+        msg = f"Invalid input 'config': {path.name} sets {keys}, which cf-assets does not read."
+        hint = (
+            "Pass them as Worker metadata with the 'metadata' input (bindings, observability, "
+            "placement …), or use wrangler for routes and triggers; cf-assets will not deploy a "
+            "Worker that silently lacks them."
+        )
+        raise ConfigurationError(msg, hint=hint)
+    names = ", ".join(input_name(name) for name in used) or "nothing: inputs set everything"
+    return settings, f"Read wrangler configuration {path}; it supplied {names}."
+
+
 def run_deploy(values: dict[str, Any], stream: TextIO, cwd: Path) -> int:
     """``cf-assets deploy``: settings → plan → deploy → report; returns the exit code."""
     ci = CiEnvironment()
     redactor = Redactor()
     settings: DeploySettings | None = None
     try:
-        settings = load_settings(values)
+        settings, project = _load_project_settings(values, cwd)
     except ConfigurationError as error:
-        make_reporter(ci, stream, redactor, _dotenv_path(None, ci)).error(error)
+        make_reporter(ci, stream, redactor, _dotenv_path(settings, ci)).error(error)
         return error.exit_code
     reporter = make_reporter(
         ci, stream, redactor, _dotenv_path(settings, ci), workspace=ci.workspace(cwd)
@@ -152,6 +200,8 @@ def run_deploy(values: dict[str, Any], stream: TextIO, cwd: Path) -> int:
     for secret in (settings.api_token, settings.api_key):
         if secret is not None:  # scrubbed from every line; never printed, not even to mask it
             redactor.add(secret.get_secret_value())
+    if project:
+        reporter.info(project)
     try:
         from entrypoint.run import execute  # noqa: PLC0415 - keeps --help fast
 
@@ -164,6 +214,46 @@ def run_deploy(values: dict[str, Any], stream: TextIO, cwd: Path) -> int:
         reporter.error(stopped)
         return stopped.exit_code
     except Exception:  # noqa: BLE001 - the one place that turns a bug into exit 1
+        reporter.emit(traceback.format_exc())
+        reporter.emit("error: unexpected internal error; please report it with the lines above.")
+        return 1
+
+
+def run_images(values: dict[str, Any], stream: TextIO, cwd: Path) -> int:
+    """``cf-assets images``: settings → checks → create-url | sync → report; the exit code."""
+    ci = CiEnvironment()
+    redactor = Redactor()
+    try:
+        settings = load_images_settings(values)
+    except ConfigurationError as error:
+        make_reporter(ci, stream, redactor, _dotenv_path(None, ci)).error(error)
+        return error.exit_code
+    dotenv = settings.dotenv_file or _dotenv_path(None, ci)
+    reporter = make_reporter(ci, stream, redactor, dotenv, workspace=ci.workspace(cwd))
+    logging.getLogger("entrypoint").addHandler(_ReporterLogHandler(reporter))
+    for secret in (settings.api_token, settings.api_key):
+        if secret is not None:  # scrubbed from every line; never printed, not even to mask it
+            redactor.add(secret.get_secret_value())
+    from entrypoint.images.run import execute_images  # noqa: PLC0415 - keeps --help fast
+
+    workspace = ci.workspace(cwd)
+    return _guarded(
+        reporter, lambda: execute_images(settings, reporter, workspace=workspace, cwd=cwd)
+    )
+
+
+def _guarded(reporter: Reporter, job: Callable[[], int]) -> int:
+    """Run ``job``; every failure becomes its exit code and a report (a bug: exit 1)."""
+    try:
+        return job()
+    except AssetsError as error:
+        reporter.error(error)
+        return error.exit_code
+    except KeyboardInterrupt:
+        stopped = DeployInterruptedError("Stopped by a signal before the command completed.")
+        reporter.error(stopped)
+        return stopped.exit_code
+    except Exception:  # noqa: BLE001 - turns a bug into exit 1, as run_deploy does
         reporter.emit(traceback.format_exc())
         reporter.emit("error: unexpected internal error; please report it with the lines above.")
         return 1
@@ -187,6 +277,7 @@ def run_emulator(args: argparse.Namespace, stream: TextIO) -> int:
         bucket_max_files=args.bucket_max_files,
         jwt_ttl_seconds=args.jwt_ttl,
         api_tokens=frozenset(args.api_token) if args.api_token else None,
+        subdomain=args.subdomain,
     )
 
     def ready(base_url: str) -> None:
@@ -208,6 +299,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     if args.command == "emulator":
         return run_emulator(args, sys.stdout)
+    if args.command == "images":
+        image_values = {name: getattr(args, name) for name in images_fields()}
+        return run_images(image_values, sys.stdout, Path.cwd())
     values = {name: getattr(args, name) for name in fields()}
     return run_deploy(values, sys.stdout, Path.cwd())
 

@@ -6,7 +6,7 @@ Endpoint sequence of a deploy:
 2. ``POST /accounts/{a}/workers/assets/upload?base64=true`` per bucket (multipart, base64 parts), or
    ``POST /accounts/{a}/workers/assets/upload/{hash}`` per file in single-asset mode (raw bytes);
    authorised by the upload JWT only. The answer carrying ``result.jwt`` holds the completion token.
-3. ``PUT /accounts/{a}/workers/scripts/{s}`` (or the dispatch-namespace path), multipart metadata.
+3. The Worker endpoints (``script_api.py``), through :meth:`CloudflareClient.authorized`.
 
 Errors are mapped here and nowhere else: 401/403 and other 4xx → ``CloudflareRefusedError`` (with
 Cloudflare's codes and messages); 429, 5xx, timeouts, dropped connections and malformed answers →
@@ -113,8 +113,14 @@ class CloudflareClient:
         self._credentials = credentials
         self._now = now
 
-    def _script_path(self, script: str, namespace: str | None) -> str:
-        base = f"/accounts/{self._account}/workers"
+    @property
+    def account_path(self) -> str:
+        """``/accounts/{account}``, the prefix of every account-level endpoint."""
+        return f"/accounts/{self._account}"
+
+    def script_path(self, script: str, namespace: str | None) -> str:
+        """The Worker's path, in a dispatch namespace when ``namespace`` is set."""
+        base = f"{self.account_path}/workers"
         if namespace:
             return f"{base}/dispatch/namespaces/{_segment(namespace)}/scripts/{_segment(script)}"
         return f"{base}/scripts/{_segment(script)}"
@@ -123,13 +129,9 @@ class CloudflareClient:
         self, script: str, namespace: str | None, manifest: dict[str, dict[str, str | int]]
     ) -> UploadSession:
         """Open an upload session for ``manifest``; returns the JWT and the buckets to upload."""
-        url = f"{self._script_path(script, namespace)}/assets-upload-session"
-        result = await self._call(
-            "open the upload session",
-            "POST",
-            url,
-            json={"manifest": manifest},
-            headers=self._credentials.headers(),
+        url = f"{self.script_path(script, namespace)}/assets-upload-session"
+        result = await self.authorized(
+            "open the upload session", "POST", url, json={"manifest": manifest}
         )
         jwt = result.get("jwt") if isinstance(result, dict) else None
         buckets = result.get("buckets") if isinstance(result, dict) else None
@@ -143,7 +145,7 @@ class CloudflareClient:
         url = f"/accounts/{self._account}/workers/assets/upload"
         headers = {"Authorization": f"Bearer {jwt}", "Content-Type": body.content_type}
         headers["Content-Length"] = str(body.content_length)
-        result = await self._call(
+        result = await self.call(
             "upload assets",
             "POST",
             url,
@@ -163,26 +165,22 @@ class CloudflareClient:
             "Content-Type": content_type,
             "Content-Length": str(size),
         }
-        result = await self._call("upload an asset", "POST", url, content=content, headers=headers)
+        result = await self.call("upload an asset", "POST", url, content=content, headers=headers)
         return _completion_token(result)
 
-    async def upload_worker(
-        self, script: str, namespace: str | None, body: MultipartBody
-    ) -> dict[str, Any]:
-        """PUT the Worker (metadata and modules); returns Cloudflare's ``result``."""
-        headers = self._credentials.headers()
-        headers["Content-Type"] = body.content_type
-        headers["Content-Length"] = str(body.content_length)
-        result = await self._call(
-            "upload the Worker",
-            "PUT",
-            self._script_path(script, namespace),
-            content=body.stream(),
-            headers=headers,
+    async def authorized(
+        self, what: str, method: str, url: str, *, headers: dict[str, str] | None = None, **kw: Any
+    ) -> Any:
+        """``call`` with the account's credentials (for every endpoint but the asset uploads)."""
+        return await self.call(
+            what, method, url, headers={**self._credentials.headers(), **(headers or {})}, **kw
         )
-        return result if isinstance(result, dict) else {}
 
-    async def _call(self, what: str, method: str, url: str, **kwargs: Any) -> Any:
+    async def call(self, what: str, method: str, url: str, **kwargs: Any) -> Any:
+        """Send one request; returns the envelope's ``result`` or raises a mapped error.
+
+        ``what`` completes "Could not …" in error messages.
+        """
         try:
             response = await self._http.request(method, url, **kwargs)
         except httpx.TimeoutException:

@@ -1,4 +1,4 @@
-"""One deploy, end to end, from a Plan: upload session → uploads → Worker upload → DeployResult.
+"""One deploy, end to end, from a Plan: upload session → uploads → Worker release → DeployResult.
 
 Receives everything it needs (client, plan, target, policy, a progress sink); reads no environment
 and prints nothing. Exit 0 is only possible once a completion token was received and, when
@@ -8,14 +8,25 @@ deploying, the Worker upload was accepted: every other path raises.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Final, Protocol
+from typing import Any, Final, Protocol, TypeVar
 
 from entrypoint.cloudflare import CloudflareClient, UploadSession
-from entrypoint.errors import TransientError
+from entrypoint.errors import ConfigurationError, TransientError
+from entrypoint.multipart import MultipartBody
 from entrypoint.plan import Asset, Plan
+from entrypoint.release import (
+    Release,
+    ReleaseTarget,
+    Route,
+    choose_route,
+    finish,
+    send_worker,
+    split_settings,
+)
 from entrypoint.retry import RetryPolicy
+from entrypoint.script_api import ScriptApi, UploadedVersion
 from entrypoint.settings import DeployMode
 from entrypoint.throttle import Throttle
 from entrypoint.upload import (
@@ -27,7 +38,9 @@ from entrypoint.upload import (
     upload_assets,
     upload_mode,
 )
-from entrypoint.worker import WorkerSpec, upload_worker, worker_metadata
+from entrypoint.worker import WorkerSpec, worker_body, worker_metadata
+
+T = TypeVar("T")
 
 MAX_RESUMES: Final = 3  # new sessions in a row that make no progress
 MAX_SESSIONS: Final = 25  # new sessions in all, progress or not
@@ -48,6 +61,9 @@ class DeployProgress(UploadProgress, Protocol):
     def worker_started(self) -> None:
         """The assets are complete; the Worker upload begins."""
 
+    def warning(self, message: str) -> None:
+        """Something the user should look at; the deploy goes on."""
+
     def resuming(self, reason: str, resume: int) -> None:
         """The upload session is gone (``reason``); a new one continues where it stopped."""
 
@@ -60,6 +76,12 @@ class DeployTarget:
     namespace: str | None
     mode: DeployMode
     worker: WorkerSpec
+    workers_dev: bool = True
+
+    @property
+    def release(self) -> ReleaseTarget:
+        """What the release step needs to know."""
+        return ReleaseTarget(self.script, self.namespace, self.mode, self.workers_dev)
 
 
 @dataclass(frozen=True)
@@ -68,18 +90,24 @@ class DeployResult:
 
     script: str
     namespace: str | None
-    completion_token: str
+    mode: DeployMode
+    #: None with keep-assets (nothing was uploaded).
+    completion_token: str | None
     upload_mode: str
     files_total: int
     files_uploaded: int
     bytes_total: int
     bytes_uploaded: int
     duration_seconds: float
-    manifest_hash: str
-    worker_deployed: bool
+    manifest_hash: str | None
     version_id: str | None = None
     deployment_id: str | None = None
     deployment_url: str | None = None
+
+    @property
+    def worker_deployed(self) -> bool:
+        """Whether the Worker (not just a version of it) was deployed."""
+        return self.mode is DeployMode.WORKER
 
     @property
     def files_skipped(self) -> int:
@@ -145,38 +173,80 @@ class _Sessions:
                 self.lost(error)
 
 
-async def _upload_worker(
-    ctx: UploadContext, sessions: _Sessions, target: DeployTarget, token: str
-) -> None:
-    """PUT the Worker; a completion token that expires meanwhile is renewed by a new session."""
-    while True:
-        metadata = worker_metadata(target.worker, token)
+@dataclass
+class _Releaser:
+    """The Worker side of one deploy: the existence check before, the release after the assets."""
 
-        def check(token: str = token) -> None:
-            if token_expired(token, ctx.clock):
-                msg = "The completion token expired before the Worker upload went through."
-                raise SessionExpiredError(msg)
+    ctx: UploadContext
+    api: ScriptApi
+    target: DeployTarget
+    progress: DeployProgress
+    sessions: _Sessions | None = None
 
-        try:
-            await upload_worker(
-                ctx.client,
-                target.script,
-                target.namespace,
-                metadata,
-                policy=ctx.policy,
-                on_retry=ctx.on_retry,
-                before_attempt=check,
+    def run(self, call: Callable[[], Awaitable[T]]) -> Awaitable[T]:
+        """``call`` under the retry policy."""
+        return self.ctx.policy.run(call, self.ctx.on_retry)
+
+    async def existing(self) -> bool:
+        """Whether the plain Worker exists (asked only when it matters); refuse what cannot work."""
+        target = self.target
+        if target.namespace is not None or target.mode is DeployMode.NONE:
+            return True
+        exists = await self.run(lambda: self.api.exists(target.script))
+        if not exists and target.mode is DeployMode.VERSION:
+            msg = f"Input 'deploy: version' needs an existing Worker; '{target.script}' has none."
+            raise ConfigurationError(msg, hint="Deploy it once with 'deploy: worker'.")
+        if not exists and target.worker.keep_assets:
+            msg = f"Input 'keep-assets' needs a deployed Worker; '{target.script}' has none."
+            raise ConfigurationError(msg, hint="Deploy it once with its assets first.")
+        return exists
+
+    async def _send(
+        self, route: Route, token: str | None
+    ) -> tuple[UploadedVersion, dict[str, Any]]:
+        """Send the Worker; a completion token that expires meanwhile is renewed."""
+        while True:
+            metadata = worker_metadata(self.target.worker, token)
+            settings: dict[str, Any] = {}
+            if route is Route.VERSION:
+                metadata, settings = split_settings(metadata)
+            body = worker_body(metadata, self.target.worker.modules)
+
+            async def send(
+                token: str | None = token, body: MultipartBody = body
+            ) -> UploadedVersion:
+                if token is not None and token_expired(token, self.ctx.clock):
+                    msg = "The completion token expired before the Worker upload went through."
+                    raise SessionExpiredError(msg)
+                return await send_worker(self.api, self.target.release, route, body)
+
+            try:
+                return await self.run(send), settings
+            except SessionExpiredError as error:
+                if self.sessions is None:
+                    raise
+                self.sessions.lost(error)
+                token = await self.sessions.complete()
+                self.progress.secret(token)
+
+    async def release(self, token: str | None, exists: bool) -> Release:
+        """Send the Worker by the right route and finish the release."""
+        target = self.target
+        route = choose_route(target.release, exists, worker_metadata(target.worker, token))
+        uploaded, settings = await self._send(route, token)
+        if settings and target.mode is DeployMode.VERSION:
+            self.progress.warning(
+                f"metadata keys {', '.join(sorted(settings))} belong to the Worker, not to a "
+                "version: they apply when a version is deployed with 'deploy: worker'."
             )
-            return
-        except SessionExpiredError as error:
-            sessions.lost(error)
-            token = await sessions.complete()
-            sessions.progress.secret(token)
+        return await finish(
+            self.api, target.release, route, uploaded, settings, run=self.run, notes=self.progress
+        )
 
 
 async def deploy(
     client: CloudflareClient,
-    plan: Plan,
+    plan: Plan | None,
     target: DeployTarget,
     *,
     concurrency: int,
@@ -184,30 +254,38 @@ async def deploy(
     progress: DeployProgress,
     clock: Callable[[], float] = time.monotonic,
 ) -> DeployResult:
-    """Deploy ``plan`` to ``target``; returns only on full success, raises otherwise."""
+    """Deploy ``plan`` to ``target``; returns only on full success, raises otherwise.
+
+    ``plan`` is None with ``keep-assets``: no upload, the Worker keeps its deployed assets.
+    """
     started = clock()
     ctx = UploadContext(client, policy, Throttle(), progress, concurrency)
-    sessions = _Sessions(ctx, plan, target, progress)
-    token = await sessions.complete()
-    progress.secret(token)
-    deployed = False
-    if target.mode is DeployMode.WORKER:
+    releaser = _Releaser(ctx, ScriptApi(client), target, progress)
+    exists = await releaser.existing()
+    sessions = releaser.sessions = _Sessions(ctx, plan, target, progress) if plan else None
+    token = None
+    if sessions is not None:
+        token = await sessions.complete()
+        progress.secret(token)
+    release = Release()
+    if target.mode is not DeployMode.NONE:
         progress.worker_started()
-        await _upload_worker(ctx, sessions, target, token)
-        deployed = True
-    sent = sessions.wanted or []
-    mode = sessions.mode
+        release = await releaser.release(token, exists)
+    sent = sessions.wanted or [] if sessions else []
     unique = {a.hash: a.size for a in sent}
     return DeployResult(
         script=target.script,
         namespace=target.namespace,
+        mode=target.mode,
         completion_token=token,
-        upload_mode=mode,
-        files_total=len(plan.assets),
+        upload_mode=sessions.mode if sessions else "none",
+        files_total=len(plan.assets) if plan else 0,
         files_uploaded=len(sent),
-        bytes_total=plan.total_bytes,
+        bytes_total=plan.total_bytes if plan else 0,
         bytes_uploaded=sum(unique.values()),
         duration_seconds=clock() - started,
-        manifest_hash=plan.manifest_hash,
-        worker_deployed=deployed,
+        manifest_hash=plan.manifest_hash if plan else None,
+        version_id=release.version_id,
+        deployment_id=release.deployment_id,
+        deployment_url=release.url,
     )

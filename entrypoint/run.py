@@ -18,12 +18,13 @@ from entrypoint.cloudflare import CloudflareClient, Credentials
 from entrypoint.collect import collect_files
 from entrypoint.deploy import DeployResult, DeployTarget, deploy
 from entrypoint.errors import ConfigurationError, DeployInterruptedError
+from entrypoint.modules import WorkerModules, resolve_modules
 from entrypoint.ownership import give_to_workspace_owner
 from entrypoint.plan import Plan, build_plan
 from entrypoint.report import Reporter, result_outputs
 from entrypoint.retry import RetryPolicy
 from entrypoint.settings import DeployMode, DeploySettings, require_credentials
-from entrypoint.worker import WorkerSpec
+from entrypoint.worker import WorkerSpec, check_spec
 
 
 def today() -> str:
@@ -58,29 +59,66 @@ def _manifest_path(settings: DeploySettings, plan: Plan, cwd: Path, workspace: P
     return None
 
 
-def _target(settings: DeploySettings, plan: Plan, reporter: Reporter) -> DeployTarget:
-    if settings.deploy is DeployMode.VERSION:
-        msg = "Input 'deploy: version' is not supported yet; use 'worker' or 'none'."
+def _compatibility_date(settings: DeploySettings, reporter: Reporter) -> str:
+    if settings.compatibility_date is not None:
+        return settings.compatibility_date
+    date = today()
+    reporter.info(f"compatibility-date not set: using today's date, {date}.")
+    return date
+
+
+def _modules(settings: DeploySettings, cwd: Path, workspace: Path) -> WorkerModules | None:
+    if settings.main_module is None:
+        if settings.modules:
+            msg = "Invalid input 'modules': it needs main-module (the Worker's entry module)."
+            raise ConfigurationError(msg)
+        return None
+    return resolve_modules(settings.main_module, settings.modules, cwd=cwd, workspace=workspace)
+
+
+def _check_mode(settings: DeploySettings) -> None:
+    if settings.dispatch_namespace is not None and settings.deploy is DeployMode.VERSION:
+        msg = (
+            "Input 'deploy: version' is not available with dispatch-namespace: Workers for "
+            "Platforms has no versions API. Use 'worker'."
+        )
         raise ConfigurationError(msg)
-    date = settings.compatibility_date
-    if date is None:
-        date = today()
-        reporter.info(f"compatibility-date not set: using today's date, {date}.")
+    if settings.keep_assets and settings.deploy is DeployMode.NONE:
+        msg = "Input 'keep-assets' needs a Worker upload; it cannot go with 'deploy: none'."
+        raise ConfigurationError(msg)
+
+
+def _target(
+    settings: DeploySettings, plan: Plan | None, reporter: Reporter, cwd: Path, workspace: Path
+) -> DeployTarget:
+    """The target and Worker spec, every value checked before any request."""
+    _check_mode(settings)
     spec = WorkerSpec(
-        compatibility_date=date,
+        compatibility_date=_compatibility_date(settings, reporter),
         compatibility_flags=settings.compatibility_flags,
         html_handling=settings.html_handling,
         not_found_handling=settings.not_found_handling,
         run_worker_first=settings.run_worker_first,
-        headers=plan.headers,
-        redirects=plan.redirects,
+        headers=plan.headers if plan else None,
+        redirects=plan.redirects if plan else None,
+        modules=_modules(settings, cwd, workspace),
+        assets_binding=settings.assets_binding,
+        keep_assets=settings.keep_assets,
+        extra=settings.metadata or {},
+        explicit=frozenset(settings.model_fields_set),
     )
-    assert settings.script_name is not None  # require_credentials checked it
-    return DeployTarget(settings.script_name, settings.dispatch_namespace, settings.deploy, spec)
+    check_spec(spec)
+    return DeployTarget(
+        settings.script_name or "",  # set unless this is a dry run (require_credentials)
+        settings.dispatch_namespace,
+        settings.deploy,
+        spec,
+        workers_dev=settings.workers_dev,
+    )
 
 
 async def _interruptible(
-    settings: DeploySettings, plan: Plan, target: DeployTarget, reporter: Reporter
+    settings: DeploySettings, plan: Plan | None, target: DeployTarget, reporter: Reporter
 ) -> DeployResult:
     """Run the deploy; SIGINT / SIGTERM cancel it in order (no exception at a random point)."""
     loop = asyncio.get_running_loop()
@@ -99,7 +137,7 @@ async def _interruptible(
 
 
 async def _deploy(
-    settings: DeploySettings, plan: Plan, target: DeployTarget, reporter: Reporter
+    settings: DeploySettings, plan: Plan | None, target: DeployTarget, reporter: Reporter
 ) -> DeployResult:
     assert settings.account_id is not None  # require_credentials checked it
     timeout = httpx.Timeout(settings.timeout, connect=min(10.0, settings.timeout))
@@ -120,11 +158,8 @@ async def _deploy(
         )
 
 
-def execute(settings: DeploySettings, reporter: Reporter, *, workspace: Path, cwd: Path) -> int:
-    """Run ``cf-assets deploy``; returns 0 or raises an AssetsError."""
+def _build_plan(settings: DeploySettings, reporter: Reporter, cwd: Path, workspace: Path) -> Plan:
     directory = _directory(settings, cwd)
-    if not settings.dry_run:
-        require_credentials(settings)
     with reporter.group("Building the manifest"):
         collection = collect_files(
             directory,
@@ -135,9 +170,11 @@ def execute(settings: DeploySettings, reporter: Reporter, *, workspace: Path, cw
         )
         plan = build_plan(directory, collection)
         reporter.plan(plan, dry_run=settings.dry_run)
-    manifest_path = _manifest_path(settings, plan, cwd, workspace)
-    manifest_file = str(manifest_path) if manifest_path else None
-    if settings.dry_run:
+    return plan
+
+
+def _dry_run(plan: Plan | None, reporter: Reporter, manifest_file: str | None) -> int:
+    if plan is not None:
         reporter.outputs(
             {
                 "files-total": str(len(plan.assets)),
@@ -146,9 +183,24 @@ def execute(settings: DeploySettings, reporter: Reporter, *, workspace: Path, cw
                 "manifest-hash": plan.manifest_hash,
             }
         )
-        reporter.info("Dry run: nothing was sent to Cloudflare.")
-        return 0
-    target = _target(settings, plan, reporter)
+    reporter.info("Dry run: every input checked; nothing was sent to Cloudflare.")
+    return 0
+
+
+def execute(settings: DeploySettings, reporter: Reporter, *, workspace: Path, cwd: Path) -> int:
+    """Run ``cf-assets deploy``; returns 0 or raises an AssetsError."""
+    if not settings.dry_run:
+        require_credentials(settings)
+    plan = None
+    if settings.keep_assets:
+        reporter.info("keep-assets: the Worker keeps the assets it has; none are uploaded.")
+    else:
+        plan = _build_plan(settings, reporter, cwd, workspace)
+    target = _target(settings, plan, reporter, cwd, workspace)
+    manifest_path = _manifest_path(settings, plan, cwd, workspace) if plan else None
+    manifest_file = str(manifest_path) if manifest_path else None
+    if settings.dry_run:
+        return _dry_run(plan, reporter, manifest_file)
     where = f"{target.namespace}/{target.script}" if target.namespace else target.script
     with reporter.group(f"Deploying to {where}"):
         result = asyncio.run(_interruptible(settings, plan, target, reporter))

@@ -159,11 +159,18 @@ class DeploySettings(BaseSettings):
     )
     deploy: DeployMode = setting(
         DeployMode.WORKER,
-        doc="worker: upload the assets and deploy the Worker; none: upload the assets only; "
-        "version (upload a Worker version without deploying it) is not implemented yet.",
+        doc="worker: upload the assets and deploy the Worker; version: upload a new version of "
+        "an existing Worker without deploying it (deployment-url is its preview URL); none: "
+        "upload the assets only.",
     )
-    main_module: str | None = setting(doc="ES module entry of the Worker script, if any.")
-    modules: Lines = setting((), doc="Newline list of globs of further Worker modules.")
+    main_module: str | None = setting(
+        doc="The Worker's built ES module entry (.js/.mjs); unset: an assets-only Worker."
+    )
+    modules: Lines = setting(
+        (),
+        doc="Newline list of globs of further modules (.js, .mjs, .wasm, .txt, .bin, .map …), "
+        "named relative to main-module's folder.",
+    )
     compatibility_date: str | None = setting(
         doc="Worker compatibility date (YYYY-MM-DD); today's UTC date when unset."
     )
@@ -178,11 +185,23 @@ class DeploySettings(BaseSettings):
     run_worker_first: RunWorkerFirst = setting(
         doc="true, false, or a newline list of route rules (/… or !/…)."
     )
-    assets_binding: str | None = setting(doc="Name of the ASSETS binding for the Worker.")
-    keep_assets: StrictBool = setting(False, doc="Keep the assets already deployed; upload none.")
-    metadata: JsonObject = setting(doc="JSON object merged into the Worker upload metadata.")
-    workers_dev: StrictBool = setting(True, doc="Enable the workers.dev subdomain route.")
-    config: Path | None = setting(doc="Path of a wrangler.toml / wrangler.json / wrangler.jsonc.")
+    assets_binding: str | None = setting(
+        doc="Name of the assets binding the Worker script gets (e.g. ASSETS)."
+    )
+    keep_assets: StrictBool = setting(
+        False, doc="Keep the assets the Worker has; upload none (script-only update)."
+    )
+    metadata: JsonObject = setting(
+        doc="JSON object merged into the Worker metadata (bindings, observability, tags, "
+        "placement, keep_bindings …); inputs you set win."
+    )
+    workers_dev: StrictBool = setting(
+        True, doc="Serve the Worker on its workers.dev URL (false switches it off)."
+    )
+    config: Path | None = setting(
+        doc="wrangler.toml / wrangler.json / wrangler.jsonc to read defaults from; by default "
+        "the first of wrangler.json, wrangler.jsonc, wrangler.toml in the working directory."
+    )
     concurrency: int = setting(8, doc="Bulk upload requests in flight at once.")
     max_retries: int = setting(5, doc="Retries per request for transient failures.")
     timeout: float = setting(60.0, doc="Seconds a request may take to connect or stall.")
@@ -243,6 +262,36 @@ def load_settings(cli_values: Mapping[str, Any]) -> DeploySettings:
         raise ConfigurationError(_describe(exc)) from None
     _check_formats(settings)
     return settings
+
+
+def apply_defaults(
+    settings: DeploySettings,
+    cli_values: Mapping[str, Any],
+    defaults: Mapping[str, Any],
+    source: str,
+) -> tuple[DeploySettings, tuple[str, ...]]:
+    """``settings`` with ``defaults`` (by field name) for every field no input set.
+
+    Returns the new settings and the fields the defaults supplied.
+
+    Raises:
+        ConfigurationError: a default is invalid; the message names ``source``.
+    """
+    used = tuple(name for name in defaults if name not in settings.model_fields_set)
+    if not used:
+        return settings, ()
+    given = {k: v for k, v in cli_values.items() if not _blank(v)}
+    try:
+        merged = DeploySettings(**{**{name: defaults[name] for name in used}, **given})
+    except ValidationError as exc:
+        msg = f"{_describe(exc)} (set in {source})"
+        raise ConfigurationError(msg) from None
+    try:
+        _check_formats(merged)
+    except ConfigurationError as error:
+        msg = f"{error.message} (set in {source})"
+        raise ConfigurationError(msg) from None
+    return merged, used
 
 
 def _blank(value: object) -> bool:

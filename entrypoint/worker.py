@@ -12,15 +12,13 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from entrypoint.cloudflare import CloudflareClient
 from entrypoint.errors import ConfigurationError
 from entrypoint.modules import WorkerModules
 from entrypoint.multipart import BytesPart, FilePart, MultipartBody, Part
-from entrypoint.retry import OnRetry, RetryPolicy
 
 
 @dataclass(frozen=True)
@@ -112,28 +110,3 @@ def worker_body(metadata: dict[str, Any], modules: WorkerModules | None = None) 
                 FilePart(module.name, module.name, module.content_type, str(module.path), size)
             )
     return MultipartBody(parts)
-
-
-async def upload_worker(
-    client: CloudflareClient,
-    script: str,
-    namespace: str | None,
-    metadata: dict[str, Any],
-    *,
-    policy: RetryPolicy,
-    on_retry: OnRetry | None = None,
-    modules: WorkerModules | None = None,
-    before_attempt: Callable[[], None] | None = None,
-) -> dict[str, Any]:
-    """PUT the Worker, retrying what is transient; returns Cloudflare's result.
-
-    ``before_attempt`` runs before every try (and may raise to stop them).
-    """
-    body = worker_body(metadata, modules)
-
-    async def send() -> dict[str, Any]:
-        if before_attempt is not None:
-            before_attempt()
-        return await client.upload_worker(script, namespace, body)
-
-    return await policy.run(send, on_retry)

@@ -2,9 +2,13 @@
 
 Owns finding the file (input ``config``, else the working directory, in wrangler's order: json,
 jsonc, toml), parsing it (JSONC comments and trailing commas included) and mapping the keys we use
-(``name``, ``main``, ``compatibility_date``, ``compatibility_flags``, ``account_id``, ``assets.*``)
-onto our inputs. Paths are resolved against the file's folder, as wrangler resolves them. The
-values are defaults: inputs set any other way win (the caller decides).
+(``name``, ``main``, ``compatibility_date``, ``compatibility_flags``, ``account_id``,
+``workers_dev``, ``assets.*``)
+onto our inputs (``vars`` become ``metadata`` bindings, as wrangler sends them). Paths are resolved
+against the file's folder, as wrangler resolves them. The values are defaults: inputs set any other
+way win (the caller decides). Keys that change the deployed Worker but have no input here
+(``kv_namespaces``, ``routes``, ``observability`` …) are listed so the caller can refuse to deploy
+a Worker that would silently lack them.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ _TOP_LEVEL: Final = {
     "compatibility_date": "compatibility_date",
     "compatibility_flags": "compatibility_flags",
     "account_id": "account_id",
+    "workers_dev": "workers_dev",
 }
 _ASSETS: Final = {
     "binding": "assets_binding",
@@ -33,12 +38,67 @@ _ASSETS: Final = {
 }
 
 
+#: Keys that change what ``wrangler deploy`` deploys and that we do not translate: deploying
+#: without them would silently drop bindings, routes or settings.
+UNTRANSLATED: Final = (
+    "ai",
+    "analytics_engine_datasets",
+    "browser",
+    "containers",
+    "d1_databases",
+    "data_blobs",
+    "dispatch_namespaces",
+    "durable_objects",
+    "hyperdrive",
+    "images",
+    "kv_namespaces",
+    "limits",
+    "logpush",
+    "migrations",
+    "mtls_certificates",
+    "observability",
+    "pipelines",
+    "placement",
+    "queues",
+    "r2_buckets",
+    "route",
+    "routes",
+    "secrets_store_secrets",
+    "send_email",
+    "services",
+    "site",
+    "tail_consumers",
+    "text_blobs",
+    "triggers",
+    "unsafe",
+    "vectorize",
+    "version_metadata",
+    "wasm_modules",
+    "workflows",
+)
+
+
 @dataclass(frozen=True)
 class WranglerConfig:
-    """The file that was read and the input values it supplies (by settings field name)."""
+    """The file that was read, the input values it supplies (by settings field name), and the
+    keys it has that we do not translate."""
 
     path: Path
     values: Mapping[str, Any]
+    untranslated: tuple[str, ...] = ()
+
+
+def vars_bindings(variables: object, path: Path) -> list[dict[str, Any]]:
+    """``vars`` as wrangler sends them: ``plain_text`` for strings, ``json`` for other values."""
+    if not isinstance(variables, dict):
+        msg = f"Invalid input 'config': 'vars' in '{path.name}' must be a table/object."
+        raise ConfigurationError(msg)
+    return [
+        {"type": "plain_text", "name": name, "text": value}
+        if isinstance(value, str)
+        else {"type": "json", "name": name, "json": value}
+        for name, value in variables.items()
+    ]
 
 
 def find_config(explicit: Path | None, cwd: Path) -> Path | None:
@@ -148,4 +208,7 @@ def read_config(path: Path) -> WranglerConfig:
         values.update(
             {field: assets[key] for key, field in _ASSETS.items() if assets.get(key) is not None}
         )
-    return WranglerConfig(path, values)
+    if data.get("vars"):
+        values["metadata"] = {"bindings": vars_bindings(data["vars"], path)}
+    untranslated = tuple(key for key in UNTRANSLATED if data.get(key) not in (None, [], {}))
+    return WranglerConfig(path, values, untranslated)

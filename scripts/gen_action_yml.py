@@ -41,13 +41,6 @@ README_BLOCKS: Final = ("inputs", "outputs")
 # Inputs in the contract whose feature is not built yet: parsed and validated, not used.
 NOT_IMPLEMENTED: Final = frozenset(
     {
-        "main-module",
-        "modules",
-        "assets-binding",
-        "keep-assets",
-        "metadata",
-        "workers-dev",
-        "config",
         "targets",
         "shard",
         "fail-fast",

@@ -7,6 +7,7 @@ request sees one consistent set of limits. Reading the environment is the CLI's 
 from __future__ import annotations
 
 import dataclasses
+import re
 from typing import Final
 
 MIB: Final = 1024 * 1024
@@ -19,8 +20,11 @@ RUNTIME_FIELDS: Final = frozenset(
         "bucket_max_bytes",
         "jwt_ttl_seconds",
         "latency_seconds",
+        "subdomain",
     }
 )
+#: A workers.dev subdomain label, as wrangler checks it before registering one.
+_SUBDOMAIN_RE: Final = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -51,6 +55,8 @@ class EmulatorConfig:
     faults: object | None = None
     #: Added before every ``/client/v4`` response.
     latency_seconds: float = 0.0
+    #: The account's workers.dev subdomain; empty: the account has none registered.
+    subdomain: str = "cf-assets-emulator"
 
     def __post_init__(self) -> None:
         _check(0 <= self.port <= 65535, "port must be between 0 and 65535")
@@ -62,6 +68,10 @@ class EmulatorConfig:
         _check(self.max_file_size >= 0, "max_file_size must not be negative")
         _check(self.max_asset_count >= 1, "max_asset_count must be at least 1")
         _check(self.latency_seconds >= 0, "latency_seconds must not be negative")
+        _check(
+            not self.subdomain or bool(_SUBDOMAIN_RE.fullmatch(self.subdomain)),
+            "subdomain must be empty or a DNS label (lowercase letters, digits, '-')",
+        )
 
     def runtime_view(self) -> dict[str, object]:
         """The runtime-changeable settings, as ``POST /__emulator/config`` reports them."""

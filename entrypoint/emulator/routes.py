@@ -4,7 +4,8 @@ Owns which method and path reach which handler (404 code 7003 and 405 code 10405
 the guarantee that a handler failure becomes an error envelope rather than a crash, and what the
 inspection endpoints reveal or change (runtime config, the fault plan included; the server asks
 the live config for its fault hook on every API request). Cloudflare's endpoints themselves live
-in ``assets.py`` and ``scripts.py``; which faults to inject is ``faults.py``'s business.
+in ``assets.py``, ``scripts.py``, ``versions.py``, ``workers_dev.py`` and ``services.py``;
+which faults to inject is ``faults.py``'s business.
 """
 
 from __future__ import annotations
@@ -32,10 +33,15 @@ from entrypoint.emulator.envelope import (
     json_response,
 )
 from entrypoint.emulator.faults import FaultPlan
+from entrypoint.emulator.images import ImageEndpoints
+from entrypoint.emulator.inspect_workers import WorkerInspection, describe_worker
 from entrypoint.emulator.jwt import JwtSigner
-from entrypoint.emulator.scripts import ScriptEndpoints, iso_time
+from entrypoint.emulator.scripts import ScriptEndpoints
 from entrypoint.emulator.server import FaultAction, HttpServer, resolve_fault_hook
-from entrypoint.emulator.state import Context, ScriptRecord, Store, StoredAsset
+from entrypoint.emulator.services import ServiceEndpoints
+from entrypoint.emulator.state import Context, Store, StoredAsset
+from entrypoint.emulator.versions import VersionEndpoints
+from entrypoint.emulator.workers_dev import WorkersDevEndpoints
 
 logger = logging.getLogger(__name__)
 
@@ -107,6 +113,8 @@ class InspectionEndpoints:
 
     def __init__(self, ctx: Context) -> None:
         self._ctx = ctx
+        #: Called on reset: state kept outside the store (Cloudflare Images) forgets itself too.
+        self.reset_hooks: list[Callable[[], None]] = []
 
     def asset(self, request: Request, params: Mapping[str, str]) -> Response:
         """The raw bytes deployed at a manifest key, with the stored content type."""
@@ -137,7 +145,7 @@ class InspectionEndpoints:
     def scripts(self, request: Request, params: Mapping[str, str]) -> Response:
         """Every deployed Worker, without tokens or module bodies."""
         del request, params
-        return json_response([_describe(record) for record in self._ctx.store.scripts()])
+        return json_response([describe_worker(record) for record in self._ctx.store.scripts()])
 
     def stats(self, request: Request, params: Mapping[str, str]) -> Response:
         """The request and upload counters, and what the fault plan injected (null: no plan)."""
@@ -150,6 +158,8 @@ class InspectionEndpoints:
         """Forget everything, including runtime config changes; a start-up plan replays anew."""
         del request, params
         self._ctx.reset()
+        for hook in self.reset_hooks:
+            hook()
         if isinstance(self._ctx.config.faults, FaultPlan):
             self._ctx.config.faults.reset()
         return json_response({"reset": True})
@@ -218,25 +228,10 @@ def _runtime_value(name: str, value: object) -> Any:
         return number
     if expected is float and number is not None:
         return float(number)
+    if expected is str and isinstance(value, str):
+        return value
     msg = f"{name} must be a {expected.__name__}"
     raise bad_request(msg)
-
-
-def _describe(record: ScriptRecord) -> dict[str, object]:
-    return {
-        "account": record.account,
-        "namespace": record.namespace,
-        "script": record.script,
-        "version_id": record.version_id,
-        "deployment_id": record.deployment_id,
-        "files": len(record.manifest),
-        "has_assets": record.has_assets,
-        "modules": [part.filename for part in record.modules],
-        "config": dict(record.assets_config),
-        "metadata": dict(record.metadata),
-        "created_on": iso_time(record.created_on),
-        "modified_on": iso_time(record.modified_on),
-    }
 
 
 def build_router(ctx: Context) -> Router:
@@ -258,16 +253,60 @@ def build_router(ctx: Context) -> Router:
     )
     router.add("script-upload", _WORKERS + _SCRIPT, {"PUT": scripts.upload})
     router.add("script-upload", _WORKERS + _NAMESPACE + _SCRIPT, {"PUT": scripts.upload})
+    _add_worker_routes(router, ctx)
+    images = ImageEndpoints(ctx)
+    inspect.reset_hooks.append(images.reset)
+    for name, pattern, methods, counted in images.routes():
+        router.add(name, pattern, methods, counted=counted)
     inspection: list[tuple[str, str, Mapping[str, Handler]]] = [
         ("assets", "/assets/(?P<rest>.+)", {"GET": inspect.asset}),
         ("scripts", "/scripts", {"GET": inspect.scripts}),
         ("stats", "/stats", {"GET": inspect.stats}),
         ("reset", "/reset", {"POST": inspect.reset}),
         ("config", "/config", {"GET": inspect.show_config, "POST": inspect.change_config}),
+        (
+            "versions",
+            "/versions/(?P<account>[^/]+)(?:/ns/(?P<namespace>[^/]+))?/(?P<script>[^/]+)",
+            {"GET": WorkerInspection(ctx).versions},
+        ),
     ]
     for name, pattern, methods in inspection:
         router.add(f"emulator-{name}", "/__emulator" + pattern, methods, counted=False)
     return router
+
+
+def _add_worker_routes(router: Router, ctx: Context) -> None:
+    """The Worker endpoints beyond the PUT (plain Workers only, as in the API)."""
+    versions, dev = VersionEndpoints(ctx), WorkersDevEndpoints(ctx)
+    services = ServiceEndpoints(ctx)
+    script = _WORKERS + _SCRIPT
+    table: list[tuple[str, str, Mapping[str, Handler]]] = [
+        ("script-versions", "/versions", {"POST": versions.upload, "GET": versions.list_versions}),
+        ("script-version", "/versions/(?P<version>[^/]+)", {"GET": versions.get_version}),
+        (
+            "script-deployments",
+            "/deployments",
+            {"POST": versions.deploy, "GET": versions.list_deployments},
+        ),
+        (
+            "script-subdomain",
+            "/subdomain",
+            {"GET": dev.script_subdomain, "POST": dev.change_script_subdomain},
+        ),
+        (
+            "script-settings",
+            "/script-settings",
+            {"GET": services.settings, "PATCH": services.patch_settings},
+        ),
+        ("script-versioned-settings", "/settings", {"GET": services.versioned_settings}),
+        ("script-secrets", "/secrets", {"GET": services.secrets}),
+    ]
+    for name, suffix, methods in table:
+        router.add(name, script + suffix, methods)
+    router.add(
+        "worker-service", _WORKERS + "/services/(?P<script>[^/]+)", {"GET": services.service}
+    )
+    router.add("account-subdomain", _WORKERS + "/subdomain", {"GET": dev.account_subdomain})
 
 
 class ConfiguredFaults:

@@ -1,4 +1,4 @@
-"""Everything the emulator remembers: stored assets, upload sessions, deployed Workers, counters.
+"""Everything the emulator remembers: stored assets, upload sessions, Workers, counters.
 
 Also the :class:`Context` that handlers share (the store, the live config, the JWT signer).
 Handlers mutate the store on the event loop; tests read it from another thread through the
@@ -11,11 +11,11 @@ import binascii
 import dataclasses
 import threading
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 
 from entrypoint.emulator.config import EmulatorConfig
 from entrypoint.emulator.jwt import JwtSigner
-from entrypoint.emulator.multipart import Part
+from entrypoint.emulator.records import WorkerRecord
 
 
 class StoredAsset:
@@ -83,27 +83,6 @@ class UploadSession:
     expires_at: float
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class ScriptRecord:
-    """A deployed Worker version, as the last accepted script upload left it."""
-
-    account: str
-    namespace: str | None
-    script: str
-    #: manifest key → hash; empty when the Worker has no assets.
-    manifest: Mapping[str, str]
-    has_assets: bool
-    assets_config: Mapping[str, object]
-    #: The metadata as received, minus ``assets.jwt``.
-    metadata: Mapping[str, object]
-    modules: tuple[Part, ...]
-    version_id: str
-    deployment_id: str
-    etag: str
-    created_on: float
-    modified_on: float
-
-
 @dataclasses.dataclass(slots=True)
 class Stats:
     """Counters for ``GET /__emulator/stats``."""
@@ -126,7 +105,7 @@ class Store:
         self._lock = threading.RLock()
         self._assets: dict[str, dict[str, StoredAsset]] = {}
         self._sessions: dict[str, UploadSession] = {}
-        self._scripts: dict[ScriptKey, ScriptRecord] = {}
+        self._scripts: dict[ScriptKey, WorkerRecord] = {}
         self.stats = Stats()
 
     def reset(self) -> None:
@@ -185,19 +164,23 @@ class Store:
 
     # -- scripts --------------------------------------------------------------------------------
 
-    def put_script(self, record: ScriptRecord) -> None:
-        """Deploy ``record``, replacing the Worker's previous version."""
+    def put_script(self, record: WorkerRecord, *, deployed: bool) -> None:
+        """Store ``record``, replacing the Worker's previous record.
+
+        ``deployed``: the change altered what the Worker serves (counted in the stats).
+        """
         with self._lock:
             self._scripts[(record.account, record.namespace, record.script)] = record
-            self.stats.scripts_deployed += 1
+            if deployed:
+                self.stats.scripts_deployed += 1
 
-    def script(self, account: str, namespace: str | None, script: str) -> ScriptRecord | None:
-        """The deployed version of a Worker, if any."""
+    def script(self, account: str, namespace: str | None, script: str) -> WorkerRecord | None:
+        """The Worker with this name, if it was ever uploaded (since the last reset)."""
         with self._lock:
             return self._scripts.get((account, namespace, script))
 
-    def scripts(self) -> list[ScriptRecord]:
-        """Every deployed Worker, in deployment order of first appearance."""
+    def scripts(self) -> list[WorkerRecord]:
+        """Every Worker, in order of first upload."""
         with self._lock:
             return list(self._scripts.values())
 
@@ -207,7 +190,7 @@ class Store:
         """The hash and asset served at manifest ``key`` by a deployed Worker, if any."""
         with self._lock:
             record = self._scripts.get((account, namespace, script))
-            digest = record.manifest.get(key) if record else None
+            digest = record.served.manifest.get(key) if record else None
             asset = self._assets.get(account, {}).get(digest) if digest else None
         return (digest, asset) if digest and asset else None
 

@@ -17,6 +17,7 @@ from entrypoint.errors import AssetsError
 from entrypoint.plan import Plan
 from entrypoint.redact import Redactor
 from entrypoint.retry import RetryableError
+from entrypoint.settings import DeployMode
 
 LISTED_PATHS: Final = 100
 PROGRESS_STEP: Final = 0.10
@@ -25,7 +26,7 @@ PROGRESS_STEP: Final = 0.10
 def result_outputs(result: DeployResult, manifest_file: str | None) -> dict[str, str]:
     """The action outputs of a deploy (``completion-token`` included: callers decide its fate)."""
     outputs = {
-        "completion-token": result.completion_token,
+        "completion-token": result.completion_token or "",
         "files-total": str(result.files_total),
         "files-uploaded": str(result.files_uploaded),
         "files-skipped": str(result.files_skipped),
@@ -33,7 +34,7 @@ def result_outputs(result: DeployResult, manifest_file: str | None) -> dict[str,
         "bytes-uploaded": str(result.bytes_uploaded),
         "duration-seconds": f"{result.duration_seconds:.2f}",
         "manifest-file": manifest_file or "",
-        "manifest-hash": result.manifest_hash,
+        "manifest-hash": result.manifest_hash or "",
     }
     for name, value in (
         ("version-id", result.version_id),
@@ -42,6 +43,15 @@ def result_outputs(result: DeployResult, manifest_file: str | None) -> dict[str,
     ):
         outputs[name] = value or ""
     return outputs
+
+
+def worker_outcome(result: DeployResult) -> str:
+    """What happened to the Worker, in a few words."""
+    if result.mode is DeployMode.WORKER:
+        return f"deployed version {result.version_id}" if result.version_id else "deployed"
+    if result.mode is DeployMode.VERSION:
+        return f"uploaded version {result.version_id} (not deployed)"
+    return "uploaded the assets only (deploy: none)"
 
 
 def human_bytes(size: float) -> str:
@@ -194,8 +204,20 @@ class Reporter:
     def summary(self, result: DeployResult) -> None:
         """A closing line."""
         where = f"{result.namespace}/{result.script}" if result.namespace else result.script
-        action = "Deployed" if result.worker_deployed else "Uploaded assets for"
-        self.info(
-            f"{action} {where}: {result.files_uploaded} of {result.files_total} files uploaded "
-            f"({result.files_skipped} already on Cloudflare) in {result.duration_seconds:.2f} s."
+        action = {
+            DeployMode.WORKER: "Deployed",
+            DeployMode.VERSION: "Uploaded a version of",
+            DeployMode.NONE: "Uploaded assets for",
+        }[result.mode]
+        files = (
+            f"{result.files_uploaded} of {result.files_total} files uploaded "
+            f"({result.files_skipped} already on Cloudflare)"
+            if result.completion_token
+            else "assets kept"
         )
+        extra = "".join(
+            f" {label} {value}."
+            for label, value in (("Version", result.version_id), ("URL", result.deployment_url))
+            if value
+        )
+        self.info(f"{action} {where}: {files} in {result.duration_seconds:.2f} s.{extra}")

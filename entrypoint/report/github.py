@@ -12,7 +12,7 @@ from typing import Any
 
 from entrypoint.deploy import DeployResult
 from entrypoint.errors import AssetsError
-from entrypoint.report import LISTED_PATHS, Reporter, human_bytes
+from entrypoint.report import LISTED_PATHS, Reporter, human_bytes, worker_outcome
 
 
 def escape_data(text: str) -> str:
@@ -118,9 +118,11 @@ class GitHubReporter(Reporter):
                 f"{human_bytes(result.bytes_total)} ({human_bytes(result.bytes_uploaded)} sent)",
             ),
             ("Upload mode", result.upload_mode),
-            ("Worker deployed", "yes" if result.worker_deployed else "no"),
+            ("Worker", worker_outcome(result)),
             ("Duration", f"{result.duration_seconds:.2f} s"),
         ]
+        if result.deployment_id:
+            rows.append(("Deployment", result.deployment_id))
         if result.deployment_url:
             rows.append(("URL", result.deployment_url))
         lines = ["### ✅ Cloudflare assets deployed", "", "| | |", "|---|---|"]

@@ -293,3 +293,43 @@ def test_worker_upload_needs_credentials(bare: httpx.Client) -> None:
 
     assert response.status_code == 401
     assert error_of(response)[0] == 10000
+
+
+@pytest.mark.parametrize("namespace", [None, "tenants"])
+def test_put_records_a_version(api: httpx.Client, inspect: httpx.Client, namespace) -> None:
+    token = upload_site(api, SITE, namespace=namespace)
+
+    first = put_worker(api, {"assets": {"jwt": token}}, namespace=namespace).json()["result"]
+    second = put_worker(
+        api, {"main_module": "index.js", "keep_assets": True}, [MODULE], namespace=namespace
+    ).json()["result"]
+
+    (listed,) = inspect.get("/scripts").json()
+    assert listed["versions"] == [first["deployment_id"], second["deployment_id"]]
+    assert listed["version_id"] == second["deployment_id"]
+    assert listed["modules"] == ["index.js"]
+    assert listed["metadata"] == {"main_module": "index.js", "keep_assets": True}
+    assert listed["subdomain"] == {"enabled": False, "previews_enabled": False}
+    assert listed["settings"]["tags"] == []
+    if namespace is None:
+        assert listed["deployment_id"] not in {None, second["deployment_id"]}
+    else:
+        assert listed["deployment_id"] is None
+    middle = f"ns/{namespace}/" if namespace else ""
+    versions = inspect.get(f"/versions/{ACCOUNT}/{middle}site").json()
+    assert [v["served"] for v in versions] == [False, True]
+    assert versions[0]["metadata"] == {"assets": {}}
+    assert versions[0]["files"] == len(SITE.files)
+
+
+def test_redeploying_the_same_site_shares_one_manifest(
+    emulator: EmulatorThread, api: httpx.Client
+) -> None:
+    for _ in range(2):
+        put_worker(api, {"assets": {"jwt": upload_site(api, SITE)}}).raise_for_status()
+
+    record = emulator.state.script(ACCOUNT, None, "site")
+
+    assert record is not None
+    first, second = record.versions
+    assert first.manifest is second.manifest

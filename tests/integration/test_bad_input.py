@@ -63,6 +63,13 @@ def _file_as_directory(workspace: Path, site: Path) -> None:
     (workspace / "file.txt").write_text("not a folder")
 
 
+def _worker_files(workspace: Path, site: Path) -> None:
+    (workspace / "worker").mkdir()
+    (workspace / "worker" / "index.js").write_text("export default {}")
+    (workspace / "worker" / "index.ts").write_text("export default {}")
+    (workspace.parent / "outside.js").write_text("export const leak = 1")
+
+
 # (id, inputs to change (None removes), setup, exit code, words the message must contain)
 CASES: list[tuple[str, dict[str, str | None], Setup, int, tuple[str, ...]]] = [
     ("missing-token", {"api-token": None}, _nothing, 2, ("api-token", "Workers Scripts Write")),
@@ -92,6 +99,46 @@ CASES: list[tuple[str, dict[str, str | None], Setup, int, tuple[str, ...]]] = [
     ("key-without-email", {"api-token": None, "api-key": "k" * 37}, _nothing, 2, ("api-email",)),
     ("bad-deploy-mode", {"deploy": "everything"}, _nothing, 2, ("deploy",)),
     ("rules-without-positive", {"run-worker-first": "!/api/*"}, _nothing, 2, ("positive",)),
+    ("missing-main-module", {"main-module": "worker/nope.js"}, _nothing, 2, ("main-module",)),
+    (
+        "typescript-main-module",
+        {"main-module": "worker/index.ts"},
+        _worker_files,
+        2,
+        ("main-module", "does not bundle"),
+    ),
+    (
+        "module-outside-workspace",
+        {"main-module": "worker/index.js", "modules": "../outside.js"},
+        _worker_files,
+        2,
+        ("modules", "outside the workspace"),
+    ),
+    ("modules-without-main", {"modules": "worker/*.js"}, _worker_files, 2, ("modules",)),
+    ("rules-without-script", {"run-worker-first": "/api/*"}, _nothing, 2, ("run-worker-first",)),
+    ("binding-without-script", {"assets-binding": "ASSETS"}, _nothing, 2, ("assets-binding",)),
+    (
+        "metadata-sets-assets",
+        {"metadata": '{"assets": {"jwt": "x"}}'},
+        _nothing,
+        2,
+        ("metadata", "assets"),
+    ),
+    (
+        "version-in-namespace",
+        {"deploy": "version", "dispatch-namespace": "ns"},
+        _nothing,
+        2,
+        ("deploy: version", "dispatch-namespace"),
+    ),
+    (
+        "keep-assets-without-worker",
+        {"keep-assets": "true", "deploy": "none"},
+        _nothing,
+        2,
+        ("keep-assets",),
+    ),
+    ("bad-workers-dev", {"workers-dev": "maybe"}, _nothing, 2, ("workers-dev",)),
     ("wrong-token", {"api-token": "cfat_revoked-0000000000"}, _nothing, 5, ("401", "permission")),
 ]
 
@@ -137,6 +184,7 @@ def test_bad_input(emulator, tmp_path, changes, setup, code, words):  # noqa: PL
     _assert_clean_failure(run, code, words, (TOKEN, "cfat_revoked", "k" * 37))
     stats = httpx.get(f"{emulator.root_url}/__emulator/stats").json()
     assert stats["upload_requests"] == 0
+    assert stats["sessions_opened"] == 0
     assert stats["scripts_deployed"] == 0
 
 

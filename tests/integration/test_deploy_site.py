@@ -169,4 +169,4 @@ def test_output_file_is_untouched_on_failure(emulator, tmp_path: Path):
     run = run_action(site.root.parent, tmp_path, inputs | {"max-retries": "1"})
     assert run.returncode == 6, run.stdout + run.stderr
     assert run.outputs == {}
-    assert "Could not open the upload session" in run.stdout
+    assert "Could not look up the Worker" in run.stdout  # the first request of a deploy

@@ -20,7 +20,7 @@ from entrypoint.deploy import DeployResult
 from entrypoint.redact import Redactor
 from entrypoint.report import Reporter, result_outputs
 from entrypoint.run import execute
-from entrypoint.settings import fields, input_name, load_settings
+from entrypoint.settings import DeployMode, fields, input_name, load_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -90,7 +90,7 @@ def _written_outputs(tmp_path: Path) -> set[str]:
         bytes_uploaded=1,
         duration_seconds=0.1,
         manifest_hash="0" * 64,
-        worker_deployed=True,
+        mode=DeployMode.WORKER,
     )
     names = set(result_outputs(result, None))
     (tmp_path / "site").mkdir()

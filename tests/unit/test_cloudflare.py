@@ -17,7 +17,7 @@ from pydantic import SecretStr
 
 from entrypoint.cloudflare import CloudflareClient, Credentials, UploadSession
 from entrypoint.errors import CloudflareRefusedError
-from entrypoint.multipart import BytesPart, FilePart, MultipartBody
+from entrypoint.multipart import FilePart, MultipartBody
 from entrypoint.retry import RetryableError
 
 T = TypeVar("T")
@@ -208,21 +208,6 @@ def test_upload_asset_sends_raw_bytes_to_the_hash_path() -> None:
     assert request.headers["content-length"] == str(len(data))
     assert request.headers["content-type"] == "image/png"
     assert request.headers["authorization"] == f"Bearer {UPLOAD_JWT}"
-
-
-def test_upload_worker_puts_metadata_with_credentials() -> None:
-    metadata = json.dumps({"main_module": "w.js", "assets": {"jwt": DONE_JWT}}).encode()
-    body = MultipartBody([BytesPart("metadata", None, "application/json", metadata)])
-    router = respx.Router(assert_all_called=True)
-    recorder = Recorder(_envelope({"id": "site", "etag": "x"}))
-    path = f"/accounts/{ACCOUNT}/workers/dispatch/namespaces/ns/scripts/site"
-    router.put(f"{BASE}{path}").mock(side_effect=recorder)
-    result = _run(router, lambda c: c.upload_worker("site", "ns", body))
-    assert result == {"id": "site", "etag": "x"}
-    request = recorder.requests[0]
-    assert request.headers["authorization"] == f"Bearer {TOKEN}"
-    assert request.headers["content-length"] == str(len(recorder.bodies[0]))
-    assert metadata in recorder.bodies[0]
 
 
 def _session_error(response: httpx.Response | type[Exception] | Exception) -> BaseException:

@@ -23,6 +23,19 @@ from tests.unit.test_upload import ACCOUNT, BASE, DONE_JWT, TOKEN, _envelope, _p
 SESSION_URL = f"{BASE}/accounts/{ACCOUNT}/workers/scripts/site/assets-upload-session"
 UPLOAD_URL = f"{BASE}/accounts/{ACCOUNT}/workers/assets/upload"
 WORKER_URL = f"{BASE}/accounts/{ACCOUNT}/workers/scripts/site"
+SERVICE_URL = f"{BASE}/accounts/{ACCOUNT}/workers/services/site"
+SUBDOMAIN_URL = f"{BASE}/accounts/{ACCOUNT}/workers/subdomain"
+
+
+def _new_worker_routes(router: respx.Router) -> None:
+    """A Worker that does not exist yet, on an account without a workers.dev subdomain."""
+    missing = {"success": False, "errors": [{"code": 10090, "message": "no such Worker"}]}
+    router.get(SERVICE_URL).mock(return_value=httpx.Response(404, json=missing))
+    router.get(f"{WORKER_URL}/deployments").mock(
+        return_value=_envelope({"deployments": [{"id": "dep-1"}]})
+    )
+    no_subdomain = {"success": False, "errors": [{"code": 10007, "message": "no subdomain"}]}
+    router.get(SUBDOMAIN_URL).mock(return_value=httpx.Response(404, json=no_subdomain))
 
 
 class Events:
@@ -30,6 +43,7 @@ class Events:
         self.secrets: list[str] = []
         self.resumes: list[tuple[str, int]] = []
         self.files = 0
+        self.warnings: list[str] = []
 
     def secret(self, value: str) -> None:
         self.secrets.append(value)
@@ -55,6 +69,9 @@ class Events:
     def resuming(self, reason: str, resume: int) -> None:
         self.resumes.append((reason, resume))
 
+    def warning(self, message: str) -> None:
+        self.warnings.append(message)
+
 
 async def _no_sleep(seconds: float) -> None:
     return None
@@ -62,6 +79,7 @@ async def _no_sleep(seconds: float) -> None:
 
 def _deploy(router: respx.Router, tmp_path: Path, events: Events) -> DeployResult:
     plan = _plan(tmp_path, {"a.txt": b"a", "b.css": b"b{}"})
+    _new_worker_routes(router)
 
     async def main() -> DeployResult:
         transport = httpx.MockTransport(router.async_handler)
@@ -106,6 +124,9 @@ def test_a_refused_upload_token_opens_a_new_session(tmp_path):
     assert result.completion_token == DONE_JWT
     assert result.files_uploaded == 2
     assert result.worker_deployed
+    assert result.deployment_id == "dep-1"
+    assert result.deployment_url is None
+    assert "no workers.dev subdomain" in events.warnings[0]
     body = worker.calls.last.request.content
     assert DONE_JWT.encode() in body
     assert {first, second, DONE_JWT} <= set(events.secrets)
@@ -168,3 +189,72 @@ def test_resumes_are_bounded_and_then_the_run_fails(tmp_path):
     assert caught.value.exit_code == 6
     assert sessions.call_count == MAX_RESUMES + 1
     assert worker.call_count == 0
+
+
+def _existing_worker_run(
+    tmp_path: Path, mode: DeployMode, metadata: dict[str, Any]
+) -> tuple[respx.Router, DeployResult, Events]:
+    """Deploy to a Worker that exists, on an account whose workers.dev subdomain is 'acme'."""
+    router = respx.Router()
+    hashes = _hashes(tmp_path)
+    router.get(SERVICE_URL).mock(return_value=_envelope({"id": "site"}))
+    router.post(SESSION_URL).mock(
+        return_value=_envelope({"jwt": make_jwt(exp=2_000_000_000), "buckets": [hashes]})
+    )
+    router.post(url__startswith=UPLOAD_URL).mock(return_value=_envelope({"jwt": DONE_JWT}, 201))
+    version = {"id": "0123abcd-0000-4000-8000-000000000000", "metadata": {"has_preview": True}}
+    router.post(f"{WORKER_URL}/versions", name="versions").mock(return_value=_envelope(version))
+    router.post(f"{WORKER_URL}/deployments", name="deploy").mock(
+        return_value=_envelope({"id": "dep-2"})
+    )
+    router.patch(f"{WORKER_URL}/script-settings", name="settings").mock(return_value=_envelope({}))
+    router.get(SUBDOMAIN_URL).mock(return_value=_envelope({"subdomain": "acme"}))
+    router.get(f"{WORKER_URL}/subdomain").mock(return_value=_envelope({"enabled": False}))
+    router.post(f"{WORKER_URL}/subdomain", name="enable").mock(
+        return_value=_envelope({"enabled": True})
+    )
+    plan = _plan(tmp_path, {"a.txt": b"a", "b.css": b"b{}"})
+    events = Events()
+
+    async def main() -> DeployResult:
+        transport = httpx.MockTransport(router.async_handler)
+        async with httpx.AsyncClient(transport=transport, base_url=BASE) as http:
+            client = CloudflareClient(http, ACCOUNT, Credentials(token=SecretStr(TOKEN)))
+            spec = WorkerSpec("2025-06-01", extra=metadata)
+            target = DeployTarget("site", None, mode, spec)
+            policy = RetryPolicy(max_retries=1, sleep=_no_sleep)
+            return await deploy(client, plan, target, concurrency=2, policy=policy, progress=events)
+
+    return router, asyncio.run(main()), events
+
+
+def _metadata_part(request: httpx.Request) -> dict[str, Any]:
+    body = request.content.split(b"\r\n\r\n", 1)[1].rsplit(b"\r\n--", 1)[0]
+    value = json.loads(body)
+    assert isinstance(value, dict)
+    return value
+
+
+def test_an_existing_worker_gets_a_version_deployed_at_100_percent(tmp_path):
+    metadata = {"observability": {"enabled": True}, "tags": ["web"], "logpush": False}
+    router, result, _ = _existing_worker_run(tmp_path, DeployMode.WORKER, metadata)
+    sent = _metadata_part(router.routes["versions"].calls.last.request)
+    assert sent["assets"]["jwt"] == DONE_JWT
+    assert not {"observability", "tags", "logpush"} & set(sent)
+    settings = json.loads(router.routes["settings"].calls.last.request.content)
+    assert settings == metadata
+    assert json.loads(router.routes["enable"].calls.last.request.content) == {"enabled": True}
+    assert result.version_id == "0123abcd-0000-4000-8000-000000000000"
+    assert result.deployment_id == "dep-2"
+    assert result.deployment_url == "https://site.acme.workers.dev"
+
+
+def test_deploy_version_uploads_a_version_only_and_gives_its_preview_url(tmp_path):
+    router, result, events = _existing_worker_run(tmp_path, DeployMode.VERSION, {"tags": ["web"]})
+    assert router.routes["deploy"].call_count == 0  # no deployment
+    assert router.routes["settings"].call_count == 0  # no settings change
+    assert router.routes["enable"].call_count == 0  # workers.dev left alone
+    assert result.deployment_id is None
+    assert result.deployment_url == "https://0123abcd-site.acme.workers.dev"
+    assert not result.worker_deployed
+    assert "belong to the Worker" in events.warnings[0]

@@ -14,6 +14,7 @@ from entrypoint.plan import Asset, Plan
 from entrypoint.redact import Redactor
 from entrypoint.report import result_outputs
 from entrypoint.report.github import GitHubReporter, escape_data, escape_property
+from entrypoint.settings import DeployMode
 
 SECRET = "eyJhbGciOiJIUzI1NiJ9.eyJjb21wbGV0ZSI6MX0.c2VjcmV0LXNpZw"
 UPLOAD_JWT = "upload-jwt-not-jwt-shaped-Kq93"
@@ -45,7 +46,7 @@ def _result(**overrides: object) -> DeployResult:
         "bytes_uploaded": 1536,
         "duration_seconds": 3.14159,
         "manifest_hash": "ab" * 32,
-        "worker_deployed": True,
+        "mode": DeployMode.WORKER,
         "deployment_url": "https://my-site.example.workers.dev",
     }
     values.update(overrides)
@@ -298,7 +299,7 @@ def test_error_title_is_escaped_as_a_property() -> None:
 def test_summary_table_has_the_counts(tmp_path: Path) -> None:
     reporter, stream = _reporter(tmp_path)
     reporter.secret(SECRET)
-    reporter.summary(_result(namespace="tenants"))
+    reporter.summary(_result(namespace="tenants", version_id="v-1"))
     summary = (tmp_path / "summary.md").read_text("utf-8")
     assert "### ✅ Cloudflare assets deployed" in summary
     for row in [
@@ -309,20 +310,21 @@ def test_summary_table_has_the_counts(tmp_path: Path) -> None:
         "| Already on Cloudflare | 6 |",
         "| Bytes | 5.0 MiB (1.5 KiB sent) |",
         "| Upload mode | bulk |",
-        "| Worker deployed | yes |",
+        "| Worker | deployed version v-1 |",
         "| Duration | 3.14 s |",
         "| URL | https://my-site.example.workers.dev |",
     ]:
         assert row in summary.splitlines()
     assert SECRET not in summary
     assert stream.getvalue().splitlines()[-1] == (
-        "Deployed tenants/my-site: 4 of 10 files uploaded (6 already on Cloudflare) in 3.14 s."
+        "Deployed tenants/my-site: 4 of 10 files uploaded (6 already on Cloudflare) in 3.14 s. "
+        "Version v-1. URL https://my-site.example.workers.dev."
     )
 
 
 def test_summary_without_a_file_only_prints(tmp_path: Path) -> None:
     reporter, stream = _reporter(tmp_path, summary=False)
-    reporter.summary(_result(worker_deployed=False, deployment_url=None))
+    reporter.summary(_result(mode=DeployMode.NONE, deployment_url=None))
     assert not (tmp_path / "summary.md").exists()
     assert "Uploaded assets for my-site: 4 of 10" in stream.getvalue()
 

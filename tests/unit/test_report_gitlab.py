@@ -10,6 +10,7 @@ from entrypoint.deploy import DeployResult
 from entrypoint.redact import Redactor
 from entrypoint.report import result_outputs
 from entrypoint.report.gitlab import GitLabReporter, dotenv_lines
+from entrypoint.settings import DeployMode
 
 TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJjb21wbGV0ZSI6MX0.c2VjcmV0LXNpZw"
 
@@ -26,7 +27,7 @@ def _result() -> DeployResult:
         bytes_uploaded=1024,
         duration_seconds=1.5,
         manifest_hash="cd" * 32,
-        worker_deployed=True,
+        mode=DeployMode.WORKER,
         version_id="v-1",
         deployment_url="https://my-site.example.workers.dev",
     )

@@ -61,7 +61,34 @@ def test_jsonc_maps_every_key_we_use(tmp_path: Path):
         "html_handling": "drop-trailing-slash",
         "not_found_handling": "404-page",
         "run_worker_first": ["/api/*", "!/api/docs/*"],
+        "metadata": {
+            "bindings": [
+                {"type": "plain_text", "name": "URL", "text": "https://example.com/a//b"},
+                {"type": "plain_text", "name": "S", "text": 'quote " // not a comment'},
+            ]
+        },
     }
+    assert config.untranslated == ()
+
+
+def test_vars_that_are_not_strings_become_json_bindings(tmp_path: Path):
+    path = tmp_path / "wrangler.json"
+    path.write_text(json.dumps({"vars": {"N": 3, "FLAGS": {"beta": True}}}))
+    assert read_config(path).values["metadata"] == {
+        "bindings": [
+            {"type": "json", "name": "N", "json": 3},
+            {"type": "json", "name": "FLAGS", "json": {"beta": True}},
+        ]
+    }
+
+
+def test_keys_we_do_not_translate_are_listed(tmp_path: Path):
+    path = tmp_path / "wrangler.toml"
+    path.write_text(
+        'name = "w"\nroutes = ["example.com/*"]\nkv_namespaces = [{binding = "K", id = "1"}]\n'
+        "d1_databases = []\n"
+    )
+    assert read_config(path).untranslated == ("kv_namespaces", "routes")
 
 
 def test_toml(tmp_path: Path):

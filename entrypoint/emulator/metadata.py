@@ -1,0 +1,188 @@
+"""What a Worker upload form may carry: the multipart form and strict checks of its metadata.
+
+Owns splitting the form (one ``metadata`` part, module parts named by filename) and checking the
+metadata fields this emulator understands: assets config, compatibility settings, module names,
+bindings, ``keep_assets`` and annotations. Completion tokens and what an accepted upload becomes
+are ``scripts.py``'s business.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import re
+from collections.abc import Callable, Mapping
+from typing import Final, NoReturn
+
+from entrypoint.emulator.envelope import (
+    CODE_CONTENT_TYPE,
+    Request,
+    bad_request,
+    parse_strict_json,
+)
+from entrypoint.emulator.multipart import MultipartError, Part, parse_header_value, parse_multipart
+
+_DATE_RE: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
+_HTML_HANDLING: Final = (
+    "auto-trailing-slash",
+    "force-trailing-slash",
+    "drop-trailing-slash",
+    "none",
+)
+_NOT_FOUND_HANDLING: Final = ("single-page-application", "404-page", "none")
+
+
+def _fail(message: str) -> NoReturn:
+    raise bad_request(message)
+
+
+def _check_enum(name: str, value: object, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        _fail(f"assets.config.{name} must be one of {', '.join(allowed)}")
+
+
+def _check_type(name: str, value: object, kind: type) -> None:
+    if not isinstance(value, kind):
+        _fail(f"{name} must be a {'boolean' if kind is bool else 'string'}")
+
+
+def _check_run_worker_first(value: object) -> None:
+    if isinstance(value, bool):
+        return
+    rules = value if isinstance(value, list) else None
+    if rules is None or not all(isinstance(rule, str) for rule in rules):
+        _fail("assets.config.run_worker_first must be a boolean or a list of path rules")
+    if any(not rule.startswith(("/", "!/")) for rule in rules):
+        _fail("assets.config.run_worker_first rules must start with '/' or '!/'")
+    if not any(rule.startswith("/") for rule in rules):
+        _fail("assets.config.run_worker_first needs at least one positive rule (starting with '/')")
+
+
+_CONFIG_RULES: Final[Mapping[str, Callable[[object], None]]] = {
+    "html_handling": lambda v: _check_enum("html_handling", v, _HTML_HANDLING),
+    "not_found_handling": lambda v: _check_enum("not_found_handling", v, _NOT_FOUND_HANDLING),
+    "run_worker_first": _check_run_worker_first,
+    "_headers": lambda v: _check_type("assets.config._headers", v, str),
+    "_redirects": lambda v: _check_type("assets.config._redirects", v, str),
+    "serve_directly": lambda v: _check_type("assets.config.serve_directly", v, bool),
+}
+
+
+def check_assets_config(config: object) -> dict[str, object]:
+    """The validated ``assets.config`` object (raises a 400 ``ApiError`` otherwise)."""
+    if not isinstance(config, dict):
+        _fail("assets.config must be an object")
+    for key, value in config.items():
+        rule = _CONFIG_RULES.get(key)
+        if rule is None:
+            _fail(f"assets.config.{key} is not a known option ({', '.join(_CONFIG_RULES)})")
+        rule(value)
+    return dict(config)
+
+
+def check_metadata_fields(metadata: Mapping[str, object], filenames: set[str]) -> None:
+    """Check the non-assets metadata fields this emulator understands."""
+    date = metadata.get("compatibility_date")
+    if date is not None and not (isinstance(date, str) and _is_date(date)):
+        _fail("compatibility_date must be a date written YYYY-MM-DD")
+    flags = metadata.get("compatibility_flags")
+    if flags is not None and not (
+        isinstance(flags, list) and all(isinstance(f, str) for f in flags)
+    ):
+        _fail("compatibility_flags must be a list of strings")
+    for field in ("main_module", "body_part"):
+        entry = metadata.get(field)
+        if entry is not None and (not isinstance(entry, str) or entry not in filenames):
+            _fail(f"{field} {entry!r} does not name a part of this upload (by filename)")
+    bindings = metadata.get("bindings")
+    if bindings is not None and not (
+        isinstance(bindings, list) and all(map(_is_binding, bindings))
+    ):
+        _fail("bindings must be a list of objects, each with a string type and name")
+    if "keep_assets" in metadata and not isinstance(metadata["keep_assets"], bool):
+        _fail("keep_assets must be a boolean")
+    keep = metadata.get("keep_bindings")
+    if keep is not None and not (isinstance(keep, list) and all(isinstance(k, str) for k in keep)):
+        _fail("keep_bindings must be a list of binding types (strings)")
+    if "annotations" in metadata:
+        check_annotations(metadata["annotations"])
+
+
+def _is_date(text: str) -> bool:
+    if not _DATE_RE.fullmatch(text):
+        return False
+    try:
+        datetime.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_binding(binding: object) -> bool:
+    return (
+        isinstance(binding, dict)
+        and isinstance(binding.get("type"), str)
+        and isinstance(binding.get("name"), str)
+    )
+
+
+def split_form(request: Request) -> tuple[dict[str, object], list[Part]]:
+    """The ``metadata`` object and the module parts of a Worker upload form."""
+    try:
+        parts = parse_multipart(request.body, request.headers.get("content-type", ""))
+    except MultipartError as exc:
+        msg = f"The Worker upload must be multipart/form-data: {exc}"
+        raise bad_request(msg, CODE_CONTENT_TYPE) from exc
+    metadata_parts = [part for part in parts if part.name == "metadata"]
+    if len(metadata_parts) != 1:
+        _fail("The Worker upload needs exactly one part named 'metadata'")
+    modules = [part for part in parts if part.name != "metadata"]
+    filenames = [part.filename for part in modules]
+    if any(not name for name in filenames):
+        _fail("Every module part needs a filename")
+    if len(set(filenames)) != len(filenames):
+        _fail("Two module parts have the same filename")
+    metadata_part = metadata_parts[0]
+    if metadata_part.content_type is not None:
+        media_type, _ = parse_header_value(metadata_part.content_type)
+        if media_type != "application/json":
+            _fail("The metadata part must be application/json")
+    metadata = parse_strict_json(metadata_part.data)
+    if not isinstance(metadata, dict):
+        _fail("metadata must be a JSON object")
+    return metadata, modules
+
+
+#: Annotation key → the most UTF-8 bytes its value may have.
+_ANNOTATION_LIMITS: Final = {"workers/message": 1000, "workers/tag": 100, "workers/alias": 63}
+
+
+def check_annotations(value: object) -> dict[str, str]:
+    """The validated ``annotations`` object of a version (raises a 400 ``ApiError`` otherwise)."""
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        _fail("annotations must be an object of strings")
+    for key, text in value.items():
+        limit = _ANNOTATION_LIMITS.get(key)
+        if limit is None:
+            _fail(f"annotations.{key} is not a known annotation ({', '.join(_ANNOTATION_LIMITS)})")
+        if len(text.encode("utf-8")) > limit:
+            _fail(f"annotations.{key} must be at most {limit} bytes")
+    return dict(value)
+
+
+def public_metadata(metadata: Mapping[str, object]) -> dict[str, object]:
+    """The metadata minus the completion token (what the emulator keeps and shows)."""
+    public = dict(metadata)
+    assets = public.get("assets")
+    if isinstance(assets, dict):
+        public["assets"] = {key: value for key, value in assets.items() if key != "jwt"}
+    return public
+
+
+def etag_of(metadata: Mapping[str, object], modules: list[Part]) -> str:
+    """A content hash of a version's metadata and modules."""
+    digest = hashlib.sha256(json.dumps(metadata, sort_keys=True).encode("utf-8"))
+    for part in modules:
+        digest.update((part.filename or "").encode("utf-8") + b"\0" + part.data)
+    return digest.hexdigest()

@@ -1,0 +1,144 @@
+"""Releasing the Worker once its assets are complete: which endpoints, in what order, to what end.
+
+- Dispatch namespace: ``PUT`` (Workers for Platforms has no versions API); the version id is the
+  answer's ``deployment_id`` (Cloudflare's name for it, wrangler's "Current Version ID").
+- Plain Worker that does not exist yet, or metadata with Durable Object ``migrations``: ``PUT``,
+  then the latest deployment's id.
+- Plain Worker that exists: ``POST …/versions``; for ``deploy: worker`` then ``POST …/deployments``
+  at 100 % and ``PATCH …/script-settings`` with the settings keys of the user's metadata (logpush,
+  observability, tags, tail consumers belong to the Worker, not to a version).
+- ``deploy: version``: ``POST …/versions`` only, and the preview URL when Cloudflare says the
+  version has one.
+- workers.dev (plain Workers, ``deploy: worker``): the script's subdomain is switched on or off to
+  match ``workers-dev``; the URL comes from the account's subdomain.
+
+Every call goes through the retry policy the caller passes as ``run``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, Final, Protocol, TypeVar
+
+from entrypoint.multipart import MultipartBody
+from entrypoint.script_api import ScriptApi, UploadedVersion
+from entrypoint.settings import DeployMode
+
+T = TypeVar("T")
+Run = Callable[[Callable[[], Awaitable[T]]], Awaitable[T]]
+SETTINGS_KEYS: Final = ("logpush", "observability", "tags", "tail_consumers")
+
+
+class Notes(Protocol):
+    """Where remarks about the release go (the reporter)."""
+
+    def warning(self, message: str) -> None:
+        """Something the user should look at; the deploy goes on."""
+
+
+class Route(StrEnum):
+    """How the Worker is sent."""
+
+    PUT = "put"
+    VERSION = "version"
+
+
+@dataclass(frozen=True)
+class ReleaseTarget:
+    """The Worker and how to release it."""
+
+    script: str
+    namespace: str | None
+    mode: DeployMode
+    workers_dev: bool = True
+
+
+@dataclass(frozen=True)
+class Release:
+    """What the release produced (None: not known or not applicable)."""
+
+    version_id: str | None = None
+    deployment_id: str | None = None
+    url: str | None = None
+
+
+def choose_route(target: ReleaseTarget, exists: bool, metadata: dict[str, Any]) -> Route:
+    """PUT for namespaces, new Workers and migrations; the versions API otherwise."""
+    if target.namespace is not None or not exists or "migrations" in metadata:
+        return Route.PUT
+    return Route.VERSION
+
+
+def split_settings(metadata: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The version's metadata, and the Worker settings the versions API does not take."""
+    version = {k: v for k, v in metadata.items() if k not in SETTINGS_KEYS}
+    settings = {k: v for k, v in metadata.items() if k in SETTINGS_KEYS}
+    return version, settings
+
+
+async def send_worker(
+    api: ScriptApi, target: ReleaseTarget, route: Route, body: MultipartBody
+) -> UploadedVersion:
+    """One attempt at sending the Worker form by ``route``; returns the new version."""
+    if route is Route.VERSION:
+        return await api.upload_version(target.script, body)
+    result = await api.put_script(target.script, target.namespace, body)
+    version = result.get("deployment_id")
+    return UploadedVersion(version if isinstance(version, str) else "", has_preview=False)
+
+
+async def finish(
+    api: ScriptApi,
+    target: ReleaseTarget,
+    route: Route,
+    uploaded: UploadedVersion,
+    settings: dict[str, Any],
+    *,
+    run: Run[Any],
+    notes: Notes,
+) -> Release:
+    """Everything after the Worker form was accepted."""
+    version_id = uploaded.id or None
+    if target.namespace is not None:
+        return Release(version_id)
+    if target.mode is DeployMode.VERSION:
+        return Release(version_id, url=await _preview_url(api, target, uploaded, run))
+    if route is Route.VERSION:
+        assert version_id is not None  # upload_version insists on an id
+        deployment: str | None = await run(lambda: api.deploy_version(target.script, version_id))
+        if settings:
+            await run(lambda: api.patch_settings(target.script, settings))
+    else:
+        deployment = await run(lambda: api.latest_deployment(target.script))
+    url = await _workers_dev(api, target, run, notes)
+    return Release(version_id, deployment, url)
+
+
+async def _preview_url(
+    api: ScriptApi, target: ReleaseTarget, uploaded: UploadedVersion, run: Run[Any]
+) -> str | None:
+    if not uploaded.has_preview:
+        return None
+    subdomain: str | None = await run(api.account_subdomain)
+    if subdomain is None:
+        return None
+    return f"https://{uploaded.id[:8]}-{target.script}.{subdomain}.workers.dev"
+
+
+async def _workers_dev(
+    api: ScriptApi, target: ReleaseTarget, run: Run[Any], notes: Notes
+) -> str | None:
+    subdomain: str | None = await run(api.account_subdomain)
+    if subdomain is None:
+        if target.workers_dev:
+            notes.warning(
+                "The account has no workers.dev subdomain, so the Worker has no workers.dev URL "
+                "(register one under Workers & Pages, or set workers-dev: false)."
+            )
+        return None
+    enabled: bool = await run(lambda: api.subdomain_enabled(target.script))
+    if enabled != target.workers_dev:
+        await run(lambda: api.set_subdomain(target.script, enabled=target.workers_dev))
+    return f"https://{target.script}.{subdomain}.workers.dev" if target.workers_dev else None

@@ -1,0 +1,120 @@
+"""The Worker endpoints over respx: paths, bodies, and how 'not found' and odd answers are read."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+import respx
+
+from entrypoint.errors import CloudflareRefusedError
+from entrypoint.multipart import BytesPart, MultipartBody
+from entrypoint.retry import RetryableError
+from entrypoint.script_api import ScriptApi, UploadedVersion
+from tests.unit.test_cloudflare import ACCOUNT, BASE, TOKEN, Recorder, _envelope, _failure, _run
+
+SCRIPT = f"{BASE}/accounts/{ACCOUNT}/workers/scripts/site"
+
+
+def _body() -> MultipartBody:
+    data = json.dumps({"main_module": "w.js"}).encode()
+    return MultipartBody([BytesPart("metadata", None, "application/json", data)])
+
+
+@pytest.mark.parametrize(
+    ("response", "expected"),
+    [
+        (_envelope({"id": "site"}), True),
+        (_failure(404, [{"code": 10090, "message": "no such Worker"}]), False),
+        (_failure(400, [{"code": 10007, "message": "not found"}]), False),
+    ],
+)
+def test_exists_reads_not_found_codes(response: httpx.Response, expected: bool) -> None:
+    router = respx.Router(assert_all_called=True)
+    router.get(f"{BASE}/accounts/{ACCOUNT}/workers/services/site").mock(return_value=response)
+    assert _run(router, lambda c: ScriptApi(c).exists("site")) is expected
+
+
+def test_exists_does_not_hide_a_refusal() -> None:
+    router = respx.Router()
+    router.get(url__regex=r".*/services/site$").mock(
+        return_value=_failure(403, [{"code": 10000, "message": "Authentication error"}])
+    )
+    with pytest.raises(CloudflareRefusedError, match="refused the credentials"):
+        _run(router, lambda c: ScriptApi(c).exists("site"))
+
+
+def test_put_script_sends_the_form_with_credentials_to_the_namespace_path() -> None:
+    router = respx.Router(assert_all_called=True)
+    recorder = Recorder(_envelope({"id": "site", "deployment_id": "v-1"}))
+    path = f"/accounts/{ACCOUNT}/workers/dispatch/namespaces/ns/scripts/site"
+    router.put(f"{BASE}{path}").mock(side_effect=recorder)
+    result = _run(router, lambda c: ScriptApi(c).put_script("site", "ns", _body()))
+    assert result == {"id": "site", "deployment_id": "v-1"}
+    request = recorder.requests[0]
+    assert request.headers["authorization"] == f"Bearer {TOKEN}"
+    assert request.headers["content-length"] == str(len(recorder.bodies[0]))
+    assert b'"main_module": "w.js"' in recorder.bodies[0]
+
+
+def test_upload_version_reads_id_and_preview_flag() -> None:
+    router = respx.Router(assert_all_called=True)
+    answer = {"id": "v-2", "number": 2, "metadata": {"has_preview": True}}
+    router.post(f"{SCRIPT}/versions").mock(return_value=_envelope(answer))
+    version = _run(router, lambda c: ScriptApi(c).upload_version("site", _body()))
+    assert version == UploadedVersion("v-2", has_preview=True)
+
+
+def test_a_version_answer_without_an_id_is_retryable() -> None:
+    router = respx.Router()
+    router.post(f"{SCRIPT}/versions").mock(return_value=_envelope({"number": 2}))
+    with pytest.raises(RetryableError, match="has no 'id'"):
+        _run(router, lambda c: ScriptApi(c).upload_version("site", _body()))
+
+
+def test_deploy_version_sends_all_traffic_to_it() -> None:
+    router = respx.Router(assert_all_called=True)
+    recorder = Recorder(_envelope({"id": "dep-9"}))
+    router.post(f"{SCRIPT}/deployments").mock(side_effect=recorder)
+    assert _run(router, lambda c: ScriptApi(c).deploy_version("site", "v-2")) == "dep-9"
+    assert json.loads(recorder.bodies[0]) == {
+        "strategy": "percentage",
+        "versions": [{"version_id": "v-2", "percentage": 100}],
+    }
+
+
+def test_latest_deployment_is_the_first_listed_or_none() -> None:
+    router = respx.Router()
+    route = router.get(f"{SCRIPT}/deployments")
+    route.mock(return_value=_envelope({"deployments": [{"id": "new"}, {"id": "old"}]}))
+    assert _run(router, lambda c: ScriptApi(c).latest_deployment("site")) == "new"
+    route.mock(return_value=_envelope({"deployments": []}))
+    assert _run(router, lambda c: ScriptApi(c).latest_deployment("site")) is None
+
+
+def test_subdomain_calls() -> None:
+    router = respx.Router(assert_all_called=True)
+    router.get(f"{BASE}/accounts/{ACCOUNT}/workers/subdomain").mock(
+        return_value=_envelope({"subdomain": "acme"})
+    )
+    router.get(f"{SCRIPT}/subdomain").mock(return_value=_envelope({"enabled": False}))
+    recorder = Recorder(_envelope({"enabled": True}))
+    router.post(f"{SCRIPT}/subdomain").mock(side_effect=recorder)
+
+    async def scenario(api: ScriptApi) -> tuple[str | None, bool]:
+        subdomain, enabled = await api.account_subdomain(), await api.subdomain_enabled("site")
+        await api.set_subdomain("site", enabled=True)
+        return subdomain, enabled
+
+    assert _run(router, lambda c: scenario(ScriptApi(c))) == ("acme", False)
+    assert json.loads(recorder.bodies[0]) == {"enabled": True}
+    assert recorder.requests[0].headers["cloudflare-workers-script-api-date"] == "2025-08-01"
+
+
+def test_no_account_subdomain_is_none() -> None:
+    router = respx.Router()
+    router.get(f"{BASE}/accounts/{ACCOUNT}/workers/subdomain").mock(
+        return_value=_failure(404, [{"code": 10007, "message": "no subdomain"}])
+    )
+    assert _run(router, lambda c: ScriptApi(c).account_subdomain()) is None

@@ -6,6 +6,9 @@
 - ``action.yml``: the published action, ``docker://`` image tagged with the project version;
 - ``.github/actions/selftest/action.yml``: the same inputs and outputs, but built from the local
   ``Dockerfile``, so this repository's workflows test fresh code;
+- ``images/action.yml``: ``cf-assets images`` (``uses: org/cf-assets-action/images@v1``), its
+  inputs from ``entrypoint.images.settings.images_fields()`` and its outputs ``IMAGES_OUTPUTS``,
+  on the same image;
 - the blocks between the ``<!-- BEGIN generated … -->`` / ``<!-- END generated … -->`` markers in
   ``README.md``.
 
@@ -30,13 +33,17 @@ from typing import Any, Final
 REPO_ROOT: Final = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
+from pydantic.fields import FieldInfo  # noqa: E402
+
+from entrypoint.images.settings import images_fields  # noqa: E402
 from entrypoint.settings import fields, input_name  # noqa: E402 - needs the path above
 
 IMAGE_REPOSITORY: Final = "ghcr.io/org/cf-assets-action"
 ACTION_YML: Final = REPO_ROOT / "action.yml"
 SELFTEST_YML: Final = REPO_ROOT / ".github" / "actions" / "selftest" / "action.yml"
 README: Final = REPO_ROOT / "README.md"
-README_BLOCKS: Final = ("inputs", "outputs")
+IMAGES_ACTION_YML: Final = REPO_ROOT / "images" / "action.yml"
+README_BLOCKS: Final = ("inputs", "outputs", "images-inputs", "images-outputs")
 
 # Inputs in the contract whose feature is not built yet: parsed and validated, not used.
 NOT_IMPLEMENTED: Final = frozenset(
@@ -64,6 +71,21 @@ OUTPUTS: Final[Mapping[str, str]] = {
     "deployment-id": "ID of the deployment, when known.",
     "deployment-url": "URL of the deployed Worker, when known.",
 }
+
+# Every output the images command writes (entrypoint.images.report), by mode.
+IMAGES_OUTPUTS: Final[Mapping[str, str]] = {
+    "image-id": "create-url: the id of the draft image (the custom id, or the one Cloudflare "
+    "made up).",
+    "upload-url": "create-url: the one-time upload URL; a capability, masked in the log and never "
+    "written to a dotenv report.",
+    "images-total": "sync: images in the folder (after include / exclude).",
+    "images-uploaded": "sync: images uploaded in this run.",
+    "images-skipped": "sync: images Cloudflare Images already stored (not drafts), not sent again.",
+    "map-file": "sync: path of the JSON map of relative path → id (and delivery URL with "
+    "account-hash).",
+}
+
+Fields = Mapping[str, FieldInfo]
 
 _HEADER: Final = (
     "# Generated from entrypoint/settings.py by scripts/gen_action_yml.py: edit the settings (or\n"
@@ -98,36 +120,40 @@ def input_default(default: Any) -> str | None:
     return str(default)
 
 
-def env_aliases(field: str) -> list[str]:
-    """Cloudflare's own environment names that also set ``field`` (as wrangler reads them)."""
-    alias = fields()[field].validation_alias
+def env_aliases(field: str, table: Fields | None = None) -> list[str]:
+    """Cloudflare's own environment names that also set ``field`` (as wrangler reads them).
+
+    ``table`` is the command's settings fields (the deploy command's when None).
+    """
+    alias = (table or fields())[field].validation_alias
     choices = getattr(alias, "choices", ())
     return [str(name) for name in choices if not str(name).startswith(("INPUT_", "CF_ASSETS_"))]
 
 
-def action_default(field: str) -> str | None:
+def action_default(field: str, table: Fields | None = None) -> str | None:
     """The default action.yml declares: none where a ``CLOUDFLARE_*`` env name can set the input.
 
     On GitHub a declared default always arrives as ``INPUT_<NAME>`` and would hide the env
     name, so for those inputs the default lives in the description (and in the code).
     """
-    if env_aliases(field):
+    if env_aliases(field, table):
         return None
-    return input_default(fields()[field].default)
+    return input_default((table or fields())[field].default)
 
 
-def input_description(field: str) -> str:
+def input_description(field: str, table: Fields | None = None) -> str:
     """The field's description, its Cloudflare env names, and whether it is built yet.
 
     The env names are shown only for inputs without a default: on GitHub a declared default always
     arrives as ``INPUT_<NAME>``, which wins over the environment.
     """
-    text = (fields()[field].description or "").strip()
-    if aliases := env_aliases(field):
-        default = input_default(fields()[field].default)
+    info = (table or fields())[field]
+    text = (info.description or "").strip()
+    if aliases := env_aliases(field, table):
+        default = input_default(info.default)
         text += f" Default {default}." if default is not None else ""
         text += f" Env: {', '.join(aliases)}."
-    if input_name(field) in NOT_IMPLEMENTED:
+    if table is None and input_name(field) in NOT_IMPLEMENTED:
         text += " Not implemented yet (accepted and validated only)."
     return text
 
@@ -136,23 +162,35 @@ def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def render_action(*, name: str, description: str, image: str, image_comment: str = "") -> str:
-    """An action.yml with every input and output of the contract."""
-    lines = [_HEADER.rstrip("\n"), f"name: {_quote(name)}", f"description: {_quote(description)}"]
+def render_action(
+    *,
+    name: str,
+    description: str,
+    image: str,
+    image_comment: str = "",
+    table: Fields | None = None,
+    outputs: Mapping[str, str] = OUTPUTS,
+    command: str = "deploy",
+) -> str:
+    """An action.yml with every input and output of a command (the deploy command by default)."""
+    header = _HEADER if table is None else _HEADER.replace("settings.py", "images/settings.py")
+    header = header if table is None else header.replace("OUTPUTS", "IMAGES_OUTPUTS")
+    lines = [header.rstrip("\n"), f"name: {_quote(name)}", f"description: {_quote(description)}"]
     lines += ["author: cf-assets-action maintainers"]
     lines += ["branding:", "  icon: upload-cloud", "  color: orange", "inputs:"]
-    for field in fields():
-        lines += [f"  {input_name(field)}:", f"    description: {_quote(input_description(field))}"]
+    for field in table or fields():
+        described = _quote(input_description(field, table))
+        lines += [f"  {input_name(field)}:", f"    description: {described}"]
         lines.append("    required: false")
-        default = action_default(field)
+        default = action_default(field, table)
         if default is not None:
             lines.append(f"    default: {_quote(default)}")
     lines.append("outputs:")
-    for output, text in OUTPUTS.items():
+    for output, text in outputs.items():
         lines += [f"  {output}:", f"    description: {_quote(text)}"]
     comment = f"  # {image_comment}" if image_comment else ""
     lines += ["runs:", "  using: docker", f"  image: {_quote(image)}{comment}"]
-    lines += ["  args:", "    - deploy"]
+    lines += ["  args:", f"    - {command}"]
     return "\n".join(lines) + "\n"
 
 
@@ -173,27 +211,38 @@ def render_actions() -> dict[Path, str]:
         # Built from this commit by the runner; its base is pinned by digest in the Dockerfile.
         image_comment="zizmor: ignore[unpinned-images]",
     )
-    return {ACTION_YML: published, SELFTEST_YML: selftest}
+    images = render_action(
+        name="Cloudflare Images direct upload (cf-assets images)",
+        description="Create one-time Cloudflare Images upload URLs, or sync a folder of images "
+        "to Cloudflare Images under ids from their paths: checked first, retried, reported.",
+        image=image_reference(),
+        image_comment="zizmor: ignore[unpinned-images]",
+        table=images_fields(),
+        outputs=IMAGES_OUTPUTS,
+        command="images",
+    )
+    return {ACTION_YML: published, SELFTEST_YML: selftest, IMAGES_ACTION_YML: images}
 
 
 def _cell(text: str) -> str:
     return text.replace("|", "\\|")
 
 
-def render_inputs_table() -> str:
+def render_inputs_table(table: Fields | None = None) -> str:
     """The README's Inputs table: input, default, description."""
     rows = ["| input | default | description |", "|---|---|---|"]
-    for field in fields():
-        default = action_default(field)
+    for field in table or fields():
+        default = action_default(field, table)
         shown = f"`{_cell(default)}`" if default is not None else ""
-        rows.append(f"| `{input_name(field)}` | {shown} | {_cell(input_description(field))} |")
+        described = _cell(input_description(field, table))
+        rows.append(f"| `{input_name(field)}` | {shown} | {described} |")
     return "\n".join(rows)
 
 
-def render_outputs_table() -> str:
+def render_outputs_table(outputs: Mapping[str, str] = OUTPUTS) -> str:
     """The README's Outputs table: output, description."""
     rows = ["| output | description |", "|---|---|"]
-    rows += [f"| `{name}` | {_cell(text)} |" for name, text in OUTPUTS.items()]
+    rows += [f"| `{name}` | {_cell(text)} |" for name, text in outputs.items()]
     return "\n".join(rows)
 
 
@@ -213,7 +262,12 @@ def render_readme(text: str) -> str:
     Raises:
         ValueError: a block's markers are missing.
     """
-    bodies = {"inputs": render_inputs_table(), "outputs": render_outputs_table()}
+    bodies = {
+        "inputs": render_inputs_table(),
+        "outputs": render_outputs_table(),
+        "images-inputs": render_inputs_table(images_fields()),
+        "images-outputs": render_outputs_table(IMAGES_OUTPUTS),
+    }
     for block in README_BLOCKS:
         begin, end = begin_marker(block), end_marker(block)
         head, found, rest = text.partition(begin + "\n")

@@ -1,7 +1,8 @@
 """GitLab CI and other CIs: collapsible sections, and outputs as a dotenv report.
 
 The dotenv file holds ``CF_ASSETS_<OUTPUT>=value`` lines, single-line and without secrets (GitLab
-makes dotenv reports downloadable), so the completion token is never written.
+makes dotenv reports downloadable), so the completion token and an images upload URL are never
+written.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any, Final
 from entrypoint.ownership import give_to_workspace_owner
 from entrypoint.report import Reporter
 
-SECRET_OUTPUTS: Final = frozenset({"completion-token"})
+SECRET_OUTPUTS: Final = frozenset({"completion-token", "upload-url"})
 _UNSAFE: Final = re.compile(r"[\s\x00-\x1f]")
 
 
@@ -71,6 +72,7 @@ class GitLabReporter(Reporter):
         super().outputs(outputs)
         if self.dotenv_file is not None:
             text = "\n".join(dotenv_lines(outputs)) + "\n"
+            self.dotenv_file.parent.mkdir(parents=True, exist_ok=True)
             self.dotenv_file.write_text(self.redact(text), encoding="utf-8")
             if self.workspace is not None:
                 give_to_workspace_owner(self.dotenv_file, self.workspace)

@@ -194,3 +194,44 @@ def test_gitlab_example_unsets_the_entrypoint_and_calls_the_cli() -> None:
     assert job["image"]["entrypoint"] == [""]
     assert job["script"][0].startswith("cf-assets deploy")
     assert job["artifacts"]["reports"]["dotenv"] == "cf-assets.env"
+
+
+def test_images_action_inputs_are_the_images_settings() -> None:
+    from entrypoint.images.settings import images_fields
+
+    inputs = _yaml("images/action.yml")["inputs"]
+    assert list(inputs) == [input_name(name) for name in images_fields()]
+    for name, info in images_fields().items():
+        declared = inputs[input_name(name)]
+        expected = None if _cloudflare_env(info) else _expected_default(info.default)
+        assert declared.get("default") == expected, name
+        assert declared["description"].startswith((info.description or "?").strip()), name
+        assert declared.get("required", False) is False, name
+
+
+def test_images_action_outputs_are_what_the_images_command_writes() -> None:
+    from entrypoint.images import report
+    from entrypoint.images.client import DirectUpload
+
+    written = set(report.create_url_outputs(DirectUpload("i", "u"))) | set(
+        report.sync_outputs(1, 1, 0, "m")
+    )
+    outputs = _yaml("images/action.yml")["outputs"]
+    assert set(outputs) == written
+    assert all(entry["description"] for entry in outputs.values())
+
+
+def test_images_action_runs_the_same_image_with_the_images_command() -> None:
+    runs = _yaml("images/action.yml")["runs"]
+    assert runs == {**_yaml("action.yml")["runs"], "args": ["images"]}
+
+
+@pytest.mark.parametrize(
+    ("block", "key"), [("images-inputs", "inputs"), ("images-outputs", "outputs")]
+)
+def test_readme_images_tables_equal_images_action_yml(block: str, key: str) -> None:
+    declared = _yaml("images/action.yml")[key]
+    rows = _readme_block(block)
+    assert [row[0] for row in rows] == [f"`{name}`" for name in declared]
+    for row, entry in zip(rows, declared.values(), strict=True):
+        assert row[-1].replace("\\|", "|") == entry["description"]

@@ -1,0 +1,116 @@
+"""What ``cf-assets images`` leaves behind: outputs, the map file, the upload-URL file, a summary.
+
+The map file is JSON, ``{"relative/path.png": {"id": "prefix/relative/path.png", "url":
+"https://imagedelivery.net/<account hash>/<id>/public"}}`` (``url`` only with an account hash),
+sorted by path. Output ``upload-url`` is a capability: the run masks it before the outputs are
+written, and this module never puts it in a log line, a summary or a dotenv report.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Final
+from urllib.parse import quote
+
+from entrypoint.errors import ConfigurationError
+from entrypoint.images.catalog import CatalogImage
+from entrypoint.images.client import DirectUpload
+from entrypoint.images.sync import SyncResult
+from entrypoint.ownership import give_to_workspace_owner
+from entrypoint.report import Reporter
+from entrypoint.report.github import GitHubReporter
+
+DELIVERY_BASE: Final = "https://imagedelivery.net"
+
+
+def delivery_url(account_hash: str, image_id: str) -> str:
+    """The URL of the image's ``public`` variant."""
+    return f"{DELIVERY_BASE}/{account_hash}/{quote(image_id, safe='/')}/public"
+
+
+def map_document(images: Sequence[CatalogImage], account_hash: str | None) -> str:
+    """The map file's JSON text."""
+    entries: dict[str, dict[str, str]] = {}
+    for image in sorted(images, key=lambda item: item.rel):
+        entry = {"id": image.image_id}
+        if account_hash:
+            entry["url"] = delivery_url(account_hash, image.image_id)
+        entries[image.rel] = entry
+    return json.dumps(entries, indent=2, ensure_ascii=False) + "\n"
+
+
+def write_file(path: Path, text: str, *, workspace: Path, input_name: str, private: bool) -> None:
+    """Write ``text`` to ``path`` (mode 600 when ``private``), owned like the workspace.
+
+    Raises:
+        ConfigurationError: the file cannot be written (naming ``input_name``).
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
+        descriptor = os.open(path, flags, 0o600 if private else 0o644)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            if private:
+                os.fchmod(handle.fileno(), 0o600)
+            handle.write(text)
+        give_to_workspace_owner(path, workspace)
+    except OSError as exc:
+        msg = f"Invalid input '{input_name}': cannot write '{path}' ({exc.strerror})."
+        raise ConfigurationError(msg) from None
+
+
+def create_url_outputs(draft: DirectUpload) -> dict[str, str]:
+    """The outputs of mode create-url (``upload-url`` must be masked before they are written)."""
+    return {"image-id": draft.image_id, "upload-url": draft.upload_url}
+
+
+def sync_outputs(total: int, uploaded: int, skipped: int, map_file: str) -> dict[str, str]:
+    """The outputs of mode sync (and of its dry run, where nothing is uploaded or skipped)."""
+    return {
+        "images-total": str(total),
+        "images-uploaded": str(uploaded),
+        "images-skipped": str(skipped),
+        "map-file": map_file,
+    }
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ").replace("\r", " ")
+
+
+def _summary_table(reporter: Reporter, title: str, rows: Sequence[tuple[str, str]]) -> None:
+    """A job-summary table on GitHub (redacted like every line); nothing elsewhere."""
+    if not isinstance(reporter, GitHubReporter) or reporter.summary_file is None:
+        return
+    lines = [f"### ✅ {title}", "", "| | |", "|---|---|"]
+    lines += [f"| {name} | {_cell(value)} |" for name, value in rows]
+    with reporter.summary_file.open("a", encoding="utf-8") as handle:
+        handle.write(reporter.redact("\n".join(lines)) + "\n\n")
+
+
+def create_url_summary(reporter: Reporter, draft: DirectUpload, expiry: str | None) -> None:
+    """The closing line and summary of mode create-url (never the URL itself)."""
+    until = expiry or "30 minutes from now (Cloudflare's default)"
+    reporter.info(f"Created a direct upload URL for image '{draft.image_id}', valid until {until}.")
+    rows = [("Image id", draft.image_id), ("Upload URL", "in output upload-url (masked)")]
+    _summary_table(reporter, "Cloudflare Images upload URL created", [*rows, ("Expires", until)])
+
+
+def sync_summary(reporter: Reporter, result: SyncResult, map_file: str) -> None:
+    """The closing line and summary of mode sync."""
+    reporter.info(
+        f"Synced {result.total} image(s): {result.uploaded} uploaded, {result.skipped} already "
+        f"on Cloudflare Images, in {result.duration_seconds:.2f} s."
+    )
+    rows = [
+        ("Images", str(result.total)),
+        ("Uploaded", str(result.uploaded)),
+        ("Already on Cloudflare Images", str(result.skipped)),
+        ("Upload URLs renewed", str(result.renewed_urls)),
+        ("Map file", map_file),
+        ("Duration", f"{result.duration_seconds:.2f} s"),
+    ]
+    _summary_table(reporter, "Cloudflare Images synced", rows)

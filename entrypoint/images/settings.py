@@ -1,0 +1,234 @@
+"""The images command's settings: the only reader of the environment for ``cf-assets images``.
+
+Inputs are spelled as the deploy command's are (action input ``image-id``, env ``INPUT_IMAGE-ID``
+or ``INPUT_IMAGE_ID``, env ``CF_ASSETS_IMAGE_ID``, flag ``--image-id``; credentials also from
+``CLOUDFLARE_*``); blank counts as unset, booleans are strict, errors name the input and never echo
+its value. Only the shape of each value is checked here: rules that need the clock or compare
+inputs live in ``checks.py``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Final, NoReturn
+
+from pydantic import SecretStr, ValidationError, model_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from entrypoint.errors import ConfigurationError
+from entrypoint.settings import (
+    ACCOUNT_ID_RE,
+    DEFAULT_API_BASE_URL,
+    JsonObject,
+    Lines,
+    StrictBool,
+    _attach_aliases,
+    _BlankIsUnsetEnv,
+    _env_names,
+    input_name,
+    setting,
+)
+
+
+class ImagesMode(StrEnum):
+    """What ``cf-assets images`` does."""
+
+    CREATE_URL = "create-url"
+    SYNC = "sync"
+
+
+class ImagesSettings(BaseSettings):
+    """Inputs of ``cf-assets images``; field ``image_id`` is input ``image-id``."""
+
+    model_config = SettingsConfigDict(
+        frozen=True,
+        env_ignore_empty=True,
+        hide_input_in_errors=True,
+        validate_by_name=True,
+        validate_by_alias=True,
+        extra="ignore",
+        case_sensitive=False,
+    )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """CLI values (init), then the environment; no dotenv or secrets files."""
+        return init_settings, _BlankIsUnsetEnv(settings_cls)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _trim(cls, data: Any) -> Any:
+        """Trim single values as ``@actions/core`` does; newline lists keep their indentation."""
+        if not isinstance(data, dict):
+            return data
+        return {
+            key: value.strip()
+            if isinstance(value, str) and key.lower() not in _LIST_KEYS
+            else value
+            for key, value in data.items()
+        }
+
+    mode: ImagesMode | None = setting(
+        doc="create-url: create one direct upload URL for a client to upload to later; "
+        "sync: upload every image of a folder (ids from their paths), skipping stored ones."
+    )
+    api_token: SecretStr | None = setting(
+        doc="Cloudflare API token with the Cloudflare Images Edit (Images Write) permission."
+    )
+    api_key: SecretStr | None = setting(doc="Global API key; needs api-email. Prefer api-token.")
+    api_email: str | None = setting(doc="Account e-mail that goes with api-key.")
+    account_id: str | None = setting(doc="Cloudflare account id (32 hex characters).")
+    api_base_url: str = setting(
+        DEFAULT_API_BASE_URL,
+        doc="Cloudflare API base URL; point it at the bundled emulator to test.",
+    )
+    image_id: str | None = setting(
+        doc="create-url: custom image id (at most 1024 characters, no leading or trailing '/', "
+        "not a UUID); Cloudflare makes one up when unset."
+    )
+    creator: str | None = setting(doc="Creator recorded on the image(s), e.g. an internal user id.")
+    expiry: str | None = setting(
+        doc="create-url: when the upload URL stops working, between 2 minutes and 6 hours from "
+        "now: an ISO 8601 time with a zone (2030-01-02T03:04:05Z) or duration (PT1H). "
+        "Cloudflare's default is 30 minutes."
+    )
+    metadata: JsonObject = setting(
+        doc="JSON object stored with the image(s), at most 1024 bytes (never served to viewers)."
+    )
+    require_signed_urls: StrictBool = setting(
+        False,
+        doc="create-url: the image is served only through signed URLs (not with image-id).",
+    )
+    upload_url_file: Path | None = setting(
+        doc="create-url: also write the upload URL to this file (mode 600), for CIs without "
+        "masked outputs."
+    )
+    directory: Path | None = setting(doc="sync: folder of images to upload.")
+    include: Lines = setting(
+        (), doc="sync: newline list of gitignore-style patterns; only matching files upload."
+    )
+    exclude: Lines = setting((), doc="sync: newline list of gitignore-style patterns to leave out.")
+    id_prefix: str | None = setting(
+        doc="sync: prefix of every image id: id = prefix/relative path (slashes around it trimmed)."
+    )
+    account_hash: str | None = setting(
+        doc="sync: the account hash of imagedelivery.net URLs; adds each image's delivery URL "
+        "to the map file."
+    )
+    max_files: int = setting(100_000, doc="sync: refuse to upload more images than this.")
+    map_file: Path | None = setting(
+        doc="sync: write the JSON map (relative path → id and delivery URL) here; a temporary "
+        "file when unset."
+    )
+    concurrency: int = setting(8, doc="Requests in flight at once.")
+    max_retries: int = setting(5, doc="Retries per request for transient failures.")
+    timeout: float = setting(60.0, doc="Seconds a request may take to connect or stall.")
+    dry_run: StrictBool = setting(
+        False, doc="Validate everything (and write the map file) but send nothing."
+    )
+    dotenv_file: Path | None = setting(
+        doc="Also write the outputs here as a dotenv report (CF_ASSETS_<OUTPUT>=value, no "
+        "secrets); on GitLab cf-assets.env unless set."
+    )
+
+
+_attach_aliases(ImagesSettings)
+
+_LINE_FIELDS: Final = ("include", "exclude")
+_LIST_KEYS: Final = frozenset(
+    name.lower() for field in _LINE_FIELDS for name in (field, *_env_names(field))
+)
+_FIELD_BY_ALIAS: Final = {
+    env.lower(): field for field in ImagesSettings.model_fields for env in _env_names(field)
+}
+_ACCOUNT_HASH_RE: Final = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def images_fields() -> Mapping[str, FieldInfo]:
+    """The images settings fields in declaration order (CLI flags and images/action.yml)."""
+    return ImagesSettings.model_fields
+
+
+def load_images_settings(cli_values: Mapping[str, Any]) -> ImagesSettings:
+    """Build the images settings from CLI values (by field name) over the environment.
+
+    Raises:
+        ConfigurationError: naming every invalid input, never echoing a value.
+    """
+    given = {k: v for k, v in cli_values.items() if not _blank(v)}
+    try:
+        settings = ImagesSettings(**given)
+    except ValidationError as exc:
+        raise ConfigurationError(_describe(exc)) from None
+    _check_formats(settings)
+    return settings
+
+
+def _blank(value: object) -> bool:
+    if isinstance(value, str):
+        return not value.strip()
+    return value is None or value in ((), [])
+
+
+def _describe(exc: ValidationError) -> str:
+    parts = []
+    for error in exc.errors(include_input=False, include_url=False, include_context=False):
+        loc = str(error["loc"][0]) if error["loc"] else ""
+        field = _FIELD_BY_ALIAS.get(loc.lower(), loc)
+        message = error["msg"].removeprefix("Value error, ")
+        parts.append(f"input '{input_name(field)}': {message}")
+    return "Invalid " + "; ".join(parts) + "."
+
+
+def _check_formats(s: ImagesSettings) -> None:
+    problems: list[str] = []
+    if s.account_id is not None and not ACCOUNT_ID_RE.fullmatch(s.account_id):
+        problems.append("'account-id' must be 32 lowercase hex characters")
+    if not re.match(r"^https?://[^\s/]+", s.api_base_url):
+        problems.append("'api-base-url' must be an http:// or https:// URL")
+    if s.api_key is not None and s.api_email is None:
+        problems.append("'api-email' is required with api-key")
+    if s.account_hash is not None and not _ACCOUNT_HASH_RE.fullmatch(s.account_hash):
+        problems.append("'account-hash' must be letters, digits, '-' or '_' (Images → Overview)")
+    for name, value, low, high in (
+        ("concurrency", s.concurrency, 1, 256),
+        ("max-retries", s.max_retries, 0, 50),
+        ("max-files", s.max_files, 1, 10_000_000),
+    ):
+        if not low <= value <= high:
+            problems.append(f"'{name}' must be between {low} and {high}")
+    if not 0 < s.timeout <= 3600:
+        problems.append("'timeout' must be between 0 and 3600 seconds")
+    if problems:
+        raise_invalid(problems)
+
+
+def raise_invalid(problems: list[str]) -> NoReturn:
+    """One ConfigurationError naming every offending input (``'name' what`` each)."""
+    noun = "input" if len(problems) == 1 else "inputs"
+    msg = f"Invalid {noun}: " + "; ".join(problems) + "."
+    raise ConfigurationError(msg, details=problems if len(problems) > 1 else ())
+
+
+def require_images_credentials(s: ImagesSettings) -> None:
+    """Refuse to talk to Cloudflare without credentials and an account id."""
+    if s.api_token is None and s.api_key is None:
+        msg = (
+            "Missing input 'api-token': set it to a Cloudflare API token with the "
+            "'Cloudflare Images: Edit' permission (or env CLOUDFLARE_API_TOKEN)."
+        )
+        raise ConfigurationError(msg)
+    if s.account_id is None:
+        msg = "Missing input 'account-id': set it (or env CLOUDFLARE_ACCOUNT_ID)."
+        raise ConfigurationError(msg)

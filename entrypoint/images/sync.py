@@ -1,0 +1,177 @@
+"""Mode sync against the API: which images are stored, then upload the others, concurrently.
+
+For each image of the catalog: an image that exists and is not a draft is skipped; otherwise a
+direct upload is created under the image's id, the file is POSTed to the one-time URL and the
+image is read back until it is no longer a draft. A refused upload URL (expired, already used)
+gets a new one, unless the image turns out to be stored already (an earlier try got through).
+Every request goes through the retry policy; the first failure that retrying cannot fix cancels
+the rest. Reads no environment and prints nothing: progress goes to the sink it is given.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from functools import partial
+from typing import Final, Protocol
+
+from entrypoint.errors import AssetsError, CloudflareRefusedError
+from entrypoint.images.catalog import CatalogImage
+from entrypoint.images.checks import DirectUploadRequest
+from entrypoint.images.client import DirectUpload, ImagesClient, UploadUrlRefusedError
+from entrypoint.multipart import FilePart
+from entrypoint.retry import RetryableError, RetryPolicy
+
+MAX_RENEWALS: Final = 3
+
+
+class SyncProgress(Protocol):
+    """Receives what a person should see while images upload (the reporter implements it)."""
+
+    def upload_started(self, files: int, size: int) -> None:
+        """``files`` images (``size`` bytes) are missing on Cloudflare and will be sent."""
+
+    def uploaded(self, files: int, size: int) -> None:
+        """``files`` more images are stored."""
+
+    def retrying(self, attempt: int, error: RetryableError, wait: float) -> None:
+        """A request failed transiently and is tried again after ``wait`` seconds."""
+
+    def warning(self, message: str) -> None:
+        """Something worth a look; the sync goes on."""
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    """What a sync did."""
+
+    total: int
+    uploaded: int
+    skipped: int
+    bytes_uploaded: int
+    renewed_urls: int
+    duration_seconds: float
+
+
+async def run_bounded(jobs: Sequence[Callable[[], Awaitable[None]]], limit: int) -> None:
+    """Run ``jobs`` with at most ``limit`` at once; the first failure cancels the rest.
+
+    Raises:
+        AssetsError: the first expected failure (unwrapped from the task group).
+    """
+    gate = asyncio.Semaphore(limit)
+
+    async def bounded(job: Callable[[], Awaitable[None]]) -> None:
+        async with gate:
+            await job()
+
+    try:
+        async with asyncio.TaskGroup() as group:
+            for job in jobs:
+                group.create_task(bounded(job))
+    except* AssetsError as failures:
+        raise _first(failures) from None
+
+
+def _first(group: BaseExceptionGroup[AssetsError]) -> AssetsError:
+    error = group.exceptions[0]
+    return _first(error) if isinstance(error, BaseExceptionGroup) else error
+
+
+class _Syncer:
+    def __init__(
+        self,
+        client: ImagesClient,
+        template: DirectUploadRequest,
+        policy: RetryPolicy,
+        progress: SyncProgress,
+    ) -> None:
+        self.client, self.template, self.policy, self.progress = client, template, policy, progress
+        self.renewed = 0
+
+    async def stored(self, image: CatalogImage) -> bool:
+        found = await self.policy.run(
+            lambda: self.client.details(image.image_id), self.progress.retrying
+        )
+        return found is not None and not found.draft
+
+    async def _create(self, image: CatalogImage) -> DirectUpload:
+        request = dataclasses.replace(self.template, image_id=image.image_id)
+        draft = await self.policy.run(
+            lambda: self.client.create_direct_upload(request), self.progress.retrying
+        )
+        if draft.image_id != image.image_id:
+            msg = f"Cloudflare created image '{draft.image_id}' instead of '{image.image_id}'."
+            raise CloudflareRefusedError(msg)
+        return draft
+
+    async def upload(self, image: CatalogImage) -> None:
+        name = image.rel.rsplit("/", 1)[-1]
+        part = FilePart("file", name, image.info.format.content_type, image.path, image.size)
+        for renewal in range(MAX_RENEWALS + 1):
+            upload_url = (await self._create(image)).upload_url
+            try:
+                await self.policy.run(
+                    partial(self.client.upload, upload_url, part, image.rel),
+                    self.progress.retrying,
+                )
+                break
+            except UploadUrlRefusedError as error:
+                if await self.stored(image):  # an earlier try got through after all
+                    break
+                if renewal == MAX_RENEWALS:
+                    raise
+                self.renewed += 1
+                self.progress.warning(
+                    f"The upload URL of '{image.rel}' was refused (HTTP {error.status}); "
+                    "getting a new one."
+                )
+        await self.policy.run(lambda: self._confirm(image), self.progress.retrying)
+        self.progress.uploaded(1, image.size)
+
+    async def _confirm(self, image: CatalogImage) -> None:
+        found = await self.client.details(image.image_id)
+        if found is None or found.draft:
+            state = "missing" if found is None else "still a draft"
+            msg = f"Image '{image.image_id}' is {state} after its upload."
+            raise RetryableError(msg)
+
+
+async def sync_images(
+    client: ImagesClient,
+    images: Sequence[CatalogImage],
+    template: DirectUploadRequest,
+    *,
+    concurrency: int,
+    policy: RetryPolicy,
+    progress: SyncProgress,
+    clock: Callable[[], float] = time.monotonic,
+) -> SyncResult:
+    """Make every image of ``images`` stored under its id; returns what was done.
+
+    Raises:
+        CloudflareRefusedError: a request was refused (credentials, a file, an id).
+        TransientError: retries ran out.
+    """
+    started = clock()
+    syncer = _Syncer(client, template, policy, progress)
+    stored = [False] * len(images)
+
+    async def check(index: int) -> None:
+        stored[index] = await syncer.stored(images[index])
+
+    await run_bounded([partial(check, index) for index in range(len(images))], concurrency)
+    missing = [image for image, done in zip(images, stored, strict=True) if not done]
+    progress.upload_started(len(missing), sum(image.size for image in missing))
+    await run_bounded([partial(syncer.upload, image) for image in missing], concurrency)
+    return SyncResult(
+        total=len(images),
+        uploaded=len(missing),
+        skipped=len(images) - len(missing),
+        bytes_uploaded=sum(image.size for image in missing),
+        renewed_urls=syncer.renewed,
+        duration_seconds=clock() - started,
+    )

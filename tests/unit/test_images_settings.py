@@ -1,0 +1,91 @@
+"""Images settings: the deploy command's four spellings, blank = unset, errors that name inputs."""
+
+from __future__ import annotations
+
+import pytest
+
+from entrypoint.errors import ConfigurationError
+from entrypoint.images.settings import (
+    ImagesMode,
+    images_fields,
+    load_images_settings,
+    require_images_credentials,
+)
+
+TOKEN = "images-token-Vv17SECRET"
+
+
+@pytest.mark.parametrize(
+    "name", ["INPUT_IMAGE-ID", "INPUT_IMAGE_ID", "CF_ASSETS_IMAGE_ID", "input_image-id"]
+)
+def test_every_spelling_of_an_input(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    monkeypatch.setenv(name, "  avatars/42  ")
+    assert load_images_settings({}).image_id == "avatars/42"
+
+
+def test_cloudflare_names_and_cli_wins(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CLOUDFLARE_API_TOKEN", TOKEN)
+    monkeypatch.setenv("CLOUDFLARE_ACCOUNT_ID", "0123456789abcdef0123456789abcdef")
+    monkeypatch.setenv("INPUT_MODE", "sync")
+    settings = load_images_settings({"mode": "create-url"})
+    assert settings.mode is ImagesMode.CREATE_URL
+    assert settings.api_token is not None
+    assert settings.api_token.get_secret_value() == TOKEN
+    assert settings.account_id == "0123456789abcdef0123456789abcdef"
+
+
+def test_blank_is_unset_and_lists_keep_indentation(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("INPUT_CREATOR", "   ")
+    monkeypatch.setenv("INPUT_EXCLUDE", "*.psd\n  raw/\n\n")
+    settings = load_images_settings({"metadata": ""})
+    assert settings.creator is None
+    assert settings.metadata is None
+    assert settings.exclude == ("*.psd", "  raw/")
+
+
+def test_strict_booleans_name_the_input(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("INPUT_REQUIRE-SIGNED-URLS", "yes")
+    with pytest.raises(ConfigurationError) as caught:
+        load_images_settings({})
+    assert "input 'require-signed-urls'" in caught.value.message
+    assert "yes" not in caught.value.message
+
+
+def test_bad_values_are_all_named_never_echoed() -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        load_images_settings(
+            {
+                "account_id": "SECRET-LOOKING-ACCOUNT",
+                "concurrency": "0",
+                "account_hash": "has spaces",
+                "api_base_url": "ftp://x",
+            }
+        )
+    message = caught.value.message
+    for name in ("account-id", "concurrency", "account-hash", "api-base-url"):
+        assert f"'{name}'" in message
+    assert "SECRET-LOOKING" not in message
+    assert len(caught.value.details) == 4
+
+
+def test_unknown_mode_and_bad_json() -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        load_images_settings({"mode": "upload", "metadata": "{oops"})
+    assert "input 'mode'" in caught.value.message
+    assert "input 'metadata'" in caught.value.message
+
+
+def test_credentials_required() -> None:
+    settings = load_images_settings({"mode": "sync"})
+    with pytest.raises(ConfigurationError, match=r"'api-token'.*Images"):
+        require_images_credentials(settings)
+    with_token = load_images_settings({"api_token": TOKEN})
+    with pytest.raises(ConfigurationError, match="'account-id'"):
+        require_images_credentials(with_token)
+
+
+def test_fields_are_the_documented_inputs() -> None:
+    names = list(images_fields())
+    assert names[0] == "mode"
+    assert {"image_id", "expiry", "metadata", "id_prefix", "account_hash", "map_file"} <= set(names)
+    assert {"concurrency", "max_retries", "timeout", "dry_run", "dotenv_file"} <= set(names)

@@ -202,21 +202,10 @@ def run_deploy(values: dict[str, Any], stream: TextIO, cwd: Path) -> int:
             redactor.add(secret.get_secret_value())
     if project:
         reporter.info(project)
-    try:
-        from entrypoint.run import execute  # noqa: PLC0415 - keeps --help fast
+    from entrypoint.run import execute  # noqa: PLC0415 - keeps --help fast
 
-        return execute(settings, reporter, workspace=ci.workspace(cwd), cwd=cwd)
-    except AssetsError as error:
-        reporter.error(error)
-        return error.exit_code
-    except KeyboardInterrupt:
-        stopped = DeployInterruptedError("Stopped by a signal before the deploy completed.")
-        reporter.error(stopped)
-        return stopped.exit_code
-    except Exception:  # noqa: BLE001 - the one place that turns a bug into exit 1
-        reporter.emit(traceback.format_exc())
-        reporter.emit("error: unexpected internal error; please report it with the lines above.")
-        return 1
+    workspace = ci.workspace(cwd)
+    return _guarded(reporter, lambda: execute(settings, reporter, workspace=workspace, cwd=cwd))
 
 
 def run_images(values: dict[str, Any], stream: TextIO, cwd: Path) -> int:
@@ -250,10 +239,10 @@ def _guarded(reporter: Reporter, job: Callable[[], int]) -> int:
         reporter.error(error)
         return error.exit_code
     except KeyboardInterrupt:
-        stopped = DeployInterruptedError("Stopped by a signal before the command completed.")
+        stopped = DeployInterruptedError("Stopped by a signal before the run completed.")
         reporter.error(stopped)
         return stopped.exit_code
-    except Exception:  # noqa: BLE001 - turns a bug into exit 1, as run_deploy does
+    except Exception:  # noqa: BLE001 - the one place that turns a bug into exit 1
         reporter.emit(traceback.format_exc())
         reporter.emit("error: unexpected internal error; please report it with the lines above.")
         return 1

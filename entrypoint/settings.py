@@ -84,11 +84,11 @@ RunWorkerFirst = Annotated[
 
 
 def setting(default: Any = None, *, doc: str) -> Any:
-    """A field with its description; the env aliases are attached by ``_attach_aliases``."""
+    """A field with its description; the env aliases are attached by ``attach_aliases``."""
     return Field(default=default, description=doc)
 
 
-class _BlankIsUnsetEnv(EnvSettingsSource):
+class BlankIsUnsetEnv(EnvSettingsSource):
     """The environment, where a blank value (only whitespace) counts as unset, like an empty one."""
 
     def _load_env_vars(self) -> Mapping[str, str | None]:
@@ -119,7 +119,7 @@ class DeploySettings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         """CLI values (init), then the environment; no dotenv or secrets files."""
-        return init_settings, _BlankIsUnsetEnv(settings_cls)
+        return init_settings, BlankIsUnsetEnv(settings_cls)
 
     @model_validator(mode="before")
     @classmethod
@@ -216,7 +216,7 @@ class DeploySettings(BaseSettings):
     fail_fast: StrictBool = setting(False, doc="Stop at the first failing target.")
 
 
-def _env_names(field: str) -> tuple[str, ...]:
+def env_names(field: str) -> tuple[str, ...]:
     upper = field.upper()
     names = (f"INPUT_{upper.replace('_', '-')}", f"INPUT_{upper}", f"CF_ASSETS_{upper}")
     return names + _CLOUDFLARE_ENV.get(field, ())
@@ -227,20 +227,20 @@ def input_name(field: str) -> str:
     return field.replace("_", "-")
 
 
-def _attach_aliases(model: type[BaseSettings]) -> None:
+def attach_aliases(model: type[BaseSettings]) -> None:
     for name, info in model.model_fields.items():
-        info.validation_alias = AliasChoices(*_env_names(name))
+        info.validation_alias = AliasChoices(*env_names(name))
     model.model_rebuild(force=True)
 
 
-_attach_aliases(DeploySettings)
+attach_aliases(DeploySettings)
 
 _LINE_FIELDS: Final = ("include", "exclude", "modules", "compatibility_flags", "run_worker_first")
 _LIST_KEYS: Final = frozenset(
-    name.lower() for field in _LINE_FIELDS for name in (field, *_env_names(field))
+    name.lower() for field in _LINE_FIELDS for name in (field, *env_names(field))
 )
 _FIELD_BY_ALIAS: Final = {
-    env.lower(): field for field in DeploySettings.model_fields for env in _env_names(field)
+    env.lower(): field for field in DeploySettings.model_fields for env in env_names(field)
 }
 
 

@@ -23,12 +23,12 @@ from entrypoint.errors import ConfigurationError
 from entrypoint.settings import (
     ACCOUNT_ID_RE,
     DEFAULT_API_BASE_URL,
+    BlankIsUnsetEnv,
     JsonObject,
     Lines,
     StrictBool,
-    _attach_aliases,
-    _BlankIsUnsetEnv,
-    _env_names,
+    attach_aliases,
+    env_names,
     input_name,
     setting,
 )
@@ -64,7 +64,7 @@ class ImagesSettings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         """CLI values (init), then the environment; no dotenv or secrets files."""
-        return init_settings, _BlankIsUnsetEnv(settings_cls)
+        return init_settings, BlankIsUnsetEnv(settings_cls)
 
     @model_validator(mode="before")
     @classmethod
@@ -143,14 +143,14 @@ class ImagesSettings(BaseSettings):
     )
 
 
-_attach_aliases(ImagesSettings)
+attach_aliases(ImagesSettings)
 
 _LINE_FIELDS: Final = ("include", "exclude")
 _LIST_KEYS: Final = frozenset(
-    name.lower() for field in _LINE_FIELDS for name in (field, *_env_names(field))
+    name.lower() for field in _LINE_FIELDS for name in (field, *env_names(field))
 )
 _FIELD_BY_ALIAS: Final = {
-    env.lower(): field for field in ImagesSettings.model_fields for env in _env_names(field)
+    env.lower(): field for field in ImagesSettings.model_fields for env in env_names(field)
 }
 _ACCOUNT_HASH_RE: Final = re.compile(r"[A-Za-z0-9_-]{1,64}")
 

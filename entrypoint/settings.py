@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, Final
+from typing import Annotated, Any, ClassVar, Final
 
 from pydantic import (
     AliasChoices,
@@ -96,8 +96,12 @@ class BlankIsUnsetEnv(EnvSettingsSource):
         return {key: value for key, value in loaded.items() if value is None or value.strip()}
 
 
-class DeploySettings(BaseSettings):
-    """Inputs of ``cf-assets deploy``; field ``account_id`` is input ``account-id``."""
+class CommandSettings(BaseSettings):
+    """What every command's settings share: frozen, CLI values over the environment (blank =
+    unset), errors that never echo a value, single values trimmed; ``line_fields`` name the
+    newline lists, which keep their leading whitespace."""
+
+    line_fields: ClassVar[tuple[str, ...]] = ()
 
     model_config = SettingsConfigDict(
         frozen=True,
@@ -128,12 +132,17 @@ class DeploySettings(BaseSettings):
         newline lists keep their leading whitespace."""
         if not isinstance(data, dict):
             return data
+        lists = {name.lower() for f in cls.line_fields for name in (f, *env_names(f))}
         return {
-            key: value.strip()
-            if isinstance(value, str) and key.lower() not in _LIST_KEYS
-            else value
+            key: value.strip() if isinstance(value, str) and key.lower() not in lists else value
             for key, value in data.items()
         }
+
+
+class DeploySettings(CommandSettings):
+    """Inputs of ``cf-assets deploy``; field ``account_id`` is input ``account-id``."""
+
+    line_fields = ("include", "exclude", "modules", "compatibility_flags", "run_worker_first")
 
     api_token: SecretStr | None = setting(
         doc="Cloudflare API token with the Workers Scripts Write permission."
@@ -235,10 +244,6 @@ def attach_aliases(model: type[BaseSettings]) -> None:
 
 attach_aliases(DeploySettings)
 
-_LINE_FIELDS: Final = ("include", "exclude", "modules", "compatibility_flags", "run_worker_first")
-_LIST_KEYS: Final = frozenset(
-    name.lower() for field in _LINE_FIELDS for name in (field, *env_names(field))
-)
 _FIELD_BY_ALIAS: Final = {
     env.lower(): field for field in DeploySettings.model_fields for env in env_names(field)
 }

@@ -15,15 +15,14 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Final, NoReturn
 
-from pydantic import SecretStr, ValidationError, model_validator
+from pydantic import SecretStr, ValidationError
 from pydantic.fields import FieldInfo
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from entrypoint.errors import ConfigurationError
 from entrypoint.settings import (
     ACCOUNT_ID_RE,
     DEFAULT_API_BASE_URL,
-    BlankIsUnsetEnv,
+    CommandSettings,
     JsonObject,
     Lines,
     StrictBool,
@@ -41,43 +40,10 @@ class ImagesMode(StrEnum):
     SYNC = "sync"
 
 
-class ImagesSettings(BaseSettings):
+class ImagesSettings(CommandSettings):
     """Inputs of ``cf-assets images``; field ``image_id`` is input ``image-id``."""
 
-    model_config = SettingsConfigDict(
-        frozen=True,
-        env_ignore_empty=True,
-        hide_input_in_errors=True,
-        validate_by_name=True,
-        validate_by_alias=True,
-        extra="ignore",
-        case_sensitive=False,
-    )
-
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        """CLI values (init), then the environment; no dotenv or secrets files."""
-        return init_settings, BlankIsUnsetEnv(settings_cls)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _trim(cls, data: Any) -> Any:
-        """Trim single values as ``@actions/core`` does; newline lists keep their indentation."""
-        if not isinstance(data, dict):
-            return data
-        return {
-            key: value.strip()
-            if isinstance(value, str) and key.lower() not in _LIST_KEYS
-            else value
-            for key, value in data.items()
-        }
+    line_fields = ("include", "exclude")
 
     mode: ImagesMode | None = setting(
         doc="create-url: create one direct upload URL for a client to upload to later; "
@@ -145,10 +111,6 @@ class ImagesSettings(BaseSettings):
 
 attach_aliases(ImagesSettings)
 
-_LINE_FIELDS: Final = ("include", "exclude")
-_LIST_KEYS: Final = frozenset(
-    name.lower() for field in _LINE_FIELDS for name in (field, *env_names(field))
-)
 _FIELD_BY_ALIAS: Final = {
     env.lower(): field for field in ImagesSettings.model_fields for env in env_names(field)
 }

@@ -51,9 +51,13 @@ class ActionRun:
 
 
 def run_action(
-    workspace: Path, tmp_path: Path, inputs: dict[str, str], extra_env: dict[str, str] | None = None
+    workspace: Path,
+    tmp_path: Path,
+    inputs: dict[str, str],
+    extra_env: dict[str, str] | None = None,
+    command: str = "deploy",
 ) -> ActionRun:
-    """Run ``cf-assets deploy`` the way the GitHub runner runs a container action."""
+    """Run ``cf-assets <command>`` the way the GitHub runner runs a container action."""
     commands = tmp_path / "file_commands"
     commands.mkdir(parents=True, exist_ok=True)
     output_file = commands / "output"
@@ -71,7 +75,7 @@ def run_action(
     env.update({f"INPUT_{name.upper()}": value for name, value in inputs.items()})
     env.update(extra_env or {})
     done = subprocess.run(
-        [sys.executable, "-m", "entrypoint", "deploy"],
+        [sys.executable, "-m", "entrypoint", command],
         cwd=workspace,
         env=env,
         capture_output=True,

@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -15,54 +11,19 @@ import pytest
 
 from entrypoint.emulator import EmulatorThread
 from entrypoint.emulator.image_form import account_hash
-from tests.github_output import parse_github_output
 from tests.imagegen import image_tree, png
-from tests.integration.conftest import ACCOUNT, TOKEN
+from tests.integration.conftest import ACCOUNT, TOKEN, ActionRun, run_action
 
 pytestmark = pytest.mark.integration
 
 _READER = httpx.Client(timeout=30)
 
 
-@dataclass
-class Run:
-    returncode: int
-    stdout: str
-    stderr: str
-    outputs: dict[str, str]
-    summary: str
-
-
 def run_images(
     workspace: Path, tmp_path: Path, inputs: dict[str, str], extra_env: dict[str, str] | None = None
-) -> Run:
+) -> ActionRun:
     """``cf-assets images`` with INPUT_* env (hyphens kept) and GitHub's file commands."""
-    commands = tmp_path / "file_commands"
-    commands.mkdir(parents=True, exist_ok=True)
-    output_file, summary_file = commands / "output", commands / "summary"
-    output_file.write_text("")
-    summary_file.write_text("")
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(tmp_path),
-        "GITHUB_ACTIONS": "true",
-        "GITHUB_WORKSPACE": str(workspace),
-        "GITHUB_OUTPUT": str(output_file),
-        "GITHUB_STEP_SUMMARY": str(summary_file),
-    }
-    env.update({f"INPUT_{name.upper()}": value for name, value in inputs.items()})
-    env.update(extra_env or {})
-    done = subprocess.run(
-        [sys.executable, "-m", "entrypoint", "images"],
-        cwd=workspace,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    outputs = parse_github_output(output_file.read_text())
-    return Run(done.returncode, done.stdout, done.stderr, outputs, summary_file.read_text())
+    return run_action(workspace, tmp_path, inputs, extra_env, command="images")
 
 
 def _inputs(emulator: EmulatorThread, mode: str, **more: str) -> dict[str, str]:
@@ -93,7 +54,7 @@ def _stored(emulator: EmulatorThread, image_id: str) -> bytes:
     return response.content
 
 
-def _printed_lines(run: Run) -> list[str]:
+def _printed_lines(run: ActionRun) -> list[str]:
     return [line for line in run.stdout.splitlines() if not line.startswith("::add-mask::")]
 
 

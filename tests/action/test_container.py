@@ -135,7 +135,7 @@ def test_github_action_with_overridden_path_and_dry_run(
     assert step.run.returncode == 0, step.run.log
     assert step.outputs["files-total"] == str(len(expected))
     assert step.outputs["manifest-file"].startswith("/tmp/")  # container-local, not the workspace
-    assert "Dry run: nothing was sent to Cloudflare." in step.run.log
+    assert "nothing was sent to Cloudflare." in step.run.log
     assert httpx.get(f"{emulator.root_url}/__emulator/scripts").json() == []
 
 

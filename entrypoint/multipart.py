@@ -2,19 +2,22 @@
 
 A body is a description (parts, paths, sizes); each call to ``stream()`` reads the files afresh,
 so a retried request re-reads them and no bucket or big file is ever held in memory whole. Base64
-parts read chunks whose size is a multiple of 3 so the encoded pieces concatenate exactly.
+parts read chunks whose size is a multiple of 3 so the encoded pieces concatenate exactly; the
+encoding is ``manifest.encode_base64`` (SIMD when available). Small pieces (part heads, small
+files) are coalesced into writes of at least ``FLUSH_AT``; big chunks go out as they are, uncopied.
 """
 
 from __future__ import annotations
 
 import asyncio
-import binascii
+import os
 import secrets
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Final
 
 from entrypoint.errors import ContentError
+from entrypoint.manifest import encode_base64, read_full
 
 READ_CHUNK: Final = 3 * 256 * 1024  # 768 KiB, a multiple of 3
 FLUSH_AT: Final = 256 * 1024  # coalesce small parts into writes of at least this size
@@ -72,22 +75,53 @@ def _part_head(boundary: str, part: Part) -> bytes:
     return head.encode("utf-8")
 
 
+def _changed(path: str, size: int, seen: int) -> ContentError:
+    msg = f"'{path}' changed while it was being uploaded ({size} → {seen} bytes)."
+    return ContentError(msg, hint="Do not modify the assets directory during a deploy.")
+
+
+def read_small_file(path: str, size: int, *, base64: bool) -> bytes:
+    """A small file's bytes (or base64 text) in one read; fail if its size is not ``size``.
+
+    Most parts of a bulk upload are small files: reading them in place of an async generator
+    per file saves the generator and its hops for each of thousands of files.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        data = read_full(fd, size + 1)
+    finally:
+        os.close(fd)
+    if len(data) != size:
+        raise _changed(path, size, len(data))
+    return encode_base64(data) if base64 else data
+
+
 async def read_file(path: str, size: int, *, base64: bool) -> AsyncIterator[bytes]:
-    """Yield a file's bytes (or base64 text) in chunks; fail if its size is not ``size``."""
+    """Yield a file's bytes (or base64 text) in chunks; fail if its size is not ``size``.
+
+    Chunks are read inline while little of the file is left, in a worker thread otherwise, so
+    a slow disk never stalls the event loop for more than a small read.
+    """
     seen = 0
-    with open(path, "rb") as stream:  # noqa: ASYNC230 - small reads inline, big ones in threads
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    try:
         while True:
+            wanted = min(READ_CHUNK, size - seen + 1)
             if size - seen <= _INLINE_READ:
-                chunk = stream.read(READ_CHUNK)
+                chunk = read_full(fd, wanted)
             else:
-                chunk = await asyncio.to_thread(stream.read, READ_CHUNK)
-            if not chunk:
-                break
+                chunk = await asyncio.to_thread(read_full, fd, wanted)
             seen += len(chunk)
-            yield binascii.b2a_base64(chunk, newline=False) if base64 else chunk
+            if seen > size:  # grown: stop before sending more than Content-Length says
+                break
+            if chunk:
+                yield encode_base64(chunk) if base64 else chunk
+            if len(chunk) < wanted:
+                break
+    finally:
+        os.close(fd)
     if seen != size:
-        msg = f"'{path}' changed while it was being uploaded ({size} → {seen} bytes)."
-        raise ContentError(msg, hint="Do not modify the assets directory during a deploy.")
+        raise _changed(path, size, seen)
 
 
 class MultipartBody:
@@ -112,14 +146,22 @@ class MultipartBody:
         return sum(map(len, self._heads)) + bodies + len(self._tail)
 
     async def stream(self) -> AsyncIterator[bytes]:
-        """Yield the body, coalescing small pieces into writes of at least ``FLUSH_AT`` bytes."""
+        """Yield the body: small pieces coalesced to at least ``FLUSH_AT`` bytes, big ones as is."""
         buffer = bytearray()
         for head, part in zip(self._heads, self.parts, strict=True):
             buffer += head
             if isinstance(part, BytesPart):
                 buffer += part.data
+            elif part.size <= _INLINE_READ:
+                buffer += read_small_file(part.path, part.size, base64=part.base64)
             else:
                 async for chunk in read_file(part.path, part.size, base64=part.base64):
+                    if len(chunk) >= FLUSH_AT:
+                        if buffer:
+                            yield bytes(buffer)
+                            buffer.clear()
+                        yield chunk
+                        continue
                     buffer += chunk
                     if len(buffer) >= FLUSH_AT:
                         yield bytes(buffer)

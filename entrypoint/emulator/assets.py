@@ -8,9 +8,10 @@ is the store's job; the Worker upload that consumes the completion token is in `
 from __future__ import annotations
 
 import binascii
+import functools
 import re
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Final
 
 from blake3 import blake3
@@ -48,17 +49,54 @@ def node_extension(key: str) -> str:
     return basename[dot + 1 :] if dot > 0 else ""
 
 
-def base64_size(encoded: bytes) -> int | None:
-    """The decoded size of strict base64 text, or None when it is not strict base64.
-
-    Strict means RFC 4648: standard alphabet, length a multiple of 4, at most two ``=`` and only
-    at the end. That is ``binascii.a2b_base64(strict_mode=True)`` minus its one leniency (``=``
-    after a complete quad), checked with one C-speed scan instead of a decode.
-    """
+def _scan_size(encoded: bytes) -> int | None:
     padding = encoded.translate(None, _BASE64_ALPHABET)
     if len(encoded) % 4 or padding not in {b"", b"=", b"=="} or not encoded.endswith(padding):
         return None
     return len(encoded) // 4 * 3 - len(padding)
+
+
+def _validating_decoder() -> Callable[[bytes], bytes] | None:
+    try:
+        from pybase64 import b64decode  # noqa: PLC0415 - optional accelerator
+    except ImportError:  # pragma: no cover - the locked install has it
+        return None
+    return functools.partial(b64decode, validate=True)
+
+
+def _encoder() -> Callable[[bytes], bytes]:
+    try:
+        from pybase64 import b64encode  # noqa: PLC0415 - optional accelerator
+    except ImportError:  # pragma: no cover - the locked install has it
+        return functools.partial(binascii.b2a_base64, newline=False)
+    return b64encode
+
+
+_DECODE: Final = _validating_decoder()
+_ENCODE: Final = _encoder()
+
+
+def decode_strict(encoded: bytes) -> bytes | None:
+    """The bytes of strict base64 text, or None when it is not strict base64.
+
+    Strict means RFC 4648: standard alphabet, length a multiple of 4, at most two ``=`` and only
+    at the end (``binascii.a2b_base64(strict_mode=True)`` minus its one leniency, ``=`` after a
+    complete quad). ``pybase64``'s validating SIMD decoder checks exactly that at several GB/s,
+    about ten times the alphabet scan it replaces; without it, the scan and ``binascii`` do.
+    """
+    if _DECODE is None:  # pragma: no cover - the locked install has pybase64
+        return None if _scan_size(encoded) is None else binascii.a2b_base64(encoded)
+    if len(encoded) % 4:
+        return None
+    try:
+        return _DECODE(encoded)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def base64_size(encoded: bytes) -> int | None:
+    """The decoded size of strict base64 text (see :func:`decode_strict`), or None."""
+    return _scan_size(encoded)
 
 
 def bucket_cost(size: int) -> int:
@@ -173,7 +211,7 @@ class AssetEndpoints:
             msg = f"{digest[:80]!r} is not an asset hash (32 lowercase hex)"
             raise bad_request(msg)
         content_type = _check_content_type(request.headers.get("content-type"), digest)
-        encoded = binascii.b2a_base64(request.body, newline=False)
+        encoded = _ENCODE(request.body)
         self._check_content(session, digest, len(request.body), encoded)
         return self._store(
             session,
@@ -248,12 +286,12 @@ class AssetEndpoints:
             msg = f"Part {digest[:80]!r} has filename {part.filename[:80]!r}, not its hash"
             raise bad_request(msg)
         content_type = _check_content_type(part.content_type, digest)
-        size = base64_size(part.data)
-        if size is None:
+        raw = decode_strict(part.data)
+        if raw is None:
             msg = f"Part {digest[:80]!r} is not valid base64 (standard alphabet, padded)"
             raise bad_request(msg)
-        self._check_content(session, digest, size, part.data)
-        return digest, StoredAsset.from_base64(part.data, size, content_type)
+        self._check_content(session, digest, len(raw), part.data)
+        return digest, StoredAsset.from_bytes(raw, content_type)
 
     def _check_content(
         self, session: UploadSession, digest: str, size: int, encoded: bytes

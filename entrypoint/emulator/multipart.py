@@ -19,6 +19,7 @@ _PARAM_RE: Final = re.compile(
     r'(?:"((?:[^"\\]|\\.)*)"|([^\s;"]+))[ \t]*'
 )
 _ESCAPE_RE: Final = re.compile(r"\\(.)")
+_ONLY_SEPARATORS: Final = re.compile(r"[ \t;]*\Z")
 
 
 class MultipartError(ValueError):
@@ -49,7 +50,7 @@ def parse_header_value(value: str) -> tuple[str, dict[str, str]]:
         raise MultipartError(msg)
     params: dict[str, str] = {}
     position = len(main)
-    while value[position:].strip(" \t;"):
+    while not _ONLY_SEPARATORS.match(value, position):
         match = _PARAM_RE.match(value, position)
         if match is None:
             msg = f"malformed header parameter in {value[:80]!r}"
@@ -58,7 +59,10 @@ def parse_header_value(value: str) -> tuple[str, dict[str, str]]:
         if key in params:
             msg = f"header parameter {key!r} appears twice"
             raise MultipartError(msg)
-        params[key] = bare if quoted is None else _ESCAPE_RE.sub(r"\1", quoted)
+        if quoted is None:
+            params[key] = bare
+        else:
+            params[key] = _ESCAPE_RE.sub(r"\1", quoted) if "\\" in quoted else quoted
         position = match.end()
     return main.strip().lower(), params
 

@@ -39,7 +39,7 @@ from entrypoint.emulator.services import public_bindings
 from entrypoint.emulator.state import Context
 from entrypoint.emulator.workers_dev import has_preview
 
-_DEPLOYMENT_KEYS: Final = frozenset({"strategy", "versions", "annotations"})
+_DEPLOYMENT_KEYS: Final = frozenset({"strategy", "versions", "annotations", "code_update_strategy"})
 #: Read-only fields of a deployment that a client may echo back; ignored.
 _READ_ONLY_KEYS: Final = frozenset({"id", "source", "created_on", "author_email"})
 _MAX_MESSAGE_BYTES: Final = 1000
@@ -145,6 +145,19 @@ def _check_deployment_body(body: Mapping[str, object]) -> None:
         _fail(f"{sorted(unknown)[0]!r} is not a field of a deployment")
     if body.get("strategy") != "percentage":
         _fail("strategy must be 'percentage'")
+    if "code_update_strategy" in body:
+        _check_code_update_strategy(body["code_update_strategy"])
+
+
+def _check_code_update_strategy(value: object) -> None:
+    """wrangler 4.164 sends ``{"mode": "deferred", "max_delay": 300}`` on every deployment."""
+    if not isinstance(value, dict) or not set(value) <= {"mode", "max_delay"}:
+        _fail("code_update_strategy must be an object {mode, max_delay?}")
+    if value.get("mode") not in {"deferred", "immediate"}:
+        _fail("code_update_strategy.mode must be 'deferred' or 'immediate'")
+    delay = value.get("max_delay", 0)
+    if isinstance(delay, bool) or not isinstance(delay, int) or delay < 0:
+        _fail("code_update_strategy.max_delay must be a whole number of seconds")
 
 
 def _check_force(query: Mapping[str, str]) -> None:

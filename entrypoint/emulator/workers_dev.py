@@ -89,6 +89,13 @@ class WorkersDevEndpoints:
         _check_api_date(request.headers)
         return success(_subdomain_view(worker.subdomain))
 
+    def worker(self, request: Request, params: Mapping[str, str]) -> Response:
+        """``GET …/workers/workers/{name}`` (the newer Workers API): wrangler 4.164 reads the
+        workers.dev switch from its ``subdomain`` after every upload."""
+        worker = existing_worker(self._ctx, request, params)
+        name = params["script"]
+        return success({"id": name, "name": name, "subdomain": _subdomain_view(worker.subdomain)})
+
     def change_script_subdomain(self, request: Request, params: Mapping[str, str]) -> Response:
         """Turn the Worker's workers.dev route and preview URLs on or off."""
         worker = existing_worker(self._ctx, request, params)

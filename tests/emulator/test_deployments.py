@@ -195,3 +195,21 @@ def test_deployments_count_as_deploys(api: httpx.Client, inspect: httpx.Client) 
     deploy(api, [(second, 100)]).raise_for_status()
 
     assert inspect.get("/stats").json()["scripts_deployed"] == 2
+
+
+def test_code_update_strategy_as_wrangler_sends_it(api: httpx.Client) -> None:
+    first = create_worker(api)
+    path = f"{script_path()}/deployments"
+    body = {"strategy": "percentage", "versions": [{"version_id": first, "percentage": 100}]}
+    deferred = {"mode": "deferred", "max_delay": 300}
+
+    accepted = api.post(path, json={**body, "code_update_strategy": deferred})
+
+    assert accepted.status_code == 200, accepted.text
+    for bad, fragment in [
+        ({"mode": "later"}, "mode"),
+        ({"mode": "deferred", "max_delay": -1}, "max_delay"),
+        ({"mode": "deferred", "extra": 1}, "code_update_strategy"),
+        ("deferred", "code_update_strategy"),
+    ]:
+        _refused(api.post(path, json={**body, "code_update_strategy": bad}), fragment)

@@ -115,3 +115,18 @@ def test_has_preview_needs_previews_and_an_account_subdomain(
     assert preview() is True
     inspect.post("/config", json={"subdomain": ""}).raise_for_status()
     assert preview() is False
+
+
+def test_the_workers_api_shows_the_workers_dev_switch(api: httpx.Client) -> None:
+    create_worker(api)
+    path = account_path("/workers/site")
+    assert api.get(path).json()["result"]["subdomain"] == {
+        "enabled": False,
+        "previews_enabled": False,
+    }
+    _set(api, {"enabled": True}).raise_for_status()
+    assert api.get(path).json()["result"]["subdomain"] == {
+        "enabled": True,
+        "previews_enabled": True,
+    }
+    assert api.get(account_path("/workers/missing")).status_code == 404

@@ -146,3 +146,34 @@ def test_node_extname(name: str, expected: str) -> None:
 )
 def test_content_type_matches_mime_4_0_7(key: str, expected: str) -> None:
     assert content_type(key) == expected
+
+
+def test_hash_file_holds_one_chunk_at_a_time(tmp_path: Path) -> None:
+    import tracemalloc
+
+    size = 25 * 1024 * 1024
+    path = tmp_path / "huge.bin"
+    with path.open("wb") as handle:
+        handle.truncate(size)
+    tracemalloc.start()
+    try:
+        digest = hash_file(str(path), "bin", size)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert digest == hash_bytes(bytes(size), "bin")
+    assert peak < 3 * CHUNK_SIZE  # one chunk and its base64, never the 25 MiB file
+
+
+def test_a_file_that_grew_is_noticed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(manifest, "CHUNK_SIZE", SMALL_CHUNK)
+    path = tmp_path / "f.txt"
+    path.write_bytes(b"x" * 40)
+    with pytest.raises(OSError, match=r"size changed while reading \(20 → 21 bytes\)"):
+        hash_file(str(path), "txt", 20)
+
+
+def test_read_full_continues_short_reads(monkeypatch: pytest.MonkeyPatch) -> None:
+    pieces = [b"ab", b"c", b"de", b""]
+    monkeypatch.setattr("entrypoint.manifest.os.read", lambda fd, size: pieces.pop(0)[:size])
+    assert manifest.read_full(0, 4) == b"abcd"

@@ -194,3 +194,18 @@ def test_big_file_streams_in_bounded_chunks_and_memory(tmp_path: Path) -> None:
     assert biggest <= 2 * 1024 * 1024
     assert count > 16
     assert peak < 16 * 1024 * 1024
+
+
+def test_a_grown_file_never_sends_more_than_its_declared_size(tmp_path: Path) -> None:
+    described = 999_999
+    path = _file(tmp_path, "grown.bin", b"x" * (described + 5))
+    sent = 0
+
+    async def consume() -> None:
+        nonlocal sent
+        async for chunk in read_file(str(path), described, base64=False):
+            sent += len(chunk)
+
+    with pytest.raises(ContentError, match=r"changed while it was being uploaded \(999999 → "):
+        asyncio.run(consume())
+    assert sent <= described

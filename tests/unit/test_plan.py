@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
+from entrypoint import plan as plan_module
 from entrypoint.collect import Collection, FoundFile, collect_files
 from entrypoint.errors import ContentError
 from entrypoint.manifest import hash_bytes, hash_file
-from entrypoint.plan import Asset, Plan, build_plan
+from entrypoint.plan import Asset, Plan, build_plan, split_batches
 
 
 def _site(root: Path) -> Path:
@@ -177,3 +179,65 @@ def test_permission_error_while_hashing_is_a_content_error(
     monkeypatch.setattr("entrypoint.plan.hash_file", refusing)
     with pytest.raises(ContentError, match=r"cannot read 'css/site.css' \(Permission denied\)"):
         build_plan(site, collection)
+
+
+def test_forked_hashing_equals_hashing_in_this_thread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = tmp_path / "site"
+    for index in range(60):
+        (site / f"d{index % 7}").mkdir(parents=True, exist_ok=True)
+        (site / f"d{index % 7}" / f"f{index}.txt").write_bytes(b"x" * (index * 97))
+    collection = collect_files(site, workspace=tmp_path)
+    alone = build_plan(site, collection, workers=1)
+    monkeypatch.setattr(plan_module, "PARALLEL_MIN_COST", 0)
+    # The suite's emulator threads make the real check say no; the CLI forks before any thread.
+    monkeypatch.setattr(plan_module, "_can_fork", lambda: True)
+    forks: list[int] = []
+    real = plan_module._hash_in_processes
+
+    def counted(files: Sequence[FoundFile], workers: int) -> object:
+        done = real(files, workers)
+        forks.append(workers if done is not None else 0)
+        return done
+
+    monkeypatch.setattr(plan_module, "_hash_in_processes", counted)
+    forked = build_plan(site, collection, workers=2)
+    assert forks == [2]
+    assert forked.assets == alone.assets
+    assert forked.manifest_hash == alone.manifest_hash
+
+
+def test_forked_hashing_reports_unreadable_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = _site(tmp_path / "site")
+    collection = collect_files(site, workspace=tmp_path)
+    (site / "css" / "site.css").unlink()
+    monkeypatch.setattr(plan_module, "PARALLEL_MIN_COST", 0)
+    monkeypatch.setattr(plan_module, "_can_fork", lambda: True)
+    with pytest.raises(ContentError, match=r"cannot read 'css/site.css'"):
+        build_plan(site, collection, workers=2)
+
+
+def test_split_batches_covers_every_file_once_in_order() -> None:
+    files = tuple(FoundFile(f"f{i}", f"/p/{i}", size) for i, size in enumerate([0, 10**6, 5] * 9))
+    for count in (1, 2, 4, 8, 100):
+        ranges = split_batches(files, count)
+        assert 1 <= len(ranges) <= count
+        assert [i for start, stop in ranges for i in range(start, stop)] == list(range(27))
+    assert split_batches((), 4) == []
+
+
+def test_manifest_json_is_sorted_one_entry_per_line(tmp_path: Path) -> None:
+    a = Asset('/b"q.txt', "/x/b", 2, "2" * 32, "text/plain; charset=utf-8")
+    b = Asset("/é.txt", "/x/a", 1, "1" * 32, "text/plain; charset=utf-8")
+    text = Plan(tmp_path, (b, a)).manifest_json
+    assert text.splitlines() == [
+        "{",
+        f' "/b\\"q.txt": {{"hash": "{"2" * 32}", "size": 2}},',
+        f' "/é.txt": {{"hash": "{"1" * 32}", "size": 1}}',
+        "}",
+    ]
+    assert json.loads(text) == Plan(tmp_path, (a, b)).manifest()
+    assert Plan(tmp_path, ()).manifest_json == "{}"

@@ -462,3 +462,82 @@ def test_retries_running_out_surface_the_last_transient_error(tmp_path: Path) ->
     with pytest.raises(RetryableError, match="HTTP 503"):
         _upload(router, plan, session, max_retries=2)
     assert route.call_count == 3
+
+
+class StreamingServer(httpx.AsyncBaseTransport):
+    """A transport that hands the request to ``handler`` unread (MockTransport reads it whole)."""
+
+    def __init__(self, handler: Callable[[httpx.Request], Awaitable[httpx.Response]]) -> None:
+        self.handler = handler
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        return await self.handler(request)
+
+
+def test_a_25_mib_file_is_uploaded_without_ever_holding_its_body(tmp_path: Path) -> None:
+    """Memory stays bounded: the 33 MiB request body streams through in small pieces."""
+    import tracemalloc
+
+    size = 25 * 1024 * 1024
+    path = tmp_path / "huge.wasm"
+    with path.open("wb") as handle:
+        handle.truncate(size)
+    digest = "a" * 32
+    plan = Plan(tmp_path, (Asset("/huge.wasm", str(path), size, digest, "application/wasm"),))
+    seen: dict[str, int] = {"bytes": 0, "chunks": 0, "biggest": 0, "declared": 0}
+
+    async def server(request: httpx.Request) -> httpx.Response:
+        seen["declared"] = int(request.headers["content-length"])
+        assert isinstance(request.stream, httpx.AsyncByteStream)
+        async for chunk in request.stream:  # consumed piece by piece, never joined
+            seen["bytes"] += len(chunk)
+            seen["chunks"] += 1
+            seen["biggest"] = max(seen["biggest"], len(chunk))
+        return _envelope({"jwt": DONE_JWT}, 201)
+
+    async def main() -> str:
+        async with httpx.AsyncClient(transport=StreamingServer(server), base_url=BASE) as http:
+            client = CloudflareClient(http, ACCOUNT, Credentials(token=SecretStr(TOKEN)))
+            policy = RetryPolicy(max_retries=0, sleep=Sleeps(), jitter=lambda: 0.0)
+            ctx = UploadContext(client, policy, Throttle(), Progress(), 1)
+            return await upload_assets(ctx, plan, UploadSession(SESSION_JWT, ((digest,),)))
+
+    tracemalloc.start()
+    try:
+        token = asyncio.run(main())
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert token == DONE_JWT
+    assert seen["bytes"] == seen["declared"] > 4 * size // 3
+    assert seen["chunks"] > 30
+    assert seen["biggest"] <= 2 * 1024 * 1024
+    assert peak < 12 * 1024 * 1024  # the base64 body alone is 33 MiB
+
+
+def test_single_asset_mode_keeps_as_many_tasks_as_places(tmp_path: Path) -> None:
+    """One worker task per place, not one per file (waking thousands of waiters is quadratic)."""
+    files = {f"f{index:04d}.txt": f"file {index}".encode() for index in range(300)}
+    plan = _plan(tmp_path, files)
+    jwt = make_jwt(
+        exp=2_000_000_000, wrangler_single_asset_uploads=True, edge_kv_upload_concurrency=4
+    )
+    most = 0
+
+    async def server(request: httpx.Request) -> httpx.Response:
+        nonlocal most
+        most = max(most, len(asyncio.all_tasks()))
+        await asyncio.sleep(0)
+        return _envelope({"jwt": DONE_JWT}, 201)
+
+    async def main() -> str:
+        transport = httpx.MockTransport(server)
+        async with httpx.AsyncClient(transport=transport, base_url=BASE) as http:
+            client = CloudflareClient(http, ACCOUNT, Credentials(token=SecretStr(TOKEN)))
+            policy = RetryPolicy(max_retries=0, sleep=Sleeps(), jitter=lambda: 0.0)
+            ctx = UploadContext(client, policy, Throttle(), Progress(), 1)
+            hashes = tuple(asset.hash for asset in plan.assets)
+            return await upload_assets(ctx, plan, UploadSession(jwt, (hashes,)))
+
+    assert asyncio.run(main()) == DONE_JWT
+    assert 1 < most <= 4 + 1  # the workers and the main task

@@ -1,0 +1,1 @@
+"""Benchmarks: figures printed side by side with wrangler; nothing here is a test."""

@@ -1,0 +1,339 @@
+"""Side-by-side benchmark: ``cf-assets deploy`` against the newest ``wrangler deploy``.
+
+    .venv/bin/python benchmarks/run.py                  # 20,000 files, ~300 MiB, 3 runs each
+    .venv/bin/python benchmarks/run.py --quick --no-wrangler    # a smoke run
+
+One emulator process serves both tools; each scenario resets it as it needs. Prints the table of
+medians and ratios (wrangler / ours) with the issue's targets, and writes every run to a JSON file
+that ``benchmarks/chart.py`` turns into a PNG. Figures only: nothing here asserts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Final
+
+if __package__ in {None, ""}:  # run as a script: make ``benchmarks`` and ``entrypoint`` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.emulator_process import EmulatorProcess
+from benchmarks.scenarios import ALL, LATENCY, Bench, Deployer, first_request_starts
+from benchmarks.sitegen import MIB, SiteSpec, plan_site, write_site
+from benchmarks.tools import REPO_ROOT, OurCli, Wrangler
+
+MB: Final = 1_000_000
+
+
+@dataclass(frozen=True)
+class Target:
+    """A row of the table: how to read its series and what counts as met."""
+
+    scenario: str
+    label: str
+    kind: str  # "ratio": wrangler/ours >= goal; "seconds": ours <= goal; "rss": ours <= goal MB
+    goal: float
+    shown: str
+
+
+TARGETS: Final = (
+    Target("cold", "cold deploy", "ratio", 10, ">= 10x"),
+    Target("redeploy", "redeploy, nothing changed", "ratio", 15, ">= 15x"),
+    Target("change-1pct", "redeploy, 1 % changed", "ratio", 15, ">= 15x"),
+    Target("cold-latency", "cold, 50 ms per request", "ratio", 10, ">= 10x"),
+    Target("cold-single-asset", "cold, single-asset mode", "ratio", 10, ">= 10x"),
+    Target("manifest", "manifest phase (dry-run)", "seconds", 1.0, "<= 1 s"),
+    Target("manifest-in-process", "  walk + hash in-process", "seconds", 1.0, "<= 1 s"),
+    Target("first-request-small", "start -> 1st request, small site", "seconds", 0.5, "<= 0.5 s"),
+    Target("first-request", "start -> 1st request, this site", "seconds", 0.5, "(<= 0.5 s)"),
+)
+
+
+def median(values: list[float]) -> float | None:
+    """The median, or None for no values."""
+    return statistics.median(values) if values else None
+
+
+def _cell(value: float | None, unit: str) -> str:
+    if value is None:
+        return "-"
+    return f"{value / MB:.0f} MB" if unit == "MB" else f"{value:.2f} s"
+
+
+def table_rows(results: dict[str, Any], rss_mib: list[int]) -> list[list[str]]:
+    """The printed table: scenario, ours, wrangler, ratio, target, met."""
+    rows = []
+    for target in TARGETS:
+        tools = results.get(target.scenario)
+        if not tools:
+            continue
+        ours = median(tools.get("ours", {}).get("seconds", []))
+        theirs = median(tools.get("wrangler", {}).get("seconds", []))
+        ratio = theirs / ours if ours and theirs else None
+        if target.kind == "ratio":
+            met = ratio is not None and ratio >= target.goal
+        else:
+            met = ours is not None and ours <= target.goal
+        shown_ratio = f"{ratio:.1f}x faster" if ratio else "-"
+        verdict = "yes" if met else "NO"
+        if target.kind == "ratio" and ratio is None:
+            verdict = "-"  # no wrangler figure to compare with
+        rows.append(
+            [
+                target.label,
+                _cell(ours, "s"),
+                _cell(theirs, "s"),
+                shown_ratio,
+                target.shown,
+                verdict,
+            ]
+        )
+    rows += _rss_rows(results, rss_mib)
+    return rows
+
+
+def _rss_rows(results: dict[str, Any], rss_mib: list[int]) -> list[list[str]]:
+    rows = []
+    peaks: list[float] = []
+    for mib in rss_mib:
+        tools = results.get(f"rss-{mib}")
+        if not tools:
+            continue
+        ours = max(tools.get("ours", {}).get("peak_rss", []), default=None)
+        theirs = max(tools.get("wrangler", {}).get("peak_rss", []), default=None)
+        if ours is not None:
+            peaks.append(ours)
+        ratio = f"{theirs / ours:.1f}x less" if ours and theirs else "-"
+        met = ours is not None and ours <= 150 * MB
+        rows.append(
+            [
+                f"peak RSS, {mib} MiB of 25 MiB files",
+                _cell(ours, "MB"),
+                _cell(theirs, "MB"),
+                ratio,
+                "<= 150 MB",
+                "yes" if met else "NO",
+            ]
+        )
+    if len(peaks) == 2:
+        growth = peaks[1] - peaks[0]
+        flat = growth <= 0.1 * peaks[0]
+        rows.append(
+            [
+                "  growth, small -> large site",
+                f"{growth / MB:+.0f} MB",
+                "-",
+                "-",
+                "flat",
+                "yes" if flat else "NO",
+            ]
+        )
+    return rows
+
+
+def _per_scenario_rss(results: dict[str, Any]) -> list[list[str]]:
+    rows = []
+    for scenario, tools in results.items():
+        if scenario.startswith(("rss-", "first-request", "manifest-in")):
+            continue
+        ours = max(tools.get("ours", {}).get("peak_rss", []), default=None)
+        theirs = max(tools.get("wrangler", {}).get("peak_rss", []), default=None)
+        if ours or theirs:
+            rows.append([scenario, _cell(ours, "MB"), _cell(theirs, "MB")])
+    return rows
+
+
+def format_table(header: list[str], rows: list[list[str]]) -> str:
+    """A GitHub-flavoured Markdown table (readable in a terminal too)."""
+    widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
+
+    def line(row: list[str]) -> str:
+        return "| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |"
+
+    rule = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
+    return "\n".join([line(header), rule, *map(line, rows)])
+
+
+def machine() -> dict[str, Any]:
+    """What the figures were measured on."""
+    model = ""
+    with open("/proc/cpuinfo") as info:  # Linux only, as is the benchmark
+        for line in info:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    pages = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    return {
+        "cpu": model,
+        "cores": os.cpu_count(),
+        "memory_gib": round(pages / 2**30, 1),
+        "system": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+        "load_average_at_start": os.getloadavg(),
+    }
+
+
+def _parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--files", type=int, default=20_000)
+    parser.add_argument("--size", type=float, default=300.0, help="MiB in all (default 300)")
+    parser.add_argument("--big-files", type=int, default=6, help="files of 3 to 25 MiB")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per scenario (medians)")
+    parser.add_argument(
+        "--slow-repeat", type=int, default=1, help="wrangler runs of its single-asset cold deploy"
+    )
+    parser.add_argument("--scenarios", default=",".join(ALL), help=f"comma list of {ALL}")
+    parser.add_argument("--rss-mib", default="1024,2048", help="sizes of the 25 MiB-file sites")
+    parser.add_argument("--quick", action="store_true", help="a small site, one run: smoke test")
+    parser.add_argument("--no-wrangler", action="store_true")
+    parser.add_argument("--work", type=Path, help="where sites, logs and wrangler go")
+    parser.add_argument("--out", type=Path, help="results JSON (default benchmarks/results.json)")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.files, args.size, args.big_files, args.repeat = 600, 40.0, 1, 1
+        args.rss_mib = "50,100"
+    return args
+
+
+def _site(work: Path, spec: SiteSpec, say: Any) -> Path:
+    site = work / f"site-{spec.files}-{spec.size_mib:g}-{spec.big_files}-{spec.seed}"
+    marker = site / ".assetsignore"
+    if not marker.exists():
+        say(f"writing the site ({spec.files} files, {spec.size_mib:g} MiB) to {site} ...")
+        write_site(site, spec)
+        marker.write_text("# generated by benchmarks/sitegen.py\n")
+    return site
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the scenarios asked for and print the table."""
+    args = _parse(argv)
+    wanted = {name.strip() for name in args.scenarios.split(",") if name.strip()}
+    unknown = wanted - set(ALL)
+    if unknown:
+        print(f"unknown scenarios: {sorted(unknown)}; choose from {ALL}", file=sys.stderr)
+        return 2
+    work = args.work or Path(tempfile.gettempdir()) / "cf-assets-bench"
+    work.mkdir(parents=True, exist_ok=True)
+
+    def say(text: str) -> None:
+        print(text, flush=True)
+
+    spec = SiteSpec(args.files, args.size, args.big_files)
+    site = _site(work, spec, say)
+    total = sum(item.size for item in plan_site(spec))
+    ours = OurCli(work, sys.executable)
+    wrangler = None
+    if not args.no_wrangler:
+        say("installing node@22 and wrangler@latest from the npm registry ...")
+        wrangler = Wrangler.install(work, work / "npm")
+        say(f"wrangler {wrangler.version()} on node {wrangler.node_version()}")
+    tools: list[Deployer] = [ours] if wrangler is None else [ours, wrangler]
+    rss_mib = [int(value) for value in args.rss_mib.split(",")]
+    started = time.time()
+    measured_on = machine()
+    with EmulatorProcess() as emulator:
+        bench = Bench(
+            emulator,
+            tools,
+            ours,
+            site,
+            spec,
+            work,
+            args.repeat,
+            args.slow_repeat,
+            (rss_mib[0], rss_mib[-1]),
+            say,
+        )
+        run_scenarios(bench, wanted, wrangler)
+    results = {
+        s: {t: asdict(series) for t, series in tools_.items()}
+        for s, tools_ in bench.results.items()
+    }
+    report = {
+        "command": " ".join(
+            [Path(sys.executable).name, "benchmarks/run.py", *(argv or sys.argv[1:])]
+        ),
+        "machine": {**measured_on, "load_average_at_end": os.getloadavg()},
+        "site": {
+            "files": spec.files,
+            "bytes": total,
+            "big_files": spec.big_files,
+            "path": str(site),
+        },
+        "wrangler": wrangler.version() if wrangler else None,
+        "node": wrangler.node_version() if wrangler else None,
+        "repeat": args.repeat,
+        "seconds_total": round(time.time() - started, 1),
+        "logs": str(bench.logs),
+        "results": results,
+    }
+    out = args.out or (
+        work / "results.json" if args.quick else REPO_ROOT / "benchmarks" / "results.json"
+    )
+    out.write_text(json.dumps(report, indent=1) + "\n")
+    print_report(report, rss_mib)
+    say(f"\nresults: {out}")
+    return 0
+
+
+def run_scenarios(bench: Bench, wanted: set[str], wrangler: Wrangler | None) -> None:
+    """Every scenario asked for, in an order that reuses the emulator's state least."""
+    cycle = wanted & {"cold", "redeploy", "change-1pct"}
+    for round_ in range(1, bench.repeat + 1) if cycle else ():
+        bench.say(f"round {round_}: cold, redeploy, 1 % changed")
+        bench.deploy_cycle(round_, cycle)
+    if "cold-latency" in wanted:
+        bench.cold_with("cold-latency", bench.repeat, latency_seconds=LATENCY)
+    if "cold-single-asset" in wanted:
+        slow = min(bench.repeat, bench.slow_repeat)  # wrangler takes minutes here
+        bench.cold_with(
+            "cold-single-asset", bench.repeat, wrangler_runs=slow, single_asset_uploads=True
+        )
+    if "manifest" in wanted:
+        bench.manifest()
+    if "first-request" in wanted:
+        small = REPO_ROOT / "examples" / "site"
+        bench.first_request(
+            "first-request-small", first_request_starts(bench.ours, wrangler, small)
+        )
+        bench.first_request("first-request", first_request_starts(bench.ours, wrangler, bench.site))
+    if "rss" in wanted:
+        bench.rss()
+
+
+def print_report(report: dict[str, Any], rss_mib: list[int]) -> None:
+    """The table, the peak RSS per scenario, and where it ran."""
+    site = report["site"]
+    print(
+        f"\n{site['files']} files, {site['bytes'] / MIB:.0f} MiB; wrangler {report['wrangler']} "
+        f"(node {report['node']}); medians of {report['repeat']} run(s)\n"
+    )
+    header = ["scenario", "ours", "wrangler", "wrangler / ours", "target", "met"]
+    print(format_table(header, table_rows(report["results"], rss_mib)))
+    rss = _per_scenario_rss(report["results"])
+    if rss:
+        print("\npeak RSS per scenario (largest run)\n")
+        print(format_table(["scenario", "ours", "wrangler"], rss))
+    failures = [
+        (scenario, tool, failure)
+        for scenario, tools in report["results"].items()
+        for tool, series in tools.items()
+        for failure in series["failures"]
+    ]
+    for scenario, tool, failure in failures:
+        print(f"\nFAILED {scenario} / {tool}:\n{failure}")
+    m = report["machine"]
+    print(f"\nmachine: {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB, {m['system']}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,4 +1,4 @@
-"""The command line and composition root: ``cf-assets deploy | images | emulator``.
+"""The command line and composition root: ``cf-assets deploy | plan | images | emulator``.
 
 The one place that reads the environment (through ``DeploySettings`` and ``CiEnvironment``), builds
 the reporter and the HTTP client, turns failures into exit codes and installs signal handling.
@@ -50,28 +50,8 @@ def _add_setting_flags(
             parser.add_argument(flag, dest=name, metavar=name.upper(), help=help_text)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The ``cf-assets`` parser with its subcommands."""
-    parser = argparse.ArgumentParser(
-        prog="cf-assets", description="Deploy static assets to Cloudflare Workers."
-    )
-    parser.add_argument("--version", action="version", version=f"cf-assets {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    deploy = commands.add_parser(
-        "deploy",
-        help="deploy a folder of assets",
-        description="Deploy a folder of static assets to a Worker. Every flag can also be set "
-        "as INPUT_<NAME>, CF_ASSETS_<NAME> or (for credentials) CLOUDFLARE_* env.",
-    )
-    _add_setting_flags(deploy)
-    images = commands.add_parser(
-        "images",
-        help="upload images to Cloudflare Images (direct upload v2)",
-        description="Create a one-time direct upload URL (--mode create-url) or upload a folder "
-        "of images under ids from their paths (--mode sync). Every flag can also be set as "
-        "INPUT_<NAME>, CF_ASSETS_<NAME> or (for credentials) CLOUDFLARE_* env.",
-    )
-    _add_setting_flags(images, images_fields())
+def _add_emulator_parser(commands: Any) -> None:
+    """``cf-assets emulator`` and its flags."""
     emulator = commands.add_parser(
         "emulator",
         help="run the local Cloudflare API emulator",
@@ -92,10 +72,59 @@ def build_parser() -> argparse.ArgumentParser:
         "--latency", type=float, default=0.0, help="seconds added to every API answer"
     )
     emulator.add_argument(
+        "--rate-limit",
+        type=int,
+        default=0,
+        metavar="N",
+        help="answer 429 + Retry-After past N API requests per --rate-limit-window (0: no limit)",
+    )
+    emulator.add_argument("--rate-limit-window", type=float, default=300.0, help="seconds")
+    emulator.add_argument(
+        "--refuse-script",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="refuse this Worker's upload with a 400 (repeatable)",
+    )
+    emulator.add_argument(
         "--faults",
         metavar="JSON",
         help='fault injection, e.g. \'{"rate_429": 0.1, "rate_5xx": 0.05, "seed": 1}\'',
     )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``cf-assets`` parser with its subcommands."""
+    parser = argparse.ArgumentParser(
+        prog="cf-assets", description="Deploy static assets to Cloudflare Workers."
+    )
+    parser.add_argument("--version", action="version", version=f"cf-assets {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    deploy = commands.add_parser(
+        "deploy",
+        help="deploy a folder of assets",
+        description="Deploy a folder of static assets to a Worker. Every flag can also be set "
+        "as INPUT_<NAME>, CF_ASSETS_<NAME> or (for credentials) CLOUDFLARE_* env.",
+    )
+    _add_setting_flags(deploy)
+    plan = commands.add_parser(
+        "plan",
+        help="split a targets file into shards for a CI matrix",
+        description="Read --targets, weigh every target's files and write the matrix output: "
+        '{"include": [{"shard": "1/N@plan", ...}, ...]}, balanced by bytes and stable as targets '
+        "are added. Pass each entry's shard to a deploy job's --shard. Same as deploy with "
+        "--shards; takes every deploy flag, so give it the deploy jobs' include / exclude.",
+    )
+    _add_setting_flags(plan)
+    images = commands.add_parser(
+        "images",
+        help="upload images to Cloudflare Images (direct upload v2)",
+        description="Create a one-time direct upload URL (--mode create-url) or upload a folder "
+        "of images under ids from their paths (--mode sync). Every flag can also be set as "
+        "INPUT_<NAME>, CF_ASSETS_<NAME> or (for credentials) CLOUDFLARE_* env.",
+    )
+    _add_setting_flags(images, images_fields())
+    _add_emulator_parser(commands)
     return parser
 
 
@@ -159,11 +188,21 @@ def _dotenv_path(settings: DeploySettings | None, ci: CiEnvironment) -> Path | N
     return None
 
 
-def _load_project_settings(values: dict[str, Any], cwd: Path) -> tuple[DeploySettings, str]:
-    """Settings from flags and env, then defaults from a wrangler config; and a line saying so."""
+def _load_project_settings(
+    values: dict[str, Any], cwd: Path, *, plan: bool = False
+) -> tuple[DeploySettings, str]:
+    """Settings from flags and env, then defaults from a wrangler config; and a line saying so.
+
+    ``plan``: ``cf-assets plan``, which needs ``targets`` and ``shards``.
+    """
     from entrypoint.wrangler_config import find_config, read_config  # noqa: PLC0415
 
     settings = load_settings(values)
+    if plan and (settings.targets is None or settings.shards is None):
+        msg = "cf-assets plan needs inputs 'targets' and 'shards' (--targets FILE --shards N)."
+        raise ConfigurationError(msg)
+    if settings.targets is not None:  # each target is described by the targets file
+        return settings, ""
     path = find_config(settings.config, cwd)
     if path is None:
         return settings, ""
@@ -183,13 +222,13 @@ def _load_project_settings(values: dict[str, Any], cwd: Path) -> tuple[DeploySet
     return settings, f"Read wrangler configuration {path}; it supplied {names}."
 
 
-def run_deploy(values: dict[str, Any], stream: TextIO, cwd: Path) -> int:
-    """``cf-assets deploy``: settings → plan → deploy → report; returns the exit code."""
+def run_deploy(values: dict[str, Any], stream: TextIO, cwd: Path, *, plan: bool = False) -> int:
+    """``cf-assets deploy`` (and ``plan``): settings → plan → deploy → report; the exit code."""
     ci = CiEnvironment()
     redactor = Redactor()
     settings: DeploySettings | None = None
     try:
-        settings, project = _load_project_settings(values, cwd)
+        settings, project = _load_project_settings(values, cwd, plan=plan)
     except ConfigurationError as error:
         make_reporter(ci, stream, redactor, _dotenv_path(settings, ci)).error(error)
         return error.exit_code
@@ -203,9 +242,11 @@ def run_deploy(values: dict[str, Any], stream: TextIO, cwd: Path) -> int:
     if project:
         reporter.info(project)
     from entrypoint.run import execute  # noqa: PLC0415 - keeps --help fast
+    from entrypoint.run_tenants import execute_targets  # noqa: PLC0415
 
     workspace = ci.workspace(cwd)
-    return _guarded(reporter, lambda: execute(settings, reporter, workspace=workspace, cwd=cwd))
+    flow = execute_targets if settings.targets is not None else execute
+    return _guarded(reporter, lambda: flow(settings, reporter, workspace=workspace, cwd=cwd))
 
 
 def run_images(values: dict[str, Any], stream: TextIO, cwd: Path) -> int:
@@ -267,6 +308,9 @@ def run_emulator(args: argparse.Namespace, stream: TextIO) -> int:
         jwt_ttl_seconds=args.jwt_ttl,
         api_tokens=frozenset(args.api_token) if args.api_token else None,
         subdomain=args.subdomain,
+        rate_limit_requests=args.rate_limit,
+        rate_limit_window_seconds=args.rate_limit_window,
+        refuse_scripts=frozenset(args.refuse_script),
     )
 
     def ready(base_url: str) -> None:
@@ -292,7 +336,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         image_values = {name: getattr(args, name) for name in images_fields()}
         return run_images(image_values, sys.stdout, Path.cwd())
     values = {name: getattr(args, name) for name in fields()}
-    return run_deploy(values, sys.stdout, Path.cwd())
+    return run_deploy(values, sys.stdout, Path.cwd(), plan=args.command == "plan")
 
 
 if __name__ == "__main__":

@@ -10,7 +10,9 @@ Endpoint sequence of a deploy:
 
 Errors are mapped here and nowhere else: 401/403 and other 4xx → ``CloudflareRefusedError`` (with
 Cloudflare's codes and messages); 429, 5xx, timeouts, dropped connections and malformed answers →
-``RetryableError``. Headers are never logged; error text is redacted of tokens.
+``RetryableError``. Headers are never logged; error text is redacted of tokens. An optional
+:class:`RequestPacer` (the run's rate limit) is asked before every request and told of every
+retryable failure; only requests made with the account's credentials count against it.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import email.utils
 import time
 from collections.abc import AsyncIterable, Callable
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, Protocol
 from urllib.parse import quote
 
 import httpx
@@ -35,6 +37,16 @@ _PERMISSION_HINT: Final = (
     "for this account (and that account-id is right)."
 )
 _RETRYABLE_STATUS: Final = frozenset({408, 429, 500, 502, 503, 504, 520, 521, 522, 523, 524})
+
+
+class RequestPacer(Protocol):
+    """Decides when a request may go (a client-side rate limit); learns from 429 answers."""
+
+    async def acquire(self, *, counted: bool) -> None:
+        """Wait until a request may be sent; ``counted``: made with the account's credentials."""
+
+    def note(self, status: int, retry_after: float | None) -> None:
+        """A request failed with a retryable ``status`` (429 with its ``Retry-After``)."""
 
 
 @dataclass(frozen=True)
@@ -106,12 +118,14 @@ class CloudflareClient:
         credentials: Credentials,
         *,
         now: Callable[[], float] = time.time,
+        pacer: RequestPacer | None = None,
     ) -> None:
         """``http`` carries base URL, timeouts and connection limits; this adds auth per call."""
         self._http = http
         self._account = _segment(account_id)
         self._credentials = credentials
         self._now = now
+        self._pacer = pacer
 
     @property
     def account_path(self) -> str:
@@ -172,15 +186,27 @@ class CloudflareClient:
         self, what: str, method: str, url: str, *, headers: dict[str, str] | None = None, **kw: Any
     ) -> Any:
         """``call`` with the account's credentials (for every endpoint but the asset uploads)."""
-        return await self.call(
-            what, method, url, headers={**self._credentials.headers(), **(headers or {})}, **kw
-        )
+        auth = {**self._credentials.headers(), **(headers or {})}
+        return await self.call(what, method, url, headers=auth, counted=True, **kw)
 
-    async def call(self, what: str, method: str, url: str, **kwargs: Any) -> Any:
+    async def call(
+        self, what: str, method: str, url: str, *, counted: bool = False, **kwargs: Any
+    ) -> Any:
         """Send one request; returns the envelope's ``result`` or raises a mapped error.
 
-        ``what`` completes "Could not …" in error messages.
+        ``what`` completes "Could not …" in error messages; ``counted`` requests (made with the
+        account's credentials) count against the pacer's rate limit.
         """
+        if self._pacer is None:
+            return await self._send(what, method, url, **kwargs)
+        await self._pacer.acquire(counted=counted)
+        try:
+            return await self._send(what, method, url, **kwargs)
+        except RetryableError as error:
+            self._pacer.note(error.status, error.retry_after)
+            raise
+
+    async def _send(self, what: str, method: str, url: str, **kwargs: Any) -> Any:
         try:
             response = await self._http.request(method, url, **kwargs)
         except httpx.TimeoutException:

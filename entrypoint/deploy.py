@@ -253,13 +253,15 @@ async def deploy(
     policy: RetryPolicy,
     progress: DeployProgress,
     clock: Callable[[], float] = time.monotonic,
+    throttle: Throttle | None = None,
 ) -> DeployResult:
     """Deploy ``plan`` to ``target``; returns only on full success, raises otherwise.
 
     ``plan`` is None with ``keep-assets``: no upload, the Worker keeps its deployed assets.
+    ``throttle`` shares the upload concurrency with other deploys of the run (many targets).
     """
     started = clock()
-    ctx = UploadContext(client, policy, Throttle(), progress, concurrency)
+    ctx = UploadContext(client, policy, throttle or Throttle(), progress, concurrency)
     releaser = _Releaser(ctx, ScriptApi(client), target, progress)
     exists = await releaser.existing()
     sessions = releaser.sessions = _Sessions(ctx, plan, target, progress) if plan else None

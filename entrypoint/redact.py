@@ -20,16 +20,25 @@ def redact_tokens(text: str) -> str:
 
 
 class Redactor:
-    """Knows this run's secrets and scrubs them (and any JWT) from text."""
+    """Knows this run's secrets and scrubs them (and any JWT) from text.
+
+    A secret shaped like a JWT (an upload or completion token) is scrubbed by the JWT pattern
+    already, so only the others are replaced one by one: a run of many targets knows thousands
+    of tokens, and each line would otherwise pay for all of them.
+    """
 
     def __init__(self) -> None:
         """Start with no known secrets."""
         self._secrets: set[str] = set()
+        self._longest_first: list[str] = []
 
     def add(self, secret: str | None) -> None:
         """Remember a secret (values shorter than 4 characters would scrub too much)."""
-        if secret and len(secret) >= 4:
-            self._secrets.add(secret)
+        if not secret or len(secret) < 4 or secret in self._secrets:
+            return
+        self._secrets.add(secret)
+        if not _JWT.fullmatch(secret):
+            self._longest_first = sorted({*self._longest_first, secret}, key=len, reverse=True)
 
     @property
     def secrets(self) -> frozenset[str]:
@@ -38,6 +47,6 @@ class Redactor:
 
     def __call__(self, text: str) -> str:
         """Scrub ``text``."""
-        for secret in sorted(self._secrets, key=len, reverse=True):
+        for secret in self._longest_first:
             text = text.replace(secret, MASK)
         return redact_tokens(text)

@@ -9,21 +9,25 @@ import asyncio
 import datetime as dt
 import signal
 import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
 
 from entrypoint import __version__
-from entrypoint.cloudflare import CloudflareClient, Credentials
+from entrypoint.cloudflare import CloudflareClient, Credentials, RequestPacer
 from entrypoint.collect import collect_files
 from entrypoint.deploy import DeployResult, DeployTarget, deploy
 from entrypoint.errors import ConfigurationError, DeployInterruptedError
 from entrypoint.modules import WorkerModules, resolve_modules
 from entrypoint.ownership import give_to_workspace_owner
 from entrypoint.plan import Plan, build_plan
+from entrypoint.ratelimit import RateLimiter
 from entrypoint.report import Reporter, result_outputs
 from entrypoint.retry import RetryPolicy
 from entrypoint.settings import DeployMode, DeploySettings, require_credentials
+from entrypoint.transport import PooledTransport
 from entrypoint.worker import WorkerSpec, check_spec
 
 
@@ -92,9 +96,26 @@ def _target(
     settings: DeploySettings, plan: Plan | None, reporter: Reporter, cwd: Path, workspace: Path
 ) -> DeployTarget:
     """The target and Worker spec, every value checked before any request."""
+    date = _compatibility_date(settings, reporter)
+    return worker_target(settings, plan, date, cwd=cwd, workspace=workspace)
+
+
+def worker_target(
+    settings: DeploySettings,
+    plan: Plan | None,
+    compatibility_date: str,
+    *,
+    cwd: Path,
+    workspace: Path,
+) -> DeployTarget:
+    """The target and Worker spec of ``settings``, every value checked before any request.
+
+    Raises:
+        ConfigurationError: inputs that contradict each other or that the API would refuse.
+    """
     _check_mode(settings)
     spec = WorkerSpec(
-        compatibility_date=_compatibility_date(settings, reporter),
+        compatibility_date=settings.compatibility_date or compatibility_date,
         compatibility_flags=settings.compatibility_flags,
         html_handling=settings.html_handling,
         not_found_handling=settings.not_found_handling,
@@ -136,18 +157,26 @@ async def _interruptible(
             loop.remove_signal_handler(signum)
 
 
+@asynccontextmanager
+async def api_client(
+    settings: DeploySettings, pacer: RequestPacer | None = None
+) -> AsyncIterator[CloudflareClient]:
+    """The Cloudflare client of a run, on its own connection pool (closed on exit)."""
+    assert settings.account_id is not None  # require_credentials checked it
+    timeout = httpx.Timeout(settings.timeout, connect=min(10.0, settings.timeout))
+    transport = PooledTransport(max(settings.concurrency, 64))
+    headers = {"User-Agent": f"cf-assets-action/{__version__}"}
+    async with httpx.AsyncClient(
+        base_url=settings.api_base_url, timeout=timeout, transport=transport, headers=headers
+    ) as http:
+        credentials = Credentials(settings.api_token, settings.api_key, settings.api_email)
+        yield CloudflareClient(http, settings.account_id, credentials, pacer=pacer)
+
+
 async def _deploy(
     settings: DeploySettings, plan: Plan | None, target: DeployTarget, reporter: Reporter
 ) -> DeployResult:
-    assert settings.account_id is not None  # require_credentials checked it
-    timeout = httpx.Timeout(settings.timeout, connect=min(10.0, settings.timeout))
-    limits = httpx.Limits(max_connections=max(settings.concurrency, 64))
-    headers = {"User-Agent": f"cf-assets-action/{__version__}"}
-    async with httpx.AsyncClient(
-        base_url=settings.api_base_url, timeout=timeout, limits=limits, headers=headers
-    ) as http:
-        credentials = Credentials(settings.api_token, settings.api_key, settings.api_email)
-        client = CloudflareClient(http, settings.account_id, credentials)
+    async with api_client(settings, RateLimiter(settings.rate_limit)) as client:
         return await deploy(
             client,
             plan,
@@ -187,8 +216,16 @@ def _dry_run(plan: Plan | None, reporter: Reporter, manifest_file: str | None) -
     return 0
 
 
+def _refuse_many_target_inputs(settings: DeploySettings) -> None:
+    for name in ("shard", "shards", "report_file"):
+        if getattr(settings, name) is not None:
+            msg = f"Input '{name.replace('_', '-')}' needs 'targets' (a file of many targets)."
+            raise ConfigurationError(msg)
+
+
 def execute(settings: DeploySettings, reporter: Reporter, *, workspace: Path, cwd: Path) -> int:
     """Run ``cf-assets deploy``; returns 0 or raises an AssetsError."""
+    _refuse_many_target_inputs(settings)
     if not settings.dry_run:
         require_credentials(settings)
     plan = None

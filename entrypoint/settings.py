@@ -12,10 +12,11 @@ import re
 from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, Final
+from typing import Annotated, Any, ClassVar, Final, NoReturn
 
 from pydantic import (
     AliasChoices,
+    BaseModel,
     BeforeValidator,
     Field,
     SecretStr,
@@ -39,6 +40,11 @@ ACCOUNT_ID_RE: Final = re.compile(r"[0-9a-f]{32}")
 SCRIPT_NAME_RE: Final = re.compile(r"[a-z0-9_][a-z0-9_-]{0,62}")
 NAMESPACE_RE: Final = re.compile(r"[A-Za-z0-9_.-]{1,255}")
 DATE_RE: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
+SHARD_RE: Final = re.compile(r"([1-9][0-9]*)/([1-9][0-9]*)(?:@([0-9a-f]{6,64}))?")
+#: Cloudflare allows 1,200 API requests per 5 minutes per user; leave room for other clients.
+DEFAULT_RATE_LIMIT: Final = 1000
+MAX_SHARDS: Final = 256  # a GitHub Actions matrix runs at most 256 jobs
+DEFAULT_REPORT_FILE: Final = "cf-assets-report.json"
 
 # Cloudflare's own environment names, read the way wrangler reads them.
 _CLOUDFLARE_ENV: Final[Mapping[str, tuple[str, ...]]] = {
@@ -138,6 +144,18 @@ class CommandSettings(BaseSettings):
             for key, value in data.items()
         }
 
+    @classmethod
+    def describe_error(cls, exc: ValidationError) -> str:
+        """One line naming every invalid input by its input name, never echoing a value."""
+        by_alias = {env.lower(): field for field in cls.model_fields for env in env_names(field)}
+        parts = []
+        for error in exc.errors(include_input=False, include_url=False, include_context=False):
+            loc = str(error["loc"][0]) if error["loc"] else ""
+            field = by_alias.get(loc.lower(), loc)
+            message = error["msg"].removeprefix("Value error, ")
+            parts.append(f"input '{input_name(field)}': {message}")
+        return "Invalid " + "; ".join(parts) + "."
+
 
 class DeploySettings(CommandSettings):
     """Inputs of ``cf-assets deploy``; field ``account_id`` is input ``account-id``."""
@@ -211,18 +229,45 @@ class DeploySettings(CommandSettings):
         doc="wrangler.toml / wrangler.json / wrangler.jsonc to read defaults from; by default "
         "the first of wrangler.json, wrangler.jsonc, wrangler.toml in the working directory."
     )
-    concurrency: int = setting(8, doc="Bulk upload requests in flight at once.")
+    concurrency: int = setting(
+        8,
+        doc="Bulk upload requests in flight at once (with targets: for all of them together, "
+        "and the targets deployed at once).",
+    )
     max_retries: int = setting(5, doc="Retries per request for transient failures.")
     timeout: float = setting(60.0, doc="Seconds a request may take to connect or stall.")
+    rate_limit: int = setting(
+        DEFAULT_RATE_LIMIT,
+        doc="Most Cloudflare API requests made with the API token per 5 minutes, for the whole "
+        "run and all its shards together (each of N shards takes 1/N); Cloudflare allows 1,200 "
+        "per user. Asset uploads use their upload token and are not counted. 0: no limit.",
+    )
     dry_run: StrictBool = setting(False, doc="Build the manifest and stop; no credentials needed.")
     manifest_file: Path | None = setting(doc="Write the manifest JSON here.")
     dotenv_file: Path | None = setting(
         doc="Also write the outputs here as a dotenv report (CF_ASSETS_<OUTPUT>=value, no "
         "secrets); on GitLab cf-assets.env unless set."
     )
-    targets: Path | None = setting(doc="YAML or JSON file of many deploy targets.")
-    shard: str | None = setting(doc="i/N: deploy only this shard of targets.")
-    fail_fast: StrictBool = setting(False, doc="Stop at the first failing target.")
+    targets: Path | None = setting(
+        doc="YAML or JSON file of many deploy targets (tenants): top-level keys are defaults "
+        "for every target, named like these inputs; 'targets' lists them. All are deployed "
+        "concurrently."
+    )
+    shard: str | None = setting(
+        doc="i/N: with targets, deploy only shard i of N, as 'shards' planned it (pass the "
+        "matrix's value, i/N@plan, to have the plan checked)."
+    )
+    shards: int | None = setting(
+        doc="With targets: plan only. Split the targets into this many shards balanced by "
+        "bytes and write the matrix output; nothing is deployed."
+    )
+    fail_fast: StrictBool = setting(
+        False, doc="With targets: stop at the first failing target (others are cancelled)."
+    )
+    report_file: Path | None = setting(
+        doc="With targets: write the JSON report of every target here "
+        f"(default {DEFAULT_REPORT_FILE})."
+    )
 
 
 def env_names(field: str) -> tuple[str, ...]:
@@ -244,10 +289,6 @@ def attach_aliases(model: type[BaseSettings]) -> None:
 
 attach_aliases(DeploySettings)
 
-_FIELD_BY_ALIAS: Final = {
-    env.lower(): field for field in DeploySettings.model_fields for env in env_names(field)
-}
-
 
 def fields() -> Mapping[str, FieldInfo]:
     """The settings fields in declaration order (CLI flags, action.yml and docs derive from it)."""
@@ -260,11 +301,11 @@ def load_settings(cli_values: Mapping[str, Any]) -> DeploySettings:
     Raises:
         ConfigurationError: naming every invalid input, never echoing a value.
     """
-    given = {k: v for k, v in cli_values.items() if not _blank(v)}
+    given = {k: v for k, v in cli_values.items() if not is_blank(v)}
     try:
         settings = DeploySettings(**given)
     except ValidationError as exc:
-        raise ConfigurationError(_describe(exc)) from None
+        raise ConfigurationError(DeploySettings.describe_error(exc)) from None
     _check_formats(settings)
     return settings
 
@@ -285,11 +326,11 @@ def apply_defaults(
     used = tuple(name for name in defaults if name not in settings.model_fields_set)
     if not used:
         return settings, ()
-    given = {k: v for k, v in cli_values.items() if not _blank(v)}
+    given = {k: v for k, v in cli_values.items() if not is_blank(v)}
     try:
         merged = DeploySettings(**{**{name: defaults[name] for name in used}, **given})
     except ValidationError as exc:
-        msg = f"{_describe(exc)} (set in {source})"
+        msg = f"{DeploySettings.describe_error(exc)} (set in {source})"
         raise ConfigurationError(msg) from None
     try:
         _check_formats(merged)
@@ -299,20 +340,33 @@ def apply_defaults(
     return merged, used
 
 
-def _blank(value: object) -> bool:
+class _GivenSettings(DeploySettings):
+    """Deploy settings from the given values alone: the environment is not read."""
+
+    def __init__(self, **values: Any) -> None:
+        BaseModel.__init__(self, **values)
+
+
+def settings_from_values(values: Mapping[str, Any]) -> DeploySettings:
+    """Settings from ``values`` (by field name) only, as one entry of a targets file sets them.
+
+    Raises:
+        ConfigurationError: naming every invalid value by its input name (``'max-files'``),
+            never echoing a value.
+    """
+    try:
+        settings = _GivenSettings(**values)
+    except ValidationError as exc:
+        raise ConfigurationError(DeploySettings.describe_error(exc)) from None
+    _check_formats(settings)
+    return settings
+
+
+def is_blank(value: object) -> bool:
+    """An unset CLI value: None, an empty list, or only whitespace."""
     if isinstance(value, str):
         return not value.strip()
     return value is None or value in ((), [])
-
-
-def _describe(exc: ValidationError) -> str:
-    parts = []
-    for error in exc.errors(include_input=False, include_url=False, include_context=False):
-        loc = str(error["loc"][0]) if error["loc"] else ""
-        field = _FIELD_BY_ALIAS.get(loc.lower(), loc)
-        message = error["msg"].removeprefix("Value error, ")
-        parts.append(f"input '{input_name(field)}': {message}")
-    return "Invalid " + "; ".join(parts) + "."
 
 
 def _check_formats(s: DeploySettings) -> None:
@@ -332,8 +386,27 @@ def _check_formats(s: DeploySettings) -> None:
     _check_range("concurrency", s.concurrency, 1, 256)
     _check_range("max-retries", s.max_retries, 0, 50)
     _check_range("max-files", s.max_files, 1, 10_000_000)
+    _check_range("rate-limit", s.rate_limit, 0, 1_000_000)
+    if s.shards is not None:
+        _check_range("shards", s.shards, 1, MAX_SHARDS)
+    if s.shard is not None:
+        parse_shard(s.shard)
     if not 0 < s.timeout <= 3600:
         _bad("timeout", "must be between 0 and 3600 seconds")
+
+
+def parse_shard(text: str) -> tuple[int, int, str | None]:
+    """``"2/4"`` → ``(2, 4, None)``; ``"2/4@9f3c2a1b0d4e"`` (as the plan writes it) also gives
+    the plan's digest.
+
+    Raises:
+        ConfigurationError: not ``i/N[@digest]`` with ``1 <= i <= N <= 256``.
+    """
+    match = SHARD_RE.fullmatch(text.strip())
+    index, count = (int(match[1]), int(match[2])) if match else (0, 0)
+    if match is None or not 1 <= index <= count <= MAX_SHARDS:
+        _bad("shard", f"must be i/N with 1 <= i <= N <= {MAX_SHARDS}, like 2/4")
+    return index, count, match[3]
 
 
 def _check_range(name: str, value: int, low: int, high: int) -> None:
@@ -341,13 +414,14 @@ def _check_range(name: str, value: int, low: int, high: int) -> None:
         _bad(name, f"must be between {low} and {high}")
 
 
-def _bad(name: str, what: str) -> None:
+def _bad(name: str, what: str) -> NoReturn:
     msg = f"Invalid input '{name}': {what}."
     raise ConfigurationError(msg)
 
 
-def require_credentials(s: DeploySettings) -> None:
-    """Refuse to talk to Cloudflare without an account id, a script name and credentials."""
+def require_credentials(s: DeploySettings, *, script: bool = True) -> None:
+    """Refuse to talk to Cloudflare without an account id, credentials and (``script``) a script
+    name (a targets file names its own)."""
     if s.api_token is None and s.api_key is None:
         msg = (
             "Missing input 'api-token': set it to a Cloudflare API token with the "
@@ -357,6 +431,6 @@ def require_credentials(s: DeploySettings) -> None:
     if s.account_id is None:
         msg = "Missing input 'account-id': set it (or env CLOUDFLARE_ACCOUNT_ID)."
         raise ConfigurationError(msg)
-    if s.script_name is None:
+    if script and s.script_name is None:
         msg = "Missing input 'script-name': name the Worker to deploy to."
         raise ConfigurationError(msg)

@@ -46,13 +46,7 @@ IMAGES_ACTION_YML: Final = REPO_ROOT / "images" / "action.yml"
 README_BLOCKS: Final = ("inputs", "outputs", "images-inputs", "images-outputs")
 
 # Inputs in the contract whose feature is not built yet: parsed and validated, not used.
-NOT_IMPLEMENTED: Final = frozenset(
-    {
-        "targets",
-        "shard",
-        "fail-fast",
-    }
-)
+NOT_IMPLEMENTED: Final[frozenset[str]] = frozenset()
 
 # Every output the deploy command writes (entrypoint.report.result_outputs and the dry run).
 OUTPUTS: Final[Mapping[str, str]] = {
@@ -70,6 +64,14 @@ OUTPUTS: Final[Mapping[str, str]] = {
     "version-id": "ID of the Worker version the upload created, when Cloudflare returns one.",
     "deployment-id": "ID of the deployment, when known.",
     "deployment-url": "URL of the deployed Worker, when known.",
+    "tenants-total": "With targets: the targets of this run (this shard's, when sharded; with "
+    "shards, all of the file's).",
+    "tenants-deployed": "With targets: the targets deployed.",
+    "tenants-failed": "With targets: the targets that failed (the report file has their errors; "
+    "targets cancelled by fail-fast count as neither).",
+    "report-file": "With targets: where the JSON report of every target was written.",
+    "matrix": 'With shards: the matrix for the deploy jobs, {"include": [{"shard": "1/N@plan", '
+    '"targets": ..., "bytes": ...}, ...]}; pass each entry\'s shard to the shard input.',
 }
 
 # Every output the images command writes (entrypoint.images.report), by mode.

@@ -6,11 +6,13 @@ plain and dispatch namespace), the Worker endpoints ``wrangler deploy`` also cal
 deployments, services, script settings, workers.dev subdomain) and Cloudflare Images direct
 upload v2, keeps what was deployed in memory, and serves it back under
 ``/__emulator/`` so a deployed site can be compared with its folder byte for byte. Faults plug
-in through :class:`FaultHook`; :class:`FaultPlan` is the seeded, reproducible one. It does not
-read the environment, print, or persist anything.
+in through :class:`FaultHook`; :class:`FaultPlan` is the seeded, reproducible one; the account's
+limits (a rate limit answered 429 with ``Retry-After``, Workers refused on purpose) come first.
+It does not read the environment, print, or persist anything.
 
 Modules: ``config`` (settings), ``server`` (sockets, h11, fault hook), ``faults`` (the seeded
-fault plan), ``routes`` (route table, inspection endpoints), the Cloudflare endpoints (``assets``,
+fault plan), ``limits`` (rate limit, refused Workers), ``routes`` (route table, inspection
+endpoints), the Cloudflare endpoints (``assets``,
 ``scripts``, ``versions``, ``services``, ``workers_dev``, ``images`` with ``image_form``), what
 they check and keep (``metadata``, ``records``, ``state``; ``inspect_workers`` shows it), and the
 wire formats (``jwt``, ``multipart``, ``envelope``).

@@ -21,6 +21,9 @@ RUNTIME_FIELDS: Final = frozenset(
         "jwt_ttl_seconds",
         "latency_seconds",
         "subdomain",
+        "rate_limit_requests",
+        "rate_limit_window_seconds",
+        "refuse_scripts",
     }
 )
 #: A workers.dev subdomain label, as wrangler checks it before registering one.
@@ -57,6 +60,12 @@ class EmulatorConfig:
     latency_seconds: float = 0.0
     #: The account's workers.dev subdomain; empty: the account has none registered.
     subdomain: str = "cf-assets-emulator"
+    #: At most this many API requests per ``rate_limit_window_seconds`` (0: no limit); past it,
+    #: 429 with ``Retry-After``, as Cloudflare's global API limit answers (see ``limits.py``).
+    rate_limit_requests: int = 0
+    rate_limit_window_seconds: float = 300.0
+    #: Script names whose Worker upload is refused (400, a validation error): failing targets.
+    refuse_scripts: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         _check(0 <= self.port <= 65535, "port must be between 0 and 65535")
@@ -68,6 +77,8 @@ class EmulatorConfig:
         _check(self.max_file_size >= 0, "max_file_size must not be negative")
         _check(self.max_asset_count >= 1, "max_asset_count must be at least 1")
         _check(self.latency_seconds >= 0, "latency_seconds must not be negative")
+        _check(self.rate_limit_requests >= 0, "rate_limit_requests must not be negative")
+        _check(self.rate_limit_window_seconds > 0, "rate_limit_window_seconds must be positive")
         _check(
             not self.subdomain or bool(_SUBDOMAIN_RE.fullmatch(self.subdomain)),
             "subdomain must be empty or a DNS label (lowercase letters, digits, '-')",
@@ -75,7 +86,9 @@ class EmulatorConfig:
 
     def runtime_view(self) -> dict[str, object]:
         """The runtime-changeable settings, as ``POST /__emulator/config`` reports them."""
-        return {name: getattr(self, name) for name in sorted(RUNTIME_FIELDS)}
+        view = {name: getattr(self, name) for name in sorted(RUNTIME_FIELDS)}
+        view["refuse_scripts"] = sorted(self.refuse_scripts)
+        return view
 
 
 def _check(condition: bool, message: str) -> None:

@@ -36,6 +36,7 @@ from entrypoint.emulator.faults import FaultPlan
 from entrypoint.emulator.images import ImageEndpoints
 from entrypoint.emulator.inspect_workers import WorkerInspection, describe_worker
 from entrypoint.emulator.jwt import JwtSigner
+from entrypoint.emulator.limits import ApiLimits
 from entrypoint.emulator.scripts import ScriptEndpoints
 from entrypoint.emulator.server import FaultAction, HttpServer, resolve_fault_hook
 from entrypoint.emulator.services import ServiceEndpoints
@@ -82,17 +83,24 @@ class Router:
         self._routes.append(Route(name, re.compile(pattern), dict(methods), counted))
 
     def dispatch(self, request: Request) -> Response:
-        """The answer to ``request``; never raises."""
+        """The answer to ``request``; never raises. A path may be registered again under
+        another name for other methods; the first route with the method answers."""
+        matched: Route | None = None
         for route in self._routes:
             match = route.pattern.fullmatch(request.path)
             if match is None:
                 continue
-            if route.counted and self._on_request is not None:
-                self._on_request(route.name)
+            matched = matched or route
             handler = route.methods.get(request.method)
             if handler is None:
-                return error_response(405, CODE_METHOD, "Method not allowed")
+                continue
+            if route.counted and self._on_request is not None:
+                self._on_request(route.name)
             return _call(handler, request, match.groupdict())
+        if matched is not None:
+            if matched.counted and self._on_request is not None:
+                self._on_request(matched.name)
+            return error_response(405, CODE_METHOD, "Method not allowed")
         if request.is_api and self._on_request is not None:
             self._on_request("unrouted")
         return error_response(404, CODE_NO_ROUTE, "No route for the URI")
@@ -111,10 +119,11 @@ def _call(handler: Handler, request: Request, params: Mapping[str, str]) -> Resp
 class InspectionEndpoints:
     """``/__emulator/``: read back what was deployed, counters, reset, runtime config."""
 
-    def __init__(self, ctx: Context) -> None:
+    def __init__(self, ctx: Context, limits: ApiLimits) -> None:
         self._ctx = ctx
+        self._limits = limits
         #: Called on reset: state kept outside the store (Cloudflare Images) forgets itself too.
-        self.reset_hooks: list[Callable[[], None]] = []
+        self.reset_hooks: list[Callable[[], None]] = [limits.reset]
 
     def asset(self, request: Request, params: Mapping[str, str]) -> Response:
         """The raw bytes deployed at a manifest key, with the stored content type."""
@@ -152,7 +161,8 @@ class InspectionEndpoints:
         del request, params
         faults = self._ctx.config.faults
         plan_stats = faults.stats() if isinstance(faults, FaultPlan) else None
-        return json_response({**self._ctx.store.stats_snapshot(), "faults": plan_stats})
+        snapshot = self._ctx.store.stats_snapshot()
+        return json_response({**snapshot, "faults": plan_stats, "limits": self._limits.stats()})
 
     def reset(self, request: Request, params: Mapping[str, str]) -> Response:
         """Forget everything, including runtime config changes; a start-up plan replays anew."""
@@ -221,6 +231,11 @@ def _runtime_value(name: str, value: object) -> Any:
         msg = f"{name!r} cannot be changed at runtime (allowed: {allowed})"
         raise bad_request(msg)
     expected = type(getattr(EmulatorConfig(), name))
+    if expected is frozenset:
+        if isinstance(value, list) and all(isinstance(item, str) for item in value):
+            return frozenset(value)
+        msg = f"{name} must be a list of strings"
+        raise bad_request(msg)
     number = value if isinstance(value, int | float) and not isinstance(value, bool) else None
     if expected is bool and isinstance(value, bool):
         return value
@@ -234,9 +249,10 @@ def _runtime_value(name: str, value: object) -> Any:
     raise bad_request(msg)
 
 
-def build_router(ctx: Context) -> Router:
-    """Every endpoint of the emulator, wired to ``ctx``."""
-    assets, scripts, inspect = AssetEndpoints(ctx), ScriptEndpoints(ctx), InspectionEndpoints(ctx)
+def build_router(ctx: Context, limits: ApiLimits) -> Router:
+    """Every endpoint of the emulator, wired to ``ctx`` (``limits``: counted and reset here)."""
+    assets, scripts = AssetEndpoints(ctx), ScriptEndpoints(ctx)
+    inspect = InspectionEndpoints(ctx, limits)
     router = Router(on_request=ctx.store.count_request)
     session = "/assets-upload-session"
     router.add("assets-upload-session", _WORKERS + _SCRIPT + session, {"POST": assets.open_session})
@@ -253,6 +269,11 @@ def build_router(ctx: Context) -> Router:
     )
     router.add("script-upload", _WORKERS + _SCRIPT, {"PUT": scripts.upload})
     router.add("script-upload", _WORKERS + _NAMESPACE + _SCRIPT, {"PUT": scripts.upload})
+    router.add(
+        "namespace-script",
+        _WORKERS + _NAMESPACE + _SCRIPT,
+        {"GET": ServiceEndpoints(ctx).namespace_script},
+    )
     _add_worker_routes(router, ctx)
     images = ImageEndpoints(ctx)
     inspect.reset_hooks.append(images.reset)
@@ -307,26 +328,33 @@ def _add_worker_routes(router: Router, ctx: Context) -> None:
         "worker-service", _WORKERS + "/services/(?P<script>[^/]+)", {"GET": services.service}
     )
     router.add("account-subdomain", _WORKERS + "/subdomain", {"GET": dev.account_subdomain})
+    router.add("worker", _WORKERS + "/workers/(?P<script>[^/]+)", {"GET": dev.worker})
 
 
 class ConfiguredFaults:
-    """The server's hook: asks whichever hook the live config holds, so changes apply at once."""
+    """The server's hook: the account's limits first, then whichever fault hook the live config
+    holds, so changes apply at once."""
 
-    def __init__(self, current: Callable[[], object | None]) -> None:
+    def __init__(self, current: Callable[[], object | None], limits: ApiLimits) -> None:
         resolve_fault_hook(current())  # refuse a bad hook when the server is assembled
         self._current = current
+        self._limits = limits
 
     async def before(self, request: Request) -> FaultAction | None:
-        """Delegate to the configured hook (none: serve normally)."""
+        """A limit's answer, else delegate to the configured hook (none: serve normally)."""
+        limited = self._limits.check(request)
+        if limited is not None:
+            return FaultAction(response=limited)
         return await resolve_fault_hook(self._current()).before(request)
 
 
 def create_emulator(config: EmulatorConfig) -> tuple[Context, HttpServer]:
     """A fresh store, signer and router behind an (unstarted) :class:`HttpServer`."""
     ctx = Context(config, Store(), JwtSigner())
+    limits = ApiLimits(lambda: ctx.config)
     server = HttpServer(
-        build_router(ctx).dispatch,
-        fault_hook=ConfiguredFaults(lambda: ctx.config.faults),
+        build_router(ctx, limits).dispatch,
+        fault_hook=ConfiguredFaults(lambda: ctx.config.faults, limits),
         latency=lambda: ctx.config.latency_seconds,
     )
     return ctx, server

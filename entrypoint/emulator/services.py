@@ -5,7 +5,9 @@ whether the Worker exists; 404 code 10090 otherwise), ``GET``/``PATCH
 …/workers/scripts/{s}/script-settings`` (logpush, observability, tags, tail consumers, checked
 strictly and kept), ``GET …/workers/scripts/{s}/settings`` (the served version's bindings and
 compatibility settings with those, which wrangler reads before provisioning resources) and
-``GET …/workers/scripts/{s}/secrets`` (the emulator stores no secrets). Plain Workers only.
+``GET …/workers/scripts/{s}/secrets`` (the emulator stores no secrets), for plain Workers; and
+``GET …/dispatch/namespaces/{ns}/scripts/{s}``, a namespace Worker's details (what wrangler reads
+before ``deploy --dispatch-namespace``; 404 code 10092 otherwise).
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from entrypoint.emulator.scripts import existing_worker, iso_time
 from entrypoint.emulator.state import Context
 
 CODE_SERVICE_MISSING: Final = 10090
+#: What a missing Worker in a dispatch namespace answers (wrangler reads it as "not deployed").
+CODE_NAMESPACE_SCRIPT_MISSING: Final = 10092
 _DEFAULT_SETTINGS: Final[Mapping[str, object]] = {
     "logpush": False,
     "observability": {"enabled": False},
@@ -154,6 +158,26 @@ def service_view(worker: WorkerRecord) -> dict[str, object]:
     }
 
 
+def namespace_script_view(worker: WorkerRecord) -> dict[str, object]:
+    """A dispatch-namespace Worker's details (``GET …/dispatch/namespaces/{ns}/scripts/{s}``)."""
+    created, modified = iso_time(worker.created_on), iso_time(worker.modified_on)
+    script = {
+        "id": worker.script,
+        "etag": worker.served.etag,
+        "tags": _tags(worker),
+        "handlers": ["fetch"],
+        "usage_model": "standard",
+        "created_on": created,
+        "modified_on": modified,
+    }
+    return {
+        "created_on": created,
+        "modified_on": modified,
+        "dispatch_namespace": worker.namespace,
+        "script": script,
+    }
+
+
 class ServiceEndpoints:
     """Service, script-settings and secrets endpoints over one shared :class:`Context`."""
 
@@ -168,6 +192,15 @@ class ServiceEndpoints:
             msg = "This Worker does not exist on your account."
             raise ApiError(404, CODE_SERVICE_MISSING, msg)
         return success(service_view(worker))
+
+    def namespace_script(self, request: Request, params: Mapping[str, str]) -> Response:
+        """A dispatch-namespace Worker's details (404 code 10092 when it does not exist)."""
+        account, script, namespace = authorize_script_request(request, params, self._ctx.config)
+        worker = self._ctx.store.script(account, namespace, script)
+        if worker is None:
+            msg = "This Worker does not exist in the dispatch namespace."
+            raise ApiError(404, CODE_NAMESPACE_SCRIPT_MISSING, msg)
+        return success(namespace_script_view(worker))
 
     def settings(self, request: Request, params: Mapping[str, str]) -> Response:
         """The Worker's non-versioned settings."""

@@ -27,8 +27,7 @@ from entrypoint.settings import (
     Lines,
     StrictBool,
     attach_aliases,
-    env_names,
-    input_name,
+    is_blank,
     setting,
 )
 
@@ -111,9 +110,6 @@ class ImagesSettings(CommandSettings):
 
 attach_aliases(ImagesSettings)
 
-_FIELD_BY_ALIAS: Final = {
-    env.lower(): field for field in ImagesSettings.model_fields for env in env_names(field)
-}
 _ACCOUNT_HASH_RE: Final = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
@@ -128,29 +124,13 @@ def load_images_settings(cli_values: Mapping[str, Any]) -> ImagesSettings:
     Raises:
         ConfigurationError: naming every invalid input, never echoing a value.
     """
-    given = {k: v for k, v in cli_values.items() if not _blank(v)}
+    given = {k: v for k, v in cli_values.items() if not is_blank(v)}
     try:
         settings = ImagesSettings(**given)
     except ValidationError as exc:
-        raise ConfigurationError(_describe(exc)) from None
+        raise ConfigurationError(ImagesSettings.describe_error(exc)) from None
     _check_formats(settings)
     return settings
-
-
-def _blank(value: object) -> bool:
-    if isinstance(value, str):
-        return not value.strip()
-    return value is None or value in ((), [])
-
-
-def _describe(exc: ValidationError) -> str:
-    parts = []
-    for error in exc.errors(include_input=False, include_url=False, include_context=False):
-        loc = str(error["loc"][0]) if error["loc"] else ""
-        field = _FIELD_BY_ALIAS.get(loc.lower(), loc)
-        message = error["msg"].removeprefix("Value error, ")
-        parts.append(f"input '{input_name(field)}': {message}")
-    return "Invalid " + "; ".join(parts) + "."
 
 
 def _check_formats(s: ImagesSettings) -> None:

@@ -201,6 +201,9 @@ class Reporter:
             shown = "***" if name == "completion-token" and value else value
             self.info(f"{name}={shown}")
 
+    def markdown(self, lines: Sequence[str]) -> None:
+        """A block of the job summary (GitHub's step summary); other CIs have none."""
+
     def summary(self, result: DeployResult) -> None:
         """A closing line."""
         where = f"{result.namespace}/{result.script}" if result.namespace else result.script

@@ -129,6 +129,10 @@ class GitHubReporter(Reporter):
         lines += [f"| {name} | {_cell(value)} |" for name, value in rows]
         self._append_summary(lines)
 
+    def markdown(self, lines: Sequence[str]) -> None:
+        """Append a block to ``$GITHUB_STEP_SUMMARY``."""
+        self._append_summary(list(lines))
+
     def _append_summary(self, lines: list[str]) -> None:
         if self.summary_file is None:
             return

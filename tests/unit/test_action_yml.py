@@ -19,7 +19,9 @@ from entrypoint import __version__
 from entrypoint.deploy import DeployResult
 from entrypoint.redact import Redactor
 from entrypoint.report import Reporter, result_outputs
+from entrypoint.report.tenants import RunSummary, run_outputs
 from entrypoint.run import execute
+from entrypoint.run_tenants import execute_targets
 from entrypoint.settings import DeployMode, fields, input_name, load_settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -99,6 +101,16 @@ def _written_outputs(tmp_path: Path) -> set[str]:
     manifest = str(tmp_path / "manifest.json")
     settings = load_settings({"directory": "site", "dry_run": "true", "manifest_file": manifest})
     assert execute(settings, reporter, workspace=tmp_path, cwd=tmp_path) == 0
+    return names | set(reporter.captured) | _written_target_outputs(tmp_path)
+
+
+def _written_target_outputs(tmp_path: Path) -> set[str]:
+    """The outputs of a run with targets (a deploy's) and of a shard plan."""
+    (tmp_path / "targets.yml").write_text("targets:\n  - {script-name: s, directory: site}\n")
+    names = set(run_outputs(RunSummary([], 0.0, "targets.yml"), "report.json"))
+    reporter = _CapturingReporter()
+    settings = load_settings({"targets": "targets.yml", "shards": "2"})
+    assert execute_targets(settings, reporter, workspace=tmp_path, cwd=tmp_path) == 0
     return names | set(reporter.captured)
 
 

@@ -355,3 +355,47 @@ def test_bearer_in_a_transport_error_is_redacted() -> None:
     assert isinstance(error, RetryableError)
     assert TOKEN not in str(error)
     assert "Bearer ***" in str(error)
+
+
+class Pacer:
+    """Records what the client asks and tells its rate limit."""
+
+    def __init__(self) -> None:
+        self.asked: list[bool] = []
+        self.told: list[tuple[int, float | None]] = []
+
+    async def acquire(self, *, counted: bool) -> None:
+        self.asked.append(counted)
+
+    def note(self, status: int, retry_after: float | None) -> None:
+        self.told.append((status, retry_after))
+
+
+def test_the_pacer_counts_only_requests_made_with_the_accounts_credentials() -> None:
+    router = respx.Router(base_url=BASE)
+    router.post(f"/accounts/{ACCOUNT}/workers/scripts/site/assets-upload-session").mock(
+        return_value=_envelope({"jwt": UPLOAD_JWT, "buckets": [["a" * 32]]})
+    )
+    router.post(f"/accounts/{ACCOUNT}/workers/assets/upload/{'a' * 32}").mock(
+        side_effect=[_failure(429, [], **{"Retry-After": "7"}), _envelope({"jwt": DONE_JWT})]
+    )
+    pacer = Pacer()
+
+    async def main() -> None:
+        transport = httpx.MockTransport(router.async_handler)
+        async with httpx.AsyncClient(transport=transport, base_url=BASE) as http:
+            client = CloudflareClient(
+                http, ACCOUNT, TOKEN_CREDENTIALS, now=lambda: NOW, pacer=pacer
+            )
+            await client.create_upload_session("site", None, {"/a": {"hash": "a" * 32, "size": 1}})
+
+            async def body() -> Any:
+                yield b"x"
+
+            with pytest.raises(RetryableError):
+                await client.upload_asset(UPLOAD_JWT, "a" * 32, body(), 1, "text/plain")
+            assert await client.upload_asset(UPLOAD_JWT, "a" * 32, body(), 1, "text/plain")
+
+    asyncio.run(main())
+    assert pacer.asked == [True, False, False]
+    assert pacer.told == [(429, 7.0)]

@@ -1,0 +1,257 @@
+"""``cf-assets deploy`` with ``targets``: the file → (plan the shards | deploy one shard) → report.
+
+Everything local happens before any request: the file is checked, every target's folder walked,
+the shard chosen, each distinct file hashed once and every Worker spec built; any problem stops the
+run there (exit 2 or 4) naming its target. Then one client deploys the targets concurrently under
+the run's rate limit (this shard's share of it) and one upload budget; a failed target never stops
+the others (unless ``fail-fast``), and the run ends non-zero when any failed. Receives the step's
+settings, a reporter and the paths it may use; reads no environment.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from entrypoint.collect import Collection
+from entrypoint.errors import (
+    AssetsError,
+    CloudflareRefusedError,
+    ConfigurationError,
+    ContentError,
+    DeployInterruptedError,
+    TransientError,
+)
+from entrypoint.ownership import give_to_workspace_owner
+from entrypoint.ratelimit import RateLimiter, shard_share
+from entrypoint.report import Reporter, human_bytes
+from entrypoint.report.tenants import RunSummary, TenantLog, report_document, run_outputs
+from entrypoint.report.tenants import summary_markdown as tenants_markdown
+from entrypoint.retry import RetryPolicy
+from entrypoint.run import api_client, today, worker_target
+from entrypoint.settings import (
+    DEFAULT_REPORT_FILE,
+    DeploySettings,
+    parse_shard,
+    require_credentials,
+)
+from entrypoint.shards import matrix, select
+from entrypoint.targets import TARGET_FIELDS, Target, TargetsFile, load_targets
+from entrypoint.tenant_plans import HashCount, collect_targets, plan_targets, weigh
+from entrypoint.tenants import Job, Status, TenantResult, TenantRun
+
+_BY_EXIT_CODE: dict[int, type[AssetsError]] = {
+    2: ConfigurationError,
+    4: ContentError,
+    5: CloudflareRefusedError,
+    6: TransientError,
+}
+_NAMED = 10  # failed targets named in the closing error
+
+
+@dataclass(frozen=True)
+class _Chosen:
+    """The targets this run deploys (its shard), with their walked folders."""
+
+    file: TargetsFile
+    targets: list[Target]
+    collections: list[Collection | None]
+    shard: str | None
+    shards: int
+
+
+def _check_step(settings: DeploySettings) -> None:
+    """Step inputs that describe one Worker cannot go with a file of many."""
+    for field, why in (
+        ("script_name", "each target names its Worker in the file"),
+        ("directory", "each target names its folder in the file"),
+        ("config", "a wrangler configuration describes one Worker"),
+        ("manifest_file", "each target has its own manifest"),
+    ):
+        if getattr(settings, field) is not None:
+            msg = f"Input '{field.replace('_', '-')}' cannot go with 'targets': {why}."
+            raise ConfigurationError(msg)
+    if settings.shard is not None and settings.shards is not None:
+        msg = "Inputs 'shard' and 'shards' cannot go together: plan with shards, deploy a shard."
+        raise ConfigurationError(msg)
+
+
+def _choose(settings: DeploySettings, reporter: Reporter, cwd: Path, workspace: Path) -> _Chosen:
+    """Read and check the file, walk every folder, keep this shard's targets."""
+    assert settings.targets is not None
+    step = {f: getattr(settings, f) for f in settings.model_fields_set if f in TARGET_FIELDS}
+    loaded = load_targets(cwd / settings.targets, step)
+    collections = collect_targets(loaded.targets, loaded.base, workspace)
+    weighted = weigh(loaded.targets, collections)
+    size = human_bytes(sum(item.size for item in weighted))
+    reporter.info(f"{len(loaded.targets)} targets in {loaded.path.name}, {size} of files.")
+    if settings.shards is not None:
+        plan = matrix(weighted, settings.shards)
+        total = str(len(loaded.targets))
+        reporter.outputs(
+            {"matrix": json.dumps(plan, separators=(",", ":")), "tenants-total": total}
+        )
+        _show_plan(plan["include"], reporter)
+        return _Chosen(loaded, [], [], None, settings.shards)
+    if settings.shard is None:
+        return _Chosen(loaded, list(loaded.targets), collections, None, 1)
+    index, count, digest = parse_shard(settings.shard)
+    names = select(weighted, index, count, digest)
+    keep = [i for i, target in enumerate(loaded.targets) if target.name in names]
+    reporter.info(f"Shard {index}/{count}: {len(keep)} of {len(loaded.targets)} targets.")
+    return _Chosen(
+        loaded,
+        [loaded.targets[i] for i in keep],
+        [collections[i] for i in keep],
+        f"{index}/{count}",
+        count,
+    )
+
+
+def _show_plan(entries: Sequence[dict[str, object]], reporter: Reporter) -> None:
+    rows = [f"| {e['shard']} | {e['targets']} | {e['bytes']} |" for e in entries]
+    for entry in entries:
+        reporter.info(f"shard {entry['shard']}: {entry['targets']} targets, {entry['bytes']} bytes")
+    reporter.markdown(["### Shard plan", "", "| Shard | Targets | Bytes |", "|---|---|---|", *rows])
+
+
+def _jobs(chosen: _Chosen, reporter: Reporter, workspace: Path) -> tuple[list[Job], HashCount]:
+    """Plans (each distinct file hashed once) and Worker specs, every target checked."""
+    base = chosen.file.base
+    plans, hashed = plan_targets(chosen.targets, chosen.collections, base)
+    reporter.info(
+        f"Hashed {hashed.hashed} distinct files for the {hashed.listed} files of "
+        f"{len(chosen.targets)} targets."
+    )
+    date, problems, jobs = today(), [], []
+    for target, plan in zip(chosen.targets, plans, strict=True):
+        try:
+            spec = worker_target(target.settings, plan, date, cwd=base, workspace=workspace)
+        except ConfigurationError as error:
+            problems.append(f"target {target.index} ({target.name}): {error.message}")
+            continue
+        jobs.append(Job(target.index, target.name, plan, spec))
+    if problems:
+        msg = f"{len(problems)} target(s) are not valid: {problems[0]}"
+        raise ConfigurationError(msg, details=problems)
+    if any(t.settings.compatibility_date is None for t in chosen.targets):
+        reporter.info(f"compatibility-date not set for some targets: using today's, {date}.")
+    return jobs, hashed
+
+
+async def _deploy(
+    settings: DeploySettings, jobs: list[Job], log: TenantLog, limiter: RateLimiter
+) -> tuple[list[TenantResult], bool]:
+    """Deploy every job; SIGINT / SIGTERM cancel the run in order. Also says if it was stopped."""
+    loop, task = asyncio.get_running_loop(), asyncio.current_task()
+    assert task is not None
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, task.cancel)
+    async with api_client(settings, limiter) as client:
+        run = TenantRun(
+            client,
+            concurrency=settings.concurrency,
+            policy=RetryPolicy(max_retries=settings.max_retries),
+            notes=log,
+            fail_fast=settings.fail_fast,
+        )
+        try:
+            return await run.run(jobs), False
+        except asyncio.CancelledError:
+            return run.results(jobs), True
+        finally:
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                loop.remove_signal_handler(signum)
+
+
+def _write_report(summary: RunSummary, path: Path, reporter: Reporter, workspace: Path) -> None:
+    document = report_document(summary, reporter.redact)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
+        give_to_workspace_owner(path, workspace)
+    except OSError as exc:
+        msg = f"Invalid input 'report-file': cannot write '{path}' ({exc.strerror})."
+        raise ConfigurationError(msg) from None
+
+
+def _failure(summary: RunSummary) -> AssetsError:
+    failed = summary.failed
+    codes = [result.error.exit_code for result in failed if result.error is not None]
+    kind = _BY_EXIT_CODE.get(max(codes), AssetsError)
+    names = ", ".join(result.job.name for result in failed[:_NAMED])
+    more = f" and {len(failed) - _NAMED} more" if len(failed) > _NAMED else ""
+    msg = f"{len(failed)} of {len(summary.results)} targets failed: {names}{more}."
+    hint = (
+        "The others are deployed. Fix these and run again: targets Cloudflare already has "
+        "the files of are quick to deploy again. The report file lists every error."
+    )
+    return kind(msg, hint=hint)
+
+
+def _report(
+    summary: RunSummary, settings: DeploySettings, reporter: Reporter, cwd: Path, workspace: Path
+) -> None:
+    given = settings.report_file or Path(DEFAULT_REPORT_FILE)
+    path = cwd / given
+    _write_report(summary, path, reporter, workspace)
+    # As given: a relative path means the same file to later steps outside the container.
+    reporter.outputs(run_outputs(summary, str(given)))
+    reporter.markdown(tenants_markdown(summary, reporter.redact))
+    deployed = summary.count(Status.DEPLOYED)
+    reporter.info(
+        f"Deployed {deployed} of {len(summary.results)} targets in "
+        f"{summary.duration_seconds:.2f} s ({summary.count(Status.FAILED)} failed, "
+        f"{summary.count(Status.CANCELLED)} cancelled); report: {path}"
+    )
+
+
+def execute_targets(
+    settings: DeploySettings, reporter: Reporter, *, workspace: Path, cwd: Path
+) -> int:
+    """Run ``cf-assets deploy`` with ``targets``; returns 0 or raises an AssetsError."""
+    _check_step(settings)
+    started = time.monotonic()
+    with reporter.group("Reading the targets"):
+        chosen = _choose(settings, reporter, cwd, workspace)
+        if settings.shards is not None:
+            return 0
+        jobs, hashed = _jobs(chosen, reporter, workspace)
+    if settings.dry_run:
+        plans = [job.plan for job in jobs if job.plan]
+        reporter.outputs(
+            {
+                "tenants-total": str(len(jobs)),
+                "files-total": str(sum(len(plan.assets) for plan in plans)),
+                "bytes-total": str(sum(plan.total_bytes for plan in plans)),
+            }
+        )
+        reporter.info("Dry run: every target checked; nothing was sent to Cloudflare.")
+        return 0
+    require_credentials(settings, script=False)
+    log = TenantLog(reporter)
+    limiter = RateLimiter(shard_share(settings.rate_limit, chosen.shards))
+    with reporter.group(f"Deploying {len(jobs)} targets"):
+        results, stopped = asyncio.run(_deploy(settings, jobs, log, limiter))
+    summary = RunSummary(
+        results,
+        time.monotonic() - started,
+        chosen.file.path.name,
+        chosen.shard,
+        hashed.listed,
+        hashed.hashed,
+        log.retries,
+        limiter.throttled,
+    )
+    _report(summary, settings, reporter, cwd, workspace)
+    if stopped:
+        msg = "Stopped by a signal before every target was deployed."
+        raise DeployInterruptedError(msg)
+    if summary.failed:
+        raise _failure(summary)
+    return 0

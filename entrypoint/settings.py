@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, Final, NoReturn
+from typing import Annotated, Any, ClassVar, Final, NoReturn, Self
 
 from pydantic import (
     AliasChoices,
@@ -143,6 +143,19 @@ class CommandSettings(BaseSettings):
             key: value.strip() if isinstance(value, str) and key.lower() not in lists else value
             for key, value in data.items()
         }
+
+    @classmethod
+    def from_values(cls, cli_values: Mapping[str, Any]) -> Self:
+        """Build from CLI values (by field name; blank ones unset) over the environment.
+
+        Raises:
+            ConfigurationError: naming every invalid input, never echoing a value.
+        """
+        given = {k: v for k, v in cli_values.items() if not is_blank(v)}
+        try:
+            return cls(**given)
+        except ValidationError as exc:
+            raise ConfigurationError(cls.describe_error(exc)) from None
 
     @classmethod
     def describe_error(cls, exc: ValidationError) -> str:
@@ -301,11 +314,7 @@ def load_settings(cli_values: Mapping[str, Any]) -> DeploySettings:
     Raises:
         ConfigurationError: naming every invalid input, never echoing a value.
     """
-    given = {k: v for k, v in cli_values.items() if not is_blank(v)}
-    try:
-        settings = DeploySettings(**given)
-    except ValidationError as exc:
-        raise ConfigurationError(DeploySettings.describe_error(exc)) from None
+    settings = DeploySettings.from_values(cli_values)
     _check_formats(settings)
     return settings
 

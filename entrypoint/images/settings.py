@@ -15,7 +15,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Final, NoReturn
 
-from pydantic import SecretStr, ValidationError
+from pydantic import SecretStr
 from pydantic.fields import FieldInfo
 
 from entrypoint.errors import ConfigurationError
@@ -27,7 +27,6 @@ from entrypoint.settings import (
     Lines,
     StrictBool,
     attach_aliases,
-    is_blank,
     setting,
 )
 
@@ -124,11 +123,7 @@ def load_images_settings(cli_values: Mapping[str, Any]) -> ImagesSettings:
     Raises:
         ConfigurationError: naming every invalid input, never echoing a value.
     """
-    given = {k: v for k, v in cli_values.items() if not is_blank(v)}
-    try:
-        settings = ImagesSettings(**given)
-    except ValidationError as exc:
-        raise ConfigurationError(ImagesSettings.describe_error(exc)) from None
+    settings = ImagesSettings.from_values(cli_values)
     _check_formats(settings)
     return settings
 

@@ -180,7 +180,7 @@ class AssetEndpoints:
         session = self._new_session(
             account, script, namespace, parse_manifest(body, self._ctx.config)
         )
-        pending = self._ctx.store.missing(account, session.sizes)
+        pending = self._ctx.store.missing(session.pool, session.sizes)
         session.pending = set(pending)
         buckets = pack_buckets(pending, session.sizes, self._ctx.config)
         typ = "upload" if pending else "completion"
@@ -317,12 +317,12 @@ class AssetEndpoints:
     ) -> Response:
         store = self._ctx.store
         for digest, asset in files:
-            store.put_asset(session.account, digest, asset)
+            store.put_asset(session.pool, digest, asset)
         store.count_upload(len(files), body_bytes)
         session.pending.difference_update(digest for digest, _ in files)
-        # Another session of the account may have stored what this one still waits for; the
+        # Another session of the pool may have stored what this one still waits for; the
         # check stops at the first hash still missing, so a busy session costs O(1) per upload.
-        if not store.has_all(session.account, session.pending):
+        if not store.has_all(session.pool, session.pending):
             return success({}, 202)
         session.pending.clear()
         return success({"jwt": self.issue_token(session, "completion")}, 201)

@@ -175,7 +175,7 @@ class VersionFactory:
         session = self._ctx.store.session(str(claims.get("sid")))
         if session is None:
             _fail("metadata.assets.jwt refers to an upload session this emulator no longer has")
-        missing = self._ctx.store.missing(target.account, session.sizes)
+        missing = self._ctx.store.missing(session.pool, session.sizes)
         if missing:
             _fail(f"{len(missing)} asset(s) of the upload session were never uploaded")
         config = check_assets_config(assets.get("config", {}))

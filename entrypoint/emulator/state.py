@@ -17,9 +17,13 @@ from entrypoint.emulator.config import EmulatorConfig
 from entrypoint.emulator.jwt import JwtSigner
 from entrypoint.emulator.records import WorkerRecord
 
+#: Where uploaded assets live and dedupe: the account's own Workers share one pool, and each
+#: dispatch namespace has its own (Cloudflare associates WfP assets with the namespace).
+AssetPool = tuple[str, str | None]
+
 
 class StoredAsset:
-    """One uploaded file of an account, keyed by its hash.
+    """One uploaded file of an asset pool, keyed by its hash.
 
     A bulk upload keeps the (already validated) base64 text and decodes it on first read, so
     uploads cost the emulator a hash and a scan, not a decode.
@@ -65,8 +69,8 @@ class ManifestEntry:
 class UploadSession:
     """An open upload session; ``pending`` shrinks as uploads arrive.
 
-    ``pending`` may still name hashes another session of the account has stored since; the
-    session is complete when the account stores all of them.
+    ``pending`` may still name hashes another session of the same pool has stored since; the
+    session is complete when the pool stores all of them.
     """
 
     sid: str
@@ -81,6 +85,11 @@ class UploadSession:
     pending: set[str]
     #: The latest ``exp`` of any token issued for this session.
     expires_at: float
+
+    @property
+    def pool(self) -> AssetPool:
+        """Where this session's assets are stored and deduplicated."""
+        return (self.account, self.namespace)
 
 
 @dataclasses.dataclass(slots=True)
@@ -103,7 +112,7 @@ class Store:
 
     def __init__(self) -> None:
         self._lock = threading.RLock()
-        self._assets: dict[str, dict[str, StoredAsset]] = {}
+        self._assets: dict[AssetPool, dict[str, StoredAsset]] = {}
         self._sessions: dict[str, UploadSession] = {}
         self._scripts: dict[ScriptKey, WorkerRecord] = {}
         self.stats = Stats()
@@ -118,30 +127,30 @@ class Store:
 
     # -- assets ---------------------------------------------------------------------------------
 
-    def missing(self, account: str, hashes: Iterable[str]) -> list[str]:
-        """The hashes (in the given order) that ``account`` does not store yet."""
+    def missing(self, pool: AssetPool, hashes: Iterable[str]) -> list[str]:
+        """The hashes (in the given order) that ``pool`` does not store yet."""
         with self._lock:
-            stored = self._assets.get(account, {})
+            stored = self._assets.get(pool, {})
             return [digest for digest in hashes if digest not in stored]
 
-    def has_all(self, account: str, hashes: Iterable[str]) -> bool:
-        """Whether ``account`` stores every one of ``hashes`` (stops at the first missing)."""
+    def has_all(self, pool: AssetPool, hashes: Iterable[str]) -> bool:
+        """Whether ``pool`` stores every one of ``hashes`` (stops at the first missing)."""
         with self._lock:
-            stored = self._assets.get(account, {})
+            stored = self._assets.get(pool, {})
             return all(digest in stored for digest in hashes)
 
-    def asset(self, account: str, digest: str) -> StoredAsset | None:
-        """The stored asset of ``account`` with this hash, if any."""
+    def asset(self, pool: AssetPool, digest: str) -> StoredAsset | None:
+        """The stored asset of ``pool`` with this hash, if any."""
         with self._lock:
-            return self._assets.get(account, {}).get(digest)
+            return self._assets.get(pool, {}).get(digest)
 
-    def put_asset(self, account: str, digest: str, asset: StoredAsset) -> None:
-        """Store (or replace) one asset of ``account``."""
+    def put_asset(self, pool: AssetPool, digest: str, asset: StoredAsset) -> None:
+        """Store (or replace) one asset of ``pool``."""
         with self._lock:
-            self._assets.setdefault(account, {})[digest] = asset
+            self._assets.setdefault(pool, {})[digest] = asset
 
     def asset_totals(self) -> tuple[int, int]:
-        """How many assets are stored over all accounts, and their total size in bytes."""
+        """How many assets are stored over all pools, and their total size in bytes."""
         with self._lock:
             assets = [asset for by_hash in self._assets.values() for asset in by_hash.values()]
         return len(assets), sum(asset.size for asset in assets)
@@ -191,7 +200,7 @@ class Store:
         with self._lock:
             record = self._scripts.get((account, namespace, script))
             digest = record.served.manifest.get(key) if record else None
-            asset = self._assets.get(account, {}).get(digest) if digest else None
+            asset = self._assets.get((account, namespace), {}).get(digest) if digest else None
         return (digest, asset) if digest and asset else None
 
     # -- counters -------------------------------------------------------------------------------

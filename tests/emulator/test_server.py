@@ -256,7 +256,7 @@ def test_fault_hook_drops_and_transforms(faulty) -> None:
     hook.next = FaultAction(drop=DropMode.BEFORE_RESPONSE, process_request=True)
     with pytest.raises(httpx.RemoteProtocolError):
         upload_bucket(client, token["jwt"], SITE, token["buckets"][0])
-    assert emulator.state.asset(ACCOUNT, SITE.hash_of("/a.txt")) is not None
+    assert emulator.state.asset((ACCOUNT, None), SITE.hash_of("/a.txt")) is not None
 
     hook.next = FaultAction(drop=DropMode.MID_BODY, delay_seconds=0.01)
     with pytest.raises(httpx.RemoteProtocolError):

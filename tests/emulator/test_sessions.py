@@ -100,6 +100,36 @@ def test_dedupe_is_per_account(api: httpx.Client) -> None:
     assert len(response.json()["result"]["buckets"][0]) == 3
 
 
+def test_dedupe_is_per_dispatch_namespace(api: httpx.Client) -> None:
+    """WfP assets belong to the namespace: shared by its Workers, not with other namespaces or
+    the account's own Workers (and the account's own Workers' assets not with a namespace)."""
+    upload_site(api, SITE, "tenant-a", "customers")
+    every = [[SITE.hash_of(key) for key in SITE.files]]
+
+    same_namespace = open_session(api, SITE, "tenant-b", "customers").json()["result"]
+    other_namespace = open_session(api, SITE, "tenant-a", "staging").json()["result"]
+    account_worker = open_session(api, SITE, "site").json()["result"]
+    upload_site(api, SITE, "site")
+    new_namespace = open_session(api, SITE, "tenant-c", "fresh").json()["result"]
+
+    assert same_namespace["buckets"] == []
+    assert jwt_claims(same_namespace["jwt"])["typ"] == "completion"
+    assert other_namespace["buckets"] == every
+    assert account_worker["buckets"] == every
+    assert new_namespace["buckets"] == every
+
+
+def test_a_namespace_completion_token_needs_the_namespace_assets(api: httpx.Client) -> None:
+    """Assets stored for the account's Workers do not complete a namespace Worker's session."""
+    upload_site(api, SITE, "site")
+    session = open_session(api, SITE, "tenant", "customers").json()["result"]
+
+    assert session["buckets"] == [[SITE.hash_of(key) for key in SITE.files]]
+    token = upload_site(api, SITE, "tenant", "customers")
+    response = put_worker(api, {"assets": {"jwt": token}}, script="tenant", namespace="customers")
+    assert response.status_code == 200, response.text
+
+
 def test_single_asset_mode_adds_the_wrangler_claims(
     api: httpx.Client, inspect: httpx.Client
 ) -> None:

@@ -59,7 +59,7 @@ def test_bulk_upload_answers_202_then_201_with_completion_token(
     completion = second.json()["result"]["jwt"]
     assert jwt_claims(completion)["typ"] == "completion"
     assert jwt_claims(completion)["sid"] == jwt_claims(token)["sid"]
-    stored = emulator.state.asset(ACCOUNT, SITE.hash_of("/blob"))
+    stored = emulator.state.asset((ACCOUNT, None), SITE.hash_of("/blob"))
     assert stored is not None
     assert stored.data == SITE.files["/blob"]
     assert stored.content_type == "application/null"
@@ -94,7 +94,7 @@ def test_single_asset_path_works_in_bulk_mode_too(emulator: EmulatorThread, api)
     response = upload_single(api, token, SITE, SITE.hash_of("/index.html"))
 
     assert response.status_code == 202
-    stored = emulator.state.asset(ACCOUNT, SITE.hash_of("/index.html"))
+    stored = emulator.state.asset((ACCOUNT, None), SITE.hash_of("/index.html"))
     assert stored is not None
     assert stored.content_type == "text/html; charset=utf-8"
 
@@ -130,7 +130,7 @@ def test_bulk_part_strictness(
 
     assert response.status_code == 400, response.text
     assert fragment in error_of(response)[1]
-    assert emulator.state.asset(ACCOUNT, digest) is None
+    assert emulator.state.asset((ACCOUNT, None), digest) is None
 
 
 def test_part_without_content_type_is_refused(api: httpx.Client) -> None:
@@ -158,7 +158,7 @@ def test_a_bad_part_stores_nothing_from_the_request(emulator: EmulatorThread, ap
     bad = _part(SITE.hash_of("/index.html"), b"<html></html>!")
 
     assert _post_parts(api, token, [good, bad]).status_code == 400
-    assert emulator.state.asset(ACCOUNT, SITE.hash_of("/a.txt")) is None
+    assert emulator.state.asset((ACCOUNT, None), SITE.hash_of("/a.txt")) is None
 
 
 def test_duplicate_part_is_refused(api: httpx.Client) -> None:

@@ -217,7 +217,7 @@ def _dry_run(plan: Plan | None, reporter: Reporter, manifest_file: str | None) -
 
 
 def _refuse_many_target_inputs(settings: DeploySettings) -> None:
-    for name in ("shard", "shards", "report_file"):
+    for name in ("shard", "shards", "report_file", "previous_report"):
         if getattr(settings, name) is not None:
             msg = f"Input '{name.replace('_', '-')}' needs 'targets' (a file of many targets)."
             raise ConfigurationError(msg)

@@ -27,7 +27,9 @@ from entrypoint.errors import (
     DeployInterruptedError,
     TransientError,
 )
+from entrypoint.fingerprint import fingerprint
 from entrypoint.ownership import give_to_workspace_owner
+from entrypoint.previous_report import Deployed, read_previous, unchanged
 from entrypoint.ratelimit import RateLimiter, shard_share
 from entrypoint.report import Reporter, human_bytes
 from entrypoint.report.tenants import RunSummary, TenantLog, report_document, run_outputs
@@ -52,6 +54,7 @@ _BY_EXIT_CODE: dict[int, type[AssetsError]] = {
     6: TransientError,
 }
 _NAMED = 10  # failed targets named in the closing error
+Kept = dict[int, Deployed]  # job index → what the previous run left live
 
 
 @dataclass(frozen=True)
@@ -130,18 +133,47 @@ def _jobs(chosen: _Chosen, reporter: Reporter, workspace: Path) -> tuple[list[Jo
     )
     date, problems, jobs = today(), [], []
     for target, plan in zip(chosen.targets, plans, strict=True):
+        account = target.settings.account_id
         try:
             spec = worker_target(target.settings, plan, date, cwd=base, workspace=workspace)
         except ConfigurationError as error:
             problems.append(f"target {target.index} ({target.name}): {error.message}")
             continue
-        jobs.append(Job(target.index, target.name, plan, spec))
+        where = {"api_base_url": target.settings.api_base_url, "account": account or ""}
+        jobs.append(Job(target.index, target.name, plan, spec, fingerprint(spec, plan, **where)))
     if problems:
         msg = f"{len(problems)} target(s) are not valid: {problems[0]}"
         raise ConfigurationError(msg, details=problems)
     if any(t.settings.compatibility_date is None for t in chosen.targets):
         reporter.info(f"compatibility-date not set for some targets: using today's, {date}.")
     return jobs, hashed
+
+
+def _kept(settings: DeploySettings, jobs: list[Job], reporter: Reporter, cwd: Path) -> Kept:
+    """The jobs the previous report shows live with the same fingerprint (none without one)."""
+    if settings.previous_report is None:
+        return {}
+    path = cwd / settings.previous_report
+    previous = read_previous(path)
+    if previous is None:
+        reporter.warning(f"previous-report '{path}' does not exist: deploying every target.")
+        return {}
+    kept = unchanged(jobs, previous)
+    reporter.info(
+        f"{len(kept)} of {len(jobs)} targets are unchanged since the run that wrote "
+        f"{path.name}; they are not sent again."
+    )
+    return kept
+
+
+def _with_unchanged(jobs: list[Job], results: list[TenantResult], kept: Kept) -> list[TenantResult]:
+    """Every job's result in file order: deployed ones as they ended, kept ones unchanged."""
+    ended = {result.job.index: result for result in results}
+    return [
+        ended.get(job.index)
+        or TenantResult(job, Status.UNCHANGED, 0.0, kept_version=kept[job.index].version_id)
+        for job in jobs
+    ]
 
 
 async def _deploy(
@@ -206,8 +238,9 @@ def _report(
     deployed = summary.count(Status.DEPLOYED)
     reporter.info(
         f"Deployed {deployed} of {len(summary.results)} targets in "
-        f"{summary.duration_seconds:.2f} s ({summary.count(Status.FAILED)} failed, "
-        f"{summary.count(Status.CANCELLED)} cancelled); report: {path}"
+        f"{summary.duration_seconds:.2f} s ({summary.count(Status.UNCHANGED)} unchanged, "
+        f"{summary.count(Status.FAILED)} failed, {summary.count(Status.CANCELLED)} cancelled); "
+        f"report: {path}"
     )
 
 
@@ -222,11 +255,13 @@ def execute_targets(
         if settings.shards is not None:
             return 0
         jobs, hashed = _jobs(chosen, reporter, workspace)
+    kept = _kept(settings, jobs, reporter, cwd)
     if settings.dry_run:
         plans = [job.plan for job in jobs if job.plan]
         reporter.outputs(
             {
                 "tenants-total": str(len(jobs)),
+                "tenants-unchanged": str(len(kept)),
                 "files-total": str(sum(len(plan.assets) for plan in plans)),
                 "bytes-total": str(sum(plan.total_bytes for plan in plans)),
             }
@@ -236,10 +271,11 @@ def execute_targets(
     require_credentials(settings, script=False)
     log = TenantLog(reporter)
     limiter = RateLimiter(shard_share(settings.rate_limit, chosen.shards))
-    with reporter.group(f"Deploying {len(jobs)} targets"):
-        results, stopped = asyncio.run(_deploy(settings, jobs, log, limiter))
+    changed = [job for job in jobs if job.index not in kept]
+    with reporter.group(f"Deploying {len(changed)} targets"):
+        results, stopped = asyncio.run(_deploy(settings, changed, log, limiter))
     summary = RunSummary(
-        results,
+        _with_unchanged(jobs, results, kept),
         time.monotonic() - started,
         chosen.file.path.name,
         chosen.shard,

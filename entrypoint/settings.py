@@ -281,6 +281,11 @@ class DeploySettings(CommandSettings):
         doc="With targets: write the JSON report of every target here "
         f"(default {DEFAULT_REPORT_FILE})."
     )
+    previous_report: Path | None = setting(
+        doc="With targets: the report file of an earlier run (restore it from a cache). Targets "
+        "it shows deployed with the same fingerprint (same files, Worker, settings, account) "
+        "are not sent again; their status is 'unchanged'. A missing file deploys every target."
+    )
 
 
 def env_names(field: str) -> tuple[str, ...]:

@@ -30,29 +30,35 @@ class Status(StrEnum):
     """How a target's deploy ended."""
 
     DEPLOYED = "deployed"
+    #: Not sent: the previous report shows it deployed with the same fingerprint.
+    UNCHANGED = "unchanged"
     FAILED = "failed"
     CANCELLED = "cancelled"
 
 
 @dataclass(frozen=True)
 class Job:
-    """One target to deploy: its position and name, what to send and where."""
+    """One target to deploy: its position and name, what to send and where, and the digest
+    of all that (see :mod:`entrypoint.fingerprint`)."""
 
     index: int
     name: str
     plan: Plan | None
     target: DeployTarget
+    fingerprint: str = ""
 
 
 @dataclass(frozen=True)
 class TenantResult:
-    """What happened to one target; ``deployed`` is set only on success."""
+    """What happened to one target; ``deployed`` is set only on success, ``kept_version`` (the
+    version an earlier run deployed) only when unchanged."""
 
     job: Job
     status: Status
     duration_seconds: float
     deployed: DeployResult | None = None
     error: AssetsError | None = None
+    kept_version: str | None = None
 
 
 class TenantNotes(Protocol):

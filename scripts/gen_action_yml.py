@@ -66,7 +66,9 @@ OUTPUTS: Final[Mapping[str, str]] = {
     "deployment-url": "URL of the deployed Worker, when known.",
     "tenants-total": "With targets: the targets of this run (this shard's, when sharded; with "
     "shards, all of the file's).",
-    "tenants-deployed": "With targets: the targets deployed.",
+    "tenants-deployed": "With targets: the targets deployed in this run.",
+    "tenants-unchanged": "With previous-report: the targets not sent again because that "
+    "report shows them deployed with the same fingerprint.",
     "tenants-failed": "With targets: the targets that failed (the report file has their errors; "
     "targets cancelled by fail-fast count as neither).",
     "report-file": "With targets: where the JSON report of every target was written.",

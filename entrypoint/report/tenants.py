@@ -60,31 +60,44 @@ def run_outputs(summary: RunSummary, report_file: str) -> dict[str, str]:
         "tenants-total": str(len(summary.results)),
         "tenants-deployed": str(summary.count(Status.DEPLOYED)),
         "tenants-failed": str(summary.count(Status.FAILED)),
+        "tenants-unchanged": str(summary.count(Status.UNCHANGED)),
         "report-file": report_file,
         "files-total": str(sum(_files(r)[0] for r in summary.results)),
         "files-uploaded": str(sum(d.files_uploaded for d in done)),
-        "files-skipped": str(sum(d.files_skipped for d in done)),
+        "files-skipped": str(sum(_sent(r)[1] or 0 for r in summary.results)),
         "bytes-total": str(sum(_files(r)[1] for r in summary.results)),
         "bytes-uploaded": str(sum(d.bytes_uploaded for d in done)),
         "duration-seconds": f"{summary.duration_seconds:.2f}",
     }
 
 
+def _sent(result: TenantResult) -> tuple[int | None, int | None, int | None]:
+    """Files uploaded, files skipped and bytes uploaded (unknown where the deploy did not end)."""
+    done = result.deployed
+    if done is not None:
+        return done.files_uploaded, done.files_skipped, done.bytes_uploaded
+    if result.status is Status.UNCHANGED:
+        return 0, _files(result)[0], 0
+    return None, None, None
+
+
 def _entry(result: TenantResult, redact: Callable[[str], str]) -> dict[str, Any]:
     job, done, error = result.job, result.deployed, result.error
     files, size = _files(result)
+    uploaded, skipped, bytes_uploaded = _sent(result)
     return {
         "index": job.index,
         "script": job.target.script,
         "namespace": job.target.namespace,
         "status": result.status.value,
         "files_total": files,
-        "files_uploaded": done.files_uploaded if done else None,
-        "files_skipped": done.files_skipped if done else None,
+        "files_uploaded": uploaded,
+        "files_skipped": skipped,
         "bytes_total": size,
-        "bytes_uploaded": done.bytes_uploaded if done else None,
+        "bytes_uploaded": bytes_uploaded,
         "duration_seconds": round(result.duration_seconds, 3),
-        "version_id": done.version_id if done else None,
+        "version_id": done.version_id if done else result.kept_version,
+        "fingerprint": job.fingerprint or None,
         "error": None
         if error is None
         else {
@@ -101,7 +114,8 @@ def report_document(summary: RunSummary, redact: Callable[[str], str]) -> dict[s
         "version": REPORT_VERSION,
         "targets_file": summary.targets_file,
         "shard": summary.shard,
-        "ok": summary.count(Status.DEPLOYED) == len(summary.results),
+        "ok": summary.count(Status.DEPLOYED) + summary.count(Status.UNCHANGED)
+        == len(summary.results),
         "duration_seconds": round(summary.duration_seconds, 3),
         "counts": {
             "total": len(summary.results),
@@ -146,18 +160,15 @@ def summary_markdown(summary: RunSummary, redact: Callable[[str], str]) -> list[
     """The job summary: totals, failures first, then deployed and cancelled targets."""
     total, failed = len(summary.results), summary.failed
     deployed = [r for r in summary.results if r.status is Status.DEPLOYED]
+    kept = [r for r in summary.results if r.status is Status.UNCHANGED]
     cancelled = [r for r in summary.results if r.status is Status.CANCELLED]
-    title = f"❌ {len(failed)} of {total} targets failed" if failed else f"✅ {total} deployed"
-    if cancelled and not failed:
-        title = f"⚠️ {len(cancelled)} of {total} targets cancelled"
-    shard = f", shard {summary.shard}" if summary.shard else ""
-    lines = [f"### {title} ({cell(summary.targets_file)}{shard})", ""]
-    lines += ["| Targets | Deployed | Failed | Cancelled | Files sent | Duration |"]
-    lines += ["|---|---|---|---|---|---|"]
+    lines = [f"### {_title(summary)} ({cell(summary.targets_file)}{_shard(summary)})", ""]
+    lines += ["| Targets | Deployed | Unchanged | Failed | Cancelled | Files sent | Duration |"]
+    lines += ["|---|---|---|---|---|---|---|"]
     sent = sum(r.deployed.files_uploaded for r in deployed if r.deployed)
     lines += [
-        f"| {total} | {len(deployed)} | {len(failed)} | {len(cancelled)} | {sent} | "
-        f"{summary.duration_seconds:.1f} s |",
+        f"| {total} | {len(deployed)} | {len(kept)} | {len(failed)} | {len(cancelled)} | "
+        f"{sent} | {summary.duration_seconds:.1f} s |",
         "",
     ]
     failure_rows = [
@@ -167,9 +178,27 @@ def summary_markdown(summary: RunSummary, redact: Callable[[str], str]) -> list[
     ]
     lines += _folded("Failed", ["| # | Target | Error |", "|---|---|---|"], failure_rows)
     lines += _folded("Deployed", _DEPLOYED_HEADER, [_row(r) for r in deployed])
+    rows = [f"| {r.job.index} | {cell(r.job.name)} | {cell(r.kept_version or '—')} |" for r in kept]
+    lines += _folded("Unchanged", ["| # | Target | Version |", "|---|---|---|"], rows)
     rows = [f"| {r.job.index} | {cell(r.job.name)} |" for r in cancelled]
     lines += _folded("Cancelled", ["| # | Target |", "|---|---|"], rows)
     return lines
+
+
+def _title(summary: RunSummary) -> str:
+    total, failed = len(summary.results), len(summary.failed)
+    cancelled, kept = summary.count(Status.CANCELLED), summary.count(Status.UNCHANGED)
+    if failed:
+        return f"❌ {failed} of {total} targets failed"
+    if cancelled:
+        return f"⚠️ {cancelled} of {total} targets cancelled"
+    if kept:
+        return f"✅ {total - kept} deployed, {kept} unchanged"
+    return f"✅ {total} deployed"
+
+
+def _shard(summary: RunSummary) -> str:
+    return f", shard {summary.shard}" if summary.shard else ""
 
 
 class TenantLog:

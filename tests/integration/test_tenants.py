@@ -81,7 +81,8 @@ def test_fifty_tenants_deploy_from_one_run_and_a_rerun_sends_nothing(
     assert first.stdout.count("✓ customers/tenant-") == 50
     _no_secret_anywhere(first, workspace)
     report = _report(first, workspace)
-    assert report["counts"] == {"total": 50, "deployed": 50, "failed": 0, "cancelled": 0}
+    counts = {"total": 50, "deployed": 50, "unchanged": 0, "failed": 0, "cancelled": 0}
+    assert report["counts"] == counts
     assert report["files"]["hashed"] == report["files"]["listed"] - 49 * 3  # the shared theme
     before = _stats(emulator)
 
@@ -94,6 +95,91 @@ def test_fifty_tenants_deploy_from_one_run_and_a_rerun_sends_nothing(
     assert after["sessions_opened"] - before["sessions_opened"] == 50
     assert after["scripts_deployed"] - before["scripts_deployed"] == 50
     _assert_served(emulator, tenants, set(tenants.expected))
+
+
+def _statuses(report: dict[str, Any]) -> dict[str, set[str]]:
+    by_status: dict[str, set[str]] = {}
+    for target in report["targets"]:
+        by_status.setdefault(target["status"], set()).add(target["script"])
+    return by_status
+
+
+def _requests(emulator: EmulatorThread) -> int:
+    return sum(_stats(emulator)["requests"].values())
+
+
+def test_a_rerun_with_the_previous_report_sends_only_what_failed_or_changed(
+    emulator: EmulatorThread, tmp_path: Path
+) -> None:
+    workspace = tmp_path / "ws"
+    tenants = write_tenants(workspace, 20, files=(3, 6))
+    _configure(emulator, refuse_scripts=["tenant-0005"])
+    first = run_action(workspace, tmp_path, _inputs(emulator))
+    assert first.returncode == 5, first.stdout + first.stderr
+    (workspace / "previous.json").write_bytes((workspace / "cf-assets-report.json").read_bytes())
+    _configure(emulator, refuse_scripts=[])
+    # A changed file, a changed setting: both must be deployed again.
+    (workspace / "sites/tenant-0002/index.html").write_bytes(b"<h1>changed</h1>")
+    tenants.expected["tenant-0002"]["/index.html"] = b"<h1>changed</h1>"
+    document = json.loads(tenants.targets_file.read_text())
+    document["targets"][8]["not-found-handling"] = "404-page"  # tenant-0009
+    tenants.targets_file.write_text(json.dumps(document))
+    before = _stats(emulator)
+
+    rerun = run_action(workspace, tmp_path, _inputs(emulator, previous_report="previous.json"))
+
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    after = _stats(emulator)
+    sent_again = {"tenant-0002", "tenant-0005", "tenant-0009"}
+    report = _report(rerun, workspace)
+    assert _statuses(report) == {
+        "deployed": sent_again,
+        "unchanged": set(tenants.expected) - sent_again,
+    }
+    assert rerun.outputs["tenants-deployed"] == "3"
+    assert rerun.outputs["tenants-unchanged"] == "17"
+    assert after["sessions_opened"] - before["sessions_opened"] == 3
+    assert after["scripts_deployed"] - before["scripts_deployed"] == 3
+    _assert_served(emulator, tenants, set(tenants.expected))
+    record = httpx.get(f"{emulator.root_url}/__emulator/scripts").json()
+    nine = next(r for r in record if r["script"] == "tenant-0009")
+    assert nine["config"]["not_found_handling"] == "404-page"
+    kept = [t for t in report["targets"] if t["status"] == "unchanged"]
+    assert all(t["version_id"] and t["fingerprint"] and t["files_uploaded"] == 0 for t in kept)
+    assert rerun.summary.startswith("### ✅ 3 deployed, 17 unchanged (tenants.json)")
+    assert "#### Unchanged (17)" in rerun.summary
+    _no_secret_anywhere(rerun, workspace)
+
+    # The report just written carries every fingerprint on: a third run sends nothing at all.
+    (workspace / "previous.json").write_bytes((workspace / "cf-assets-report.json").read_bytes())
+    requests = _requests(emulator)
+    third = run_action(workspace, tmp_path, _inputs(emulator, previous_report="previous.json"))
+    assert third.returncode == 0, third.stdout + third.stderr
+    assert third.outputs["tenants-unchanged"] == "20"
+    assert third.outputs["tenants-deployed"] == "0"
+    assert _requests(emulator) == requests
+    _assert_served(emulator, tenants, set(tenants.expected))
+
+
+def test_previous_report_missing_deploys_all_and_garbage_stops_before_any_request(
+    emulator: EmulatorThread, tmp_path: Path
+) -> None:
+    workspace = tmp_path / "ws"
+    write_tenants(workspace, 3, files=(2, 3))
+    missing = run_action(workspace, tmp_path, _inputs(emulator, previous_report="gone.json"))
+    assert missing.returncode == 0, missing.stdout + missing.stderr
+    assert missing.outputs["tenants-deployed"] == "3"
+    assert "previous-report" in missing.stdout
+    assert "does not exist: deploying every target" in missing.stdout
+
+    (workspace / "bad.json").write_text('{"version": 1, "targets": ')
+    requests = _requests(emulator)
+    bad = run_action(workspace, tmp_path, _inputs(emulator, previous_report="bad.json"))
+    assert bad.returncode == 2, bad.stdout + bad.stderr
+    assert "Invalid input 'previous-report'" in bad.stdout
+    assert "is not JSON" in bad.stdout
+    assert "Traceback" not in bad.stdout + bad.stderr
+    assert _requests(emulator) == requests
 
 
 def test_refused_tenants_fail_alone_while_everyone_is_rate_limited(

@@ -74,6 +74,7 @@ def test_outputs_count_targets_and_sum_files() -> None:
         "tenants-total": "4",
         "tenants-deployed": "3",
         "tenants-failed": "1",
+        "tenants-unchanged": "0",
         "report-file": "/w/report.json",
         "files-total": "12",
         "files-uploaded": "3",
@@ -89,7 +90,8 @@ def test_the_report_names_every_target_and_no_token() -> None:
     text = json.dumps(document)
     assert TOKEN not in text
     assert "eyJcompletion" not in text
-    assert document["counts"] == {"total": 4, "deployed": 3, "failed": 1, "cancelled": 0}
+    counts = {"total": 4, "deployed": 3, "unchanged": 0, "failed": 1, "cancelled": 0}
+    assert document["counts"] == counts
     assert document["ok"] is False
     assert document["shard"] == "2/4"
     failed = [t for t in document["targets"] if t["status"] == "failed"]
@@ -118,6 +120,37 @@ def test_a_clean_run_is_one_short_table() -> None:
     lines = summary_markdown(_summary(deployed=2, failed=()), _redactor())
     assert lines[0] == "### ✅ 2 deployed (tenants.yml, shard 2/4)"
     assert "<details>" not in "\n".join(lines)
+
+
+def _unchanged(index: int) -> TenantResult:
+    target = DeployTarget(f"t{index:03d}", "ns", DeployMode.WORKER, WorkerSpec("2025-06-01"))
+    job = Job(index, f"ns/t{index:03d}", _plan(3), target, f"{index:064x}")
+    return TenantResult(job, Status.UNCHANGED, 0.0, kept_version=f"kept-{index}")
+
+
+def test_unchanged_targets_count_as_live_and_sent_nothing() -> None:
+    results = [_result(1, Status.DEPLOYED), _unchanged(2), _unchanged(3)]
+    summary = RunSummary(results, 0.5, "tenants.yml")
+
+    document = report_document(summary, _redactor())
+    outputs = run_outputs(summary, "r.json")
+    lines = summary_markdown(summary, _redactor())
+
+    assert document["ok"] is True
+    assert document["counts"]["unchanged"] == 2
+    kept = document["targets"][1]
+    assert kept["status"] == "unchanged"
+    assert (kept["files_uploaded"], kept["files_skipped"], kept["bytes_uploaded"]) == (0, 3, 0)
+    assert kept["version_id"] == "kept-2"
+    assert kept["fingerprint"] == f"{2:064x}"
+    assert outputs["tenants-deployed"] == "1"
+    assert outputs["tenants-unchanged"] == "2"
+    assert outputs["files-uploaded"] == "1"
+    assert outputs["files-skipped"] == "8"  # 2 of t001, 3 + 3 of the unchanged
+    assert lines[0] == "### ✅ 1 deployed, 2 unchanged (tenants.yml)"
+    assert "| 3 | 1 | 2 | 0 | 0 | 1 | 0.5 s |" in lines
+    assert "#### Unchanged (2)" in lines
+    assert "| 3 | ns/t003 | kept-3 |" in lines
 
 
 def test_github_appends_the_summary(tmp_path: Path) -> None:

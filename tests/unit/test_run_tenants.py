@@ -48,7 +48,12 @@ def _execute(tmp_path: Path, **inputs: str) -> Capturing:
 
 def test_a_dry_run_checks_every_target_without_credentials(tmp_path: Path) -> None:
     reporter = _execute(_workspace(tmp_path), dry_run="true")
-    assert reporter.captured == {"tenants-total": "3", "files-total": "3", "bytes-total": "300"}
+    assert reporter.captured == {
+        "tenants-total": "3",
+        "tenants-unchanged": "0",
+        "files-total": "3",
+        "bytes-total": "300",
+    }
 
 
 def test_the_plan_writes_the_matrix_and_sends_nothing(tmp_path: Path) -> None:

@@ -192,10 +192,15 @@ def test_step_inputs_that_describe_one_worker_cannot_go_with_targets(
         execute_targets(settings, reporter, workspace=tmp_path, cwd=tmp_path)
 
 
-def test_many_target_inputs_need_targets(tmp_path: Path) -> None:
-    settings = load_settings({"script_name": "a", "directory": ".", "shard": "1/2"})
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("shard", "1/2"), ("report_file", "r.json"), ("previous_report", "r.json")],
+)
+def test_many_target_inputs_need_targets(tmp_path: Path, name: str, value: str) -> None:
+    settings = load_settings({"script_name": "a", "directory": ".", name: value})
     reporter = Reporter(io.StringIO(), Redactor())
-    with pytest.raises(ConfigurationError, match="Input 'shard' needs 'targets'"):
+    expected = f"Input '{name.replace('_', '-')}' needs 'targets'"
+    with pytest.raises(ConfigurationError, match=expected):
         execute(settings, reporter, workspace=tmp_path, cwd=tmp_path)
 
 

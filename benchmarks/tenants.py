@@ -12,7 +12,9 @@ targets file, starts one emulator process, then:
 2. resets the emulator and times one ``cf-assets deploy`` of every tenant (``rate-limit: 0`` unless
    ``--rate-limit`` says otherwise: the emulator has no limit; the time Cloudflare's would add at
    the default is printed), reads every site back and compares it byte for byte;
-3. times the rerun with nothing changed, and the local plan phase with and without shared hashing.
+3. times the rerun with nothing changed, without and with ``previous-report`` (the first run's
+   report: unchanged tenants are not sent), then with 1 % of the tenants changed (one file each)
+   and the previous report, and the local plan phase with and without shared hashing.
 
 Prints the figures; asserts nothing (a failed deploy or a wrong byte stops it with a message).
 """
@@ -58,6 +60,9 @@ class Figures:
     files: int
     ours: float = 0.0
     rerun: float = 0.0
+    rerun_previous: float = 0.0
+    changed_previous: float = 0.0
+    changed: int = 0
     wrangler: list[float] | None = None
     wrangler_version: str = ""
     plan_shared: float = 0.0
@@ -66,7 +71,13 @@ class Figures:
 
 
 def _ours(
-    work: Path, tenants: Tenants, base_url: str, log: Path, args: argparse.Namespace
+    work: Path,
+    tenants: Tenants,
+    base_url: str,
+    log: Path,
+    args: argparse.Namespace,
+    *,
+    previous: Path | None = None,
 ) -> RunResult:
     env = base_env(work)
     env["PYTHONPATH"] = str(REPO_ROOT)
@@ -79,6 +90,9 @@ def _ours(
         CF_ASSETS_CONCURRENCY=str(args.concurrency),
         CF_ASSETS_REPORT_FILE=str(work / "report.json"),
     )
+    if previous is not None:
+        shutil.copyfile(work / "report.json", previous)
+        env["CF_ASSETS_PREVIOUS_REPORT"] = str(previous)
     command = [sys.executable, "-m", "entrypoint", "deploy"]
     result = timed_run(command, env, tenants.root, log)
     if not result.ok:
@@ -153,6 +167,24 @@ def _plan_phase(tenants: Tenants) -> tuple[float, float, int]:
     return shared, separate, hashed
 
 
+def _change(tenants: Tenants, count: int) -> int:
+    """Give every ``len/count``-th tenant a new index.html; how many were changed."""
+    scripts = list(tenants.expected)
+    step = max(1, len(scripts) // count)
+    for script in scripts[::step][:count]:
+        data = f"<h1>{script}, changed</h1>".encode()
+        (tenants.root / "sites" / script / "index.html").write_bytes(data)
+        tenants.expected[script]["/index.html"] = data
+    return count
+
+
+def _check_sent(report: Path, changed: int) -> None:
+    counts = json.loads(report.read_text())["counts"]
+    if counts["deployed"] != changed or counts["failed"]:
+        msg = f"expected {changed} targets deployed, the report says {counts}"
+        raise RuntimeError(msg)
+
+
 def _limit_floor(tenants: int) -> float:
     """Seconds Cloudflare's pace adds at the default rate-limit: each 5-minute window takes
     ``DEFAULT_RATE_LIMIT`` counted requests, the first at once."""
@@ -166,6 +198,12 @@ def _print(figures: Figures) -> None:
     print(f"  cf-assets, one run:        {figures.ours:8.1f} s")
     print(f"  cf-assets, rerun:          {figures.rerun:8.1f} s  (nothing changed)")
     print(f"  rerun / first run:         {figures.rerun / figures.ours:8.2f}")
+    print(f"  rerun, previous-report:    {figures.rerun_previous:8.2f} s  (nothing sent)")
+    print(f"  rerun, previous / first:   {figures.rerun_previous / figures.ours:8.3f}")
+    print(
+        f"  {figures.changed} changed, previous:    {figures.changed_previous:8.2f} s  "
+        f"(only those sent)"
+    )
     print(f"  plan phase, shared hashes: {figures.plan_shared:8.2f} s")
     print(f"  plan phase, per tenant:    {figures.plan_separate:8.2f} s")
     floor = _limit_floor(figures.tenants)
@@ -199,6 +237,14 @@ def run(args: argparse.Namespace, work: Path) -> Figures:
         print(f"  {_check_served(emulator.root_url, tenants)} files served back byte-identical")
         again = _ours(work, tenants, emulator.base_url, work / "rerun.log", args)
         figures.rerun = again.seconds
+        previous, url = work / "previous.json", emulator.base_url
+        skipped = _ours(work, tenants, url, work / "prev.log", args, previous=previous)
+        figures.rerun_previous = skipped.seconds
+        figures.changed = _change(tenants, max(1, args.tenants // 100))
+        changed = _ours(work, tenants, url, work / "changed.log", args, previous=previous)
+        figures.changed_previous = changed.seconds
+        _check_sent(work / "report.json", figures.changed)
+        print(f"  {_check_served(emulator.root_url, tenants)} files served back after the change")
     figures.plan_shared, figures.plan_separate, figures.hashed = _plan_phase(tenants)
     return figures
 

@@ -54,7 +54,8 @@ class EmulatorConfig:
     max_file_size: int = 26_214_400
     max_asset_count: int = 100_000
     #: A ``FaultHook`` (see ``server.py``), typically a ``faults.FaultPlan``, or None. Runtime
-    #: changes go through ``POST /__emulator/config {"faults": {...} | null}`` (see ``routes.py``).
+    #: changes go through ``POST /__emulator/config {"faults": {...} | null}``
+    #: (see ``inspection.py``).
     faults: object | None = None
     #: Added before every ``/client/v4`` response.
     latency_seconds: float = 0.0

@@ -1,11 +1,10 @@
-"""The route table and the ``/__emulator/`` inspection endpoints, plus assembling a server.
+"""The route table, plus assembling a server.
 
-Owns which method and path reach which handler (404 code 7003 and 405 code 10405 otherwise),
-the guarantee that a handler failure becomes an error envelope rather than a crash, and what the
-inspection endpoints reveal or change (runtime config, the fault plan included; the server asks
-the live config for its fault hook on every API request). Cloudflare's endpoints themselves live
-in ``assets.py``, ``scripts.py``, ``versions.py``, ``workers_dev.py`` and ``services.py``;
-which faults to inject is ``faults.py``'s business.
+Owns which method and path reach which handler (404 code 7003 and 405 code 10405 otherwise) and
+the guarantee that a handler failure becomes an error envelope rather than a crash. Cloudflare's
+endpoints themselves live in ``assets.py``, ``scripts.py``, ``versions.py``, ``workers_dev.py``
+and ``services.py``; the ``/__emulator/`` endpoints in ``inspection.py``; which faults to inject
+is ``faults.py``'s business.
 """
 
 from __future__ import annotations
@@ -14,33 +13,28 @@ import dataclasses
 import logging
 import re
 from collections.abc import Callable, Mapping
-from typing import Any, Final
-from urllib.parse import unquote
+from typing import Final
 
 from entrypoint.emulator.assets import AssetEndpoints
-from entrypoint.emulator.config import RUNTIME_FIELDS, EmulatorConfig
+from entrypoint.emulator.config import EmulatorConfig
 from entrypoint.emulator.envelope import (
     CODE_INTERNAL,
     CODE_METHOD,
     CODE_NO_ROUTE,
-    CODE_NOT_FOUND,
     ApiError,
     Request,
     Response,
-    bad_request,
-    decode_json_object,
     error_response,
-    json_response,
 )
-from entrypoint.emulator.faults import FaultPlan
 from entrypoint.emulator.images import ImageEndpoints
-from entrypoint.emulator.inspect_workers import WorkerInspection, describe_worker
+from entrypoint.emulator.inspect_workers import WorkerInspection
+from entrypoint.emulator.inspection import InspectionEndpoints
 from entrypoint.emulator.jwt import JwtSigner
 from entrypoint.emulator.limits import ApiLimits
 from entrypoint.emulator.scripts import ScriptEndpoints
 from entrypoint.emulator.server import FaultAction, HttpServer, resolve_fault_hook
 from entrypoint.emulator.services import ServiceEndpoints
-from entrypoint.emulator.state import Context, Store, StoredAsset
+from entrypoint.emulator.state import Context, Store
 from entrypoint.emulator.versions import VersionEndpoints
 from entrypoint.emulator.workers_dev import WorkersDevEndpoints
 
@@ -51,9 +45,6 @@ Handler = Callable[[Request, Mapping[str, str]], Response]
 _WORKERS: Final = "/client/v4/accounts/(?P<account>[^/]+)/workers"
 _NAMESPACE: Final = "/dispatch/namespaces/(?P<namespace>[^/]+)"
 _SCRIPT: Final = "/scripts/(?P<script>[^/]+)"
-_NS_ASSET_RE: Final = re.compile(r"ns/(?P<namespace>[^/]+)/(?P<script>[^/]+)(?P<path>/.*)")
-_ASSET_RE: Final = re.compile(r"(?P<script>[^/]+)(?P<path>/.*)")
-_NULL_TYPE: Final = "application/null"
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -114,139 +105,6 @@ def _call(handler: Handler, request: Request, params: Mapping[str, str]) -> Resp
     except Exception:
         logger.exception("emulator handler failed on %s %s", request.method, request.path)
         return error_response(500, CODE_INTERNAL, "Internal error in the emulator")
-
-
-class InspectionEndpoints:
-    """``/__emulator/``: read back what was deployed, counters, reset, runtime config."""
-
-    def __init__(self, ctx: Context, limits: ApiLimits) -> None:
-        self._ctx = ctx
-        self._limits = limits
-        #: Called on reset: state kept outside the store (Cloudflare Images) forgets itself too.
-        self.reset_hooks: list[Callable[[], None]] = [limits.reset]
-
-    def asset(self, request: Request, params: Mapping[str, str]) -> Response:
-        """The raw bytes deployed at a manifest key, with the stored content type."""
-        del request
-        account, _, rest = params["rest"].partition("/")
-        found = self._find_asset(account, rest)
-        if found is None:
-            raise ApiError(404, CODE_NOT_FOUND, "No deployed asset at this path")
-        digest, asset = found
-        headers = [("x-emulator-content-type", asset.content_type), ("x-emulator-hash", digest)]
-        if asset.content_type != _NULL_TYPE:
-            headers.insert(0, ("content-type", asset.content_type))
-        return Response(200, asset.data, tuple(headers))
-
-    def _find_asset(self, account: str, rest: str) -> tuple[str, StoredAsset] | None:
-        candidates: list[tuple[str | None, str, str]] = []
-        if match := _NS_ASSET_RE.fullmatch(rest):
-            candidates.append((unquote(match["namespace"]), match["script"], match["path"]))
-        if match := _ASSET_RE.fullmatch(rest):
-            candidates.append((None, match["script"], match["path"]))
-        for namespace, script, raw_path in candidates:
-            for key in _key_spellings(raw_path):
-                found = self._ctx.store.deployed_asset(account, namespace, script, key)
-                if found is not None:
-                    return found
-        return None
-
-    def scripts(self, request: Request, params: Mapping[str, str]) -> Response:
-        """Every deployed Worker, without tokens or module bodies."""
-        del request, params
-        return json_response([describe_worker(record) for record in self._ctx.store.scripts()])
-
-    def stats(self, request: Request, params: Mapping[str, str]) -> Response:
-        """The request and upload counters, and what the fault plan injected (null: no plan)."""
-        del request, params
-        faults = self._ctx.config.faults
-        plan_stats = faults.stats() if isinstance(faults, FaultPlan) else None
-        snapshot = self._ctx.store.stats_snapshot()
-        return json_response({**snapshot, "faults": plan_stats, "limits": self._limits.stats()})
-
-    def reset(self, request: Request, params: Mapping[str, str]) -> Response:
-        """Forget everything, including runtime config changes; a start-up plan replays anew."""
-        del request, params
-        self._ctx.reset()
-        for hook in self.reset_hooks:
-            hook()
-        if isinstance(self._ctx.config.faults, FaultPlan):
-            self._ctx.config.faults.reset()
-        return json_response({"reset": True})
-
-    def show_config(self, request: Request, params: Mapping[str, str]) -> Response:
-        """The runtime-changeable settings now in force."""
-        del request, params
-        return json_response(_config_view(self._ctx.config))
-
-    def change_config(self, request: Request, params: Mapping[str, str]) -> Response:
-        """Change a subset of the runtime settings; unknown keys or bad values are a 400.
-
-        ``{"faults": {knobs}}`` installs a new :class:`FaultPlan`; ``{"faults": null}`` removes it.
-        """
-        del params
-        body = decode_json_object(request.body, request.headers.get("content-type"))
-        changes = {name: _runtime_value(name, value) for name, value in body.items()}
-        try:
-            self._ctx.config = dataclasses.replace(self._ctx.config, **changes)
-        except ValueError as exc:
-            raise bad_request(str(exc)) from exc
-        return json_response(_config_view(self._ctx.config))
-
-
-def _key_spellings(raw_path: str) -> list[str]:
-    try:
-        decoded = unquote(raw_path, errors="strict")
-    except UnicodeDecodeError:
-        return [raw_path]
-    return [decoded] if decoded == raw_path else [decoded, raw_path]
-
-
-def _config_view(config: EmulatorConfig) -> dict[str, object]:
-    faults = config.faults
-    view = faults.to_mapping() if isinstance(faults, FaultPlan) else None
-    if faults is not None and view is None:
-        view = {"hook": type(faults).__name__}
-    return {**config.runtime_view(), "faults": view}
-
-
-def _fault_plan(value: object) -> FaultPlan | None:
-    if value is None:
-        return None
-    if not isinstance(value, dict):
-        msg = "faults must be an object of fault knobs, or null to remove the fault plan"
-        raise bad_request(msg)
-    try:
-        return FaultPlan.from_mapping(value)
-    except ValueError as exc:
-        msg = f"faults: {exc}"
-        raise bad_request(msg) from exc
-
-
-def _runtime_value(name: str, value: object) -> Any:
-    if name == "faults":
-        return _fault_plan(value)
-    if name not in RUNTIME_FIELDS:
-        allowed = ", ".join(sorted(RUNTIME_FIELDS | {"faults"}))
-        msg = f"{name!r} cannot be changed at runtime (allowed: {allowed})"
-        raise bad_request(msg)
-    expected = type(getattr(EmulatorConfig(), name))
-    if expected is frozenset:
-        if isinstance(value, list) and all(isinstance(item, str) for item in value):
-            return frozenset(value)
-        msg = f"{name} must be a list of strings"
-        raise bad_request(msg)
-    number = value if isinstance(value, int | float) and not isinstance(value, bool) else None
-    if expected is bool and isinstance(value, bool):
-        return value
-    if expected is int and isinstance(number, int):
-        return number
-    if expected is float and number is not None:
-        return float(number)
-    if expected is str and isinstance(value, str):
-        return value
-    msg = f"{name} must be a {expected.__name__}"
-    raise bad_request(msg)
 
 
 def build_router(ctx: Context, limits: ApiLimits) -> Router:

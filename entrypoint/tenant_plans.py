@@ -3,11 +3,11 @@
 Owns turning checked targets into Plans before any request. Every folder is walked (ignore rules,
 links, limits as for one deploy) and every problem of every target is reported at once, each
 named by its target. Hashing is shared: a file that several targets deploy (a shared theme
-linked into each site, one folder deployed under two names) is one file on disk, found by the
-real path of its folder (resolved once per folder, not per file), its name and size, and it is
-hashed once; identical copies are different files and are hashed each (knowing they are
-identical means reading them). All distinct files of the run are hashed in one batch, so a large
-run spreads over the cores as one large site does.
+linked into each site, one folder deployed under two names) is one file on disk, found by its
+folder's identity on disk (device and inode: one ``stat`` per folder, not per file), its name and
+size, and it is hashed once; identical copies are different files and are hashed each (knowing
+they are identical means reading them). All distinct files of the run are hashed in one batch, so
+a large run spreads over the cores as one large site does.
 """
 
 from __future__ import annotations
@@ -23,9 +23,11 @@ from entrypoint.plan import Asset, Plan, build_plan
 from entrypoint.shards import Weighted
 from entrypoint.targets import Target
 
-#: What makes two listed files one in a run: (real folder, name, size). The name carries the
+#: A folder as the disk knows it: (device, inode), or its real path where it cannot be stat'ed.
+FolderId = tuple[int, int] | str
+#: What makes two listed files one in a run: (folder, name, size). The name carries the
 #: extension, which is part of the hash (wrangler hashes the base64 text plus the extension).
-FileKey = tuple[str, str, int]
+FileKey = tuple[FolderId, str, int]
 _SHOWN = 5
 
 
@@ -99,14 +101,23 @@ def weigh(targets: Sequence[Target], collections: Sequence[Collection | None]) -
     ]
 
 
-def _keys(files: Sequence[FoundFile], real_folders: dict[str, str]) -> list[FileKey]:
+def _folder_id(folder: str) -> FolderId:
+    """Cheaper than ``realpath`` (one ``stat``, not one ``lstat`` per path component)."""
+    try:
+        info = os.stat(folder)
+    except OSError:
+        return os.path.realpath(folder)
+    return (info.st_dev, info.st_ino)
+
+
+def _keys(files: Sequence[FoundFile], folders: dict[str, FolderId]) -> list[FileKey]:
     keys = []
     for found in files:
         folder, _, name = found.path.rpartition(os.sep)  # collect joins with os.sep
-        real = real_folders.get(folder)
-        if real is None:
-            real = real_folders[folder] = os.path.realpath(folder)
-        keys.append((real, name, found.size))
+        known = folders.get(folder)
+        if known is None:
+            known = folders[folder] = _folder_id(folder)
+        keys.append((known, name, found.size))
     return keys
 
 
@@ -137,9 +148,9 @@ def plan_targets(
     """
     distinct: dict[FileKey, FoundFile] = {}
     keys: list[list[FileKey]] = []
-    real_folders: dict[str, str] = {}
+    folders: dict[str, FolderId] = {}
     for found in collections:
-        listed = _keys(found.files, real_folders) if found else []
+        listed = _keys(found.files, folders) if found else []
         for key, file in zip(listed, found.files if found else (), strict=True):
             distinct.setdefault(key, file)
         keys.append(listed)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,7 @@ from entrypoint import plan as plan_module
 from entrypoint.collect import Collection, FoundFile, collect_files
 from entrypoint.errors import ContentError
 from entrypoint.manifest import hash_bytes, hash_file
-from entrypoint.plan import Asset, Plan, build_plan, split_batches
+from entrypoint.plan import Asset, Plan, build_plan, split_batches, start_plan
 
 
 def _site(root: Path) -> Path:
@@ -193,17 +192,9 @@ def test_forked_hashing_equals_hashing_in_this_thread(
     monkeypatch.setattr(plan_module, "PARALLEL_MIN_COST", 0)
     # The suite's emulator threads make the real check say no; the CLI forks before any thread.
     monkeypatch.setattr(plan_module, "_can_fork", lambda: True)
-    forks: list[int] = []
-    real = plan_module._hash_in_processes
-
-    def counted(files: Sequence[FoundFile], workers: int) -> object:
-        done = real(files, workers)
-        forks.append(workers if done is not None else 0)
-        return done
-
-    monkeypatch.setattr(plan_module, "_hash_in_processes", counted)
-    forked = build_plan(site, collection, workers=2)
-    assert forks == [2]
+    pending = start_plan(site, collection, workers=2)
+    assert pending.forked
+    forked = pending.result()
     assert forked.assets == alone.assets
     assert forked.manifest_hash == alone.manifest_hash
 

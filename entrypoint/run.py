@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import signal
+import ssl
 import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import ExitStack, asynccontextmanager
@@ -31,7 +32,7 @@ from entrypoint.ratelimit import RateLimiter
 from entrypoint.report import Reporter, result_outputs
 from entrypoint.retry import RetryPolicy
 from entrypoint.settings import DeployMode, DeploySettings, require_credentials
-from entrypoint.transport import PooledTransport
+from entrypoint.transport import BackgroundTls, PooledTransport, tls_context
 from entrypoint.worker import WorkerSpec, check_spec
 
 
@@ -166,12 +167,16 @@ async def _interruptible(flow: Callable[[], Awaitable[DeployResult]]) -> DeployR
 
 @asynccontextmanager
 async def api_client(
-    settings: DeploySettings, pacer: RequestPacer | None = None
+    settings: DeploySettings,
+    pacer: RequestPacer | None = None,
+    context: ssl.SSLContext | None = None,
 ) -> AsyncIterator[CloudflareClient]:
-    """The Cloudflare client of a run, on its own connection pool (closed on exit)."""
+    """The Cloudflare client of a run, on its own connection pool (closed on exit); TLS by
+    ``context`` (built here when not given)."""
     assert settings.account_id is not None  # require_credentials checked it
     timeout = httpx.Timeout(settings.timeout, connect=min(10.0, settings.timeout))
-    transport = PooledTransport(max(settings.concurrency, 64))
+    context = context or tls_context(settings.api_base_url)
+    transport = PooledTransport(max(settings.concurrency, 64), context=context)
     headers = {"User-Agent": f"cf-assets-action/{__version__}"}
     async with httpx.AsyncClient(
         base_url=settings.api_base_url, timeout=timeout, transport=transport, headers=headers
@@ -185,8 +190,9 @@ async def _deploy(
     plan: Plan | Awaitable[Plan] | None,
     target: DeployTarget,
     reporter: Reporter,
+    context: ssl.SSLContext,
 ) -> DeployResult:
-    async with api_client(settings, RateLimiter(settings.rate_limit)) as client:
+    async with api_client(settings, RateLimiter(settings.rate_limit), context) as client:
         return await deploy(
             client,
             plan,
@@ -290,9 +296,11 @@ class _Flow:
         if not self.settings.dry_run:
             self.sections.start(f"Deploying to {_where(self.settings)}")
 
-    def deploy(self, plan: Plan | Awaitable[Plan] | None, target: DeployTarget) -> int:
+    def deploy(
+        self, plan: Plan | Awaitable[Plan] | None, target: DeployTarget, context: ssl.SSLContext
+    ) -> int:
         """Deploy, then publish the outputs and the summary."""
-        flow = _interruptible(lambda: _deploy(self.settings, plan, target, self.reporter))
+        flow = _interruptible(lambda: _deploy(self.settings, plan, target, self.reporter, context))
         result = asyncio.run(flow)
         self.sections.close()
         self.reporter.outputs(result_outputs(result, self.manifest_file))
@@ -307,19 +315,22 @@ class _Flow:
         if self.settings.dry_run:
             return _dry_run(None, self.reporter, None)
         self.sections.start(f"Deploying to {_where(self.settings)}")
-        return self.deploy(None, target)
+        return self.deploy(None, target, tls_context(self.settings.api_base_url))
 
     def assets(self) -> int:
         """List, check, start hashing; then the dry run, or the deploy while the files hash."""
         self.sections.start("Building the manifest")
+        # The CA bundle loads in a thread while the files are listed; joined before any fork.
+        tls = None if self.settings.dry_run else BackgroundTls(self.settings.api_base_url)
         directory, collection = _collect(self.settings, self.cwd, self.workspace)
         target = self.target(collection)
+        context = tls.result() if tls else None
         pending = start_plan(directory, collection)
-        if self.settings.dry_run:
+        if context is None:
             plan = pending.result()
             self.plan_ready(plan)
             return _dry_run(plan, self.reporter, self.manifest_file)
-        return self.deploy(_hashed(pending, self.plan_ready), target)
+        return self.deploy(_hashed(pending, self.plan_ready), target, context)
 
 
 def _where(settings: DeploySettings) -> str:

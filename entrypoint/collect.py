@@ -141,6 +141,8 @@ def _name(entry: os.DirEntry[str]) -> str:
 
 
 def _is_utf8(text: str) -> bool:
+    if text.isascii():  # nearly every name: no encoding needed to know
+        return True
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:

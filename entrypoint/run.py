@@ -25,6 +25,7 @@ from entrypoint.cloudflare import CloudflareClient, Credentials, RequestPacer
 from entrypoint.collect import Collection, collect_files
 from entrypoint.deploy import DeployResult, DeployTarget, deploy
 from entrypoint.errors import ConfigurationError, DeployInterruptedError
+from entrypoint.lean_http import LeanClient, Timeouts
 from entrypoint.modules import WorkerModules, resolve_modules
 from entrypoint.ownership import give_to_workspace_owner
 from entrypoint.plan import PendingPlan, Plan, start_plan
@@ -171,7 +172,7 @@ async def api_client(
     pacer: RequestPacer | None = None,
     context: ssl.SSLContext | None = None,
 ) -> AsyncIterator[CloudflareClient]:
-    """The Cloudflare client of a run, on its own connection pool (closed on exit); TLS by
+    """The Cloudflare client of a run, on its own connections (closed on exit); TLS by
     ``context`` (built here when not given)."""
     assert settings.account_id is not None  # require_credentials checked it
     timeout = httpx.Timeout(settings.timeout, connect=min(10.0, settings.timeout))
@@ -182,7 +183,19 @@ async def api_client(
         base_url=settings.api_base_url, timeout=timeout, transport=transport, headers=headers
     ) as http:
         credentials = Credentials(settings.api_token, settings.api_key, settings.api_email)
-        yield CloudflareClient(http, settings.account_id, credentials, pacer=pacer)
+        poster = LeanClient(  # the single-asset uploads (lean_http.py says why)
+            settings.api_base_url,
+            context,
+            connections=max(settings.concurrency, 64),
+            timeouts=Timeouts(connect=min(10.0, settings.timeout), io=settings.timeout),
+            user_agent=headers["User-Agent"],
+        )
+        try:
+            yield CloudflareClient(
+                http, settings.account_id, credentials, pacer=pacer, poster=poster
+            )
+        finally:
+            await poster.aclose()
 
 
 async def _deploy(

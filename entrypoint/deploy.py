@@ -124,7 +124,7 @@ class _Sessions:
         self, ctx: UploadContext, plan: Plan, target: DeployTarget, progress: DeployProgress
     ) -> None:
         self.ctx, self.plan, self.target, self.progress = ctx, plan, target, progress
-        self.manifest = plan.manifest()
+        self.manifest = plan.manifest_json
         self.wanted: list[Asset] | None = None
         self.mode = "none"
         self.opened = 0

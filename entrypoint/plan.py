@@ -23,9 +23,9 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
-from entrypoint.collect import Collection, FoundFile
+from entrypoint.collect import MAX_FILE_SIZE, UNSIZED, Collection, FoundFile, check_sizes
 from entrypoint.errors import ContentError
-from entrypoint.manifest import content_type, hash_file, node_extname
+from entrypoint.manifest import content_type, hash_and_size, node_extname
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ProcessPoolExecutor
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 #: Below this much work (bytes, plus a fixed cost per file) forking costs more than it saves.
 PARALLEL_MIN_COST: Final = 48 * 1024 * 1024
 _FILE_COST: Final = 16 * 1024  # the per-file work (open, read, small hash) in bytes of hashing
-_BATCHES_PER_WORKER: Final = 4
+_BATCHES_PER_WORKER: Final = 16  # small batches even out files whose sizes are not known yet
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,19 +100,26 @@ class Plan:
         return [a for a in self.assets if a.hash in hashes]
 
 
-Hashed = tuple[list[str], list[str]]  # hashes in order ("" where unreadable), problems
+#: Hashes and sizes in order ("" and the listed size where unreadable), and the problems.
+Hashed = tuple[list[str], list[int], list[str]]
 
 
 def _hash_files(files: Sequence[FoundFile]) -> Hashed:
     hashes: list[str] = []
+    sizes: list[int] = []
     problems: list[str] = []
     for found in files:
+        listed = None if found.size == UNSIZED else found.size
         try:
-            hashes.append(hash_file(found.path, node_extname(found.rel), found.size))
+            digest, size = hash_and_size(
+                found.path, node_extname(found.rel), listed, limit=MAX_FILE_SIZE
+            )
         except OSError as exc:
-            hashes.append("")
+            digest, size = "", found.size
             problems.append(f"cannot read '{found.rel}' ({exc.strerror or exc})")
-    return hashes, problems
+        hashes.append(digest)
+        sizes.append(size)
+    return hashes, sizes, problems
 
 
 #: What forked workers hash: set before the pool forks, so only index ranges cross the pipe.
@@ -132,7 +139,7 @@ def default_workers() -> int:
 
 
 def _cost(found: FoundFile) -> int:
-    return found.size + _FILE_COST
+    return max(found.size, 0) + _FILE_COST  # an UNSIZED file counts as a small one
 
 
 def split_batches(files: Sequence[FoundFile], count: int) -> list[tuple[int, int]]:
@@ -197,17 +204,19 @@ class Hashing:
         from concurrent.futures.process import BrokenProcessPool  # noqa: PLC0415
 
         hashes: list[str] = []
+        sizes: list[int] = []
         problems: list[str] = []
         try:
             for batch in self._batches:
-                part_hashes, part_problems = batch.result()
+                part_hashes, part_sizes, part_problems = batch.result()
                 hashes += part_hashes
+                sizes += part_sizes
                 problems += part_problems
         except (BrokenProcessPool, OSError):  # a worker died: do it here instead
             return _hash_files(self._files)
         finally:
             self._pool.shutdown(wait=True)  # joined: the next fork sees one thread again
-        return hashes, problems
+        return hashes, sizes, problems
 
     def cancel(self) -> None:
         """Stop the workers: batches not begun are dropped, running ones end on their own."""
@@ -231,14 +240,15 @@ class PendingPlan:
             ContentError: listing every file that could not be read.
         """
         files = self.collection.files
-        hashes, problems = self._hashing.result()
+        hashes, sizes, problems = self._hashing.result()
         if problems:
             shown = "; ".join(problems[:5])
             msg = f"{len(problems)} file(s) could not be read: {shown}."
             raise ContentError(msg, hint="Check the file permissions.", details=problems)
+        check_sizes(zip((found.rel for found in files), sizes, strict=True))
         assets = tuple(
-            Asset(key, found.path, found.size, digest, content_type(key))
-            for found, digest in zip(files, hashes, strict=True)
+            Asset(key, found.path, size, digest, content_type(key))
+            for found, digest, size in zip(files, hashes, sizes, strict=True)
             for key in ("/" + found.rel,)
         )
         collection = self.collection

@@ -254,6 +254,7 @@ def _collect(settings: DeploySettings, cwd: Path, workspace: Path) -> tuple[Path
         include=settings.include,
         exclude=settings.exclude,
         max_files=settings.max_files,
+        sized=False,  # sizes come from the hashing, which opens every file anyway
     )
     return directory, collection
 

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from entrypoint import manifest as manifest_module
 from entrypoint import plan as plan_module
-from entrypoint.collect import Collection, FoundFile, collect_files
+from entrypoint.collect import MAX_FILE_SIZE, UNSIZED, Collection, FoundFile, collect_files
 from entrypoint.errors import ContentError
-from entrypoint.manifest import hash_bytes, hash_file
+from entrypoint.manifest import hash_and_size, hash_bytes
 from entrypoint.plan import Asset, Plan, build_plan, split_batches, start_plan
 
 
@@ -168,14 +169,14 @@ def test_permission_error_while_hashing_is_a_content_error(
     # The same path as the chmod test, reachable when running as root.
     site = _site(tmp_path / "site")
     collection = collect_files(site, workspace=tmp_path)
-    real_hash_file = hash_file
+    real_hash = hash_and_size
 
-    def refusing(path: str, extension: str, size: int) -> str:
+    def refusing(path: str, extension: str, size: int | None, *, limit: int) -> tuple[str, int]:
         if path.endswith("site.css"):
             raise PermissionError(13, "Permission denied", path)
-        return real_hash_file(path, extension, size)
+        return real_hash(path, extension, size, limit=limit)
 
-    monkeypatch.setattr("entrypoint.plan.hash_file", refusing)
+    monkeypatch.setattr("entrypoint.plan.hash_and_size", refusing)
     with pytest.raises(ContentError, match=r"cannot read 'css/site.css' \(Permission denied\)"):
         build_plan(site, collection)
 
@@ -232,3 +233,45 @@ def test_manifest_json_is_sorted_one_entry_per_line(tmp_path: Path) -> None:
     ]
     assert json.loads(text) == Plan(tmp_path, (a, b)).manifest()
     assert Plan(tmp_path, ()).manifest_json == "{}"
+
+
+def test_sizes_left_to_the_hashing_are_read_from_the_files(tmp_path: Path) -> None:
+    site = _site(tmp_path / "site")
+    sized = build_plan(site, collect_files(site, workspace=tmp_path))
+    collection = collect_files(site, workspace=tmp_path, sized=False)
+    assert {found.size for found in collection.files} == {UNSIZED}
+    unsized = build_plan(site, collection)
+    assert unsized.assets == sized.assets
+    assert unsized.manifest_hash == sized.manifest_hash
+
+
+def test_a_file_over_the_limit_found_while_hashing_is_refused_unread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = _site(tmp_path / "site")
+    with (site / "big.bin").open("wb") as handle:
+        handle.truncate(MAX_FILE_SIZE + 1)
+    collection = collect_files(site, workspace=tmp_path, sized=False)
+    reads: list[int] = []
+    real_read = manifest_module.read_full
+
+    def reading(fd: int, size: int) -> bytes:
+        reads.append(size)
+        return real_read(fd, size)
+
+    monkeypatch.setattr(manifest_module, "read_full", reading)
+    with pytest.raises(ContentError, match=r"1 file\(s\) over the 25 MiB limit: 'big.bin'"):
+        build_plan(site, collection)
+    assert reads
+    assert max(reads) < 1000  # only the small files were read, never a chunk of big.bin
+
+
+def test_a_file_that_changes_size_after_an_unsized_walk_is_still_caught(tmp_path: Path) -> None:
+    site = _site(tmp_path / "site")
+    collection = collect_files(site, workspace=tmp_path, sized=False)
+    found = next(f for f in collection.files if f.rel == "css/site.css")
+    hashed = hash_and_size(found.path, "css")
+    (site / "css" / "site.css").write_text("body{}" * 100)
+    assert hash_and_size(found.path, "css") != hashed
+    with pytest.raises(OSError, match="size changed"):
+        hash_and_size(found.path, "css", hashed[1])

@@ -176,8 +176,11 @@ def test_a_connection_the_server_hung_up_on_while_idle_is_not_reused() -> None:
 
 def test_no_more_connections_than_allowed() -> None:
     release = asyncio.Event()
+    two_in = asyncio.Event()
 
     async def slow(head: bytes, body: bytes) -> bytes:
+        if len(server.requests) >= 2:
+            two_in.set()
         await release.wait()
         return _response(200, OK)
 
@@ -193,7 +196,8 @@ def test_no_more_connections_than_allowed() -> None:
                 )
                 for _ in range(6)
             ]
-            for _ in range(200):  # time for every call to start (or wait for a connection)
+            await two_in.wait()
+            for _ in range(200):  # time for a third connection to show up, were one opened
                 await asyncio.sleep(0)
             assert len(server.requests) == 2  # the other four wait for a connection
             release.set()

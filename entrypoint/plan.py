@@ -2,9 +2,10 @@
 
 Pure and local (no network): ``dry-run`` stops here. Hashing never runs on the event loop. Most of
 a site's hashing time is per-file Python work that holds the GIL, so threads do not spread it over
-cores: a large site is cut into batches of similar cost and hashed by forked worker processes (one
-per core, the parent's memory shared copy-on-write, only paths and hashes pickled), a small one in
-the calling thread. Forking is skipped when other threads run (a child could inherit a held lock),
+cores: a large site is cut into batches of similar cost (of similar counts, where the walk left the
+sizes to the hashing) and hashed by forked worker processes (one per core, the parent's memory
+shared copy-on-write, only index ranges, hashes and sizes pickled), a small one in the calling
+thread. Forking is skipped when other threads run (a child could inherit a held lock),
 where fork is unavailable, and when a single core would only add overhead.
 
 Hashing can be started (:func:`start_plan`: the workers fork at once) and waited for later, so the
@@ -142,6 +143,24 @@ def _cost(found: FoundFile) -> int:
     return max(found.size, 0) + _FILE_COST  # an UNSIZED file counts as a small one
 
 
+def _size(found: FoundFile) -> int:
+    if found.size != UNSIZED:
+        return found.size
+    try:
+        return os.stat(found.path).st_size
+    except OSError:  # the hashing reports it
+        return 0
+
+
+def _worth_forking(files: Sequence[FoundFile]) -> bool:
+    """Whether hashing ``files`` costs more than forking: enough files are worth it whatever
+    their sizes; below that, sizes the walk did not read are read here (a few stat calls), so a
+    site of a few big files is still hashed in parallel."""
+    if len(files) * _FILE_COST >= PARALLEL_MIN_COST:
+        return True
+    return sum(_size(found) + _FILE_COST for found in files) >= PARALLEL_MIN_COST
+
+
 def split_batches(files: Sequence[FoundFile], count: int) -> list[tuple[int, int]]:
     """Cut ``files`` in order into at most ``count`` index ranges of about equal hashing cost."""
     target = sum(map(_cost, files)) / max(1, count)
@@ -171,7 +190,7 @@ class Hashing:
         self._files = files
         self._pool: ProcessPoolExecutor | None = None
         self._batches: list[Future[Hashed]] = []
-        if workers >= 2 and sum(map(_cost, files)) >= PARALLEL_MIN_COST and _can_fork():
+        if workers >= 2 and _worth_forking(files) and _can_fork():
             self._fork(workers)
 
     def _fork(self, workers: int) -> None:

@@ -275,3 +275,21 @@ def test_a_file_that_changes_size_after_an_unsized_walk_is_still_caught(tmp_path
     assert hash_and_size(found.path, "css") != hashed
     with pytest.raises(OSError, match="size changed"):
         hash_and_size(found.path, "css", hashed[1])
+
+
+def test_a_few_big_files_are_hashed_in_parallel_even_when_the_walk_left_sizes_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    for index in range(3):
+        (site / f"big-{index}.bin").write_bytes(bytes([index]) * 4096)
+    monkeypatch.setattr(plan_module, "PARALLEL_MIN_COST", 10_000 + 3 * plan_module._FILE_COST)
+    monkeypatch.setattr(plan_module, "_can_fork", lambda: True)
+    collection = collect_files(site, workspace=tmp_path, sized=False)
+    pending = start_plan(site, collection, workers=2)
+    assert pending.forked  # 3 x 4 KiB read by stat: over the (lowered) threshold
+    assert [a.size for a in pending.result().assets] == [4096] * 3
+    (site / "big-0.bin").write_bytes(b"")
+    small = collect_files(site, workspace=tmp_path, sized=False)
+    assert not start_plan(site, small, workers=2).forked

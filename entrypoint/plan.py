@@ -105,11 +105,17 @@ class Plan:
 Hashed = tuple[list[str], list[int], list[str]]
 
 
-def _hash_files(files: Sequence[FoundFile]) -> Hashed:
+class HashingCancelledError(Exception):
+    """The hashing was given up (:meth:`Hashing.cancel`) before it was done."""
+
+
+def _hash_files(files: Sequence[FoundFile], stop: threading.Event | None = None) -> Hashed:
     hashes: list[str] = []
     sizes: list[int] = []
     problems: list[str] = []
     for found in files:
+        if stop is not None and stop.is_set():
+            raise HashingCancelledError
         listed = None if found.size == UNSIZED else found.size
         try:
             digest, size = hash_and_size(
@@ -188,6 +194,7 @@ class Hashing:
     def __init__(self, files: Sequence[FoundFile], workers: int) -> None:
         """Fork the workers when it pays off (see the module docstring), else leave it for later."""
         self._files = files
+        self._stop = threading.Event()
         self._pool: ProcessPoolExecutor | None = None
         self._batches: list[Future[Hashed]] = []
         if workers >= 2 and _worth_forking(files) and _can_fork():
@@ -217,9 +224,14 @@ class Hashing:
         return self._pool is not None
 
     def result(self) -> Hashed:
-        """The hashes in order and the problems (blocks until the workers are done)."""
+        """The hashes and sizes in order, and the problems (blocks until the workers are done).
+
+        Raises:
+            HashingCancelledError: :meth:`cancel` was called first.
+        """
         if self._pool is None:
-            return _hash_files(self._files)
+            return _hash_files(self._files, self._stop)
+        from concurrent.futures import CancelledError  # noqa: PLC0415
         from concurrent.futures.process import BrokenProcessPool  # noqa: PLC0415
 
         hashes: list[str] = []
@@ -231,14 +243,19 @@ class Hashing:
                 hashes += part_hashes
                 sizes += part_sizes
                 problems += part_problems
-        except (BrokenProcessPool, OSError):  # a worker died: do it here instead
-            return _hash_files(self._files)
+        except CancelledError:
+            raise HashingCancelledError from None
+        except (BrokenProcessPool, OSError):  # a worker died: do it here, unless given up
+            return _hash_files(self._files, self._stop)
         finally:
             self._pool.shutdown(wait=True)  # joined: the next fork sees one thread again
         return hashes, sizes, problems
 
     def cancel(self) -> None:
-        """Stop the workers: batches not begun are dropped, running ones end on their own."""
+        """Give up: batches not begun are dropped, running ones end on their own, and hashing in
+        this process (a small site, or workers killed by the same Ctrl-C) stops at the next
+        file; :meth:`result` then raises HashingCancelledError."""
+        self._stop.set()
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
 

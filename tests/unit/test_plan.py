@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
 from pathlib import Path
 
 import pytest
@@ -13,7 +15,14 @@ from entrypoint import plan as plan_module
 from entrypoint.collect import MAX_FILE_SIZE, UNSIZED, Collection, FoundFile, collect_files
 from entrypoint.errors import ContentError
 from entrypoint.manifest import hash_and_size, hash_bytes
-from entrypoint.plan import Asset, Plan, build_plan, split_batches, start_plan
+from entrypoint.plan import (
+    Asset,
+    HashingCancelledError,
+    Plan,
+    build_plan,
+    split_batches,
+    start_plan,
+)
 
 
 def _site(root: Path) -> Path:
@@ -293,3 +302,37 @@ def test_a_few_big_files_are_hashed_in_parallel_even_when_the_walk_left_sizes_ou
     (site / "big-0.bin").write_bytes(b"")
     small = collect_files(site, workspace=tmp_path, sized=False)
     assert not start_plan(site, small, workers=2).forked
+
+
+def _killed(bounds: tuple[int, int]) -> object:
+    """A hashing worker that dies at once (as one does when Ctrl-C reaches it)."""
+    os.kill(os.getpid(), signal.SIGKILL)
+    return None
+
+
+@pytest.mark.parametrize("cancelled", [False, True])
+def test_workers_that_die_are_replaced_by_this_process_unless_hashing_was_given_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cancelled: bool
+) -> None:
+    site = _site(tmp_path / "site")
+    collection = collect_files(site, workspace=tmp_path, sized=False)
+    expected = build_plan(site, collection, workers=1)
+    monkeypatch.setattr(plan_module, "PARALLEL_MIN_COST", 0)
+    monkeypatch.setattr(plan_module, "_can_fork", lambda: True)
+    monkeypatch.setattr(plan_module, "_hash_range", _killed)
+    pending = start_plan(site, collection, workers=2)
+    assert pending.forked
+    if not cancelled:
+        assert pending.result().assets == expected.assets  # hashed here instead
+        return
+    pending.cancel()
+    with pytest.raises(HashingCancelledError):
+        pending.result()
+
+
+def test_cancelled_hashing_in_this_process_stops(tmp_path: Path) -> None:
+    site = _site(tmp_path / "site")
+    pending = start_plan(site, collect_files(site, workspace=tmp_path), workers=1)
+    pending.cancel()
+    with pytest.raises(HashingCancelledError):
+        pending.result()

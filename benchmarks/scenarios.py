@@ -194,7 +194,7 @@ def in_process_manifest_seconds(site: Path) -> float:
         "from entrypoint.plan import build_plan\n"
         "site = Path(sys.argv[1])\n"
         "started = time.perf_counter()\n"
-        "plan = build_plan(site, collect_files(site, workspace=site))\n"
+        "plan = build_plan(site, collect_files(site, workspace=site, sized=False))\n"
         "plan.manifest_hash\n"
         "print(json.dumps(time.perf_counter() - started))\n"
     )

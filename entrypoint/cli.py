@@ -22,7 +22,6 @@ from pydantic.fields import FieldInfo
 from entrypoint import __version__
 from entrypoint.ci import CiEnvironment, CiKind
 from entrypoint.errors import AssetsError, ConfigurationError, DeployInterruptedError
-from entrypoint.images.settings import images_fields, load_images_settings
 from entrypoint.redact import Redactor
 from entrypoint.report import Reporter
 from entrypoint.settings import (
@@ -93,8 +92,9 @@ def _add_emulator_parser(commands: Any) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The ``cf-assets`` parser with its subcommands."""
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The ``cf-assets`` parser with its subcommands; given a ``command``, only that one gets its
+    setting flags (the others' settings models are then neither imported nor built)."""
     parser = argparse.ArgumentParser(
         prog="cf-assets", description="Deploy static assets to Cloudflare Workers."
     )
@@ -106,7 +106,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Deploy a folder of static assets to a Worker. Every flag can also be set "
         "as INPUT_<NAME>, CF_ASSETS_<NAME> or (for credentials) CLOUDFLARE_* env.",
     )
-    _add_setting_flags(deploy)
+    if command in {None, "deploy"}:
+        _add_setting_flags(deploy)
     plan = commands.add_parser(
         "plan",
         help="split a targets file into shards for a CI matrix",
@@ -115,7 +116,8 @@ def build_parser() -> argparse.ArgumentParser:
         "are added. Pass each entry's shard to a deploy job's --shard. Same as deploy with "
         "--shards; takes every deploy flag, so give it the deploy jobs' include / exclude.",
     )
-    _add_setting_flags(plan)
+    if command in {None, "plan"}:
+        _add_setting_flags(plan)
     images = commands.add_parser(
         "images",
         help="upload images to Cloudflare Images (direct upload v2)",
@@ -123,7 +125,10 @@ def build_parser() -> argparse.ArgumentParser:
         "of images under ids from their paths (--mode sync). Every flag can also be set as "
         "INPUT_<NAME>, CF_ASSETS_<NAME> or (for credentials) CLOUDFLARE_* env.",
     )
-    _add_setting_flags(images, images_fields())
+    if command in {None, "images"}:
+        from entrypoint.images.settings import images_fields  # noqa: PLC0415 - not for deploy
+
+        _add_setting_flags(images, images_fields())
     _add_emulator_parser(commands)
     return parser
 
@@ -241,16 +246,26 @@ def run_deploy(values: dict[str, Any], stream: TextIO, cwd: Path, *, plan: bool 
             redactor.add(secret.get_secret_value())
     if project:
         reporter.info(project)
-    from entrypoint.run import execute  # noqa: PLC0415 - keeps --help fast
-    from entrypoint.run_tenants import execute_targets  # noqa: PLC0415
-
     workspace = ci.workspace(cwd)
-    flow = execute_targets if settings.targets is not None else execute
+    flow = _deploy_flow(many_targets=settings.targets is not None)
     return _guarded(reporter, lambda: flow(settings, reporter, workspace=workspace, cwd=cwd))
+
+
+def _deploy_flow(*, many_targets: bool) -> Callable[..., int]:
+    """The flow that runs a deploy, imported only when it runs (keeps --help and start-up fast)."""
+    if many_targets:
+        from entrypoint.run_tenants import execute_targets  # noqa: PLC0415
+
+        return execute_targets
+    from entrypoint.run import execute  # noqa: PLC0415
+
+    return execute
 
 
 def run_images(values: dict[str, Any], stream: TextIO, cwd: Path) -> int:
     """``cf-assets images``: settings → checks → create-url | sync → report; the exit code."""
+    from entrypoint.images.settings import load_images_settings  # noqa: PLC0415 - not for deploy
+
     ci = CiEnvironment()
     redactor = Redactor()
     try:
@@ -325,14 +340,22 @@ def run_emulator(args: argparse.Namespace, stream: TextIO) -> int:
     return 0
 
 
+def _command(argv: Sequence[str]) -> str | None:
+    """The subcommand named on the command line (None: none yet, e.g. ``--help``)."""
+    return next((arg for arg in argv if not arg.startswith("-")), None)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``cf-assets`` console script."""
-    args = build_parser().parse_args(argv)
+    given = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser(_command(given)).parse_args(given)
     signal.signal(signal.SIGTERM, _raise_interrupt)
     logging.getLogger("httpx").setLevel(logging.WARNING)
     if args.command == "emulator":
         return run_emulator(args, sys.stdout)
     if args.command == "images":
+        from entrypoint.images.settings import images_fields  # noqa: PLC0415 - not for deploy
+
         image_values = {name: getattr(args, name) for name in images_fields()}
         return run_images(image_values, sys.stdout, Path.cwd())
     values = {name: getattr(args, name) for name in fields()}

@@ -4,15 +4,19 @@ Owns what a file *is* before it is hashed: its manifest key, the path to read, i
 root ``_headers`` / ``_redirects`` texts. Symlinks are followed only while their target stays inside
 the boundary (the workspace, or the directory itself when it lies outside the workspace); links that
 leave it, broken links, link cycles, unreadable entries and names that are not UTF-8 are collected
-and reported together. Limits (25 MiB per file, ``max-files``) are checked here, before any request.
+and reported together. Limits (25 MiB per file, ``max-files``) are checked here, before any request
+(file sizes, with ``sized=False``, when the files are hashed: still before any upload).
 Plain files, most of any site, cost one ``stat`` and one ignore check each (the listing already
-says they are files); ignored files are never stat'ed.
+says they are files); ignored files are never stat'ed. A caller that hashes every file anyway can
+ask for no ``stat`` at all (``sized=False``): plain files then carry ``UNSIZED``, the hashing
+reads their sizes from the open files and checks them with :func:`check_sizes`.
 """
 
 from __future__ import annotations
 
 import errno
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
@@ -21,6 +25,8 @@ from entrypoint.errors import ConfigurationError, ContentError
 from entrypoint.ignore import ASSETSIGNORE, HEADERS, REDIRECTS, IgnoreRules, read_assetsignore
 
 MAX_FILE_SIZE: Final = 25 * 1024 * 1024
+#: The size of a plain file listed with ``sized=False``: known once the file is hashed.
+UNSIZED: Final = -1
 _SHOWN: Final = 5
 
 
@@ -47,6 +53,7 @@ class Collection:
 class _Walk:
     rules: IgnoreRules
     boundary: str
+    sized: bool = True
     files: list[FoundFile] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     ignored: int = 0
@@ -72,6 +79,9 @@ class _Walk:
     def plain_file(self, entry: os.DirEntry[str], rel: str) -> None:
         if self.rules.skips_file(rel):
             self.ignored += 1
+            return
+        if not self.sized:
+            self.files.append(FoundFile(rel, entry.path, UNSIZED))
             return
         try:
             size = entry.stat(follow_symlinks=False).st_size
@@ -141,6 +151,8 @@ def _name(entry: os.DirEntry[str]) -> str:
 
 
 def _is_utf8(text: str) -> bool:
+    if text.isascii():  # nearly every name: no encoding needed to know
+        return True
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
@@ -184,8 +196,10 @@ def collect_files(
     include: tuple[str, ...] = (),
     exclude: tuple[str, ...] = (),
     max_files: int = 100_000,
+    sized: bool = True,
 ) -> Collection:
-    """Walk ``directory`` and return every file to deploy, in a stable order.
+    """Walk ``directory`` and return every file to deploy, in a stable order; ``sized=False``:
+    plain files are not stat'ed (their size is ``UNSIZED``, see the module docstring).
 
     Raises:
         ConfigurationError: the directory is missing or not a folder; an invalid pattern.
@@ -196,7 +210,7 @@ def collect_files(
     boundary = work_root if _is_within(str(root), work_root) else str(root)
     ignore_text = _read_root_text(root, ASSETSIGNORE, boundary)
     rules = IgnoreRules(read_assetsignore(ignore_text or ""), include, exclude)
-    walk = _Walk(rules, boundary)
+    walk = _Walk(rules, boundary, sized)
     st = root.stat()
     walk.directory(str(root), "", (st.st_dev, st.st_ino))
     _raise_problems(directory, walk.problems)
@@ -225,9 +239,18 @@ def _check_limits(directory: Path, files: list[FoundFile], max_files: int) -> No
     if len(files) > max_files:
         msg = f"'{directory}' has {len(files)} files, more than max-files ({max_files})."
         raise ContentError(msg, hint="Exclude files, or raise max-files if your plan allows it.")
-    too_large = [f for f in files if f.size > MAX_FILE_SIZE]
+    check_sizes((f.rel, f.size) for f in files)
+
+
+def check_sizes(sizes: Iterable[tuple[str, int]]) -> None:
+    """Refuse files over the 25 MiB limit (``(rel, size)`` pairs; ``UNSIZED`` ones pass).
+
+    Raises:
+        ContentError: naming every file over the limit.
+    """
+    too_large = [(rel, size) for rel, size in sizes if size > MAX_FILE_SIZE]
     if too_large:
-        listed = [f"'{f.rel}' ({f.size / 1048576:.1f} MiB)" for f in too_large]
+        listed = [f"'{rel}' ({size / 1048576:.1f} MiB)" for rel, size in too_large]
         shown = ", ".join(listed[:_SHOWN])
         more = f" and {len(listed) - _SHOWN} more" if len(listed) > _SHOWN else ""
         msg = f"{len(too_large)} file(s) over the 25 MiB limit: {shown}{more}."

@@ -7,6 +7,8 @@ deploying, the Worker upload was accepted: every other path raises.
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -122,7 +124,7 @@ class _Sessions:
         self, ctx: UploadContext, plan: Plan, target: DeployTarget, progress: DeployProgress
     ) -> None:
         self.ctx, self.plan, self.target, self.progress = ctx, plan, target, progress
-        self.manifest = plan.manifest()
+        self.manifest = plan.manifest_json
         self.wanted: list[Asset] | None = None
         self.mode = "none"
         self.opened = 0
@@ -229,8 +231,11 @@ class _Releaser:
                 token = await self.sessions.complete()
                 self.progress.secret(token)
 
-    async def release(self, token: str | None, exists: bool) -> Release:
-        """Send the Worker by the right route and finish the release."""
+    async def release(
+        self, token: str | None, exists: bool, subdomain: Awaitable[str | None] | None = None
+    ) -> Release:
+        """Send the Worker by the right route and finish the release (``subdomain``: the
+        account's workers.dev subdomain, when it was asked for already)."""
         target = self.target
         route = choose_route(target.release, exists, worker_metadata(target.worker, token))
         uploaded, settings = await self._send(route, token)
@@ -240,13 +245,45 @@ class _Releaser:
                 "version: they apply when a version is deployed with 'deploy: worker'."
             )
         return await finish(
-            self.api, target.release, route, uploaded, settings, run=self.run, notes=self.progress
+            self.api,
+            target.release,
+            route,
+            uploaded,
+            settings,
+            run=self.run,
+            notes=self.progress,
+            subdomain=subdomain,
         )
+
+
+class _Lookups:
+    """Requests that need no manifest, sent as the deploy starts so their round trips overlap the
+    hashing: whether the Worker exists, and (deploying a plain Worker) the account's workers.dev
+    subdomain. Answers are read where the flow needs them, so failures surface in the same order
+    as when they were asked one after the other; whatever is not read is cancelled."""
+
+    def __init__(self, releaser: _Releaser) -> None:
+        target = releaser.target
+        self.exists = asyncio.ensure_future(releaser.existing())
+        self.subdomain: asyncio.Future[str | None] | None = None
+        if target.namespace is None and target.mode is DeployMode.WORKER:
+            self.subdomain = asyncio.ensure_future(releaser.run(releaser.api.account_subdomain))
+
+    async def aclose(self) -> None:
+        """Cancel what is still running and collect every outcome (nothing is left unread)."""
+        tasks = [task for task in (self.exists, self.subdomain) if task is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def _ready(plan: Plan | Awaitable[Plan] | None) -> Plan | None:
+    return await plan if inspect.isawaitable(plan) else plan
 
 
 async def deploy(
     client: CloudflareClient,
-    plan: Plan | None,
+    plan: Plan | Awaitable[Plan] | None,
     target: DeployTarget,
     *,
     concurrency: int,
@@ -257,22 +294,43 @@ async def deploy(
 ) -> DeployResult:
     """Deploy ``plan`` to ``target``; returns only on full success, raises otherwise.
 
-    ``plan`` is None with ``keep-assets``: no upload, the Worker keeps its deployed assets.
+    ``plan`` is None with ``keep-assets``: no upload, the Worker keeps its deployed assets. It may
+    be still coming (an awaitable, e.g. files being hashed): the requests that need no manifest are
+    sent meanwhile, and nothing is uploaded before it is ready (its failure comes first).
     ``throttle`` shares the upload concurrency with other deploys of the run (many targets).
     """
     started = clock()
     ctx = UploadContext(client, policy, throttle or Throttle(), progress, concurrency)
     releaser = _Releaser(ctx, ScriptApi(client), target, progress)
-    exists = await releaser.existing()
-    sessions = releaser.sessions = _Sessions(ctx, plan, target, progress) if plan else None
-    token = None
-    if sessions is not None:
-        token = await sessions.complete()
-        progress.secret(token)
-    release = Release()
-    if target.mode is not DeployMode.NONE:
-        progress.worker_started()
-        release = await releaser.release(token, exists)
+    lookups = _Lookups(releaser)
+    try:
+        ready = await _ready(plan)
+        exists = await lookups.exists
+        sessions = releaser.sessions = _Sessions(ctx, ready, target, progress) if ready else None
+        token = None
+        if sessions is not None:
+            token = await sessions.complete()
+            progress.secret(token)
+        release = Release()
+        if target.mode is not DeployMode.NONE:
+            progress.worker_started()
+            release = await releaser.release(token, exists, lookups.subdomain)
+    finally:
+        await lookups.aclose()
+    return _result(
+        target, ready, sessions=sessions, token=token, release=release, seconds=clock() - started
+    )
+
+
+def _result(
+    target: DeployTarget,
+    plan: Plan | None,
+    *,
+    sessions: _Sessions | None,
+    token: str | None,
+    release: Release,
+    seconds: float,
+) -> DeployResult:
     sent = sessions.wanted or [] if sessions else []
     unique = {a.hash: a.size for a in sent}
     return DeployResult(
@@ -285,7 +343,7 @@ async def deploy(
         files_uploaded=len(sent),
         bytes_total=plan.total_bytes if plan else 0,
         bytes_uploaded=sum(unique.values()),
-        duration_seconds=clock() - started,
+        duration_seconds=seconds,
         manifest_hash=plan.manifest_hash if plan else None,
         version_id=release.version_id,
         deployment_id=release.deployment_id,

@@ -5,6 +5,10 @@
 case-insensitive, a file under an excluded directory cannot be re-included, and the root
 ``_headers``, ``_redirects`` and ``.assetsignore`` are always ignored. ``include`` / ``exclude``
 use the same syntax and are case-sensitive, as a glob on Linux is.
+
+Most sites have no rules but the three root files: rules that each name one root entry
+(``/_headers``) are matched by a set lookup of the path's first segment, without pathspec (which
+costs ~0.1 s on a 20,000-file walk, and 15 ms to import).
 """
 
 from __future__ import annotations
@@ -13,12 +17,12 @@ import logging
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Final
-
-from pathspec import GitIgnoreSpec, PathSpec
-from pathspec.patterns.gitignore import GitIgnorePatternError
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from entrypoint.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from pathspec import GitIgnoreSpec, PathSpec
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +33,46 @@ ALWAYS_IGNORED: Final = (f"/{ASSETSIGNORE}", f"/{REDIRECTS}", f"/{HEADERS}")
 # npm ``ignore`` reads ``[!a]`` as the set {'!', 'a'} where Git reads a negated set; wrangler users
 # get npm's reading, so ``.assetsignore`` classes are rewritten to put the '!' last (a literal).
 _NPM_BANG_CLASS: Final = re.compile(r"\[!([^\]]+)\]")
+#: A rule naming one entry at the root, with no wildcard, escape, negation or trailing space.
+_ROOT_ENTRY: Final = re.compile(r"/(?!\.+$)[A-Za-z0-9._-]+")
+
+
+class Matcher(Protocol):
+    """Matches relative POSIX paths against one set of rules."""
+
+    def matches_dir(self, rel_dir: str) -> bool:
+        """Whether the rules leave out this directory (and so everything below it)."""
+
+    def matches_file(self, rel: str) -> bool:
+        """Whether the rules leave out this file."""
+
+
+@dataclass(frozen=True, slots=True)
+class _RootEntries:
+    """Rules that each name one root entry: such a rule leaves out that entry and, when it is a
+    folder, everything below it; nothing else."""
+
+    names: frozenset[str]
+    fold_case: bool
+
+    def _matches(self, rel: str) -> bool:
+        if not self.names:
+            return False
+        top = rel.partition("/")[0]
+        return (top.lower() if self.fold_case else top) in self.names
+
+    def matches_dir(self, rel_dir: str) -> bool:
+        """Whether ``rel_dir`` is, or lies under, a named root entry."""
+        return self._matches(rel_dir)
+
+    def matches_file(self, rel: str) -> bool:
+        """Whether ``rel`` is, or lies under, a named root entry."""
+        return self._matches(rel)
+
+
+def _no_rule(text: str) -> bool:
+    """Blank lines and comments, which gitignore and npm ``ignore`` skip."""
+    return not text.strip() or text.startswith("#")
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,8 +92,20 @@ class _Matcher:
         return self.leaf.match_file(path)
 
 
-def _compile(lines: Sequence[str], *, npm: bool, source: str, strict: bool) -> _Matcher:
+def _compile(lines: Sequence[str], *, npm: bool, source: str, strict: bool) -> Matcher:
     """Compile gitignore lines; ``npm`` reads them as npm ``ignore`` does (case-insensitive)."""
+    texts = [line.lower() if npm else line for line in lines]
+    if all(_no_rule(text) or _ROOT_ENTRY.fullmatch(text) for text in texts):
+        names = frozenset(text[1:] for text in texts if not _no_rule(text))
+        return _RootEntries(names, fold_case=npm)
+    return _compile_pathspec(lines, npm=npm, source=source, strict=strict)
+
+
+def _compile_pathspec(lines: Sequence[str], *, npm: bool, source: str, strict: bool) -> _Matcher:
+    """Any gitignore rules, through pathspec."""
+    from pathspec import GitIgnoreSpec, PathSpec  # noqa: PLC0415 - only when a rule needs it
+    from pathspec.patterns.gitignore import GitIgnorePatternError  # noqa: PLC0415
+
     kept: list[str] = []
     for number, line in enumerate(lines, start=1):
         text = line.lower() if npm else line

@@ -98,21 +98,33 @@ def hash_file(path: str, extension: str, expected_size: int) -> str:
     Raises:
         OSError: the file cannot be read, or its size changed since it was listed.
     """
+    return hash_and_size(path, extension, expected_size)[0]
+
+
+def hash_and_size(
+    path: str, extension: str, expected_size: int | None = None, *, limit: int | None = None
+) -> tuple[str, int]:
+    """:func:`hash_file`, and the size; an unknown ``expected_size`` is read from the open file
+    (``fstat``: cheaper than the walk's ``stat`` of the path, and done where the hashing runs).
+    A file over ``limit`` bytes is not read: its hash is ``""``."""
     hasher = blake3()
     seen = 0
     fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
     try:
+        size = os.fstat(fd).st_size if expected_size is None else expected_size
+        if limit is not None and size > limit:
+            return "", size
         while True:
-            wanted = min(CHUNK_SIZE, expected_size - seen + 1)
+            wanted = min(CHUNK_SIZE, size - seen + 1)
             chunk = read_full(fd, wanted)
             seen += len(chunk)
             hasher.update(encode_base64(chunk))
-            if len(chunk) < wanted or seen > expected_size:
+            if len(chunk) < wanted or seen > size:
                 break
     finally:
         os.close(fd)
-    if seen != expected_size:
-        msg = f"size changed while reading ({expected_size} → {seen} bytes)"
+    if seen != size:
+        msg = f"size changed while reading ({size} → {seen} bytes)"
         raise OSError(msg)
     hasher.update(extension.encode("utf-8"))
-    return hasher.hexdigest()[:HASH_CHARS]
+    return hasher.hexdigest()[:HASH_CHARS], size

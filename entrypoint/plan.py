@@ -2,10 +2,14 @@
 
 Pure and local (no network): ``dry-run`` stops here. Hashing never runs on the event loop. Most of
 a site's hashing time is per-file Python work that holds the GIL, so threads do not spread it over
-cores: a large site is cut into batches of similar cost and hashed by forked worker processes (one
-per core, the parent's memory shared copy-on-write, only paths and hashes pickled), a small one in
-the calling thread. Forking is skipped when other threads run (a child could inherit a held lock),
+cores: a large site is cut into batches of similar cost (of similar counts, where the walk left the
+sizes to the hashing) and hashed by forked worker processes (one per core, the parent's memory
+shared copy-on-write, only index ranges, hashes and sizes pickled), a small one in the calling
+thread. Forking is skipped when other threads run (a child could inherit a held lock),
 where fork is unavailable, and when a single core would only add overhead.
+
+Hashing can be started (:func:`start_plan`: the workers fork at once) and waited for later, so the
+deploy flow sends its first API requests while the workers hash.
 """
 
 from __future__ import annotations
@@ -18,16 +22,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
-from entrypoint.collect import Collection, FoundFile
+from entrypoint.collect import MAX_FILE_SIZE, UNSIZED, Collection, FoundFile, check_sizes
 from entrypoint.errors import ContentError
-from entrypoint.manifest import content_type, hash_file, node_extname
+from entrypoint.manifest import content_type, hash_and_size, node_extname
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 #: Below this much work (bytes, plus a fixed cost per file) forking costs more than it saves.
 PARALLEL_MIN_COST: Final = 48 * 1024 * 1024
 _FILE_COST: Final = 16 * 1024  # the per-file work (open, read, small hash) in bytes of hashing
-_BATCHES_PER_WORKER: Final = 4
+_BATCHES_PER_WORKER: Final = 16  # small batches even out files whose sizes are not known yet
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,19 +101,32 @@ class Plan:
         return [a for a in self.assets if a.hash in hashes]
 
 
-Hashed = tuple[list[str], list[str]]  # hashes in order ("" where unreadable), problems
+#: Hashes and sizes in order ("" and the listed size where unreadable), and the problems.
+Hashed = tuple[list[str], list[int], list[str]]
 
 
-def _hash_files(files: Sequence[FoundFile]) -> Hashed:
+class HashingCancelledError(Exception):
+    """The hashing was given up (:meth:`Hashing.cancel`) before it was done."""
+
+
+def _hash_files(files: Sequence[FoundFile], stop: threading.Event | None = None) -> Hashed:
     hashes: list[str] = []
+    sizes: list[int] = []
     problems: list[str] = []
     for found in files:
+        if stop is not None and stop.is_set():
+            raise HashingCancelledError
+        listed = None if found.size == UNSIZED else found.size
         try:
-            hashes.append(hash_file(found.path, node_extname(found.rel), found.size))
+            digest, size = hash_and_size(
+                found.path, node_extname(found.rel), listed, limit=MAX_FILE_SIZE
+            )
         except OSError as exc:
-            hashes.append("")
+            digest, size = "", found.size
             problems.append(f"cannot read '{found.rel}' ({exc.strerror or exc})")
-    return hashes, problems
+        hashes.append(digest)
+        sizes.append(size)
+    return hashes, sizes, problems
 
 
 #: What forked workers hash: set before the pool forks, so only index ranges cross the pipe.
@@ -126,7 +146,25 @@ def default_workers() -> int:
 
 
 def _cost(found: FoundFile) -> int:
-    return found.size + _FILE_COST
+    return max(found.size, 0) + _FILE_COST  # an UNSIZED file counts as a small one
+
+
+def _size(found: FoundFile) -> int:
+    if found.size != UNSIZED:
+        return found.size
+    try:
+        return os.stat(found.path).st_size
+    except OSError:  # the hashing reports it
+        return 0
+
+
+def _worth_forking(files: Sequence[FoundFile]) -> bool:
+    """Whether hashing ``files`` costs more than forking: enough files are worth it whatever
+    their sizes; below that, sizes the walk did not read are read here (a few stat calls), so a
+    site of a few big files is still hashed in parallel."""
+    if len(files) * _FILE_COST >= PARALLEL_MIN_COST:
+        return True
+    return sum(_size(found) + _FILE_COST for found in files) >= PARALLEL_MIN_COST
 
 
 def split_batches(files: Sequence[FoundFile], count: int) -> list[tuple[int, int]]:
@@ -148,37 +186,131 @@ def _can_fork() -> bool:
     return hasattr(os, "fork") and threading.active_count() == 1
 
 
-def _hash_in_processes(files: Sequence[FoundFile], workers: int) -> Hashed | None:
-    # Imported here: a small site never forks, and these cost ~40 ms of every start-up.
-    import multiprocessing  # noqa: PLC0415
-    from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415
-    from concurrent.futures.process import BrokenProcessPool  # noqa: PLC0415
+class Hashing:
+    """Hashing of a collection, started: forked workers already at it, or work left for
+    :meth:`result` to do in the calling thread. Start it where no other thread runs yet (the
+    workers are forked at once, by the first batch handed to the pool); wait for it anywhere."""
 
-    global _forked_files  # noqa: PLW0603 - read by the forked children only
-    _forked_files = files
-    hashes: list[str] = []
-    problems: list[str] = []
-    try:
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            ranges = split_batches(files, workers * _BATCHES_PER_WORKER)
-            for part_hashes, part_problems in pool.map(_hash_range, ranges):
+    def __init__(self, files: Sequence[FoundFile], workers: int) -> None:
+        """Fork the workers when it pays off (see the module docstring), else leave it for later."""
+        self._files = files
+        self._stop = threading.Event()
+        self._pool: ProcessPoolExecutor | None = None
+        self._batches: list[Future[Hashed]] = []
+        if workers >= 2 and _worth_forking(files) and _can_fork():
+            self._fork(workers)
+
+    def _fork(self, workers: int) -> None:
+        # Imported here: a small site never forks, and these cost ~40 ms of every start-up.
+        import multiprocessing  # noqa: PLC0415
+        from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415
+
+        global _forked_files  # noqa: PLW0603 - read by the forked children only
+        _forked_files = self._files
+        try:
+            pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+            ranges = split_batches(self._files, workers * _BATCHES_PER_WORKER)
+            self._batches = [pool.submit(_hash_range, bounds) for bounds in ranges]
+        except OSError:  # no processes to be had here: hash in the calling thread
+            self._batches = []
+        else:
+            self._pool = pool
+        finally:
+            _forked_files = ()  # every child was forked by the first submit
+
+    @property
+    def forked(self) -> bool:
+        """Whether worker processes do the hashing."""
+        return self._pool is not None
+
+    def result(self) -> Hashed:
+        """The hashes and sizes in order, and the problems (blocks until the workers are done).
+
+        Raises:
+            HashingCancelledError: :meth:`cancel` was called first.
+        """
+        if self._pool is None:
+            return _hash_files(self._files, self._stop)
+        from concurrent.futures import CancelledError  # noqa: PLC0415
+        from concurrent.futures.process import BrokenProcessPool  # noqa: PLC0415
+
+        hashes: list[str] = []
+        sizes: list[int] = []
+        problems: list[str] = []
+        try:
+            for batch in self._batches:
+                part_hashes, part_sizes, part_problems = batch.result()
                 hashes += part_hashes
+                sizes += part_sizes
                 problems += part_problems
-    except (BrokenProcessPool, OSError):  # no processes to be had here
-        return None
-    finally:
-        _forked_files = ()
-    return hashes, problems
+        except CancelledError:
+            raise HashingCancelledError from None
+        except (BrokenProcessPool, OSError):  # a worker died: do it here, unless given up
+            return _hash_files(self._files, self._stop)
+        finally:
+            self._pool.shutdown(wait=True)  # joined: the next fork sees one thread again
+        return hashes, sizes, problems
+
+    def cancel(self) -> None:
+        """Give up: batches not begun are dropped, running ones end on their own, and hashing in
+        this process (a small site, or workers killed by the same Ctrl-C) stops at the next
+        file; :meth:`result` then raises HashingCancelledError."""
+        self._stop.set()
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
 
 
-def _hash_all(files: Sequence[FoundFile], workers: int) -> Hashed:
-    """Hash in forked processes when it pays off, else in this thread; results in order."""
-    if workers >= 2 and sum(map(_cost, files)) >= PARALLEL_MIN_COST and _can_fork():
-        done = _hash_in_processes(files, workers)
-        if done is not None:
-            return done
-    return _hash_files(files)
+class PendingPlan:
+    """A Plan whose files are being hashed; :func:`start_plan` makes one."""
+
+    def __init__(self, directory: Path, collection: Collection, workers: int) -> None:
+        """Start hashing ``collection`` (forking the workers now, when it pays off)."""
+        self.directory = directory
+        self.collection = collection
+        self._hashing = Hashing(collection.files, workers)
+
+    def result(self) -> Plan:
+        """The Plan, once every file is hashed (blocks).
+
+        Raises:
+            ContentError: listing every file that could not be read.
+        """
+        files = self.collection.files
+        hashes, sizes, problems = self._hashing.result()
+        if problems:
+            shown = "; ".join(problems[:5])
+            msg = f"{len(problems)} file(s) could not be read: {shown}."
+            raise ContentError(msg, hint="Check the file permissions.", details=problems)
+        check_sizes(zip((found.rel for found in files), sizes, strict=True))
+        assets = tuple(
+            Asset(key, found.path, size, digest, content_type(key))
+            for found, digest, size in zip(files, hashes, sizes, strict=True)
+            for key in ("/" + found.rel,)
+        )
+        collection = self.collection
+        return Plan(
+            self.directory, assets, collection.headers, collection.redirects, collection.ignored
+        )
+
+    @property
+    def forked(self) -> bool:
+        """Whether worker processes do the hashing."""
+        return self._hashing.forked
+
+    def cancel(self) -> None:
+        """Give up on the Plan: stop the hashing workers."""
+        self._hashing.cancel()
+
+
+def start_plan(
+    directory: Path, collection: Collection, *, workers: int | None = None
+) -> PendingPlan:
+    """Start hashing every collected file; the Plan comes from ``result()``.
+
+    Call it before any other thread starts (an event loop's first DNS lookup starts one) so a
+    large site can be hashed by forked workers while this process does something else.
+    """
+    return PendingPlan(directory, collection, workers or default_workers())
 
 
 def build_plan(
@@ -192,15 +324,4 @@ def build_plan(
     Raises:
         ContentError: listing every file that could not be read.
     """
-    files = collection.files
-    hashes, problems = _hash_all(files, workers or default_workers())
-    if problems:
-        shown = "; ".join(problems[:5])
-        msg = f"{len(problems)} file(s) could not be read: {shown}."
-        raise ContentError(msg, hint="Check the file permissions.", details=problems)
-    assets = tuple(
-        Asset(key, found.path, found.size, digest, content_type(key))
-        for found, digest in zip(files, hashes, strict=True)
-        for key in ("/" + found.rel,)
-    )
-    return Plan(directory, assets, collection.headers, collection.redirects, collection.ignored)
+    return start_plan(directory, collection, workers=workers).result()

@@ -10,7 +10,8 @@
 - ``deploy: version``: ``POST …/versions`` only, and the preview URL when Cloudflare says the
   version has one.
 - workers.dev (plain Workers, ``deploy: worker``): the script's subdomain is switched on or off to
-  match ``workers-dev``; the URL comes from the account's subdomain.
+  match ``workers-dev``; the URL comes from the account's subdomain (which the deploy may have
+  asked for already, while the files were hashed).
 
 Every call goes through the retry policy the caller passes as ``run``.
 """
@@ -98,8 +99,10 @@ async def finish(
     *,
     run: Run[Any],
     notes: Notes,
+    subdomain: Awaitable[str | None] | None = None,
 ) -> Release:
-    """Everything after the Worker form was accepted."""
+    """Everything after the Worker form was accepted (``subdomain``: the account's workers.dev
+    subdomain when it was asked for already; asked here otherwise)."""
     version_id = uploaded.id or None
     if target.namespace is not None:
         return Release(version_id)
@@ -112,7 +115,8 @@ async def finish(
             await run(lambda: api.patch_settings(target.script, settings))
     else:
         deployment = await run(lambda: api.latest_deployment(target.script))
-    url = await _workers_dev(api, target, run, notes)
+    known = subdomain if subdomain is not None else run(api.account_subdomain)
+    url = await _workers_dev(api, target, run, notes, known)
     return Release(version_id, deployment, url)
 
 
@@ -128,9 +132,13 @@ async def _preview_url(
 
 
 async def _workers_dev(
-    api: ScriptApi, target: ReleaseTarget, run: Run[Any], notes: Notes
+    api: ScriptApi,
+    target: ReleaseTarget,
+    run: Run[Any],
+    notes: Notes,
+    account_subdomain: Awaitable[str | None],
 ) -> str | None:
-    subdomain: str | None = await run(api.account_subdomain)
+    subdomain = await account_subdomain
     if subdomain is None:
         if target.workers_dev:
             notes.warning(

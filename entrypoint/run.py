@@ -1,6 +1,9 @@
 """The deploy command's flow below the CLI: settings → plan → (dry run | deploy) → report.
 
-Receives the settings, a reporter and the paths it may use; reads no environment.
+Receives the settings, a reporter and the paths it may use; reads no environment. Every input is
+checked and the files are listed before any request; hashing then starts (forked workers, before
+any thread exists) and the deploy's first requests, those that need no manifest, go out while the
+files are hashed.
 """
 
 from __future__ import annotations
@@ -8,26 +11,29 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import signal
+import ssl
 import tempfile
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import ExitStack, asynccontextmanager
 from pathlib import Path
+from typing import Protocol
 
 import httpx
 
 from entrypoint import __version__
 from entrypoint.cloudflare import CloudflareClient, Credentials, RequestPacer
-from entrypoint.collect import collect_files
+from entrypoint.collect import Collection, collect_files
 from entrypoint.deploy import DeployResult, DeployTarget, deploy
 from entrypoint.errors import ConfigurationError, DeployInterruptedError
+from entrypoint.lean_http import LeanClient, Timeouts
 from entrypoint.modules import WorkerModules, resolve_modules
 from entrypoint.ownership import give_to_workspace_owner
-from entrypoint.plan import Plan, build_plan
+from entrypoint.plan import PendingPlan, Plan, start_plan
 from entrypoint.ratelimit import RateLimiter
 from entrypoint.report import Reporter, result_outputs
 from entrypoint.retry import RetryPolicy
 from entrypoint.settings import DeployMode, DeploySettings, require_credentials
-from entrypoint.transport import PooledTransport
+from entrypoint.transport import BackgroundTls, PooledTransport, tls_context
 from entrypoint.worker import WorkerSpec, check_spec
 
 
@@ -92,23 +98,28 @@ def _check_mode(settings: DeploySettings) -> None:
         raise ConfigurationError(msg)
 
 
-def _target(
-    settings: DeploySettings, plan: Plan | None, reporter: Reporter, cwd: Path, workspace: Path
-) -> DeployTarget:
-    """The target and Worker spec, every value checked before any request."""
-    date = _compatibility_date(settings, reporter)
-    return worker_target(settings, plan, date, cwd=cwd, workspace=workspace)
+class ConfigTexts(Protocol):
+    """Where the root ``_headers`` / ``_redirects`` texts come from (a Collection or a Plan)."""
+
+    @property
+    def headers(self) -> str | None:
+        """The ``_headers`` text, if the directory has one."""
+
+    @property
+    def redirects(self) -> str | None:
+        """The ``_redirects`` text, if the directory has one."""
 
 
 def worker_target(
     settings: DeploySettings,
-    plan: Plan | None,
+    plan: ConfigTexts | None,
     compatibility_date: str,
     *,
     cwd: Path,
     workspace: Path,
 ) -> DeployTarget:
-    """The target and Worker spec of ``settings``, every value checked before any request.
+    """The target and Worker spec of ``settings`` (``plan``: the directory's config texts), every
+    value checked before any request.
 
     Raises:
         ConfigurationError: inputs that contradict each other or that the API would refuse.
@@ -138,9 +149,7 @@ def worker_target(
     )
 
 
-async def _interruptible(
-    settings: DeploySettings, plan: Plan | None, target: DeployTarget, reporter: Reporter
-) -> DeployResult:
+async def _interruptible(flow: Callable[[], Awaitable[DeployResult]]) -> DeployResult:
     """Run the deploy; SIGINT / SIGTERM cancel it in order (no exception at a random point)."""
     loop = asyncio.get_running_loop()
     task = asyncio.current_task()
@@ -148,7 +157,7 @@ async def _interruptible(
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, task.cancel)
     try:
-        return await _deploy(settings, plan, target, reporter)
+        return await flow()
     except asyncio.CancelledError:
         msg = "Stopped by a signal before the deploy completed."
         raise DeployInterruptedError(msg) from None
@@ -159,24 +168,44 @@ async def _interruptible(
 
 @asynccontextmanager
 async def api_client(
-    settings: DeploySettings, pacer: RequestPacer | None = None
+    settings: DeploySettings,
+    pacer: RequestPacer | None = None,
+    context: ssl.SSLContext | None = None,
 ) -> AsyncIterator[CloudflareClient]:
-    """The Cloudflare client of a run, on its own connection pool (closed on exit)."""
+    """The Cloudflare client of a run, on its own connections (closed on exit); TLS by
+    ``context`` (built here when not given)."""
     assert settings.account_id is not None  # require_credentials checked it
     timeout = httpx.Timeout(settings.timeout, connect=min(10.0, settings.timeout))
-    transport = PooledTransport(max(settings.concurrency, 64))
+    context = context or tls_context(settings.api_base_url)
+    transport = PooledTransport(max(settings.concurrency, 64), context=context)
     headers = {"User-Agent": f"cf-assets-action/{__version__}"}
     async with httpx.AsyncClient(
         base_url=settings.api_base_url, timeout=timeout, transport=transport, headers=headers
     ) as http:
         credentials = Credentials(settings.api_token, settings.api_key, settings.api_email)
-        yield CloudflareClient(http, settings.account_id, credentials, pacer=pacer)
+        poster = LeanClient(  # the single-asset uploads (lean_http.py says why)
+            settings.api_base_url,
+            context,
+            connections=max(settings.concurrency, 64),
+            timeouts=Timeouts(connect=min(10.0, settings.timeout), io=settings.timeout),
+            user_agent=headers["User-Agent"],
+        )
+        try:
+            yield CloudflareClient(
+                http, settings.account_id, credentials, pacer=pacer, poster=poster
+            )
+        finally:
+            await poster.aclose()
 
 
 async def _deploy(
-    settings: DeploySettings, plan: Plan | None, target: DeployTarget, reporter: Reporter
+    settings: DeploySettings,
+    plan: Plan | Awaitable[Plan] | None,
+    target: DeployTarget,
+    reporter: Reporter,
+    context: ssl.SSLContext,
 ) -> DeployResult:
-    async with api_client(settings, RateLimiter(settings.rate_limit)) as client:
+    async with api_client(settings, RateLimiter(settings.rate_limit), context) as client:
         return await deploy(
             client,
             plan,
@@ -187,19 +216,47 @@ async def _deploy(
         )
 
 
-def _build_plan(settings: DeploySettings, reporter: Reporter, cwd: Path, workspace: Path) -> Plan:
-    directory = _directory(settings, cwd)
-    with reporter.group("Building the manifest"):
-        collection = collect_files(
-            directory,
-            workspace=workspace,
-            include=settings.include,
-            exclude=settings.exclude,
-            max_files=settings.max_files,
-        )
-        plan = build_plan(directory, collection)
-        reporter.plan(plan, dry_run=settings.dry_run)
+async def _hashed(pending: PendingPlan, ready: Callable[[Plan], None]) -> Plan:
+    """The Plan, awaited off the event loop; ``ready`` sees it first. Cancelling stops the
+    workers."""
+    try:
+        plan = await asyncio.to_thread(pending.result)
+    except asyncio.CancelledError:
+        pending.cancel()
+        raise
+    ready(plan)
     return plan
+
+
+class _Sections:
+    """The report's groups, one open at a time: the manifest group closes when the files are
+    hashed, which happens while the deploy's first requests are out."""
+
+    def __init__(self, reporter: Reporter) -> None:
+        self._reporter = reporter
+        self._open = ExitStack()
+
+    def start(self, title: str) -> None:
+        """Close the open group and open ``title``."""
+        self._open.close()
+        self._open.enter_context(self._reporter.group(title))
+
+    def close(self) -> None:
+        """Close the open group."""
+        self._open.close()
+
+
+def _collect(settings: DeploySettings, cwd: Path, workspace: Path) -> tuple[Path, Collection]:
+    directory = _directory(settings, cwd)
+    collection = collect_files(
+        directory,
+        workspace=workspace,
+        include=settings.include,
+        exclude=settings.exclude,
+        max_files=settings.max_files,
+        sized=False,  # sizes come from the hashing, which opens every file anyway
+    )
+    return directory, collection
 
 
 def _dry_run(plan: Plan | None, reporter: Reporter, manifest_file: str | None) -> int:
@@ -223,24 +280,85 @@ def _refuse_many_target_inputs(settings: DeploySettings) -> None:
             raise ConfigurationError(msg)
 
 
+class _Flow:
+    """One ``cf-assets deploy`` run: what it was given and what it has learnt so far."""
+
+    def __init__(
+        self, settings: DeploySettings, reporter: Reporter, workspace: Path, cwd: Path
+    ) -> None:
+        self.settings, self.reporter, self.workspace, self.cwd = settings, reporter, workspace, cwd
+        self.sections = _Sections(reporter)
+        self.manifest_file: str | None = None
+
+    def target(self, texts: ConfigTexts | None) -> DeployTarget:
+        """The target, every value checked (before any request); the date is reported later."""
+        date = self.settings.compatibility_date or today()
+        return worker_target(self.settings, texts, date, cwd=self.cwd, workspace=self.workspace)
+
+    def note_date(self) -> None:
+        """Say that today's date stands in for an unset compatibility date."""
+        if self.settings.compatibility_date is None:
+            _compatibility_date(self.settings, self.reporter)
+
+    def plan_ready(self, plan: Plan) -> None:
+        """Report the plan, close the manifest group, write the manifest file."""
+        self.reporter.plan(plan, dry_run=self.settings.dry_run)
+        self.sections.close()
+        self.note_date()
+        path = _manifest_path(self.settings, plan, self.cwd, self.workspace)
+        self.manifest_file = str(path) if path else None
+        if not self.settings.dry_run:
+            self.sections.start(f"Deploying to {_where(self.settings)}")
+
+    def deploy(
+        self, plan: Plan | Awaitable[Plan] | None, target: DeployTarget, context: ssl.SSLContext
+    ) -> int:
+        """Deploy, then publish the outputs and the summary."""
+        flow = _interruptible(lambda: _deploy(self.settings, plan, target, self.reporter, context))
+        result = asyncio.run(flow)
+        self.sections.close()
+        self.reporter.outputs(result_outputs(result, self.manifest_file))
+        self.reporter.summary(result)
+        return 0
+
+    def keep_assets(self) -> int:
+        """``keep-assets``: no files, the Worker keeps what it has."""
+        self.reporter.info("keep-assets: the Worker keeps the assets it has; none are uploaded.")
+        target = self.target(None)
+        self.note_date()
+        if self.settings.dry_run:
+            return _dry_run(None, self.reporter, None)
+        self.sections.start(f"Deploying to {_where(self.settings)}")
+        return self.deploy(None, target, tls_context(self.settings.api_base_url))
+
+    def assets(self) -> int:
+        """List, check, start hashing; then the dry run, or the deploy while the files hash."""
+        self.sections.start("Building the manifest")
+        # The CA bundle loads in a thread while the files are listed; joined before any fork.
+        tls = None if self.settings.dry_run else BackgroundTls(self.settings.api_base_url)
+        directory, collection = _collect(self.settings, self.cwd, self.workspace)
+        target = self.target(collection)
+        context = tls.result() if tls else None
+        pending = start_plan(directory, collection)
+        if context is None:
+            plan = pending.result()
+            self.plan_ready(plan)
+            return _dry_run(plan, self.reporter, self.manifest_file)
+        return self.deploy(_hashed(pending, self.plan_ready), target, context)
+
+
+def _where(settings: DeploySettings) -> str:
+    script = settings.script_name or ""
+    return f"{settings.dispatch_namespace}/{script}" if settings.dispatch_namespace else script
+
+
 def execute(settings: DeploySettings, reporter: Reporter, *, workspace: Path, cwd: Path) -> int:
     """Run ``cf-assets deploy``; returns 0 or raises an AssetsError."""
     _refuse_many_target_inputs(settings)
     if not settings.dry_run:
         require_credentials(settings)
-    plan = None
-    if settings.keep_assets:
-        reporter.info("keep-assets: the Worker keeps the assets it has; none are uploaded.")
-    else:
-        plan = _build_plan(settings, reporter, cwd, workspace)
-    target = _target(settings, plan, reporter, cwd, workspace)
-    manifest_path = _manifest_path(settings, plan, cwd, workspace) if plan else None
-    manifest_file = str(manifest_path) if manifest_path else None
-    if settings.dry_run:
-        return _dry_run(plan, reporter, manifest_file)
-    where = f"{target.namespace}/{target.script}" if target.namespace else target.script
-    with reporter.group(f"Deploying to {where}"):
-        result = asyncio.run(_interruptible(settings, plan, target, reporter))
-    reporter.outputs(result_outputs(result, manifest_file))
-    reporter.summary(result)
-    return 0
+    flow = _Flow(settings, reporter, workspace, cwd)
+    try:
+        return flow.keep_assets() if settings.keep_assets else flow.assets()
+    finally:
+        flow.sections.close()

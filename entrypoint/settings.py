@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from enum import StrEnum
+from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Final, NoReturn, Self
 
@@ -354,11 +355,16 @@ def apply_defaults(
     return merged, used
 
 
-class _GivenSettings(DeploySettings):
-    """Deploy settings from the given values alone: the environment is not read."""
+@cache
+def _given_settings() -> type[DeploySettings]:
+    """Deploy settings from the given values alone (the environment is not read); built on first
+    use, as only a targets file needs it (a model costs ~5 ms of start-up)."""
 
-    def __init__(self, **values: Any) -> None:
-        BaseModel.__init__(self, **values)
+    class GivenSettings(DeploySettings):
+        def __init__(self, **values: Any) -> None:
+            BaseModel.__init__(self, **values)
+
+    return GivenSettings
 
 
 def settings_from_values(values: Mapping[str, Any]) -> DeploySettings:
@@ -369,7 +375,7 @@ def settings_from_values(values: Mapping[str, Any]) -> DeploySettings:
             never echoing a value.
     """
     try:
-        settings = _GivenSettings(**values)
+        settings = _given_settings()(**values)
     except ValidationError as exc:
         raise ConfigurationError(DeploySettings.describe_error(exc)) from None
     _check_formats(settings)

@@ -134,7 +134,9 @@ def test_rate_limits_honour_retry_after(emulator, small_site, tmp_path):
     assert run.returncode == 0, run.stdout
     assert injected(emulator) == {"429": 3}
     assert run.stdout.count("Retrying in 1.0 s") == 3, run.stdout
-    assert time.monotonic() - started >= 3  # the first three requests run one after the other
+    # The Worker lookup and the subdomain lookup go out together at the start and wait out their
+    # Retry-After side by side; the third refused request waits after them.
+    assert time.monotonic() - started >= 2
 
 
 @pytest.mark.parametrize("statuses", [[500, 502, 503, 504], [520, 524]])

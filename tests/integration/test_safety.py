@@ -9,9 +9,9 @@ import subprocess
 import sys
 import time
 
-import httpx
 import pytest
 
+from entrypoint.emulator import EmulatorConfig, EmulatorThread
 from tests.integration.conftest import TOKEN, deploy_inputs, run_action, served
 from tests.sitegen import generate_site
 
@@ -106,11 +106,8 @@ def test_file_names_cannot_inject_workflow_commands(emulator, tmp_path):
         assert served(emulator, "nasty", "/" + name).content == f"content {index}".encode()
 
 
-def test_sigterm_stops_promptly_without_success_outputs(emulator, tmp_path):
+def test_sigterm_stops_promptly_without_success_outputs(tmp_path):
     site = generate_site(tmp_path / "ws" / "public", 200, big_mib=1)
-    httpx.post(
-        f"{emulator.root_url}/__emulator/config", json={"latency_seconds": 2.0}
-    ).raise_for_status()
     output = tmp_path / "output"
     output.write_text("")
     env = {
@@ -119,19 +116,23 @@ def test_sigterm_stops_promptly_without_success_outputs(emulator, tmp_path):
         "GITHUB_OUTPUT": str(output),
         "GITHUB_STEP_SUMMARY": str(tmp_path / "summary"),
     }
-    env |= {f"INPUT_{k.upper()}": v for k, v in deploy_inputs(emulator, "s", "public").items()}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "entrypoint", "deploy"],
-        cwd=site.root.parent,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    time.sleep(3.0)  # inside the first (2 s latency) request by now
-    started = time.monotonic()
-    process.send_signal(signal.SIGTERM)
-    stdout, stderr = process.communicate(timeout=30)
+    # Its own emulator: a request still waiting out the latency when the run is stopped would
+    # otherwise land in the shared emulator during a later test.
+    config = EmulatorConfig(api_tokens=frozenset({TOKEN}), latency_seconds=2.0)
+    with EmulatorThread(config) as slow:
+        env |= {f"INPUT_{k.upper()}": v for k, v in deploy_inputs(slow, "s", "public").items()}
+        process = subprocess.Popen(
+            [sys.executable, "-m", "entrypoint", "deploy"],
+            cwd=site.root.parent,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        time.sleep(3.0)  # inside the first (2 s latency) requests by now
+        started = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        stdout, stderr = process.communicate(timeout=30)
     assert time.monotonic() - started < 20  # generous: "promptly", on a noisy shared machine
     assert process.returncode == 130, stdout + stderr
     assert "Stopped by a signal" in stdout

@@ -84,7 +84,7 @@ def test_session_on_the_plain_script_path_with_a_token() -> None:
     router.post(f"{BASE}/accounts/{ACCOUNT}/workers/scripts/my-site/assets-upload-session").mock(
         side_effect=recorder
     )
-    session = _run(router, lambda c: c.create_upload_session("my-site", None, MANIFEST))
+    session = _run(router, lambda c: c.create_upload_session("my-site", None, json.dumps(MANIFEST)))
     assert session == UploadSession(UPLOAD_JWT, (("a" * 32, "b" * 32), ("c" * 32,)))
     (request,) = recorder.requests
     assert request.method == "POST"
@@ -101,7 +101,7 @@ def test_session_on_the_dispatch_path_with_key_and_email() -> None:
     router.post(f"{BASE}{path}/assets-upload-session").mock(side_effect=recorder)
     session = _run(
         router,
-        lambda c: c.create_upload_session("site-1", "tenants.prod", MANIFEST),
+        lambda c: c.create_upload_session("site-1", "tenants.prod", json.dumps(MANIFEST)),
         KEY_CREDENTIALS,
     )
     assert session == UploadSession(UPLOAD_JWT, ())
@@ -119,7 +119,7 @@ def test_session_answer_without_jwt_is_retryable() -> None:
         return_value=_envelope({"buckets": [["a" * 32]]})
     )
     with pytest.raises(RetryableError, match="no upload token"):
-        _run(router, lambda c: c.create_upload_session("s", None, MANIFEST))
+        _run(router, lambda c: c.create_upload_session("s", None, json.dumps(MANIFEST)))
 
 
 def test_credentials_headers() -> None:
@@ -218,7 +218,7 @@ def _session_error(response: httpx.Response | type[Exception] | Exception) -> Ba
     else:
         route.mock(side_effect=response)
     try:
-        _run(router, lambda c: c.create_upload_session("site", None, MANIFEST))
+        _run(router, lambda c: c.create_upload_session("site", None, json.dumps(MANIFEST)))
     except Exception as error:  # noqa: BLE001 - the test inspects whatever was raised
         return error
     pytest.fail("no error was raised")
@@ -387,7 +387,8 @@ def test_the_pacer_counts_only_requests_made_with_the_accounts_credentials() -> 
             client = CloudflareClient(
                 http, ACCOUNT, TOKEN_CREDENTIALS, now=lambda: NOW, pacer=pacer
             )
-            await client.create_upload_session("site", None, {"/a": {"hash": "a" * 32, "size": 1}})
+            manifest = json.dumps({"/a": {"hash": "a" * 32, "size": 1}})
+            await client.create_upload_session("site", None, manifest)
 
             async def body() -> Any:
                 yield b"x"

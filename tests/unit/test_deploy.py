@@ -14,7 +14,12 @@ from pydantic import SecretStr
 
 from entrypoint.cloudflare import CloudflareClient, Credentials
 from entrypoint.deploy import MAX_RESUMES, DeployResult, DeployTarget, deploy
-from entrypoint.errors import TransientError
+from entrypoint.errors import (
+    CloudflareRefusedError,
+    ConfigurationError,
+    ContentError,
+    TransientError,
+)
 from entrypoint.retry import RetryableError, RetryPolicy
 from entrypoint.settings import DeployMode
 from entrypoint.worker import WorkerSpec
@@ -258,3 +263,99 @@ def test_deploy_version_uploads_a_version_only_and_gives_its_preview_url(tmp_pat
     assert result.deployment_url == "https://0123abcd-site.acme.workers.dev"
     assert not result.worker_deployed
     assert "belong to the Worker" in events.warnings[0]
+
+
+def _deploy_pending(
+    router: respx.Router, target: DeployTarget, plan: Any, events: Events
+) -> DeployResult:
+    """``deploy`` with ``plan`` still coming (an awaitable), over the mocked API."""
+
+    async def main() -> DeployResult:
+        transport = httpx.MockTransport(router.async_handler)
+        async with httpx.AsyncClient(transport=transport, base_url=BASE) as http:
+            client = CloudflareClient(http, ACCOUNT, Credentials(token=SecretStr(TOKEN)))
+            policy = RetryPolicy(max_retries=1, sleep=_no_sleep)
+            return await deploy(
+                client, plan(), target, concurrency=2, policy=policy, progress=events
+            )
+
+    return asyncio.run(main())
+
+
+def test_lookups_that_need_no_manifest_go_out_while_it_is_being_built(tmp_path):
+    router = respx.Router()
+    _new_worker_routes(router)
+    hashes = _hashes(tmp_path)
+    sessions = router.post(SESSION_URL).mock(
+        return_value=_envelope({"jwt": make_jwt(exp=2_000_000_000), "buckets": [hashes]})
+    )
+    router.post(url__startswith=UPLOAD_URL).mock(return_value=_envelope({"jwt": DONE_JWT}, 201))
+    router.put(WORKER_URL).mock(return_value=_envelope({"id": "site"}))
+    seen_before_plan: list[str] = []
+
+    async def plan() -> Any:
+        for _ in range(50):  # let the lookups run: both are answered before the plan is ready
+            await asyncio.sleep(0)
+        seen_before_plan.extend(call.request.url.path for call in router.calls)
+        return _plan(tmp_path, {"a.txt": b"a", "b.css": b"b{}"})
+
+    target = DeployTarget("site", None, DeployMode.WORKER, WorkerSpec("2025-06-01"))
+    result = _deploy_pending(router, target, plan, Events())
+    assert sorted(seen_before_plan) == sorted(
+        httpx.URL(url).path for url in (SERVICE_URL, SUBDOMAIN_URL)
+    )
+    assert sessions.call_count == 1
+    assert result.completion_token == DONE_JWT
+    subdomain_reads = [c for c in router.calls if c.request.url.path.endswith("/subdomain")]
+    assert len(subdomain_reads) == 1  # asked once, early; not again after the Worker upload
+
+
+def test_a_plan_that_fails_uploads_nothing_and_its_error_wins(tmp_path):
+    router = respx.Router()
+    refused = {"success": False, "errors": [{"code": 10000, "message": "bad token"}]}
+    router.get(SERVICE_URL).mock(return_value=httpx.Response(403, json=refused))
+    router.get(SUBDOMAIN_URL).mock(return_value=httpx.Response(403, json=refused))
+    sessions = router.post(SESSION_URL).mock(return_value=_envelope({}))
+
+    async def plan() -> Any:
+        await asyncio.sleep(0)
+        msg = "1 file(s) could not be read"
+        raise ContentError(msg)
+
+    target = DeployTarget("site", None, DeployMode.WORKER, WorkerSpec("2025-06-01"))
+    with pytest.raises(ContentError, match="could not be read"):
+        _deploy_pending(router, target, plan, Events())
+    assert sessions.call_count == 0
+
+
+def test_a_failed_lookup_stops_the_deploy_before_any_upload(tmp_path):
+    router = respx.Router()
+    refused = {"success": False, "errors": [{"code": 10000, "message": "bad token"}]}
+    router.get(SERVICE_URL).mock(return_value=httpx.Response(403, json=refused))
+    router.get(SUBDOMAIN_URL).mock(return_value=_envelope({"subdomain": "acme"}))
+    sessions = router.post(SESSION_URL).mock(return_value=_envelope({}))
+    uploads = router.post(url__startswith=UPLOAD_URL).mock(return_value=_envelope({}))
+
+    async def plan() -> Any:
+        return _plan(tmp_path, {"a.txt": b"a"})
+
+    target = DeployTarget("site", None, DeployMode.WORKER, WorkerSpec("2025-06-01"))
+    with pytest.raises(CloudflareRefusedError, match="refused the credentials"):
+        _deploy_pending(router, target, plan, Events())
+    assert sessions.call_count == 0
+    assert uploads.call_count == 0
+
+
+def test_version_mode_needs_an_existing_worker_and_uploads_nothing_without_one(tmp_path):
+    router = respx.Router()
+    _new_worker_routes(router)
+    sessions = router.post(SESSION_URL).mock(return_value=_envelope({}))
+
+    async def plan() -> Any:
+        return _plan(tmp_path, {"a.txt": b"a"})
+
+    target = DeployTarget("site", None, DeployMode.VERSION, WorkerSpec("2025-06-01"))
+    with pytest.raises(ConfigurationError, match="needs an existing Worker"):
+        _deploy_pending(router, target, plan, Events())
+    assert sessions.call_count == 0
+    assert not [c for c in router.calls if c.request.url.path.endswith("/subdomain")]

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from entrypoint import ignore as ignore_module
 from entrypoint.errors import ConfigurationError
 from entrypoint.ignore import IgnoreRules, read_assetsignore
 
@@ -135,3 +138,48 @@ def test_reversed_character_range_in_assetsignore_does_not_crash() -> None:
     rules = IgnoreRules(["[z-a].txt", "*.bak"])
     assert rules.skips("a.bak") is True
     assert rules.skips("a.txt") is False
+
+
+_ROOT_RULES = ["/_headers", "/_redirects", "/.assetsignore", "", "   ", "# a comment", "/Docs"]
+_PATHS = [
+    "_headers",
+    "_HEADERS",
+    "_headers/x.css",
+    "sub/_headers",
+    "docs",
+    "Docs",
+    "docs/a.html",
+    "Docs/a/b.html",
+    "xdocs",
+    "Docs.html",
+    "index.html",
+    ".assetsignore",
+    "a/.assetsignore",
+]
+
+
+@pytest.mark.parametrize("npm", [True, False])
+def test_rules_naming_root_entries_match_as_pathspec_does(npm: bool) -> None:
+    fast = ignore_module._compile(_ROOT_RULES, npm=npm, source="x", strict=True)
+    slow = ignore_module._compile_pathspec(_ROOT_RULES, npm=npm, source="x", strict=True)
+    assert isinstance(fast, ignore_module._RootEntries)
+    for path in _PATHS:
+        assert fast.matches_file(path) is slow.matches_file(path), path
+        assert fast.matches_dir(path) is slow.matches_dir(path), path
+
+
+@pytest.mark.parametrize("rule", ["*.map", "/a/b", "docs", "/a*", "!/x", "/x ", "/\\#x", "/.."])
+def test_other_rules_go_through_pathspec(rule: str) -> None:
+    compiled = ignore_module._compile(["/_headers", rule], npm=True, source="x", strict=False)
+    assert not isinstance(compiled, ignore_module._RootEntries)
+
+
+def test_default_rules_do_not_import_pathspec() -> None:
+    code = (
+        "import sys\n"
+        "from entrypoint.ignore import IgnoreRules\n"
+        "rules = IgnoreRules(['# comment', ''], (), ('/private',))\n"
+        "assert rules.skips('_headers') and rules.skips('private/a') and not rules.skips('a')\n"
+        "assert 'pathspec' not in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

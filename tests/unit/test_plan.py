@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
-from collections.abc import Sequence
+import signal
 from pathlib import Path
 
 import pytest
 
+from entrypoint import manifest as manifest_module
 from entrypoint import plan as plan_module
-from entrypoint.collect import Collection, FoundFile, collect_files
+from entrypoint.collect import MAX_FILE_SIZE, UNSIZED, Collection, FoundFile, collect_files
 from entrypoint.errors import ContentError
-from entrypoint.manifest import hash_bytes, hash_file
-from entrypoint.plan import Asset, Plan, build_plan, split_batches
+from entrypoint.manifest import hash_and_size, hash_bytes
+from entrypoint.plan import (
+    Asset,
+    HashingCancelledError,
+    Plan,
+    build_plan,
+    split_batches,
+    start_plan,
+)
 
 
 def _site(root: Path) -> Path:
@@ -169,14 +178,14 @@ def test_permission_error_while_hashing_is_a_content_error(
     # The same path as the chmod test, reachable when running as root.
     site = _site(tmp_path / "site")
     collection = collect_files(site, workspace=tmp_path)
-    real_hash_file = hash_file
+    real_hash = hash_and_size
 
-    def refusing(path: str, extension: str, size: int) -> str:
+    def refusing(path: str, extension: str, size: int | None, *, limit: int) -> tuple[str, int]:
         if path.endswith("site.css"):
             raise PermissionError(13, "Permission denied", path)
-        return real_hash_file(path, extension, size)
+        return real_hash(path, extension, size, limit=limit)
 
-    monkeypatch.setattr("entrypoint.plan.hash_file", refusing)
+    monkeypatch.setattr("entrypoint.plan.hash_and_size", refusing)
     with pytest.raises(ContentError, match=r"cannot read 'css/site.css' \(Permission denied\)"):
         build_plan(site, collection)
 
@@ -193,17 +202,9 @@ def test_forked_hashing_equals_hashing_in_this_thread(
     monkeypatch.setattr(plan_module, "PARALLEL_MIN_COST", 0)
     # The suite's emulator threads make the real check say no; the CLI forks before any thread.
     monkeypatch.setattr(plan_module, "_can_fork", lambda: True)
-    forks: list[int] = []
-    real = plan_module._hash_in_processes
-
-    def counted(files: Sequence[FoundFile], workers: int) -> object:
-        done = real(files, workers)
-        forks.append(workers if done is not None else 0)
-        return done
-
-    monkeypatch.setattr(plan_module, "_hash_in_processes", counted)
-    forked = build_plan(site, collection, workers=2)
-    assert forks == [2]
+    pending = start_plan(site, collection, workers=2)
+    assert pending.forked
+    forked = pending.result()
     assert forked.assets == alone.assets
     assert forked.manifest_hash == alone.manifest_hash
 
@@ -241,3 +242,97 @@ def test_manifest_json_is_sorted_one_entry_per_line(tmp_path: Path) -> None:
     ]
     assert json.loads(text) == Plan(tmp_path, (a, b)).manifest()
     assert Plan(tmp_path, ()).manifest_json == "{}"
+
+
+def test_sizes_left_to_the_hashing_are_read_from_the_files(tmp_path: Path) -> None:
+    site = _site(tmp_path / "site")
+    sized = build_plan(site, collect_files(site, workspace=tmp_path))
+    collection = collect_files(site, workspace=tmp_path, sized=False)
+    assert {found.size for found in collection.files} == {UNSIZED}
+    unsized = build_plan(site, collection)
+    assert unsized.assets == sized.assets
+    assert unsized.manifest_hash == sized.manifest_hash
+
+
+def test_a_file_over_the_limit_found_while_hashing_is_refused_unread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = _site(tmp_path / "site")
+    with (site / "big.bin").open("wb") as handle:
+        handle.truncate(MAX_FILE_SIZE + 1)
+    collection = collect_files(site, workspace=tmp_path, sized=False)
+    reads: list[int] = []
+    real_read = manifest_module.read_full
+
+    def reading(fd: int, size: int) -> bytes:
+        reads.append(size)
+        return real_read(fd, size)
+
+    monkeypatch.setattr(manifest_module, "read_full", reading)
+    with pytest.raises(ContentError, match=r"1 file\(s\) over the 25 MiB limit: 'big.bin'"):
+        build_plan(site, collection)
+    assert reads
+    assert max(reads) < 1000  # only the small files were read, never a chunk of big.bin
+
+
+def test_a_file_that_changes_size_after_an_unsized_walk_is_still_caught(tmp_path: Path) -> None:
+    site = _site(tmp_path / "site")
+    collection = collect_files(site, workspace=tmp_path, sized=False)
+    found = next(f for f in collection.files if f.rel == "css/site.css")
+    hashed = hash_and_size(found.path, "css")
+    (site / "css" / "site.css").write_text("body{}" * 100)
+    assert hash_and_size(found.path, "css") != hashed
+    with pytest.raises(OSError, match="size changed"):
+        hash_and_size(found.path, "css", hashed[1])
+
+
+def test_a_few_big_files_are_hashed_in_parallel_even_when_the_walk_left_sizes_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    for index in range(3):
+        (site / f"big-{index}.bin").write_bytes(bytes([index]) * 4096)
+    monkeypatch.setattr(plan_module, "PARALLEL_MIN_COST", 10_000 + 3 * plan_module._FILE_COST)
+    monkeypatch.setattr(plan_module, "_can_fork", lambda: True)
+    collection = collect_files(site, workspace=tmp_path, sized=False)
+    pending = start_plan(site, collection, workers=2)
+    assert pending.forked  # 3 x 4 KiB read by stat: over the (lowered) threshold
+    assert [a.size for a in pending.result().assets] == [4096] * 3
+    (site / "big-0.bin").write_bytes(b"")
+    small = collect_files(site, workspace=tmp_path, sized=False)
+    assert not start_plan(site, small, workers=2).forked
+
+
+def _killed(bounds: tuple[int, int]) -> object:
+    """A hashing worker that dies at once (as one does when Ctrl-C reaches it)."""
+    os.kill(os.getpid(), signal.SIGKILL)
+    return None
+
+
+@pytest.mark.parametrize("cancelled", [False, True])
+def test_workers_that_die_are_replaced_by_this_process_unless_hashing_was_given_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cancelled: bool
+) -> None:
+    site = _site(tmp_path / "site")
+    collection = collect_files(site, workspace=tmp_path, sized=False)
+    expected = build_plan(site, collection, workers=1)
+    monkeypatch.setattr(plan_module, "PARALLEL_MIN_COST", 0)
+    monkeypatch.setattr(plan_module, "_can_fork", lambda: True)
+    monkeypatch.setattr(plan_module, "_hash_range", _killed)
+    pending = start_plan(site, collection, workers=2)
+    assert pending.forked
+    if not cancelled:
+        assert pending.result().assets == expected.assets  # hashed here instead
+        return
+    pending.cancel()
+    with pytest.raises(HashingCancelledError):
+        pending.result()
+
+
+def test_cancelled_hashing_in_this_process_stops(tmp_path: Path) -> None:
+    site = _site(tmp_path / "site")
+    pending = start_plan(site, collect_files(site, workspace=tmp_path), workers=1)
+    pending.cancel()
+    with pytest.raises(HashingCancelledError):
+        pending.result()

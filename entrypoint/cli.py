@@ -21,6 +21,7 @@ from pydantic.fields import FieldInfo
 
 from entrypoint import __version__
 from entrypoint.ci import CiEnvironment, CiKind
+from entrypoint.command_settings import input_name
 from entrypoint.errors import AssetsError, ConfigurationError, DeployInterruptedError
 from entrypoint.redact import Redactor
 from entrypoint.report import Reporter
@@ -28,7 +29,6 @@ from entrypoint.settings import (
     DeploySettings,
     apply_defaults,
     fields,
-    input_name,
     load_settings,
 )
 

@@ -1,9 +1,8 @@
 """The deploy command's settings: the only reader of the environment, frozen once built.
 
-Every setting has one name spelled four ways: action input ``account-id``, env ``INPUT_ACCOUNT-ID``
-or ``INPUT_ACCOUNT_ID``, env ``CF_ASSETS_ACCOUNT_ID``, CLI flag ``--account-id`` (plus the
-``CLOUDFLARE_*`` names wrangler reads). CLI beats env; empty values count as unset; booleans take
-only the six true/false spellings; errors name the input and never echo its value.
+Owns the deploy inputs, their defaults and every check of a value's format or range that can run
+before a request. How a setting is named, read from the CLI and the environment and reported when
+invalid is :mod:`entrypoint.command_settings`'s, shared with the images command.
 """
 
 from __future__ import annotations
@@ -13,31 +12,33 @@ from collections.abc import Mapping
 from enum import StrEnum
 from functools import cache
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, Final, NoReturn, Self
+from typing import Annotated, Any, Final, NoReturn
 
 from pydantic import (
-    AliasChoices,
     BaseModel,
     BeforeValidator,
-    Field,
     SecretStr,
     ValidationError,
-    model_validator,
 )
 from pydantic.fields import FieldInfo
 from pydantic_settings import (
-    BaseSettings,
-    EnvSettingsSource,
     NoDecode,
-    PydanticBaseSettingsSource,
-    SettingsConfigDict,
 )
 
+from entrypoint.command_settings import (
+    ACCOUNT_ID_RE,
+    DEFAULT_API_BASE_URL,
+    CommandSettings,
+    JsonObject,
+    Lines,
+    StrictBool,
+    attach_aliases,
+    is_blank,
+    setting,
+)
 from entrypoint.errors import ConfigurationError
-from entrypoint.values import parse_bool, parse_json_object, parse_lines, parse_run_worker_first
+from entrypoint.values import parse_run_worker_first
 
-DEFAULT_API_BASE_URL: Final = "https://api.cloudflare.com/client/v4"
-ACCOUNT_ID_RE: Final = re.compile(r"[0-9a-f]{32}")
 SCRIPT_NAME_RE: Final = re.compile(r"[a-z0-9_][a-z0-9_-]{0,62}")
 NAMESPACE_RE: Final = re.compile(r"[A-Za-z0-9_.-]{1,255}")
 DATE_RE: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -46,15 +47,6 @@ SHARD_RE: Final = re.compile(r"([1-9][0-9]*)/([1-9][0-9]*)(?:@([0-9a-f]{6,64}))?
 DEFAULT_RATE_LIMIT: Final = 1000
 MAX_SHARDS: Final = 256  # a GitHub Actions matrix runs at most 256 jobs
 DEFAULT_REPORT_FILE: Final = "cf-assets-report.json"
-
-# Cloudflare's own environment names, read the way wrangler reads them.
-_CLOUDFLARE_ENV: Final[Mapping[str, tuple[str, ...]]] = {
-    "api_token": ("CLOUDFLARE_API_TOKEN",),
-    "api_key": ("CLOUDFLARE_API_KEY",),
-    "api_email": ("CLOUDFLARE_EMAIL",),
-    "account_id": ("CLOUDFLARE_ACCOUNT_ID",),
-    "api_base_url": ("CLOUDFLARE_API_BASE_URL", "CF_API_BASE_URL"),
-}
 
 
 class DeployMode(StrEnum):
@@ -82,93 +74,9 @@ class NotFoundHandling(StrEnum):
     NONE = "none"
 
 
-StrictBool = Annotated[bool, BeforeValidator(parse_bool)]
-Lines = Annotated[tuple[str, ...], NoDecode, BeforeValidator(parse_lines)]
-JsonObject = Annotated[dict[str, Any] | None, NoDecode, BeforeValidator(parse_json_object)]
 RunWorkerFirst = Annotated[
     bool | tuple[str, ...] | None, NoDecode, BeforeValidator(parse_run_worker_first)
 ]
-
-
-def setting(default: Any = None, *, doc: str) -> Any:
-    """A field with its description; the env aliases are attached by ``attach_aliases``."""
-    return Field(default=default, description=doc)
-
-
-class BlankIsUnsetEnv(EnvSettingsSource):
-    """The environment, where a blank value (only whitespace) counts as unset, like an empty one."""
-
-    def _load_env_vars(self) -> Mapping[str, str | None]:
-        loaded = super()._load_env_vars()
-        return {key: value for key, value in loaded.items() if value is None or value.strip()}
-
-
-class CommandSettings(BaseSettings):
-    """What every command's settings share: frozen, CLI values over the environment (blank =
-    unset), errors that never echo a value, single values trimmed; ``line_fields`` name the
-    newline lists, which keep their leading whitespace."""
-
-    line_fields: ClassVar[tuple[str, ...]] = ()
-
-    model_config = SettingsConfigDict(
-        frozen=True,
-        env_ignore_empty=True,
-        hide_input_in_errors=True,
-        validate_by_name=True,
-        validate_by_alias=True,
-        extra="ignore",
-        case_sensitive=False,
-    )
-
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        """CLI values (init), then the environment; no dotenv or secrets files."""
-        return init_settings, BlankIsUnsetEnv(settings_cls)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _trim(cls, data: Any) -> Any:
-        """Trim single values as ``@actions/core`` does (a token pasted with a newline still works);
-        newline lists keep their leading whitespace."""
-        if not isinstance(data, dict):
-            return data
-        lists = {name.lower() for f in cls.line_fields for name in (f, *env_names(f))}
-        return {
-            key: value.strip() if isinstance(value, str) and key.lower() not in lists else value
-            for key, value in data.items()
-        }
-
-    @classmethod
-    def from_values(cls, cli_values: Mapping[str, Any]) -> Self:
-        """Build from CLI values (by field name; blank ones unset) over the environment.
-
-        Raises:
-            ConfigurationError: naming every invalid input, never echoing a value.
-        """
-        given = {k: v for k, v in cli_values.items() if not is_blank(v)}
-        try:
-            return cls(**given)
-        except ValidationError as exc:
-            raise ConfigurationError(cls.describe_error(exc)) from None
-
-    @classmethod
-    def describe_error(cls, exc: ValidationError) -> str:
-        """One line naming every invalid input by its input name, never echoing a value."""
-        by_alias = {env.lower(): field for field in cls.model_fields for env in env_names(field)}
-        parts = []
-        for error in exc.errors(include_input=False, include_url=False, include_context=False):
-            loc = str(error["loc"][0]) if error["loc"] else ""
-            field = by_alias.get(loc.lower(), loc)
-            message = error["msg"].removeprefix("Value error, ")
-            parts.append(f"input '{input_name(field)}': {message}")
-        return "Invalid " + "; ".join(parts) + "."
 
 
 class DeploySettings(CommandSettings):
@@ -289,23 +197,6 @@ class DeploySettings(CommandSettings):
     )
 
 
-def env_names(field: str) -> tuple[str, ...]:
-    upper = field.upper()
-    names = (f"INPUT_{upper.replace('_', '-')}", f"INPUT_{upper}", f"CF_ASSETS_{upper}")
-    return names + _CLOUDFLARE_ENV.get(field, ())
-
-
-def input_name(field: str) -> str:
-    """The action input name of a field: ``account_id`` → ``account-id``."""
-    return field.replace("_", "-")
-
-
-def attach_aliases(model: type[BaseSettings]) -> None:
-    for name, info in model.model_fields.items():
-        info.validation_alias = AliasChoices(*env_names(name))
-    model.model_rebuild(force=True)
-
-
 attach_aliases(DeploySettings)
 
 
@@ -380,13 +271,6 @@ def settings_from_values(values: Mapping[str, Any]) -> DeploySettings:
         raise ConfigurationError(DeploySettings.describe_error(exc)) from None
     _check_formats(settings)
     return settings
-
-
-def is_blank(value: object) -> bool:
-    """An unset CLI value: None, an empty list, or only whitespace."""
-    if isinstance(value, str):
-        return not value.strip()
-    return value is None or value in ((), [])
 
 
 def _check_formats(s: DeploySettings) -> None:

@@ -20,8 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+from entrypoint.command_settings import input_name
 from entrypoint.errors import ConfigurationError
-from entrypoint.settings import DeploySettings, input_name, settings_from_values
+from entrypoint.settings import DeploySettings, settings_from_values
 
 #: The settings one target may set (field names): what describes one Worker and its files.
 TARGET_FIELDS: Final = (

@@ -35,8 +35,9 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from pydantic.fields import FieldInfo  # noqa: E402
 
+from entrypoint.command_settings import input_name  # noqa: E402 - needs the path above
 from entrypoint.images.settings import images_fields  # noqa: E402
-from entrypoint.settings import fields, input_name  # noqa: E402 - needs the path above
+from entrypoint.settings import fields  # noqa: E402
 
 IMAGE_REPOSITORY: Final = "ghcr.io/org/cf-assets-action"
 ACTION_YML: Final = REPO_ROOT / "action.yml"

@@ -18,8 +18,7 @@ from typing import Any, Final, NoReturn
 from pydantic import SecretStr
 from pydantic.fields import FieldInfo
 
-from entrypoint.errors import ConfigurationError
-from entrypoint.settings import (
+from entrypoint.command_settings import (
     ACCOUNT_ID_RE,
     DEFAULT_API_BASE_URL,
     CommandSettings,
@@ -29,6 +28,7 @@ from entrypoint.settings import (
     attach_aliases,
     setting,
 )
+from entrypoint.errors import ConfigurationError
 
 
 class ImagesMode(StrEnum):

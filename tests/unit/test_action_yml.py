@@ -16,13 +16,14 @@ import pytest
 import yaml
 
 from entrypoint import __version__
+from entrypoint.command_settings import input_name
 from entrypoint.deploy import DeployResult
 from entrypoint.redact import Redactor
 from entrypoint.report import Reporter, result_outputs
 from entrypoint.report.tenants import RunSummary, run_outputs
 from entrypoint.run import execute
 from entrypoint.run_tenants import execute_targets
-from entrypoint.settings import DeployMode, fields, input_name, load_settings
+from entrypoint.settings import DeployMode, fields, load_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
+from entrypoint.command_settings import DEFAULT_API_BASE_URL
 from entrypoint.errors import ConfigurationError
 from entrypoint.settings import (
-    DEFAULT_API_BASE_URL,
     DeployMode,
     DeploySettings,
     HtmlHandling,

@@ -7,7 +7,6 @@ the reporter and the HTTP client, turns failures into exit codes and installs si
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import signal
 import sys
@@ -22,6 +21,7 @@ from pydantic.fields import FieldInfo
 from entrypoint import __version__
 from entrypoint.ci import CiEnvironment, CiKind
 from entrypoint.command_settings import input_name
+from entrypoint.emulator_command import add_emulator_parser, run_emulator_command
 from entrypoint.errors import AssetsError, ConfigurationError, DeployInterruptedError
 from entrypoint.redact import Redactor
 from entrypoint.report import Reporter
@@ -47,49 +47,6 @@ def _add_setting_flags(
             parser.add_argument(flag, dest=name, action="append", metavar="LINE", help=help_text)
         else:
             parser.add_argument(flag, dest=name, metavar=name.upper(), help=help_text)
-
-
-def _add_emulator_parser(commands: Any) -> None:
-    """``cf-assets emulator`` and its flags."""
-    emulator = commands.add_parser(
-        "emulator",
-        help="run the local Cloudflare API emulator",
-        description="Serve the Workers assets upload API on loopback (no Cloudflare account).",
-    )
-    emulator.add_argument("--host", default="127.0.0.1")
-    emulator.add_argument("--port", type=int, default=8787, help="0 picks a free port")
-    emulator.add_argument("--single-asset-uploads", action="store_true")
-    emulator.add_argument("--bucket-max-files", type=int, default=1000)
-    emulator.add_argument("--jwt-ttl", type=float, default=3600.0, help="seconds")
-    emulator.add_argument("--api-token", action="append", help="accepted token (default: any)")
-    emulator.add_argument(
-        "--subdomain",
-        default="cf-assets-emulator",
-        help="the account's workers.dev subdomain ('' = none registered)",
-    )
-    emulator.add_argument(
-        "--latency", type=float, default=0.0, help="seconds added to every API answer"
-    )
-    emulator.add_argument(
-        "--rate-limit",
-        type=int,
-        default=0,
-        metavar="N",
-        help="answer 429 + Retry-After past N API requests per --rate-limit-window (0: no limit)",
-    )
-    emulator.add_argument("--rate-limit-window", type=float, default=300.0, help="seconds")
-    emulator.add_argument(
-        "--refuse-script",
-        action="append",
-        default=[],
-        metavar="NAME",
-        help="refuse this Worker's upload with a 400 (repeatable)",
-    )
-    emulator.add_argument(
-        "--faults",
-        metavar="JSON",
-        help='fault injection, e.g. \'{"rate_429": 0.1, "rate_5xx": 0.05, "seed": 1}\'',
-    )
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
@@ -129,7 +86,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         from entrypoint.images.settings import images_fields  # noqa: PLC0415 - not for deploy
 
         _add_setting_flags(images, images_fields())
-    _add_emulator_parser(commands)
+    add_emulator_parser(commands)
     return parser
 
 
@@ -304,42 +261,6 @@ def _guarded(reporter: Reporter, job: Callable[[], int]) -> int:
         return 1
 
 
-def run_emulator(args: argparse.Namespace, stream: TextIO) -> int:
-    """``cf-assets emulator``: serve until interrupted."""
-    from entrypoint.emulator import EmulatorConfig, FaultPlan, run_emulator  # noqa: PLC0415
-
-    try:
-        faults = FaultPlan.from_mapping(json.loads(args.faults)) if args.faults else None
-    except ValueError as exc:  # JSONDecodeError is a ValueError
-        stream.write(f"error: invalid --faults: {exc}\n")
-        return 2
-    config = EmulatorConfig(
-        faults=faults,
-        latency_seconds=args.latency,
-        host=args.host,
-        port=args.port,
-        single_asset_uploads=args.single_asset_uploads,
-        bucket_max_files=args.bucket_max_files,
-        jwt_ttl_seconds=args.jwt_ttl,
-        api_tokens=frozenset(args.api_token) if args.api_token else None,
-        subdomain=args.subdomain,
-        rate_limit_requests=args.rate_limit,
-        rate_limit_window_seconds=args.rate_limit_window,
-        refuse_scripts=frozenset(args.refuse_script),
-    )
-
-    def ready(base_url: str) -> None:
-        stream.write(f"cf-assets emulator listening on {base_url}\n")
-        stream.write(f"port={base_url.split(':')[2].split('/', maxsplit=1)[0]}\n")
-        stream.flush()
-
-    try:
-        run_emulator(config, ready)
-    except KeyboardInterrupt:
-        return 0
-    return 0
-
-
 def _command(argv: Sequence[str]) -> str | None:
     """The subcommand named on the command line (None: none yet, e.g. ``--help``)."""
     return next((arg for arg in argv if not arg.startswith("-")), None)
@@ -352,7 +273,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _raise_interrupt)
     logging.getLogger("httpx").setLevel(logging.WARNING)
     if args.command == "emulator":
-        return run_emulator(args, sys.stdout)
+        return run_emulator_command(args, sys.stdout)
     if args.command == "images":
         from entrypoint.images.settings import images_fields  # noqa: PLC0415 - not for deploy
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import signal
 import ssl
 import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -25,6 +24,7 @@ from entrypoint.cloudflare import CloudflareClient, Credentials, RequestPacer
 from entrypoint.collect import Collection, collect_files
 from entrypoint.deploy import DeployResult, DeployTarget, deploy
 from entrypoint.errors import ConfigurationError, DeployInterruptedError
+from entrypoint.interrupts import signals_cancel_this_task
 from entrypoint.lean_http import LeanClient, Timeouts
 from entrypoint.modules import WorkerModules, resolve_modules
 from entrypoint.ownership import give_to_workspace_owner
@@ -151,19 +151,12 @@ def worker_target(
 
 async def _interruptible(flow: Callable[[], Awaitable[DeployResult]]) -> DeployResult:
     """Run the deploy; SIGINT / SIGTERM cancel it in order (no exception at a random point)."""
-    loop = asyncio.get_running_loop()
-    task = asyncio.current_task()
-    assert task is not None
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, task.cancel)
     try:
-        return await flow()
+        with signals_cancel_this_task():
+            return await flow()
     except asyncio.CancelledError:
         msg = "Stopped by a signal before the deploy completed."
         raise DeployInterruptedError(msg) from None
-    finally:
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.remove_signal_handler(signum)
 
 
 @asynccontextmanager

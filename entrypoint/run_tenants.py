@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import signal
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from entrypoint.errors import (
     TransientError,
 )
 from entrypoint.fingerprint import fingerprint
+from entrypoint.interrupts import signals_cancel_this_task
 from entrypoint.ownership import give_to_workspace_owner
 from entrypoint.previous_report import Deployed, read_previous, unchanged
 from entrypoint.ratelimit import RateLimiter, shard_share
@@ -180,25 +180,19 @@ async def _deploy(
     settings: DeploySettings, jobs: list[Job], log: TenantLog, limiter: RateLimiter
 ) -> tuple[list[TenantResult], bool]:
     """Deploy every job; SIGINT / SIGTERM cancel the run in order. Also says if it was stopped."""
-    loop, task = asyncio.get_running_loop(), asyncio.current_task()
-    assert task is not None
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, task.cancel)
-    async with api_client(settings, limiter) as client:
-        run = TenantRun(
-            client,
-            concurrency=settings.concurrency,
-            policy=RetryPolicy(max_retries=settings.max_retries),
-            notes=log,
-            fail_fast=settings.fail_fast,
-        )
-        try:
-            return await run.run(jobs), False
-        except asyncio.CancelledError:
-            return run.results(jobs), True
-        finally:
-            for signum in (signal.SIGINT, signal.SIGTERM):
-                loop.remove_signal_handler(signum)
+    with signals_cancel_this_task():
+        async with api_client(settings, limiter) as client:
+            run = TenantRun(
+                client,
+                concurrency=settings.concurrency,
+                policy=RetryPolicy(max_retries=settings.max_retries),
+                notes=log,
+                fail_fast=settings.fail_fast,
+            )
+            try:
+                return await run.run(jobs), False
+            except asyncio.CancelledError:
+                return run.results(jobs), True
 
 
 def _write_report(summary: RunSummary, path: Path, reporter: Reporter, workspace: Path) -> None:

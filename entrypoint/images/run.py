@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import hashlib
-import signal
 import tempfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -35,6 +34,7 @@ from entrypoint.images.checks import (
 from entrypoint.images.client import DirectUpload, ImagesClient
 from entrypoint.images.settings import ImagesMode, ImagesSettings, require_images_credentials
 from entrypoint.images.sync import sync_images
+from entrypoint.interrupts import signals_cancel_this_task
 from entrypoint.report import LISTED_PATHS, Reporter, human_bytes
 from entrypoint.retry import RetryPolicy
 
@@ -64,24 +64,18 @@ def _run(settings: ImagesSettings, job: Callable[[ImagesClient], Awaitable[T]]) 
     """Run ``job`` with an Images client; SIGINT / SIGTERM cancel it in order."""
 
     async def main() -> T:
-        loop = asyncio.get_running_loop()
-        task = asyncio.current_task()
-        assert task is not None
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, task.cancel)
         try:
-            async with _http(settings) as http:
-                assert settings.account_id is not None  # require_images_credentials checked it
-                credentials = Credentials(settings.api_token, settings.api_key, settings.api_email)
-                return await job(
-                    ImagesClient(CloudflareClient(http, settings.account_id, credentials))
-                )
+            with signals_cancel_this_task():
+                async with _http(settings) as http:
+                    assert settings.account_id is not None  # require_images_credentials did
+                    credentials = Credentials(
+                        settings.api_token, settings.api_key, settings.api_email
+                    )
+                    client = CloudflareClient(http, settings.account_id, credentials)
+                    return await job(ImagesClient(client))
         except asyncio.CancelledError:
             msg = "Stopped by a signal before the images command completed."
             raise DeployInterruptedError(msg) from None
-        finally:
-            for signum in (signal.SIGINT, signal.SIGTERM):
-                loop.remove_signal_handler(signum)
 
     return asyncio.run(main())
 

@@ -168,9 +168,10 @@ async def api_client(
     """The Cloudflare client of a run, on its own connections (closed on exit); TLS by
     ``context`` (built here when not given)."""
     assert settings.account_id is not None  # require_credentials checked it
-    timeout = httpx.Timeout(settings.timeout, connect=min(10.0, settings.timeout))
+    connect, connections = min(10.0, settings.timeout), max(settings.concurrency, 64)
+    timeout = httpx.Timeout(settings.timeout, connect=connect)
     context = context or tls_context(settings.api_base_url)
-    transport = PooledTransport(max(settings.concurrency, 64), context=context)
+    transport = PooledTransport(connections, context=context)
     headers = {"User-Agent": f"cf-assets-action/{__version__}"}
     async with httpx.AsyncClient(
         base_url=settings.api_base_url, timeout=timeout, transport=transport, headers=headers
@@ -179,8 +180,8 @@ async def api_client(
         poster = LeanClient(  # the single-asset uploads (lean_http.py says why)
             settings.api_base_url,
             context,
-            connections=max(settings.concurrency, 64),
-            timeouts=Timeouts(connect=min(10.0, settings.timeout), io=settings.timeout),
+            connections=connections,
+            timeouts=Timeouts(connect=connect, io=settings.timeout),
             user_agent=headers["User-Agent"],
         )
         try:
@@ -331,9 +332,9 @@ class _Flow:
         tls = None if self.settings.dry_run else BackgroundTls(self.settings.api_base_url)
         directory, collection = _collect(self.settings, self.cwd, self.workspace)
         target = self.target(collection)
-        context = tls.result() if tls else None
+        context = tls.result() if tls else None  # joined before start_plan forks
         pending = start_plan(directory, collection)
-        if context is None:
+        if context is None:  # a dry run
             plan = pending.result()
             self.plan_ready(plan)
             return _dry_run(plan, self.reporter, self.manifest_file)

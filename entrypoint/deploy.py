@@ -19,6 +19,7 @@ from entrypoint.errors import ConfigurationError, TransientError
 from entrypoint.multipart import MultipartBody
 from entrypoint.plan import Asset, Plan
 from entrypoint.release import (
+    SETTINGS_KEYS,
     Release,
     ReleaseTarget,
     Route,
@@ -211,7 +212,7 @@ class _Releaser:
             metadata = worker_metadata(self.target.worker, token)
             settings: dict[str, Any] = {}
             if route is Route.VERSION:
-                metadata, settings = split_settings(metadata)
+                metadata, settings = split_settings(metadata, self.target.mode)
             body = worker_body(metadata, self.target.worker.modules)
 
             async def send(
@@ -239,9 +240,10 @@ class _Releaser:
         target = self.target
         route = choose_route(target.release, exists, worker_metadata(target.worker, token))
         uploaded, settings = await self._send(route, token)
-        if settings and target.mode is DeployMode.VERSION:
+        worker_keys = sorted(key for key in settings if key in SETTINGS_KEYS)
+        if worker_keys and target.mode is DeployMode.VERSION:
             self.progress.warning(
-                f"metadata keys {', '.join(sorted(settings))} belong to the Worker, not to a "
+                f"metadata keys {', '.join(worker_keys)} belong to the Worker, not to a "
                 "version: they apply when a version is deployed with 'deploy: worker'."
             )
         return await finish(

@@ -5,10 +5,11 @@
 - Plain Worker that does not exist yet, or metadata with Durable Object ``migrations``: ``PUT``,
   then the latest deployment's id.
 - Plain Worker that exists: ``POST …/versions``; for ``deploy: worker`` then ``POST …/deployments``
-  at 100 % and ``PATCH …/script-settings`` with the settings keys of the user's metadata (logpush,
+  at 100 % (with the metadata's ``code_update_strategy``, wrangler's default when it has none) and
+  ``PATCH …/script-settings`` with the settings keys of the user's metadata (logpush,
   observability, tags, tail consumers belong to the Worker, not to a version).
-- ``deploy: version``: ``POST …/versions`` only, and the preview URL when Cloudflare says the
-  version has one.
+- ``deploy: version``: ``POST …/versions`` only (``annotations`` always present, as ``wrangler
+  versions upload`` sends them), and the preview URL when Cloudflare says the version has one.
 - workers.dev (plain Workers, ``deploy: worker``): the script's subdomain is switched on or off to
   match ``workers-dev``; the URL comes from the account's subdomain (which the deploy may have
   asked for already, while the files were hashed).
@@ -26,10 +27,13 @@ from typing import Any, Final, Protocol, TypeVar
 from entrypoint.multipart import MultipartBody
 from entrypoint.script_api import ScriptApi, UploadedVersion
 from entrypoint.settings import DeployMode
+from entrypoint.worker import CODE_UPDATE_STRATEGY
 
 T = TypeVar("T")
 Run = Callable[[Callable[[], Awaitable[T]]], Awaitable[T]]
 SETTINGS_KEYS: Final = ("logpush", "observability", "tags", "tail_consumers")
+#: What a PUT's metadata carries that the versions route sends with the deployment instead.
+DEPLOYMENT_KEYS: Final = ("code_update_strategy",)
 
 
 class Notes(Protocol):
@@ -72,10 +76,17 @@ def choose_route(target: ReleaseTarget, exists: bool, metadata: dict[str, Any]) 
     return Route.VERSION
 
 
-def split_settings(metadata: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The version's metadata, and the Worker settings the versions API does not take."""
-    version = {k: v for k, v in metadata.items() if k not in SETTINGS_KEYS}
-    settings = {k: v for k, v in metadata.items() if k in SETTINGS_KEYS}
+def split_settings(
+    metadata: dict[str, Any], mode: DeployMode = DeployMode.WORKER
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The version's metadata, and what the versions API does not take: the Worker settings
+    (:data:`SETTINGS_KEYS`) and the deployment's :data:`DEPLOYMENT_KEYS`. Everything else,
+    ``keep_bindings`` included, stays with the version, as wrangler sends it."""
+    aside = (*SETTINGS_KEYS, *DEPLOYMENT_KEYS)
+    version = {k: v for k, v in metadata.items() if k not in aside}
+    if mode is DeployMode.VERSION:
+        version.setdefault("annotations", {})
+    settings = {k: v for k, v in metadata.items() if k in aside}
     return version, settings
 
 
@@ -110,9 +121,13 @@ async def finish(
         return Release(version_id, url=await _preview_url(api, target, uploaded, run))
     if route is Route.VERSION:
         assert version_id is not None  # upload_version insists on an id
-        deployment: str | None = await run(lambda: api.deploy_version(target.script, version_id))
-        if settings:
-            await run(lambda: api.patch_settings(target.script, settings))
+        strategy = settings.get("code_update_strategy", CODE_UPDATE_STRATEGY)
+        deployment: str | None = await run(
+            lambda: api.deploy_version(target.script, version_id, strategy)
+        )
+        patch = {k: v for k, v in settings.items() if k in SETTINGS_KEYS}
+        if patch:
+            await run(lambda: api.patch_settings(target.script, patch))
     else:
         deployment = await run(lambda: api.latest_deployment(target.script))
     known = subdomain if subdomain is not None else run(api.account_subdomain)

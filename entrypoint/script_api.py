@@ -3,7 +3,8 @@
 - ``GET /accounts/{a}/workers/services/{s}``: does the Worker exist (10007 / 10090: no)?
 - ``PUT …/workers/scripts/{s}`` (or the dispatch-namespace path): upload and deploy a Worker.
 - ``POST …/workers/scripts/{s}/versions``: upload a version without deploying it.
-- ``POST …/workers/scripts/{s}/deployments``: deploy a version to 100 % of traffic.
+- ``POST …/workers/scripts/{s}/deployments``: deploy a version to 100 % of traffic (with the
+  Durable Objects ``code_update_strategy`` wrangler sends).
 - ``GET …/workers/scripts/{s}/deployments``: the latest deployment.
 - ``PATCH …/workers/scripts/{s}/script-settings``: logpush, observability, tags, tail consumers.
 - ``GET /accounts/{a}/workers/subdomain``, ``GET``/``POST …/workers/scripts/{s}/subdomain``:
@@ -24,6 +25,10 @@ from entrypoint.multipart import MultipartBody
 from entrypoint.retry import RetryableError
 
 NOT_FOUND_CODES: Final = frozenset({10007, 10090})
+#: As wrangler uploads: an ``inherit`` binding that cannot be resolved fails the upload instead of
+#: being dropped; the PUT's answer leaves the script out.
+_INHERIT_STRICT: Final = {"bindings_inherit": "strict"}
+_PUT_QUERY: Final = {"excludeScript": "true", **_INHERIT_STRICT}
 #: Cloudflare dates the request and answer shape of the script subdomain endpoint.
 _SUBDOMAIN_API_DATE: Final = {"Cloudflare-Workers-Script-Api-Date": "2025-08-01"}
 
@@ -80,7 +85,11 @@ class ScriptApi:
     ) -> dict[str, Any]:
         """Upload and deploy the Worker; returns Cloudflare's ``result``."""
         result = await self._client.authorized(
-            "upload the Worker", "PUT", self._script(script, namespace), **_form(body)
+            "upload the Worker",
+            "PUT",
+            self._script(script, namespace),
+            params=_PUT_QUERY,
+            **_form(body),
         )
         return result if isinstance(result, dict) else {}
 
@@ -88,20 +97,25 @@ class ScriptApi:
         """Upload a version of an existing Worker without deploying it."""
         what = "upload the Worker version"
         result = await self._client.authorized(
-            what, "POST", f"{self._script(script)}/versions", **_form(body)
+            what, "POST", f"{self._script(script)}/versions", params=_INHERIT_STRICT, **_form(body)
         )
         answer = _dict(result, what)
         metadata = answer.get("metadata")
         preview = isinstance(metadata, dict) and metadata.get("has_preview") is True
         return UploadedVersion(_text(answer, "id", what), preview)
 
-    async def deploy_version(self, script: str, version_id: str) -> str:
+    async def deploy_version(
+        self, script: str, version_id: str, code_update_strategy: object | None = None
+    ) -> str:
         """Send 100 % of traffic to ``version_id``; returns the deployment id."""
         what = "deploy the Worker version"
-        body = {
+        body: dict[str, Any] = {
             "strategy": "percentage",
             "versions": [{"version_id": version_id, "percentage": 100}],
+            "annotations": {},
         }
+        if code_update_strategy is not None:
+            body["code_update_strategy"] = code_update_strategy
         result = await self._client.authorized(
             what, "POST", f"{self._script(script)}/deployments", json=body
         )

@@ -4,7 +4,8 @@ Owns finding the file (input ``config``, else the working directory, in wrangler
 jsonc, toml), parsing it (JSONC comments and trailing commas included) and mapping the keys we use
 (``name``, ``main``, ``compatibility_date``, ``compatibility_flags``, ``account_id``,
 ``workers_dev``, ``assets.*``)
-onto our inputs (``vars`` become ``metadata`` bindings, as wrangler sends them). Paths are resolved
+onto our inputs (``vars`` become ``metadata`` bindings, as wrangler sends them, and ``keep_vars``
+rides along in ``metadata`` for ``worker.py`` to turn into ``keep_bindings``). Paths are resolved
 against the file's folder, as wrangler resolves them. The values are defaults: inputs set any other
 way win (the caller decides). Keys that change the deployed Worker but have no input here
 (``kv_namespaces``, ``routes``, ``observability`` …) are listed so the caller can refuse to deploy
@@ -208,7 +209,15 @@ def read_config(path: Path) -> WranglerConfig:
         values.update(
             {field: assets[key] for key, field in _ASSETS.items() if assets.get(key) is not None}
         )
+    metadata: dict[str, Any] = {}
     if data.get("vars"):
-        values["metadata"] = {"bindings": vars_bindings(data["vars"], path)}
+        metadata["bindings"] = vars_bindings(data["vars"], path)
+    if data.get("keep_vars") is not None:
+        if not isinstance(data["keep_vars"], bool):
+            msg = f"Invalid input 'config': 'keep_vars' in '{path.name}' must be true or false."
+            raise ConfigurationError(msg)
+        metadata["keep_vars"] = data["keep_vars"]
+    if metadata:
+        values["metadata"] = metadata
     untranslated = tuple(key for key in UNTRANSLATED if data.get(key) not in (None, [], {}))
     return WranglerConfig(path, values, untranslated)

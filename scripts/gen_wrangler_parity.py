@@ -1,17 +1,23 @@
-"""Generate ``tests/fixtures/wrangler_parity.json``: what ``wrangler deploy`` sends for a Worker
-with static assets, read back from the bundled emulator.
+"""Generate ``tests/fixtures/wrangler_parity.json``: what ``wrangler deploy`` (and ``versions
+upload``, ``secret put``) sends for Workers with static assets, recorded on the bundled emulator.
 
-Steps: write the fixed project ``tests/fixtures/wrangler_project/`` (a ``wrangler.jsonc`` with a
-``main`` module and every ``assets`` option, ``src/index.js``, and a ``public/`` folder with
-nested files, ``_headers``, ``_redirects`` and an ``.assetsignore``); install wrangler and Node 22
-from the npm registry into a temporary directory (never into the repository); copy the project
-there and run ``wrangler deploy`` against a fresh emulator on loopback; then record
-``{wrangler_version, metadata, modules, manifest}`` as the emulator stored them (the completion
-token removed). Fails if wrangler fails or any request hit a path the emulator does not route.
+Steps: write the fixed project ``tests/fixtures/wrangler_project/`` (``wrangler.jsonc``: a
+``main`` module and every ``assets`` option; ``assets-only.jsonc``: no ``main``;
+``keep-vars.jsonc``: ``vars`` with ``keep_vars = true``; ``src/index.js``; a ``public/`` folder
+with nested files, ``_headers``, ``_redirects`` and an ``.assetsignore``); install wrangler (the
+newest unless a version is given) and Node 22 from the npm registry into a temporary directory,
+never into the repository; copy the project there and run each command of :data:`SCENARIOS` in
+order against one emulator on loopback, recording every request
+(:class:`tests.wrangler_record.RequestLog`). The fixture keeps, per command, the request lines
+and the Worker upload (metadata field for field, completion token removed; module parts),
+deployment, script-settings and secret bodies; the wrangler and Node versions; and the manifest
+the first deploy stored. Fails if a command fails, a request hit a path the emulator does not
+route, or the secret set with ``wrangler secret put`` did not survive the redeploys (the emulator
+applies ``keep_bindings`` as Cloudflare does).
 
 Rerun with::
 
-    .venv/bin/python scripts/gen_wrangler_parity.py [--wrangler-version 4.86.0]
+    .venv/bin/python scripts/gen_wrangler_parity.py [--wrangler-version 4.164.0]
 
 Requires ``npm`` on PATH.
 """
@@ -25,8 +31,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import httpx
 from npm_probe import NPM_FLAGS
@@ -34,30 +41,63 @@ from npm_probe import NPM_FLAGS
 REPO_ROOT: Final = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from entrypoint.emulator import EmulatorConfig, EmulatorThread  # noqa: E402 - needs the path above
+# The path above must come first.
+from entrypoint.emulator import EmulatorConfig, EmulatorThread  # noqa: E402
+from tests.wrangler_record import RequestLog, describe  # noqa: E402
 
 PROJECT: Final = REPO_ROOT / "tests" / "fixtures" / "wrangler_project"
 OUTPUT: Final = REPO_ROOT / "tests" / "fixtures" / "wrangler_parity.json"
-DEFAULT_WRANGLER: Final = "4.86.0"
 ACCOUNT: Final = "0123456789abcdef0123456789abcdef"
 SCRIPT_NAME: Final = "parity-site"
+SECRET_NAME: Final = "PARITY_SECRET"
+SECRET_VALUE: Final = "parity-secret-value"
+NAMESPACE: Final = "tenants"
 
-WRANGLER_JSONC: Final = """\
-// The project scripts/gen_wrangler_parity.py deploys with wrangler (rewritten on every run).
-{
-  "name": "parity-site",
-  "main": "src/index.js",
-  "compatibility_date": "2025-06-01",
-  "compatibility_flags": ["global_fetch_strictly_public"],
-  "assets": {
+#: (record name, wrangler arguments), run in this order against one emulator.
+SCENARIOS: Final = (
+    ("deploy_new", ["deploy"]),
+    ("secret_put", ["secret", "put", SECRET_NAME]),
+    ("deploy_existing", ["deploy"]),
+    ("versions_upload", ["versions", "upload"]),
+    ("dispatch_namespace", ["deploy", "--dispatch-namespace", NAMESPACE]),
+    ("assets_only_new", ["deploy", "--config", "assets-only.jsonc"]),
+    ("assets_only_existing", ["deploy", "--config", "assets-only.jsonc"]),
+    ("keep_vars_new", ["deploy", "--config", "keep-vars.jsonc"]),
+    ("keep_vars_existing", ["deploy", "--config", "keep-vars.jsonc"]),
+)
+
+_HEADER: Final = "// Written by scripts/gen_wrangler_parity.py (rewritten on every run).\n"
+_ASSETS_OPTIONS: Final = {
     "directory": "./public",
-    "binding": "ASSETS",
     "html_handling": "auto-trailing-slash",
     "not_found_handling": "404-page",
-    "run_worker_first": ["/api/*", "!/api/docs/*"]
-  }
 }
-"""
+CONFIGS: Final[dict[str, dict[str, Any]]] = {
+    "wrangler.jsonc": {
+        "name": SCRIPT_NAME,
+        "main": "src/index.js",
+        "compatibility_date": "2025-06-01",
+        "compatibility_flags": ["global_fetch_strictly_public"],
+        "assets": {
+            **_ASSETS_OPTIONS,
+            "binding": "ASSETS",
+            "run_worker_first": ["/api/*", "!/api/docs/*"],
+        },
+    },
+    "assets-only.jsonc": {
+        "name": "parity-assets-only",
+        "compatibility_date": "2025-06-01",
+        "assets": _ASSETS_OPTIONS,
+    },
+    "keep-vars.jsonc": {
+        "name": "parity-keep-vars",
+        "main": "src/index.js",
+        "compatibility_date": "2025-06-01",
+        "keep_vars": True,
+        "vars": {"STAGE": "production", "LIMITS": {"burst": 10}},
+        "assets": {"directory": "./public", "binding": "ASSETS"},
+    },
+}
 INDEX_JS: Final = """\
 export default {
   async fetch(request, env) {
@@ -98,7 +138,8 @@ def write_project(root: Path) -> None:
     if root.exists():
         shutil.rmtree(root)
     (root / "src").mkdir(parents=True)
-    (root / "wrangler.jsonc").write_text(WRANGLER_JSONC, encoding="utf-8")
+    for name, config in CONFIGS.items():
+        (root / name).write_text(_HEADER + json.dumps(config, indent=2) + "\n", encoding="utf-8")
     (root / "src" / "index.js").write_text(INDEX_JS, encoding="utf-8")
     for name, data in PUBLIC_FILES.items():
         path = root / "public" / name
@@ -106,15 +147,18 @@ def write_project(root: Path) -> None:
         path.write_bytes(data)
 
 
-def install_wrangler(prefix: Path, version: str) -> tuple[Path, str]:
-    """Install wrangler and Node 22 under ``prefix``; return wrangler's bin and its version."""
+def install_wrangler(prefix: Path, version: str) -> tuple[Path, str, str]:
+    """Install wrangler and Node 22 under ``prefix``; return wrangler's bin, its version and
+    Node's."""
     subprocess.run(
         ["npm", "install", "--prefix", str(prefix), f"wrangler@{version}", "node@22", *NPM_FLAGS],
         check=True,
         stdout=subprocess.DEVNULL,
     )
-    package = json.loads((prefix / "node_modules/wrangler/package.json").read_text("utf-8"))
-    return prefix / "node_modules/.bin/wrangler", str(package["version"])
+    modules = prefix / "node_modules"
+    package = json.loads((modules / "wrangler" / "package.json").read_text("utf-8"))
+    node = json.loads((modules / "node" / "package.json").read_text("utf-8"))
+    return modules / ".bin" / "wrangler", str(package["version"]), str(node["version"])
 
 
 def wrangler_env(prefix: Path, base_url: str) -> dict[str, str]:
@@ -137,52 +181,83 @@ def wrangler_env(prefix: Path, base_url: str) -> dict[str, str]:
     }
 
 
-def deploy_and_read_back(wrangler: Path, prefix: Path, version: str) -> dict[str, object]:
-    """Deploy a copy of the project with wrangler and read back what the emulator stored."""
+def run_wrangler(wrangler: Path, args: list[str], workdir: Path, env: dict[str, str]) -> None:
+    """Run one wrangler command (a secret's value on stdin); raise if it fails."""
+    proc = subprocess.run(
+        [str(wrangler), *args],
+        cwd=workdir,
+        env=env,
+        input=SECRET_VALUE if args[0] == "secret" else "",
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    if proc.returncode != 0:
+        msg = f"wrangler {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
+        raise RuntimeError(msg)
+
+
+def _inspect(emulator: EmulatorThread, path: str) -> Any:
+    response = httpx.get(f"{emulator.root_url}/__emulator/{path}", timeout=30)
+    response.raise_for_status()
+    return response.json()
+
+
+def _check_secret_kept(emulator: EmulatorThread) -> None:
+    """The secret ``wrangler secret put`` set is still bound after wrangler's redeploys."""
+    (site,) = [
+        s
+        for s in _inspect(emulator, "scripts")
+        if s["script"] == SCRIPT_NAME and not s["namespace"]
+    ]
+    if {"name": SECRET_NAME, "type": "secret_text"} not in site["bindings"]:
+        msg = f"the secret did not survive wrangler's redeploys: {site['bindings']}"
+        raise RuntimeError(msg)
+
+
+def record_scenarios(wrangler: Path, prefix: Path) -> dict[str, Any]:
+    """Run every scenario on a copy of the project; return the records and the manifest."""
     workdir = prefix / "project"
     shutil.copytree(PROJECT, workdir)
-    with EmulatorThread(EmulatorConfig()) as emulator:
-        proc = subprocess.run(
-            [str(wrangler), "deploy"],
-            cwd=workdir,
-            env=wrangler_env(prefix, emulator.base_url),
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=300,
-        )
-        if proc.returncode != 0:
-            msg = f"wrangler deploy failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
-            raise RuntimeError(msg)
-        inspect = f"{emulator.root_url}/__emulator"
-        stats = httpx.get(f"{inspect}/stats").json()
-        (listed,) = httpx.get(f"{inspect}/scripts").json()
+    log = RequestLog()
+    records: dict[str, Any] = {}
+    with EmulatorThread(EmulatorConfig(faults=log)) as emulator:
+        env = wrangler_env(prefix, emulator.base_url)
+        for name, args in SCENARIOS:
+            run_wrangler(wrangler, args, workdir, env)
+            records[name] = {"command": ["wrangler", *args], **describe(log.take(), ACCOUNT)}
+        _check_secret_kept(emulator)
+        stats = _inspect(emulator, "stats")
         record = emulator.state.script(ACCOUNT, None, SCRIPT_NAME)
+        assert record is not None
+        manifest = dict(sorted(record.versions[0].manifest.items()))
     unrouted = stats["requests"].get("unrouted", 0)
-    if unrouted or record is None:
+    if unrouted:
         msg = f"wrangler made {unrouted} unrouted request(s): {stats['requests']}"
         raise RuntimeError(msg)
-    return {
-        "wrangler_version": version,
-        "metadata": listed["metadata"],
-        "modules": listed["modules"],
-        "manifest": dict(sorted(record.served.manifest.items())),
-    }
+    return {"routes": records, "manifest": manifest}
 
 
 def main() -> int:
-    """Write the project, deploy it with wrangler, write the fixture."""
+    """Write the project, run wrangler's commands, write the fixture."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--wrangler-version", default=DEFAULT_WRANGLER)
+    parser.add_argument("--wrangler-version", default="latest", help="default: the newest")
     args = parser.parse_args()
+    started = time.monotonic()
     write_project(PROJECT)
     with tempfile.TemporaryDirectory(prefix="wrangler-parity-") as tmp:
         prefix = Path(tmp)
-        wrangler, version = install_wrangler(prefix, args.wrangler_version)
-        fixture = deploy_and_read_back(wrangler, prefix, version)
-    text = json.dumps(fixture, indent=2, ensure_ascii=False) + "\n"
-    OUTPUT.write_text(text, encoding="utf-8")
-    print(f"wrote {OUTPUT.relative_to(REPO_ROOT)} (wrangler {version})")
+        wrangler, version, node = install_wrangler(prefix, args.wrangler_version)
+        installed = time.monotonic()
+        recorded = record_scenarios(wrangler, prefix)
+    fixture = {"wrangler_version": version, "node_version": node, **recorded}
+    OUTPUT.write_text(json.dumps(fixture, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    done = time.monotonic()
+    print(
+        f"wrote {OUTPUT.relative_to(REPO_ROOT)} (wrangler {version}, node {node}): "
+        f"install {installed - started:.1f} s, {len(SCENARIOS)} commands {done - installed:.1f} s"
+    )
     return 0
 
 

@@ -3,7 +3,7 @@
 It owns a real HTTP/1.1 server on loopback that implements the Workers static-assets
 direct-upload endpoints strictly (upload sessions, bulk and single-asset uploads, Worker uploads,
 plain and dispatch namespace), the Worker endpoints ``wrangler deploy`` also calls (versions,
-deployments, services, script settings, workers.dev subdomain) and Cloudflare Images direct
+deployments, services, script settings, secrets, workers.dev subdomain) and Cloudflare Images direct
 upload v2, keeps what was deployed in memory, and serves it back under
 ``/__emulator/`` so a deployed site can be compared with its folder byte for byte. Faults plug
 in through :class:`FaultHook`; :class:`FaultPlan` is the seeded, reproducible one; the account's
@@ -13,8 +13,9 @@ It does not read the environment, print, or persist anything.
 Modules: ``config`` (settings), ``server`` (sockets, h11, fault hook), ``faults`` (the seeded
 fault plan), ``limits`` (rate limit, refused Workers), ``routes`` (route table, inspection
 endpoints), the Cloudflare endpoints (``assets``,
-``scripts``, ``versions``, ``services``, ``workers_dev``, ``images`` with ``image_form``), what
-they check and keep (``metadata``, ``records``, ``state``; ``inspect_workers`` shows it), and the
+``scripts``, ``versions``, ``services``, ``worker_secrets``, ``workers_dev``, ``images`` with
+``image_form``), what they check and keep (``metadata``, ``bindings``, ``records``, ``state``;
+``inspect_workers`` shows it), and the
 wire formats (``jwt``, ``multipart``, ``envelope``).
 """
 

@@ -1,10 +1,11 @@
 """What the ``/__emulator/`` inspection endpoints reveal about Workers.
 
 Owns the JSON description of each Worker for ``GET /__emulator/scripts`` (the served version's
-metadata, modules and assets config; every version id; the deployed version and deployment;
-workers.dev state; settings) and ``GET /__emulator/versions/{account}/[ns/{namespace}/]{script}``
-(every version, deployed or not, with its metadata and module filenames). Never a token or a
-module body.
+metadata as sent, the bindings it runs with, modules and assets config; every version id; the
+deployed version and deployment; workers.dev state; settings) and
+``GET /__emulator/versions/{account}/[ns/{namespace}/]{script}`` (every version, deployed or not,
+with its metadata, bindings and module filenames). Never a token, a secret's value or a module
+body.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from urllib.parse import unquote
 
+from entrypoint.emulator.bindings import public_bindings
 from entrypoint.emulator.envelope import CODE_NOT_FOUND, ApiError, Request, Response, json_response
 from entrypoint.emulator.records import ScriptVersion, WorkerRecord
 from entrypoint.emulator.scripts import iso_time, module_names
@@ -34,6 +36,7 @@ def describe_worker(record: WorkerRecord) -> dict[str, object]:
         "modules": module_names(served.modules),
         "config": dict(served.assets_config),
         "metadata": dict(served.metadata),
+        "bindings": public_bindings(served.bindings),
         "subdomain": {
             "enabled": record.subdomain.enabled,
             "previews_enabled": record.subdomain.previews_enabled,
@@ -51,6 +54,7 @@ def describe_version(version: ScriptVersion, *, served: bool) -> dict[str, objec
         "number": version.number,
         "served": served,
         "metadata": dict(version.metadata),
+        "bindings": public_bindings(version.bindings),
         "modules": module_names(version.modules),
         "files": len(version.manifest),
         "has_assets": version.has_assets,

@@ -2,8 +2,8 @@
 
 Owns splitting the form (one ``metadata`` part, module parts named by filename) and checking the
 metadata fields this emulator understands: assets config, compatibility settings, module names,
-bindings, ``keep_assets`` and annotations. Completion tokens and what an accepted upload becomes
-are ``scripts.py``'s business.
+bindings, ``keep_assets``, ``keep_bindings``, ``code_update_strategy`` and annotations.
+Completion tokens and what an accepted upload becomes are ``scripts.py``'s business.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Final, NoReturn
 
+from entrypoint.emulator.bindings import public_bindings
 from entrypoint.emulator.envelope import (
     CODE_CONTENT_TYPE,
     Request,
@@ -107,6 +108,20 @@ def check_metadata_fields(metadata: Mapping[str, object], filenames: set[str]) -
         _fail("keep_bindings must be a list of binding types (strings)")
     if "annotations" in metadata:
         check_annotations(metadata["annotations"])
+    if "code_update_strategy" in metadata:
+        check_code_update_strategy(metadata["code_update_strategy"])
+
+
+def check_code_update_strategy(value: object) -> None:
+    """How Durable Objects pick up new code: wrangler 4.164 sends ``{"mode": "deferred",
+    "max_delay": 300}`` in every Worker upload (PUT) and deployment."""
+    if not isinstance(value, dict) or not set(value) <= {"mode", "max_delay"}:
+        _fail("code_update_strategy must be an object {mode, max_delay?}")
+    if value.get("mode") not in {"deferred", "immediate"}:
+        _fail("code_update_strategy.mode must be 'deferred' or 'immediate'")
+    delay = value.get("max_delay", 0)
+    if isinstance(delay, bool) or not isinstance(delay, int | float) or not 0 <= delay <= 86400:
+        _fail("code_update_strategy.max_delay must be between 0 and 86400 seconds")
 
 
 def _is_date(text: str) -> bool:
@@ -172,11 +187,14 @@ def check_annotations(value: object) -> dict[str, str]:
 
 
 def public_metadata(metadata: Mapping[str, object]) -> dict[str, object]:
-    """The metadata minus the completion token (what the emulator keeps and shows)."""
+    """The metadata minus the completion token and secret values (what the emulator keeps and
+    shows)."""
     public = dict(metadata)
     assets = public.get("assets")
     if isinstance(assets, dict):
         public["assets"] = {key: value for key, value in assets.items() if key != "jwt"}
+    if isinstance(public.get("bindings"), list):
+        public["bindings"] = public_bindings(public["bindings"])
     return public
 
 

@@ -30,7 +30,7 @@ class ScriptVersion:
     manifest: Mapping[str, str]
     has_assets: bool
     assets_config: Mapping[str, object]
-    #: The metadata as received, minus ``assets.jwt``.
+    #: The metadata as received, minus ``assets.jwt`` and secret values.
     metadata: Mapping[str, object]
     modules: tuple[Part, ...]
     etag: str
@@ -38,6 +38,9 @@ class ScriptVersion:
     author_email: str
     source: str
     created_on: float
+    #: The bindings the version runs with: the uploaded ones plus those ``keep_bindings`` carried
+    #: over, or a secret added (values included; ``bindings.py`` shows them without).
+    bindings: tuple[Mapping[str, object], ...] = ()
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

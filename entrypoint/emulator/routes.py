@@ -2,9 +2,9 @@
 
 Owns which method and path reach which handler (404 code 7003 and 405 code 10405 otherwise) and
 the guarantee that a handler failure becomes an error envelope rather than a crash. Cloudflare's
-endpoints themselves live in ``assets.py``, ``scripts.py``, ``versions.py``, ``workers_dev.py``
-and ``services.py``; the ``/__emulator/`` endpoints in ``inspection.py``; which faults to inject
-is ``faults.py``'s business.
+endpoints themselves live in ``assets.py``, ``scripts.py``, ``versions.py``, ``workers_dev.py``,
+``services.py`` and ``worker_secrets.py``; the ``/__emulator/`` endpoints in ``inspection.py``;
+which faults to inject is ``faults.py``'s business.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from entrypoint.emulator.server import FaultAction, HttpServer, resolve_fault_ho
 from entrypoint.emulator.services import ServiceEndpoints
 from entrypoint.emulator.state import Context, Store
 from entrypoint.emulator.versions import VersionEndpoints
+from entrypoint.emulator.worker_secrets import SecretEndpoints
 from entrypoint.emulator.workers_dev import WorkersDevEndpoints
 
 logger = logging.getLogger(__name__)
@@ -155,7 +156,7 @@ def build_router(ctx: Context, limits: ApiLimits) -> Router:
 
 
 def _add_worker_routes(router: Router, ctx: Context) -> None:
-    """The Worker endpoints beyond the PUT (plain Workers only, as in the API)."""
+    """The Worker endpoints beyond the PUT (plain Workers only, as in the API, but secrets)."""
     versions, dev = VersionEndpoints(ctx), WorkersDevEndpoints(ctx)
     services = ServiceEndpoints(ctx)
     script = _WORKERS + _SCRIPT
@@ -178,10 +179,13 @@ def _add_worker_routes(router: Router, ctx: Context) -> None:
             {"GET": services.settings, "PATCH": services.patch_settings},
         ),
         ("script-versioned-settings", "/settings", {"GET": services.versioned_settings}),
-        ("script-secrets", "/secrets", {"GET": services.secrets}),
     ]
     for name, suffix, methods in table:
         router.add(name, script + suffix, methods)
+    secrets = SecretEndpoints(ctx)
+    secret_methods = {"GET": secrets.list_secrets, "PUT": secrets.put_secret}
+    router.add("script-secrets", script + "/secrets", secret_methods)
+    router.add("script-secrets", _WORKERS + _NAMESPACE + _SCRIPT + "/secrets", secret_methods)
     router.add(
         "worker-service", _WORKERS + "/services/(?P<script>[^/]+)", {"GET": services.service}
     )

@@ -1,7 +1,8 @@
 """Worker uploads (``PUT …/workers/scripts/{s}``) and what any accepted upload form becomes.
 
 Owns turning a checked form into a :class:`ScriptVersion` (completion-token checks,
-``keep_assets``, the assets it will serve), the PUT itself, plain or dispatch namespace (a new
+``keep_assets``, the assets it will serve, the bindings ``keep_bindings`` carries over from the
+newest version), the PUT itself, plain or dispatch namespace (a new
 version, deployed at once: through a 100 % deployment for a plain Worker, by replacement in a
 namespace), and the lookups every Worker-scoped endpoint shares (the Worker must exist, who made
 the change). The form and its metadata checks live in ``metadata.py``; tokens are issued in
@@ -17,6 +18,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Final, NoReturn
 
+from entrypoint.emulator.bindings import effective_bindings
 from entrypoint.emulator.envelope import (
     CODE_MALFORMED_PARAM,
     CODE_NOT_FOUND,
@@ -120,6 +122,7 @@ class VersionFactory:
         public = public_metadata(metadata)
         current = target.current
         annotations = metadata.get("annotations")
+        previous = current.versions[-1].bindings if current else ()
         return ScriptVersion(
             id=str(uuid.uuid4()),
             number=len(current.versions) + 1 if current else 1,
@@ -133,6 +136,9 @@ class VersionFactory:
             author_email=author_email(request),
             source=change_source(request),
             created_on=self._ctx.now(),
+            bindings=effective_bindings(
+                metadata.get("bindings"), metadata.get("keep_bindings"), previous
+            ),
         )
 
     def _resolve_assets(

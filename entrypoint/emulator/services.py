@@ -1,13 +1,13 @@
-"""A Worker's non-versioned side: its service record, script settings and secrets.
+"""A Worker's non-versioned side: its service record and script settings.
 
 Owns ``GET /accounts/{a}/workers/services/{s}`` (what wrangler reads before a deploy to learn
 whether the Worker exists; 404 code 10090 otherwise), ``GET``/``PATCH
 …/workers/scripts/{s}/script-settings`` (logpush, observability, tags, tail consumers, checked
 strictly and kept), ``GET …/workers/scripts/{s}/settings`` (the served version's bindings and
-compatibility settings with those, which wrangler reads before provisioning resources) and
-``GET …/workers/scripts/{s}/secrets`` (the emulator stores no secrets), for plain Workers; and
-``GET …/dispatch/namespaces/{ns}/scripts/{s}``, a namespace Worker's details (what wrangler reads
-before ``deploy --dispatch-namespace``; 404 code 10092 otherwise).
+compatibility settings with those, which wrangler reads before provisioning resources), for plain
+Workers; and ``GET …/dispatch/namespaces/{ns}/scripts/{s}``, a namespace Worker's details (what
+wrangler reads before ``deploy --dispatch-namespace``; 404 code 10092 otherwise). Secrets are
+``worker_secrets.py``'s.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import dataclasses
 from collections.abc import Callable, Mapping
 from typing import Final, NoReturn
 
+from entrypoint.emulator.bindings import public_bindings
 from entrypoint.emulator.envelope import (
     ApiError,
     Request,
@@ -109,18 +110,6 @@ def check_settings(body: Mapping[str, object]) -> dict[str, object]:
     return dict(body)
 
 
-def public_bindings(bindings: object) -> list[object]:
-    """A metadata ``bindings`` list as the API shows it: secret texts without their value."""
-    if not isinstance(bindings, list):
-        return []
-    return [
-        {key: value for key, value in binding.items() if key != "text"}
-        if isinstance(binding, dict) and binding.get("type") == "secret_text"
-        else binding
-        for binding in bindings
-    ]
-
-
 def settings_view(worker: WorkerRecord) -> dict[str, object]:
     """The Worker's settings: the defaults, overlaid by what was patched."""
     return {**_DEFAULT_SETTINGS, **worker.settings}
@@ -179,7 +168,7 @@ def namespace_script_view(worker: WorkerRecord) -> dict[str, object]:
 
 
 class ServiceEndpoints:
-    """Service, script-settings and secrets endpoints over one shared :class:`Context`."""
+    """Service and script-settings endpoints over one shared :class:`Context`."""
 
     def __init__(self, ctx: Context) -> None:
         self._ctx = ctx
@@ -222,14 +211,9 @@ class ServiceEndpoints:
         return success(
             {
                 **settings_view(worker),
-                "bindings": public_bindings(metadata.get("bindings")),
+                "bindings": public_bindings(worker.served.bindings),
                 "compatibility_date": metadata.get("compatibility_date"),
                 "compatibility_flags": metadata.get("compatibility_flags", []),
                 "usage_model": "standard",
             }
         )
-
-    def secrets(self, request: Request, params: Mapping[str, str]) -> Response:
-        """The Worker's secrets: always none."""
-        existing_worker(self._ctx, request, params)
-        return success([])

@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Final, NoReturn
 
+from entrypoint.emulator.bindings import public_bindings
 from entrypoint.emulator.envelope import (
     CODE_MALFORMED_PARAM,
     CODE_NOT_FOUND,
@@ -24,6 +25,7 @@ from entrypoint.emulator.envelope import (
     decode_json_object,
     success,
 )
+from entrypoint.emulator.metadata import check_code_update_strategy
 from entrypoint.emulator.records import Deployment, ScriptVersion, WorkerRecord
 from entrypoint.emulator.scripts import (
     UploadTarget,
@@ -35,7 +37,6 @@ from entrypoint.emulator.scripts import (
     existing_worker,
     iso_time,
 )
-from entrypoint.emulator.services import public_bindings
 from entrypoint.emulator.state import Context
 from entrypoint.emulator.workers_dev import has_preview
 
@@ -63,7 +64,7 @@ def version_view(version: ScriptVersion, *, preview: bool) -> dict[str, object]:
             "modified_on": iso_time(version.created_on),
             "has_preview": preview,
         },
-        "annotations": {**version.annotations, "workers/triggered_by": "upload"},
+        "annotations": {"workers/triggered_by": "upload", **version.annotations},
         "resources": {
             "script": {"etag": version.etag, "handlers": ["fetch"]},
             "script_runtime": {
@@ -71,7 +72,7 @@ def version_view(version: ScriptVersion, *, preview: bool) -> dict[str, object]:
                 "compatibility_flags": metadata.get("compatibility_flags", []),
                 "usage_model": "standard",
             },
-            "bindings": public_bindings(metadata.get("bindings")),
+            "bindings": public_bindings(version.bindings),
         },
         "startup_time_ms": 0,
     }
@@ -146,18 +147,7 @@ def _check_deployment_body(body: Mapping[str, object]) -> None:
     if body.get("strategy") != "percentage":
         _fail("strategy must be 'percentage'")
     if "code_update_strategy" in body:
-        _check_code_update_strategy(body["code_update_strategy"])
-
-
-def _check_code_update_strategy(value: object) -> None:
-    """wrangler 4.164 sends ``{"mode": "deferred", "max_delay": 300}`` on every deployment."""
-    if not isinstance(value, dict) or not set(value) <= {"mode", "max_delay"}:
-        _fail("code_update_strategy must be an object {mode, max_delay?}")
-    if value.get("mode") not in {"deferred", "immediate"}:
-        _fail("code_update_strategy.mode must be 'deferred' or 'immediate'")
-    delay = value.get("max_delay", 0)
-    if isinstance(delay, bool) or not isinstance(delay, int) or delay < 0:
-        _fail("code_update_strategy.max_delay must be a whole number of seconds")
+        check_code_update_strategy(body["code_update_strategy"])
 
 
 def _check_force(query: Mapping[str, str]) -> None:

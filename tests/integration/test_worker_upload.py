@@ -7,7 +7,6 @@ stores what was deployed, which these tests read back.
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -312,26 +311,3 @@ def test_a_wrangler_config_with_bindings_we_cannot_translate_is_refused(emulator
     assert "kv_namespaces" in run.stdout
     assert "metadata" in run.stdout
     assert _stats(emulator)["requests"] == {}
-
-
-FIXTURES = Path(__file__).parent.parent / "fixtures"
-
-
-def test_a_wrangler_project_deploys_what_wrangler_deploys(emulator, tmp_path):
-    """The fixture is what `wrangler deploy` sent for this project (gen_wrangler_parity.py)."""
-    expected = json.loads((FIXTURES / "wrangler_parity.json").read_text())
-    workspace = tmp_path / "ws"
-    shutil.copytree(FIXTURES / "wrangler_project", workspace)
-    env = {  # the environment a wrangler-action job already has; no inputs at all
-        "CLOUDFLARE_API_TOKEN": TOKEN,
-        "CLOUDFLARE_ACCOUNT_ID": ACCOUNT,
-        "CLOUDFLARE_API_BASE_URL": emulator.base_url,
-    }
-    run = run_action(workspace, tmp_path, {}, extra_env=env)
-    outputs = _ok(run)
-    record = _scripts(emulator)["parity-site"]
-    assert record["metadata"] == expected["metadata"]
-    assert record["modules"] == expected["modules"]
-    assert record["files"] == len(expected["manifest"]) == int(outputs["files-total"])
-    for key, digest in expected["manifest"].items():
-        assert served(emulator, "parity-site", key).headers["x-emulator-hash"] == digest, key

@@ -56,14 +56,16 @@ def test_put_script_sends_the_form_with_credentials_to_the_namespace_path() -> N
     assert request.headers["authorization"] == f"Bearer {TOKEN}"
     assert request.headers["content-length"] == str(len(recorder.bodies[0]))
     assert b'"main_module": "w.js"' in recorder.bodies[0]
+    assert request.url.query == b"excludeScript=true&bindings_inherit=strict"  # as wrangler
 
 
 def test_upload_version_reads_id_and_preview_flag() -> None:
     router = respx.Router(assert_all_called=True)
     answer = {"id": "v-2", "number": 2, "metadata": {"has_preview": True}}
-    router.post(f"{SCRIPT}/versions").mock(return_value=_envelope(answer))
+    route = router.post(f"{SCRIPT}/versions").mock(return_value=_envelope(answer))
     version = _run(router, lambda c: ScriptApi(c).upload_version("site", _body()))
     assert version == UploadedVersion("v-2", has_preview=True)
+    assert route.calls.last.request.url.query == b"bindings_inherit=strict"
 
 
 def test_a_version_answer_without_an_id_is_retryable() -> None:
@@ -81,7 +83,11 @@ def test_deploy_version_sends_all_traffic_to_it() -> None:
     assert json.loads(recorder.bodies[0]) == {
         "strategy": "percentage",
         "versions": [{"version_id": "v-2", "percentage": 100}],
+        "annotations": {},
     }
+    strategy = {"mode": "deferred", "max_delay": 300}
+    _run(router, lambda c: ScriptApi(c).deploy_version("site", "v-2", strategy))
+    assert json.loads(recorder.bodies[1])["code_update_strategy"] == strategy
 
 
 def test_latest_deployment_is_the_first_listed_or_none() -> None:

@@ -86,7 +86,63 @@ def _drain(body: MultipartBody) -> list[bytes]:
 
 def test_keep_assets_sends_no_assets_and_the_flag():
     metadata = worker_metadata(WorkerSpec("2025-06-01", keep_assets=True), None)
-    assert metadata == {"keep_assets": True, "compatibility_date": "2025-06-01"}
+    assert metadata == {
+        "keep_assets": True,
+        "compatibility_date": "2025-06-01",
+        "compatibility_flags": [],
+    }
+
+
+def _script_spec(tmp_path: Path, extra: dict[str, object] | None = None) -> WorkerSpec:
+    _worker(tmp_path)
+    modules = resolve_modules("dist/index.js", (), cwd=tmp_path, workspace=tmp_path)
+    return WorkerSpec("2025-06-01", modules=modules, extra=extra or {})
+
+
+def test_a_script_worker_keeps_secrets_as_wrangler_does(tmp_path: Path):
+    assert worker_metadata(_script_spec(tmp_path), "TOKEN") == {
+        "assets": {"jwt": "TOKEN", "config": {}},
+        "main_module": "index.js",
+        "bindings": [],
+        "compatibility_date": "2025-06-01",
+        "compatibility_flags": [],
+        "code_update_strategy": {"mode": "deferred", "max_delay": 300},
+        "keep_bindings": ["secret_text", "secret_key"],
+    }
+
+
+@pytest.mark.parametrize(
+    ("extra", "keep"),
+    [
+        ({"keep_bindings": []}, []),  # the user's list wins: secrets dropped on purpose
+        ({"keep_bindings": ["secret_text"]}, ["secret_text"]),
+        ({"keep_vars": True}, ["plain_text", "json", "secret_text", "secret_key"]),
+        ({"keep_vars": False}, ["secret_text", "secret_key"]),
+        ({"keep_vars": True, "keep_bindings": ["json"]}, ["plain_text", "json"]),
+    ],
+)
+def test_keep_bindings_merge_rules(tmp_path: Path, extra: dict[str, object], keep: list[str]):
+    spec = _script_spec(tmp_path, extra)
+    check_spec(spec)
+    metadata = worker_metadata(spec, "TOKEN")
+    assert metadata["keep_bindings"] == keep
+    assert "keep_vars" not in metadata  # wrangler's config key, not an API field
+
+
+def test_the_users_code_update_strategy_wins(tmp_path: Path):
+    spec = _script_spec(tmp_path, {"code_update_strategy": {"mode": "immediate"}})
+    assert worker_metadata(spec, "TOKEN")["code_update_strategy"] == {"mode": "immediate"}
+
+
+def test_an_assets_only_worker_keeps_nothing_unless_asked():
+    spec = WorkerSpec("2025-06-01", extra={"keep_vars": True})
+    assert worker_metadata(spec, "TOKEN") == {
+        "assets": {"jwt": "TOKEN", "config": {}},
+        "compatibility_date": "2025-06-01",
+        "compatibility_flags": [],
+    }
+    asked = WorkerSpec("2025-06-01", extra={"keep_bindings": ["secret_text"]})
+    assert worker_metadata(asked, "TOKEN")["keep_bindings"] == ["secret_text"]
 
 
 @pytest.mark.parametrize(
@@ -97,6 +153,9 @@ def test_keep_assets_sends_no_assets_and_the_flag():
         (WorkerSpec("2025-06-01", assets_binding="ASSETS"), "assets-binding"),
         (WorkerSpec("2025-06-01", extra={"main_module": "x.js"}), "metadata"),
         (WorkerSpec("2025-06-01", extra={"assets": {}}), "metadata"),
+        (WorkerSpec("2025-06-01", extra={"keep_vars": "yes"}), "keep_vars"),
+        (WorkerSpec("2025-06-01", extra={"keep_bindings": "secret_text"}), "keep_bindings"),
+        (WorkerSpec("2025-06-01", extra={"keep_bindings": [1]}), "keep_bindings"),
     ],
 )
 def test_refused_before_any_upload(spec, needle):

@@ -82,6 +82,20 @@ def test_vars_that_are_not_strings_become_json_bindings(tmp_path: Path):
     }
 
 
+def test_keep_vars_rides_along_in_the_metadata(tmp_path: Path):
+    path = tmp_path / "wrangler.toml"
+    path.write_text('keep_vars = true\n[vars]\nSTAGE = "prod"\n')
+    assert read_config(path).values["metadata"] == {
+        "bindings": [{"type": "plain_text", "name": "STAGE", "text": "prod"}],
+        "keep_vars": True,
+    }
+    path.write_text("keep_vars = false\n")
+    assert read_config(path).values["metadata"] == {"keep_vars": False}
+    path.write_text('keep_vars = "yes"\n')
+    with pytest.raises(ConfigurationError, match="keep_vars"):
+        read_config(path)
+
+
 def test_keys_we_do_not_translate_are_listed(tmp_path: Path):
     path = tmp_path / "wrangler.toml"
     path.write_text(

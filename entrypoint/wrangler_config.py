@@ -1,14 +1,15 @@
 """Read the settings a wrangler project already has: ``wrangler.json``, ``.jsonc`` or ``.toml``.
 
 Owns finding the file (input ``config``, else the working directory, in wrangler's order: json,
-jsonc, toml), parsing it (JSONC comments and trailing commas included) and mapping the keys we use
-(``name``, ``main``, ``compatibility_date``, ``compatibility_flags``, ``account_id``,
-``workers_dev``, ``assets.*``)
-onto our inputs (``vars`` become ``metadata`` bindings, as wrangler sends them). Paths are resolved
-against the file's folder, as wrangler resolves them. The values are defaults: inputs set any other
-way win (the caller decides). Keys that change the deployed Worker but have no input here
-(``kv_namespaces``, ``routes``, ``observability`` …) are listed so the caller can refuse to deploy
-a Worker that would silently lack them.
+jsonc, toml), reading it safely (inside the workspace, a regular file of at most 4 MiB:
+:mod:`entrypoint.workspace`), parsing it (JSONC comments and trailing commas included) and
+mapping the keys we use (``name``, ``main``, ``compatibility_date``, ``compatibility_flags``,
+``account_id``, ``workers_dev``, ``assets.*``) onto our inputs (``vars`` become ``metadata``
+bindings, as wrangler sends them). Paths are resolved against the file's folder, as wrangler
+resolves them (and checked against the workspace where they are used). The values are defaults:
+inputs set any other way win (the caller decides). Keys that change the deployed Worker but have
+no input here (``kv_namespaces``, ``routes``, ``observability`` …) are listed so the caller can
+refuse to deploy a Worker that would silently lack them.
 """
 
 from __future__ import annotations
@@ -21,8 +22,11 @@ from pathlib import Path
 from typing import Any, Final
 
 from entrypoint.errors import ConfigurationError
+from entrypoint.workspace import MIB, Workspace, read_input
 
 CONFIG_NAMES: Final = ("wrangler.json", "wrangler.jsonc", "wrangler.toml")
+#: The largest configuration read (wrangler's own are a few KiB).
+MAX_CONFIG_SIZE: Final = 4 * MIB
 _TOP_LEVEL: Final = {
     "name": "script_name",
     "compatibility_date": "compatibility_date",
@@ -165,15 +169,19 @@ def _drop_trailing_commas(text: str) -> str:
     return "".join(out)
 
 
-def _parse(path: Path) -> dict[str, Any]:
+def _parse(path: Path, workspace: Workspace | None) -> dict[str, Any]:
+    raw = read_input(path, workspace, "config", MAX_CONFIG_SIZE)
+    if raw is None:
+        msg = f"Invalid input 'config': '{path}' does not exist."
+        raise ConfigurationError(msg)
     try:
-        text = path.read_text("utf-8-sig")
+        text = raw.decode("utf-8-sig")
         data: Any = (
             tomllib.loads(text)
             if path.suffix == ".toml"
             else json.loads(strip_jsonc(text) if path.suffix == ".jsonc" else text)
         )
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
+    except (UnicodeDecodeError, ValueError) as exc:
         msg = f"Invalid input 'config': cannot read '{path.name}' ({exc})."
         raise ConfigurationError(msg) from None
     if not isinstance(data, dict):
@@ -189,9 +197,15 @@ def _relative(base: Path, value: object, key: str, path: Path) -> str:
     return str((base / value).resolve())
 
 
-def read_config(path: Path) -> WranglerConfig:
-    """Parse ``path`` and map its keys onto our inputs."""
-    data = _parse(path)
+def read_config(path: Path, workspace: Workspace | None = None) -> WranglerConfig:
+    """Parse ``path`` and map its keys onto our inputs. The file must lie in ``workspace`` (see
+    :mod:`entrypoint.workspace`; None: not checked); the paths it names are checked where they
+    are used (the assets folder, the modules).
+
+    Raises:
+        ConfigurationError: naming input ``config``.
+    """
+    data = _parse(path, workspace)
     base = path.parent
     values: dict[str, Any] = {
         field: data[key] for key, field in _TOP_LEVEL.items() if data.get(key) is not None

@@ -9,6 +9,7 @@ import pytest
 
 from entrypoint.collect import MAX_FILE_SIZE, Collection, collect_files
 from entrypoint.errors import ConfigurationError, ContentError
+from entrypoint.workspace import Workspace
 
 
 def _tree(root: Path, files: dict[str, bytes | str]) -> Path:
@@ -22,7 +23,9 @@ def _tree(root: Path, files: dict[str, bytes | str]) -> Path:
     return root
 
 
-def _collect(site: Path, workspace: Path | None = None, **kwargs: object) -> Collection:
+def _collect(
+    site: Path, workspace: Path | Workspace | None = None, **kwargs: object
+) -> Collection:
     return collect_files(site, workspace=workspace or site.parent, **kwargs)  # type: ignore[arg-type]
 
 
@@ -113,9 +116,20 @@ def test_symlink_leaving_the_workspace_is_refused_and_named(tmp_path: Path, site
     assert "2 problem(s)" in str(error)
 
 
-def test_directory_outside_the_workspace_is_its_own_boundary(tmp_path: Path) -> None:
+def test_directory_outside_the_workspace_is_refused_unless_allowed(tmp_path: Path) -> None:
     workspace = tmp_path / "ws"
     workspace.mkdir()
+    site = _tree(tmp_path / "elsewhere" / "site", {"a.txt": b"a", "sub/b.txt": b"b"})
+    with pytest.raises(ConfigurationError, match=r"'directory': .* is outside the workspace"):
+        _collect(site, workspace)
+    link = workspace / "public"
+    link.symlink_to(site, target_is_directory=True)
+    with pytest.raises(ConfigurationError, match=r"'directory': .* is outside the workspace"):
+        _collect(link, workspace)
+
+
+def test_directory_allowed_outside_the_workspace_is_its_own_boundary(tmp_path: Path) -> None:
+    workspace = Workspace.at(tmp_path / "ws", outside=True)
     site = _tree(tmp_path / "elsewhere" / "site", {"a.txt": b"a", "sub/b.txt": b"b"})
     (site / "alias.txt").symlink_to(site / "sub" / "b.txt")
     assert _rels(_collect(site, workspace)) == ["a.txt", "alias.txt", "sub/b.txt"]

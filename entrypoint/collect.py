@@ -110,7 +110,7 @@ class _Walk:
         except OSError as exc:
             self.problems.append(_os_problem("cannot list", prefix.rstrip("/") or ".", exc))
             return []
-        if len(path) + _NAME_MAX >= PATH_MAX:  # rare: only here can a name outgrow PATH_MAX
+        if len(os.fsencode(path)) + _NAME_MAX >= PATH_MAX:  # only here can a path outgrow it
             entries = [entry for entry in entries if self.short_enough(entry, prefix)]
         return entries
 
@@ -250,7 +250,8 @@ def _read_root_text(
     path = os.path.join(root, name)
     real = os.path.realpath(path)
     if workspace.in_git(real) or not any(within(real, b) for b in boundaries):
-        msg = f"'{name}' in the assets directory is a symlink that points outside the workspace."
+        where = "into a .git folder" if workspace.in_git(real) else "outside the workspace"
+        msg = f"'{name}' in the assets directory is a symlink that points {where}."
         raise ContentError(msg, hint="Copy the file into the workspace instead of linking it.")
     if os.path.isdir(real):
         return None

@@ -26,7 +26,7 @@ from entrypoint.errors import ConfigurationError, DeployInterruptedError
 from entrypoint.interrupts import signals_cancel_this_task
 from entrypoint.lean_http import LeanClient, Timeouts
 from entrypoint.modules import WorkerModules, resolve_modules
-from entrypoint.output_files import write_file, write_own_file
+from entrypoint.output_files import check_target, write_file, write_own_file
 from entrypoint.plan import PendingPlan, Plan, start_plan
 from entrypoint.ratelimit import RateLimiter
 from entrypoint.report import Reporter, result_outputs
@@ -359,6 +359,8 @@ def execute(
     if not settings.dry_run:
         require_credentials(settings)
     place = Workspace.at(workspace, temp=runner_temp, outside=settings.allow_outside_workspace)
+    if settings.manifest_file is not None:  # refused before the files are listed, if it must be
+        check_target(cwd / settings.manifest_file, place, input_name="manifest-file")
     flow = _Flow(settings, reporter, place, cwd)
     try:
         return flow.keep_assets() if settings.keep_assets else flow.assets()

@@ -15,6 +15,7 @@ refuse to deploy a Worker that would silently lack them.
 from __future__ import annotations
 
 import json
+import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -106,14 +107,16 @@ def vars_bindings(variables: object, path: Path) -> list[dict[str, Any]]:
 
 
 def find_config(explicit: Path | None, cwd: Path) -> Path | None:
-    """The config file to read: ``explicit`` (must exist), else the first wrangler file in cwd."""
+    """The config file to read: ``explicit`` (must exist), else the first wrangler file in cwd.
+    Whatever has the name is the config (a FIFO, a folder, a dangling link): reading it refuses
+    it with the reason, rather than deploying without it."""
     if explicit is not None:
         path = cwd / explicit
-        if not path.is_file():
+        if not os.path.lexists(path):
             msg = f"Invalid input 'config': '{explicit}' is not a file."
             raise ConfigurationError(msg)
         return path
-    return next((cwd / n for n in CONFIG_NAMES if (cwd / n).is_file()), None)
+    return next((cwd / n for n in CONFIG_NAMES if os.path.lexists(cwd / n)), None)
 
 
 def strip_jsonc(text: str) -> str:

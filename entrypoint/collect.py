@@ -248,7 +248,11 @@ def _read_root_text(
 ) -> str | None:
     """The text of the root file ``name`` (``_headers`` …), None when there is none."""
     path = os.path.join(root, name)
-    real = os.path.realpath(path)
+    try:
+        linked = stat.S_ISLNK(os.lstat(path).st_mode)
+    except OSError:  # none (an unreadable root was reported by the walk)
+        return None
+    real = os.path.realpath(path) if linked else path  # ``root`` is a real path already
     if workspace.in_git(real) or not any(within(real, b) for b in boundaries):
         where = "into a .git folder" if workspace.in_git(real) else "outside the workspace"
         msg = f"'{name}' in the assets directory is a symlink that points {where}."

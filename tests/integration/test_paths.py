@@ -10,6 +10,7 @@ expected give one line and the documented exit code, never a traceback or a hang
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Iterator
@@ -22,6 +23,7 @@ import pytest
 
 from entrypoint.emulator import EmulatorThread
 from tests.deep_tree import deep_folder
+from tests.imagegen import image_tree
 from tests.integration.conftest import ACCOUNT, TOKEN, ActionRun, deploy_inputs, run_action, served
 
 pytestmark = pytest.mark.integration
@@ -255,6 +257,46 @@ def test_runner_file_that_is_a_link_is_not_followed(emulator, tmp_path, workspac
     assert _nothing_sent(emulator)
 
 
+def _images(emulator: EmulatorThread, mode: str, **more: str) -> dict[str, str]:
+    inputs = {"mode": mode, "api-token": TOKEN, "account-id": ACCOUNT}
+    return inputs | {"api-base-url": emulator.base_url} | more
+
+
+def test_images_map_files_are_written_through_no_link(emulator, tmp_path, workspace, outside):
+    image_tree(workspace / "images", 5)
+    link = workspace / "map.json"
+    link.symlink_to(outside.file("precious.txt"))
+    system_temp = tmp_path / "systemp"
+    system_temp.mkdir()
+    inputs = _images(emulator, "sync", directory="images", **{"dry-run": "true"})
+    env = {"TMPDIR": str(system_temp)}
+    run = run_action(workspace, tmp_path / "a", inputs | {"map-file": "map.json"}, env, "images")
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert not link.is_symlink()
+    assert len(json.loads(link.read_text())) == 5
+    # Without map-file: a private folder, not the predictable name a link may be planted at.
+    digest = hashlib.sha256(link.read_bytes()).hexdigest()[:12]
+    planted = system_temp / f"cf-assets-images-map-{digest}.json"
+    planted.symlink_to(outside.file("precious.txt"))
+    run = run_action(workspace, tmp_path / "b", inputs, env, "images")
+    assert run.returncode == 0, run.stdout + run.stderr
+    written = Path(run.outputs["map-file"])
+    assert written.parent.parent == system_temp
+    assert written.read_bytes() == link.read_bytes()
+    assert planted.is_symlink()
+
+
+def test_images_upload_url_file_symlink_is_replaced(emulator, tmp_path, workspace, outside):
+    link = workspace / "url.txt"
+    link.symlink_to(outside.file("secret.env"))
+    inputs = _images(emulator, "create-url", **{"upload-url-file": "url.txt"})
+    run = run_action(workspace, tmp_path, inputs, command="images")
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert not link.is_symlink()
+    assert link.read_text() == run.outputs["upload-url"] + "\n"
+    assert link.stat().st_mode & 0o777 == 0o600
+
+
 # -- reads ------------------------------------------------------------------------------------
 
 
@@ -312,6 +354,8 @@ def _worker(workspace: Path) -> None:
         ("config-input", ("config", "outside the workspace")),
         ("config-default", ("config", "outside the workspace")),
         ("config-in-git", ("config", ".git folder")),
+        ("config-assets-directory", ("'directory'", "outside the workspace")),
+        ("config-main", ("main-module", "outside the workspace")),
     ],
 )
 def test_inputs_pointing_outside_are_refused(  # noqa: PLR0917 - fixtures and parameters
@@ -329,6 +373,11 @@ def test_inputs_pointing_outside_are_refused(  # noqa: PLR0917 - fixtures and pa
         inputs["config"] = "../outside/wrangler.toml"
     elif case == "config-default":
         (workspace / "wrangler.toml").symlink_to(outside.file("wrangler.toml"))
+    elif case == "config-assets-directory":
+        (workspace / "wrangler.toml").write_text('[assets]\ndirectory = "../outside/site"\n')
+        del inputs["directory"]
+    elif case == "config-main":
+        (workspace / "wrangler.toml").write_text('main = "../outside/worker.js"\n')
     else:
         (workspace / "wrangler.toml").symlink_to(workspace / ".git" / "config")
     run = run_action(workspace, tmp_path, inputs)

@@ -25,7 +25,7 @@ from typing import Final
 
 from entrypoint.errors import ConfigurationError
 from entrypoint.ownership import Owner, hand_over, workspace_owner
-from entrypoint.workspace import Workspace, describe, within
+from entrypoint.workspace import GIT, Workspace, describe, within
 
 _FOLDER: Final = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 _CREATE: Final = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
@@ -34,6 +34,7 @@ _APPEND: Final = (
 )
 _A_FOLDER: Final = "it is a folder"
 _OUTSIDE: Final = "outside the workspace and the runner's temp folder"
+_IN_GIT: Final = "it is inside a .git folder"
 _OUTSIDE_HINT: Final = (
     "Write it inside the workspace, or set allow-outside-workspace: true to write there."
 )
@@ -101,7 +102,15 @@ def _invalid(input_name: str, path: Path, why: str) -> ConfigurationError:
 
 def _anchor(target: str, workspace: Workspace) -> tuple[str, list[str]]:
     """The folder to start from (trusted: the workspace or the runner's temp folder, links and
-    all) and the names below it, the file's last."""
+    all) and the names below it, the file's last; never into a ``.git`` folder (a hook written
+    there would run with the next git command)."""
+    base, names = _below_root(target, workspace)
+    if GIT in names:
+        raise _RefusedError(_IN_GIT)
+    return base, names
+
+
+def _below_root(target: str, workspace: Workspace) -> tuple[str, list[str]]:
     roots = [workspace.given, workspace.root]
     if workspace.temp is not None:
         roots.append(workspace.temp)

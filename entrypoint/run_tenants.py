@@ -249,6 +249,20 @@ def _report(
     )
 
 
+def _dry_run(jobs: list[Job], kept: Kept, reporter: Reporter) -> int:
+    plans = [job.plan for job in jobs if job.plan]
+    reporter.outputs(
+        {
+            "tenants-total": str(len(jobs)),
+            "tenants-unchanged": str(len(kept)),
+            "files-total": str(sum(len(plan.assets) for plan in plans)),
+            "bytes-total": str(sum(plan.total_bytes for plan in plans)),
+        }
+    )
+    reporter.info("Dry run: every target checked; nothing was sent to Cloudflare.")
+    return 0
+
+
 def execute_targets(
     settings: DeploySettings,
     reporter: Reporter,
@@ -269,17 +283,7 @@ def execute_targets(
         jobs, hashed = _jobs(chosen, reporter, place)
     kept = _kept(settings, jobs, reporter, cwd, place)
     if settings.dry_run:
-        plans = [job.plan for job in jobs if job.plan]
-        reporter.outputs(
-            {
-                "tenants-total": str(len(jobs)),
-                "tenants-unchanged": str(len(kept)),
-                "files-total": str(sum(len(plan.assets) for plan in plans)),
-                "bytes-total": str(sum(plan.total_bytes for plan in plans)),
-            }
-        )
-        reporter.info("Dry run: every target checked; nothing was sent to Cloudflare.")
-        return 0
+        return _dry_run(jobs, kept, reporter)
     require_credentials(settings, script=False)
     check_target(_report_path(settings, cwd)[1], place, input_name="report-file")
     log = TenantLog(reporter)

@@ -98,6 +98,16 @@ def test_outside_the_workspace_is_refused_unless_allowed(workspace: Path, tmp_pa
     assert (tmp_path / "new" / "m.json").read_text() == "{}"
 
 
+def test_nothing_is_written_into_a_git_folder(workspace: Path) -> None:
+    (workspace / ".git" / "hooks").mkdir(parents=True)
+    for place in (Workspace.at(workspace), Workspace.at(workspace, outside=True)):
+        with pytest.raises(ConfigurationError, match=r"it is inside a \.git folder"):
+            write_file(
+                workspace / ".git" / "hooks" / "post-checkout", "#!/bin/sh", place, input_name="x"
+            )
+    assert list((workspace / ".git" / "hooks").iterdir()) == []
+
+
 def test_the_runner_temp_folder_may_be_written(workspace: Path, tmp_path: Path) -> None:
     temp = tmp_path / "runner_temp"
     temp.mkdir()

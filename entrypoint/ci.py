@@ -29,6 +29,7 @@ class CiEnvironment(BaseSettings):
     runner_debug: bool = Field(default=False, alias="RUNNER_DEBUG")
     gitlab_ci: bool = Field(default=False, alias="GITLAB_CI")
     ci_project_dir: Path | None = Field(default=None, alias="CI_PROJECT_DIR")
+    runner_temp: Path | None = Field(default=None, alias="RUNNER_TEMP")
 
     @property
     def kind(self) -> CiKind:

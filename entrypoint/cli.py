@@ -31,6 +31,7 @@ from entrypoint.settings import (
     fields,
     load_settings,
 )
+from entrypoint.workspace import Workspace
 
 
 def _add_setting_flags(
@@ -96,8 +97,10 @@ def make_reporter(
     redactor: Redactor,
     dotenv_file: Path | None,
     workspace: Path | None = None,
+    *,
+    outside: bool = False,
 ) -> Reporter:
-    """The reporter for where we run."""
+    """The reporter for where we run (``outside``: input allow-outside-workspace)."""
     from entrypoint.report.console import ConsoleReporter  # noqa: PLC0415
     from entrypoint.report.github import GitHubReporter  # noqa: PLC0415
     from entrypoint.report.gitlab import GitLabReporter  # noqa: PLC0415
@@ -118,7 +121,9 @@ def make_reporter(
             debug=debug,
             dotenv_file=dotenv_file,
             sections=ci.gitlab_ci,
-            workspace=workspace,
+            workspace=Workspace.at(workspace, temp=ci.runner_temp, outside=outside)
+            if workspace is not None
+            else None,
         )
     if stream.isatty():
         return ConsoleReporter(stream, redactor, debug=debug)
@@ -151,7 +156,7 @@ def _dotenv_path(settings: DeploySettings | None, ci: CiEnvironment) -> Path | N
 
 
 def _load_project_settings(
-    values: dict[str, Any], cwd: Path, *, plan: bool = False
+    values: dict[str, Any], cwd: Path, *, plan: bool = False, workspace: Path | None = None
 ) -> tuple[DeploySettings, str]:
     """Settings from flags and env, then defaults from a wrangler config; and a line saying so.
 
@@ -168,7 +173,8 @@ def _load_project_settings(
     path = find_config(settings.config, cwd)
     if path is None:
         return settings, ""
-    config = read_config(path)
+    outside = settings.allow_outside_workspace
+    config = read_config(path, Workspace.at(workspace or cwd, outside=outside))
     user_metadata = settings.metadata is not None
     settings, used = apply_defaults(settings, values, config.values, path.name)
     if config.untranslated and not user_metadata:
@@ -190,12 +196,19 @@ def run_deploy(values: dict[str, Any], stream: TextIO, cwd: Path, *, plan: bool 
     redactor = Redactor()
     settings: DeploySettings | None = None
     try:
-        settings, project = _load_project_settings(values, cwd, plan=plan)
+        settings, project = _load_project_settings(
+            values, cwd, plan=plan, workspace=ci.workspace(cwd)
+        )
     except ConfigurationError as error:
         make_reporter(ci, stream, redactor, _dotenv_path(settings, ci)).error(error)
         return error.exit_code
     reporter = make_reporter(
-        ci, stream, redactor, _dotenv_path(settings, ci), workspace=ci.workspace(cwd)
+        ci,
+        stream,
+        redactor,
+        _dotenv_path(settings, ci),
+        workspace=ci.workspace(cwd),
+        outside=settings.allow_outside_workspace,
     )
     logging.getLogger("entrypoint").addHandler(_ReporterLogHandler(reporter))
     for secret in (settings.api_token, settings.api_key):
@@ -203,9 +216,12 @@ def run_deploy(values: dict[str, Any], stream: TextIO, cwd: Path, *, plan: bool 
             redactor.add(secret.get_secret_value())
     if project:
         reporter.info(project)
-    workspace = ci.workspace(cwd)
+    workspace, temp = ci.workspace(cwd), ci.runner_temp
     flow = _deploy_flow(many_targets=settings.targets is not None)
-    return _guarded(reporter, lambda: flow(settings, reporter, workspace=workspace, cwd=cwd))
+    return _guarded(
+        reporter,
+        lambda: flow(settings, reporter, workspace=workspace, cwd=cwd, runner_temp=temp),
+    )
 
 
 def _deploy_flow(*, many_targets: bool) -> Callable[..., int]:
@@ -231,22 +247,31 @@ def run_images(values: dict[str, Any], stream: TextIO, cwd: Path) -> int:
         make_reporter(ci, stream, redactor, _dotenv_path(None, ci)).error(error)
         return error.exit_code
     dotenv = settings.dotenv_file or _dotenv_path(None, ci)
-    reporter = make_reporter(ci, stream, redactor, dotenv, workspace=ci.workspace(cwd))
+    reporter = make_reporter(
+        ci,
+        stream,
+        redactor,
+        dotenv,
+        workspace=ci.workspace(cwd),
+        outside=settings.allow_outside_workspace,
+    )
     logging.getLogger("entrypoint").addHandler(_ReporterLogHandler(reporter))
     for secret in (settings.api_token, settings.api_key):
         if secret is not None:  # scrubbed from every line; never printed, not even to mask it
             redactor.add(secret.get_secret_value())
     from entrypoint.images.run import execute_images  # noqa: PLC0415 - keeps --help fast
 
-    workspace = ci.workspace(cwd)
+    workspace, temp = ci.workspace(cwd), ci.runner_temp
     return _guarded(
-        reporter, lambda: execute_images(settings, reporter, workspace=workspace, cwd=cwd)
+        reporter,
+        lambda: execute_images(settings, reporter, workspace=workspace, cwd=cwd, runner_temp=temp),
     )
 
 
 def _guarded(reporter: Reporter, job: Callable[[], int]) -> int:
     """Run ``job``; every failure becomes its exit code and a report (a bug: exit 1)."""
     try:
+        reporter.check_files()  # outputs that could not be written: refused before the run
         return job()
     except AssetsError as error:
         reporter.error(error)

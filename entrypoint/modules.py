@@ -1,6 +1,7 @@
 """The Worker script's modules: the ES module entry (``main-module``) and further ``modules`` globs.
 
-Owns resolving them to files inside the workspace, naming each module as the metadata expects (its
+Owns resolving them to regular files inside the workspace (after resolving links, out of any
+``.git`` folder: :mod:`entrypoint.workspace`), naming each module as the metadata expects (its
 path relative to the entry module's folder) and choosing its module Content-Type. We upload what
 the build produced; we do not bundle, so a TypeScript entry is refused with a clear message.
 """
@@ -8,12 +9,12 @@ the build produced; we do not bundle, so a TypeScript entry is refused with a cl
 from __future__ import annotations
 
 import glob
-import os
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Final
 
 from entrypoint.errors import ConfigurationError
+from entrypoint.workspace import Workspace
 
 MODULE_TYPES: Final = {
     ".js": "application/javascript+module",
@@ -64,26 +65,25 @@ def _module(path: Path, base: Path, input_name: str) -> ModuleFile:
     return ModuleFile(name, path, content_type)
 
 
-def _resolve(raw: str, cwd: Path, workspace: Path, input_name: str) -> Path:
-    path = Path(os.path.realpath(cwd / raw))
-    if not _inside(path, Path(os.path.realpath(workspace))):
-        msg = f"Invalid input '{input_name}': '{raw}' is outside the workspace."
-        raise ConfigurationError(msg)
-    if not path.is_file():
+def _resolve(raw: str, cwd: Path, workspace: Workspace, input_name: str) -> Path:
+    path = Path(workspace.readable(cwd / raw, input_name))
+    if not path.is_file():  # a regular file: a FIFO or a device is refused here
         msg = f"Invalid input '{input_name}': '{raw}' does not exist or is not a file."
         raise ConfigurationError(msg)
     return path
 
 
 def resolve_modules(
-    main_module: str, patterns: tuple[str, ...], *, cwd: Path, workspace: Path
+    main_module: str, patterns: tuple[str, ...], *, cwd: Path, workspace: Workspace | Path
 ) -> WorkerModules:
-    """Find the entry and every module the globs match (relative to ``cwd``).
+    """Find the entry and every module the globs match (relative to ``cwd``), each by its real
+    path, which must lie in ``workspace`` (see :mod:`entrypoint.workspace`).
 
     Raises:
         ConfigurationError: naming ``main-module`` or ``modules``.
     """
-    main_path = _resolve(main_module, cwd, workspace, "main-module")
+    place = Workspace.of(workspace)
+    main_path = _resolve(main_module, cwd, place, "main-module")
     if main_path.suffix.lower() not in _ENTRY_SUFFIXES:
         msg = (
             f"Invalid input 'main-module': '{main_module}' is not a built ES module (.js/.mjs); "
@@ -102,7 +102,7 @@ def resolve_modules(
         for match in matches:
             if (cwd / match).is_dir():
                 continue
-            module = _module(_resolve(match, cwd, workspace, "modules"), base, "modules")
+            module = _module(_resolve(match, cwd, place, "modules"), base, "modules")
             if module.name != main.name:
                 others.setdefault(module.name, module)
     return WorkerModules(main, tuple(others.values()))

@@ -18,11 +18,14 @@ from typing import Any, Final
 from entrypoint.errors import ConfigurationError
 from entrypoint.report.tenants import REPORT_VERSION
 from entrypoint.tenants import Job, Status
+from entrypoint.workspace import MIB, Workspace, read_input
 
 #: Statuses after which the target's Worker serves what its fingerprint describes.
 _LIVE: Final = frozenset({Status.DEPLOYED.value, Status.UNCHANGED.value})
 
 TargetKey = tuple[str | None, str]  # (namespace, script)
+#: The largest report read back: about 300,000 targets.
+MAX_REPORT_SIZE: Final = 128 * MIB
 
 
 @dataclass(frozen=True)
@@ -49,12 +52,13 @@ def _live_entry(entry: object) -> tuple[TargetKey, Deployed] | None:
     return (namespace, script), Deployed(fingerprint, version if isinstance(version, str) else None)
 
 
-def _document(path: Path) -> dict[str, Any] | None:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+def _document(path: Path, workspace: Workspace | None) -> dict[str, Any] | None:
+    data = read_input(path, workspace, "previous-report", MAX_REPORT_SIZE)
+    if data is None:
         return None
-    except (OSError, UnicodeDecodeError) as exc:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
         raise _bad(path, f"cannot be read ({exc})") from None
     try:
         document = json.loads(text)
@@ -68,13 +72,17 @@ def _document(path: Path) -> dict[str, Any] | None:
     return document
 
 
-def read_previous(path: Path) -> dict[TargetKey, Deployed] | None:
-    """What the report at ``path`` shows live, by target; None when there is no such file.
+def read_previous(
+    path: Path, workspace: Workspace | None = None
+) -> dict[TargetKey, Deployed] | None:
+    """What the report at ``path`` shows live, by target; None when there is no such file. The
+    file must lie in ``workspace`` (see :mod:`entrypoint.workspace`; None: not checked).
 
     Raises:
-        ConfigurationError: the file exists but is not a report of this version.
+        ConfigurationError: the file exists but is not a report of this version, is not a
+            regular file, is too large, or lies outside the workspace.
     """
-    document = _document(path)
+    document = _document(path, workspace)
     if document is None:
         return None
     live = (_live_entry(entry) for entry in document["targets"])

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import ssl
-import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import ExitStack, asynccontextmanager
 from pathlib import Path
@@ -27,7 +26,7 @@ from entrypoint.errors import ConfigurationError, DeployInterruptedError
 from entrypoint.interrupts import signals_cancel_this_task
 from entrypoint.lean_http import LeanClient, Timeouts
 from entrypoint.modules import WorkerModules, resolve_modules
-from entrypoint.ownership import give_to_workspace_owner
+from entrypoint.output_files import check_target, write_file, write_own_file
 from entrypoint.plan import PendingPlan, Plan, start_plan
 from entrypoint.ratelimit import RateLimiter
 from entrypoint.report import Reporter, result_outputs
@@ -35,6 +34,7 @@ from entrypoint.retry import RetryPolicy
 from entrypoint.settings import DeployMode, DeploySettings, require_credentials
 from entrypoint.transport import BackgroundTls, PooledTransport, tls_context
 from entrypoint.worker import WorkerSpec, check_spec
+from entrypoint.workspace import Workspace
 
 
 def today() -> str:
@@ -49,23 +49,20 @@ def _directory(settings: DeploySettings, cwd: Path) -> Path:
     return cwd / settings.directory
 
 
-def _write_manifest(plan: Plan, path: Path, workspace: Path) -> Path:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(plan.manifest_json + "\n", encoding="utf-8")
-        give_to_workspace_owner(path, workspace)
-    except OSError as exc:
-        msg = f"Invalid input 'manifest-file': cannot write '{path}' ({exc.strerror})."
-        raise ConfigurationError(msg) from None
-    return path
-
-
-def _manifest_path(settings: DeploySettings, plan: Plan, cwd: Path, workspace: Path) -> Path | None:
+def _manifest_path(
+    settings: DeploySettings, plan: Plan, cwd: Path, workspace: Workspace
+) -> Path | None:
+    """Write the manifest where ``manifest-file`` says; a dry run without it writes it where
+    :func:`~entrypoint.output_files.write_own_file` puts our own files (the runner's temp folder,
+    else a private folder). Never through a link."""
+    text = plan.manifest_json + "\n"
     if settings.manifest_file is not None:
-        return _write_manifest(plan, cwd / settings.manifest_file, workspace)
+        path = cwd / settings.manifest_file
+        write_file(path, text, workspace, input_name="manifest-file")
+        return path
     if settings.dry_run:
         name = f"cf-assets-manifest-{plan.manifest_hash[:12]}.json"
-        return _write_manifest(plan, Path(tempfile.gettempdir()) / name, workspace)
+        return write_own_file(name, text, workspace, input_name="manifest-file")
     return None
 
 
@@ -77,7 +74,9 @@ def _compatibility_date(settings: DeploySettings, reporter: Reporter) -> str:
     return date
 
 
-def _modules(settings: DeploySettings, cwd: Path, workspace: Path) -> WorkerModules | None:
+def _modules(
+    settings: DeploySettings, cwd: Path, workspace: Workspace | Path
+) -> WorkerModules | None:
     if settings.main_module is None:
         if settings.modules:
             msg = "Invalid input 'modules': it needs main-module (the Worker's entry module)."
@@ -116,10 +115,10 @@ def worker_target(
     compatibility_date: str,
     *,
     cwd: Path,
-    workspace: Path,
+    workspace: Workspace | Path,
 ) -> DeployTarget:
     """The target and Worker spec of ``settings`` (``plan``: the directory's config texts), every
-    value checked before any request.
+    value checked before any request; modules are read from ``workspace``.
 
     Raises:
         ConfigurationError: inputs that contradict each other or that the API would refuse.
@@ -240,7 +239,7 @@ class _Sections:
         self._open.close()
 
 
-def _collect(settings: DeploySettings, cwd: Path, workspace: Path) -> tuple[Path, Collection]:
+def _collect(settings: DeploySettings, cwd: Path, workspace: Workspace) -> tuple[Path, Collection]:
     directory = _directory(settings, cwd)
     collection = collect_files(
         directory,
@@ -278,7 +277,7 @@ class _Flow:
     """One ``cf-assets deploy`` run: what it was given and what it has learnt so far."""
 
     def __init__(
-        self, settings: DeploySettings, reporter: Reporter, workspace: Path, cwd: Path
+        self, settings: DeploySettings, reporter: Reporter, workspace: Workspace, cwd: Path
     ) -> None:
         self.settings, self.reporter, self.workspace, self.cwd = settings, reporter, workspace, cwd
         self.sections = _Sections(reporter)
@@ -346,12 +345,23 @@ def _where(settings: DeploySettings) -> str:
     return f"{settings.dispatch_namespace}/{script}" if settings.dispatch_namespace else script
 
 
-def execute(settings: DeploySettings, reporter: Reporter, *, workspace: Path, cwd: Path) -> int:
-    """Run ``cf-assets deploy``; returns 0 or raises an AssetsError."""
+def execute(
+    settings: DeploySettings,
+    reporter: Reporter,
+    *,
+    workspace: Path,
+    cwd: Path,
+    runner_temp: Path | None = None,
+) -> int:
+    """Run ``cf-assets deploy`` in ``workspace`` (``runner_temp``: the runner's temp folder, where
+    files may be written too); returns 0 or raises an AssetsError."""
     _refuse_many_target_inputs(settings)
     if not settings.dry_run:
         require_credentials(settings)
-    flow = _Flow(settings, reporter, workspace, cwd)
+    place = Workspace.at(workspace, temp=runner_temp, outside=settings.allow_outside_workspace)
+    if settings.manifest_file is not None:  # refused before the files are listed, if it must be
+        check_target(cwd / settings.manifest_file, place, input_name="manifest-file")
+    flow = _Flow(settings, reporter, place, cwd)
     try:
         return flow.keep_assets() if settings.keep_assets else flow.assets()
     finally:

@@ -28,7 +28,7 @@ from entrypoint.errors import (
 )
 from entrypoint.fingerprint import fingerprint
 from entrypoint.interrupts import signals_cancel_this_task
-from entrypoint.ownership import give_to_workspace_owner
+from entrypoint.output_files import check_target, write_file
 from entrypoint.previous_report import Deployed, read_previous, unchanged
 from entrypoint.ratelimit import RateLimiter, shard_share
 from entrypoint.report import Reporter, human_bytes
@@ -46,6 +46,7 @@ from entrypoint.shards import matrix, select
 from entrypoint.targets import TARGET_FIELDS, Target, TargetsFile, load_targets
 from entrypoint.tenant_plans import HashCount, collect_targets, plan_targets, weigh
 from entrypoint.tenants import Job, Status, TenantResult, TenantRun
+from entrypoint.workspace import Workspace
 
 _BY_EXIT_CODE: dict[int, type[AssetsError]] = {
     2: ConfigurationError,
@@ -84,11 +85,13 @@ def _check_step(settings: DeploySettings) -> None:
         raise ConfigurationError(msg)
 
 
-def _choose(settings: DeploySettings, reporter: Reporter, cwd: Path, workspace: Path) -> _Chosen:
+def _choose(
+    settings: DeploySettings, reporter: Reporter, cwd: Path, workspace: Workspace
+) -> _Chosen:
     """Read and check the file, walk every folder, keep this shard's targets."""
     assert settings.targets is not None
     step = {f: getattr(settings, f) for f in settings.model_fields_set if f in TARGET_FIELDS}
-    loaded = load_targets(cwd / settings.targets, step)
+    loaded = load_targets(cwd / settings.targets, step, workspace=workspace)
     collections = collect_targets(loaded.targets, loaded.base, workspace)
     weighted = weigh(loaded.targets, collections)
     size = human_bytes(sum(item.size for item in weighted))
@@ -123,7 +126,7 @@ def _show_plan(entries: Sequence[dict[str, object]], reporter: Reporter) -> None
     reporter.markdown(["### Shard plan", "", "| Shard | Targets | Bytes |", "|---|---|---|", *rows])
 
 
-def _jobs(chosen: _Chosen, reporter: Reporter, workspace: Path) -> tuple[list[Job], HashCount]:
+def _jobs(chosen: _Chosen, reporter: Reporter, workspace: Workspace) -> tuple[list[Job], HashCount]:
     """Plans (each distinct file hashed once) and Worker specs, every target checked."""
     base = chosen.file.base
     plans, hashed = plan_targets(chosen.targets, chosen.collections, base)
@@ -149,12 +152,14 @@ def _jobs(chosen: _Chosen, reporter: Reporter, workspace: Path) -> tuple[list[Jo
     return jobs, hashed
 
 
-def _kept(settings: DeploySettings, jobs: list[Job], reporter: Reporter, cwd: Path) -> Kept:
+def _kept(
+    settings: DeploySettings, jobs: list[Job], reporter: Reporter, cwd: Path, workspace: Workspace
+) -> Kept:
     """The jobs the previous report shows live with the same fingerprint (none without one)."""
     if settings.previous_report is None:
         return {}
     path = cwd / settings.previous_report
-    previous = read_previous(path)
+    previous = read_previous(path, workspace)
     if previous is None:
         reporter.warning(f"previous-report '{path}' does not exist: deploying every target.")
         return {}
@@ -195,15 +200,18 @@ async def _deploy(
                 return run.results(jobs), True
 
 
-def _write_report(summary: RunSummary, path: Path, reporter: Reporter, workspace: Path) -> None:
+def _report_path(settings: DeploySettings, cwd: Path) -> tuple[Path, Path]:
+    """The report file as given (or the default) and where it is."""
+    given = settings.report_file or Path(DEFAULT_REPORT_FILE)
+    return given, cwd / given
+
+
+def _write_report(
+    summary: RunSummary, path: Path, reporter: Reporter, workspace: Workspace
+) -> None:
     document = report_document(summary, reporter.redact)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
-        give_to_workspace_owner(path, workspace)
-    except OSError as exc:
-        msg = f"Invalid input 'report-file': cannot write '{path}' ({exc.strerror})."
-        raise ConfigurationError(msg) from None
+    text = json.dumps(document, indent=1) + "\n"
+    write_file(path, text, workspace, input_name="report-file")
 
 
 def _failure(summary: RunSummary) -> AssetsError:
@@ -221,10 +229,13 @@ def _failure(summary: RunSummary) -> AssetsError:
 
 
 def _report(
-    summary: RunSummary, settings: DeploySettings, reporter: Reporter, cwd: Path, workspace: Path
+    summary: RunSummary,
+    settings: DeploySettings,
+    reporter: Reporter,
+    cwd: Path,
+    workspace: Workspace,
 ) -> None:
-    given = settings.report_file or Path(DEFAULT_REPORT_FILE)
-    path = cwd / given
+    given, path = _report_path(settings, cwd)
     _write_report(summary, path, reporter, workspace)
     # As given: a relative path means the same file to later steps outside the container.
     reporter.outputs(run_outputs(summary, str(given)))
@@ -238,31 +249,43 @@ def _report(
     )
 
 
+def _dry_run(jobs: list[Job], kept: Kept, reporter: Reporter) -> int:
+    plans = [job.plan for job in jobs if job.plan]
+    reporter.outputs(
+        {
+            "tenants-total": str(len(jobs)),
+            "tenants-unchanged": str(len(kept)),
+            "files-total": str(sum(len(plan.assets) for plan in plans)),
+            "bytes-total": str(sum(plan.total_bytes for plan in plans)),
+        }
+    )
+    reporter.info("Dry run: every target checked; nothing was sent to Cloudflare.")
+    return 0
+
+
 def execute_targets(
-    settings: DeploySettings, reporter: Reporter, *, workspace: Path, cwd: Path
+    settings: DeploySettings,
+    reporter: Reporter,
+    *,
+    workspace: Path,
+    cwd: Path,
+    runner_temp: Path | None = None,
 ) -> int:
-    """Run ``cf-assets deploy`` with ``targets``; returns 0 or raises an AssetsError."""
+    """Run ``cf-assets deploy`` with ``targets`` in ``workspace`` (``runner_temp``: the runner's
+    temp folder, where files may be written too); returns 0 or raises an AssetsError."""
     _check_step(settings)
     started = time.monotonic()
+    place = Workspace.at(workspace, temp=runner_temp, outside=settings.allow_outside_workspace)
     with reporter.group("Reading the targets"):
-        chosen = _choose(settings, reporter, cwd, workspace)
+        chosen = _choose(settings, reporter, cwd, place)
         if settings.shards is not None:
             return 0
-        jobs, hashed = _jobs(chosen, reporter, workspace)
-    kept = _kept(settings, jobs, reporter, cwd)
+        jobs, hashed = _jobs(chosen, reporter, place)
+    kept = _kept(settings, jobs, reporter, cwd, place)
     if settings.dry_run:
-        plans = [job.plan for job in jobs if job.plan]
-        reporter.outputs(
-            {
-                "tenants-total": str(len(jobs)),
-                "tenants-unchanged": str(len(kept)),
-                "files-total": str(sum(len(plan.assets) for plan in plans)),
-                "bytes-total": str(sum(plan.total_bytes for plan in plans)),
-            }
-        )
-        reporter.info("Dry run: every target checked; nothing was sent to Cloudflare.")
-        return 0
+        return _dry_run(jobs, kept, reporter)
     require_credentials(settings, script=False)
+    check_target(_report_path(settings, cwd)[1], place, input_name="report-file")
     log = TenantLog(reporter)
     limiter = RateLimiter(shard_share(settings.rate_limit, chosen.shards))
     changed = [job for job in jobs if job.index not in kept]
@@ -278,7 +301,7 @@ def execute_targets(
         log.retries,
         limiter.throttled,
     )
-    _report(summary, settings, reporter, cwd, workspace)
+    _report(summary, settings, reporter, cwd, place)
     if stopped:
         msg = "Stopped by a signal before every target was deployed."
         raise DeployInterruptedError(msg)

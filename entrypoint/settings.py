@@ -195,6 +195,13 @@ class DeploySettings(CommandSettings):
         "it shows deployed with the same fingerprint (same files, Worker, settings, account) "
         "are not sent again; their status is 'unchanged'. A missing file deploys every target."
     )
+    allow_outside_workspace: StrictBool = setting(
+        False,
+        doc="Let the paths inputs name (directory, config, main-module, modules, targets and "
+        "their folders, previous-report; manifest-file, dotenv-file, report-file) lie outside "
+        "the workspace. Links among the assets still may not leave the workspace (or the "
+        "directory), files are still written through no link, and no .git folder is ever read.",
+    )
 
 
 attach_aliases(DeploySettings)

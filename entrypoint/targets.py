@@ -23,6 +23,7 @@ from typing import Any, Final
 from entrypoint.command_settings import input_name
 from entrypoint.errors import ConfigurationError
 from entrypoint.settings import DeploySettings, settings_from_values
+from entrypoint.workspace import MIB, Workspace, read_input
 
 #: The settings one target may set (field names): what describes one Worker and its files.
 TARGET_FIELDS: Final = (
@@ -49,6 +50,8 @@ _KEYS: Final = {input_name(field): field for field in TARGET_FIELDS}
 _LIST_KEY: Final = "targets"
 _SECRET_KEYS: Final = frozenset({"api-token", "api-key", "api-email"})
 _SHOWN: Final = 5
+#: The largest targets file read: tens of thousands of targets.
+MAX_TARGETS_SIZE: Final = 32 * MIB
 
 
 @dataclass(frozen=True)
@@ -187,10 +190,14 @@ class _Checker:
             first.setdefault(key, target.index)
 
 
-def _read(path: Path) -> object:
+def _read(path: Path, workspace: Workspace | None) -> object:
+    data = read_input(path, workspace, "targets", MAX_TARGETS_SIZE)
+    if data is None:
+        msg = f"Invalid input 'targets': cannot read '{path}' (it does not exist)."
+        raise ConfigurationError(msg)
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
         msg = f"Invalid input 'targets': cannot read '{path}' ({exc})."
         raise ConfigurationError(msg) from None
     if path.suffix.lower() == ".json":
@@ -240,13 +247,17 @@ def _raise(path: Path, problems: list[str]) -> None:
     raise ConfigurationError(msg, details=problems)
 
 
-def load_targets(path: Path, step: Mapping[str, Any]) -> TargetsFile:
+def load_targets(
+    path: Path, step: Mapping[str, Any], *, workspace: Workspace | None = None
+) -> TargetsFile:
     """Read and check the targets file at ``path``; ``step`` holds the step's inputs by field.
+    The file must lie in ``workspace`` (see :mod:`entrypoint.workspace`; None: not checked);
+    its targets' folders are checked when they are walked.
 
     Raises:
         ConfigurationError: every problem of the file at once, each naming target and key.
     """
-    data = _read(path)
+    data = _read(path, workspace)
     base = path.parent
     if not isinstance(data, dict):
         msg = f"{path.name}: the top level must be a mapping with a 'targets' list."

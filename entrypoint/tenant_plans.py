@@ -22,6 +22,7 @@ from entrypoint.errors import AssetsError, ConfigurationError, ContentError
 from entrypoint.plan import Asset, Plan, build_plan
 from entrypoint.shards import Weighted
 from entrypoint.targets import Target
+from entrypoint.workspace import Workspace
 
 #: A folder as the disk knows it: (device, inode), or its real path where it cannot be stat'ed.
 FolderId = tuple[int, int] | str
@@ -47,9 +48,10 @@ def _folder(target: Target, base: Path) -> Path | None:
 
 
 def collect_targets(
-    targets: Sequence[Target], base: Path, workspace: Path
+    targets: Sequence[Target], base: Path, workspace: Workspace | Path
 ) -> list[Collection | None]:
-    """Walk every target's folder (None for keep-assets targets).
+    """Walk every target's folder (None for keep-assets targets); each must lie in the
+    workspace, as :func:`~entrypoint.collect.collect_files` checks.
 
     Raises:
         ConfigurationError: a folder or pattern is invalid (exit 2), listing every target's.

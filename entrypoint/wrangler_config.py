@@ -1,20 +1,22 @@
 """Read the settings a wrangler project already has: ``wrangler.json``, ``.jsonc`` or ``.toml``.
 
 Owns finding the file (input ``config``, else the working directory, in wrangler's order: json,
-jsonc, toml), parsing it (JSONC comments and trailing commas included) and mapping the keys we use
-(``name``, ``main``, ``compatibility_date``, ``compatibility_flags``, ``account_id``,
-``workers_dev``, ``assets.*``)
-onto our inputs (``vars`` become ``metadata`` bindings, as wrangler sends them, and ``keep_vars``
-rides along in ``metadata`` for ``worker.py`` to turn into ``keep_bindings``). Paths are resolved
-against the file's folder, as wrangler resolves them. The values are defaults: inputs set any other
-way win (the caller decides). Keys that change the deployed Worker but have no input here
-(``kv_namespaces``, ``routes``, ``observability`` …) are listed so the caller can refuse to deploy
-a Worker that would silently lack them.
+jsonc, toml), reading it safely (inside the workspace, a regular file of at most 4 MiB:
+:mod:`entrypoint.workspace`), parsing it (JSONC comments and trailing commas included) and
+mapping the keys we use (``name``, ``main``, ``compatibility_date``, ``compatibility_flags``,
+``account_id``, ``workers_dev``, ``assets.*``) onto our inputs (``vars`` become ``metadata``
+bindings, as wrangler sends them, and ``keep_vars`` rides along in ``metadata`` for ``worker.py``
+to turn into ``keep_bindings``). Paths are resolved against the file's folder, as wrangler
+resolves them (and checked against the workspace where they are used). The values are defaults:
+inputs set any other way win (the caller decides). Keys that change the deployed Worker but have
+no input here (``kv_namespaces``, ``routes``, ``observability`` …) are listed so the caller can
+refuse to deploy a Worker that would silently lack them.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -22,8 +24,11 @@ from pathlib import Path
 from typing import Any, Final
 
 from entrypoint.errors import ConfigurationError
+from entrypoint.workspace import MIB, Workspace, read_input
 
 CONFIG_NAMES: Final = ("wrangler.json", "wrangler.jsonc", "wrangler.toml")
+#: The largest configuration read (wrangler's own are a few KiB).
+MAX_CONFIG_SIZE: Final = 4 * MIB
 _TOP_LEVEL: Final = {
     "name": "script_name",
     "compatibility_date": "compatibility_date",
@@ -103,14 +108,16 @@ def vars_bindings(variables: object, path: Path) -> list[dict[str, Any]]:
 
 
 def find_config(explicit: Path | None, cwd: Path) -> Path | None:
-    """The config file to read: ``explicit`` (must exist), else the first wrangler file in cwd."""
+    """The config file to read: ``explicit`` (must exist), else the first wrangler file in cwd.
+    Whatever has the name is the config (a FIFO, a folder, a dangling link): reading it refuses
+    it with the reason, rather than deploying without it."""
     if explicit is not None:
         path = cwd / explicit
-        if not path.is_file():
+        if not os.path.lexists(path):
             msg = f"Invalid input 'config': '{explicit}' is not a file."
             raise ConfigurationError(msg)
         return path
-    return next((cwd / n for n in CONFIG_NAMES if (cwd / n).is_file()), None)
+    return next((cwd / n for n in CONFIG_NAMES if os.path.lexists(cwd / n)), None)
 
 
 def strip_jsonc(text: str) -> str:
@@ -166,15 +173,19 @@ def _drop_trailing_commas(text: str) -> str:
     return "".join(out)
 
 
-def _parse(path: Path) -> dict[str, Any]:
+def _parse(path: Path, workspace: Workspace | None) -> dict[str, Any]:
+    raw = read_input(path, workspace, "config", MAX_CONFIG_SIZE)
+    if raw is None:
+        msg = f"Invalid input 'config': '{path}' does not exist."
+        raise ConfigurationError(msg)
     try:
-        text = path.read_text("utf-8-sig")
+        text = raw.decode("utf-8-sig")
         data: Any = (
             tomllib.loads(text)
             if path.suffix == ".toml"
             else json.loads(strip_jsonc(text) if path.suffix == ".jsonc" else text)
         )
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
+    except (UnicodeDecodeError, ValueError) as exc:
         msg = f"Invalid input 'config': cannot read '{path.name}' ({exc})."
         raise ConfigurationError(msg) from None
     if not isinstance(data, dict):
@@ -190,9 +201,15 @@ def _relative(base: Path, value: object, key: str, path: Path) -> str:
     return str((base / value).resolve())
 
 
-def read_config(path: Path) -> WranglerConfig:
-    """Parse ``path`` and map its keys onto our inputs."""
-    data = _parse(path)
+def read_config(path: Path, workspace: Workspace | None = None) -> WranglerConfig:
+    """Parse ``path`` and map its keys onto our inputs. The file must lie in ``workspace`` (see
+    :mod:`entrypoint.workspace`; None: not checked); the paths it names are checked where they
+    are used (the assets folder, the modules).
+
+    Raises:
+        ConfigurationError: naming input ``config``.
+    """
+    data = _parse(path, workspace)
     base = path.parent
     values: dict[str, Any] = {
         field: data[key] for key, field in _TOP_LEVEL.items() if data.get(key) is not None

@@ -1,4 +1,5 @@
-"""What ``cf-assets images`` leaves behind: outputs, the map file, the upload-URL file, a summary.
+"""What ``cf-assets images`` leaves behind: outputs, the map file's text, a summary
+(:mod:`entrypoint.output_files` writes the map and upload-URL files).
 
 The map file is JSON, ``{"relative/path.png": {"id": "prefix/relative/path.png", "url":
 "https://imagedelivery.net/<account hash>/<id>/public"}}`` (``url`` only with an account hash),
@@ -9,19 +10,14 @@ written, and this module never puts it in a log line, a summary or a dotenv repo
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Final
 from urllib.parse import quote
 
-from entrypoint.errors import ConfigurationError
 from entrypoint.images.catalog import CatalogImage
 from entrypoint.images.client import DirectUpload
 from entrypoint.images.sync import SyncResult
-from entrypoint.ownership import give_to_workspace_owner
 from entrypoint.report import Reporter
-from entrypoint.report.github import GitHubReporter
 
 DELIVERY_BASE: Final = "https://imagedelivery.net"
 
@@ -40,26 +36,6 @@ def map_document(images: Sequence[CatalogImage], account_hash: str | None) -> st
             entry["url"] = delivery_url(account_hash, image.image_id)
         entries[image.rel] = entry
     return json.dumps(entries, indent=2, ensure_ascii=False) + "\n"
-
-
-def write_file(path: Path, text: str, *, workspace: Path, input_name: str, private: bool) -> None:
-    """Write ``text`` to ``path`` (mode 600 when ``private``), owned like the workspace.
-
-    Raises:
-        ConfigurationError: the file cannot be written (naming ``input_name``).
-    """
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
-        descriptor = os.open(path, flags, 0o600 if private else 0o644)
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            if private:
-                os.fchmod(handle.fileno(), 0o600)
-            handle.write(text)
-        give_to_workspace_owner(path, workspace)
-    except OSError as exc:
-        msg = f"Invalid input '{input_name}': cannot write '{path}' ({exc.strerror})."
-        raise ConfigurationError(msg) from None
 
 
 def create_url_outputs(draft: DirectUpload) -> dict[str, str]:
@@ -83,12 +59,9 @@ def _cell(text: str) -> str:
 
 def _summary_table(reporter: Reporter, title: str, rows: Sequence[tuple[str, str]]) -> None:
     """A job-summary table on GitHub (redacted like every line); nothing elsewhere."""
-    if not isinstance(reporter, GitHubReporter) or reporter.summary_file is None:
-        return
     lines = [f"### ✅ {title}", "", "| | |", "|---|---|"]
     lines += [f"| {name} | {_cell(value)} |" for name, value in rows]
-    with reporter.summary_file.open("a", encoding="utf-8") as handle:
-        handle.write(reporter.redact("\n".join(lines)) + "\n\n")
+    reporter.markdown(lines)
 
 
 def create_url_summary(reporter: Reporter, draft: DirectUpload, expiry: str | None) -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import hashlib
-import tempfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TypeVar
@@ -35,8 +34,10 @@ from entrypoint.images.client import DirectUpload, ImagesClient
 from entrypoint.images.settings import ImagesMode, ImagesSettings, require_images_credentials
 from entrypoint.images.sync import sync_images
 from entrypoint.interrupts import signals_cancel_this_task
+from entrypoint.output_files import write_file, write_own_file
 from entrypoint.report import LISTED_PATHS, Reporter, human_bytes
 from entrypoint.retry import RetryPolicy
+from entrypoint.workspace import Workspace
 
 T = TypeVar("T")
 
@@ -53,11 +54,15 @@ def execute_images(
     workspace: Path,
     cwd: Path,
     now: Callable[[], dt.datetime] = utc_now,
+    runner_temp: Path | None = None,
 ) -> int:
-    """Run ``cf-assets images``; returns 0 or raises an AssetsError."""
+    """Run ``cf-assets images`` in ``workspace`` (``runner_temp``: the runner's temp folder, where
+    files may be written too); returns 0 or raises an AssetsError."""
+    outside = settings.allow_outside_workspace
+    place = Workspace.at(workspace, temp=runner_temp, outside=outside)
     if check_mode(settings) is ImagesMode.CREATE_URL:
-        return _create_url(settings, reporter, workspace=workspace, cwd=cwd, now=now())
-    return _sync(settings, reporter, workspace=workspace, cwd=cwd)
+        return _create_url(settings, reporter, workspace=place, cwd=cwd, now=now())
+    return _sync(settings, reporter, workspace=place, cwd=cwd)
 
 
 def _run(settings: ImagesSettings, job: Callable[[ImagesClient], Awaitable[T]]) -> T:
@@ -94,7 +99,12 @@ def _policy(settings: ImagesSettings) -> RetryPolicy:
 
 
 def _create_url(
-    settings: ImagesSettings, reporter: Reporter, *, workspace: Path, cwd: Path, now: dt.datetime
+    settings: ImagesSettings,
+    reporter: Reporter,
+    *,
+    workspace: Workspace,
+    cwd: Path,
+    now: dt.datetime,
 ) -> int:
     request = create_url_request(settings, now)
     if settings.dry_run:
@@ -113,10 +123,10 @@ def _create_url(
     with reporter.group("Creating a direct upload URL"):
         draft = _run(settings, create)
     if settings.upload_url_file is not None:
-        report.write_file(
+        write_file(
             cwd / settings.upload_url_file,
             draft.upload_url + "\n",
-            workspace=workspace,
+            workspace,
             input_name="upload-url-file",
             private=True,
         )
@@ -125,7 +135,9 @@ def _create_url(
     return 0
 
 
-def _catalog(settings: ImagesSettings, reporter: Reporter, workspace: Path, cwd: Path) -> Catalog:
+def _catalog(
+    settings: ImagesSettings, reporter: Reporter, workspace: Workspace, cwd: Path
+) -> Catalog:
     assert settings.directory is not None  # check_mode checked it
     directory = cwd / settings.directory
     with reporter.group("Checking the images"):
@@ -144,17 +156,17 @@ def _catalog(settings: ImagesSettings, reporter: Reporter, workspace: Path, cwd:
     return catalog
 
 
-def _write_map(settings: ImagesSettings, catalog: Catalog, workspace: Path, cwd: Path) -> str:
-    """Write the map file; returns its path as the output shows it (as given when relative)."""
+def _write_map(settings: ImagesSettings, catalog: Catalog, workspace: Workspace, cwd: Path) -> str:
+    """Write the map file; returns its path as the output shows it (as given when relative).
+    Without map-file it goes where our own files go (the runner's temp folder, else a private
+    folder)."""
     text = report.map_document(catalog.images, settings.account_hash)
     if settings.map_file is not None:
-        path, shown = cwd / settings.map_file, str(settings.map_file)
-    else:
-        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
-        path = Path(tempfile.gettempdir()) / f"cf-assets-images-map-{digest}.json"
-        shown = str(path)
-    report.write_file(path, text, workspace=workspace, input_name="map-file", private=False)
-    return shown
+        write_file(cwd / settings.map_file, text, workspace, input_name="map-file")
+        return str(settings.map_file)
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+    name = f"cf-assets-images-map-{digest}.json"
+    return str(write_own_file(name, text, workspace, input_name="map-file"))
 
 
 def _list_images(reporter: Reporter, catalog: Catalog) -> None:
@@ -168,7 +180,7 @@ def _list_images(reporter: Reporter, catalog: Catalog) -> None:
         reporter.info(f"… and {len(catalog.images) - LISTED_PATHS} more (see map-file).")
 
 
-def _sync(settings: ImagesSettings, reporter: Reporter, *, workspace: Path, cwd: Path) -> int:
+def _sync(settings: ImagesSettings, reporter: Reporter, *, workspace: Workspace, cwd: Path) -> int:
     template: DirectUploadRequest = sync_template(settings)
     if not settings.dry_run:
         require_images_credentials(settings)

@@ -105,6 +105,12 @@ class ImagesSettings(CommandSettings):
         doc="Also write the outputs here as a dotenv report (CF_ASSETS_<OUTPUT>=value, no "
         "secrets); on GitLab cf-assets.env unless set."
     )
+    allow_outside_workspace: StrictBool = setting(
+        False,
+        doc="Let directory, map-file, upload-url-file and dotenv-file lie outside the "
+        "workspace. Links among the images still may not leave the workspace (or the "
+        "directory), files are still written through no link, and no .git folder is ever read.",
+    )
 
 
 attach_aliases(ImagesSettings)

@@ -204,6 +204,10 @@ class Reporter:
     def markdown(self, lines: Sequence[str]) -> None:
         """A block of the job summary (GitHub's step summary); other CIs have none."""
 
+    def check_files(self) -> None:
+        """Refuse, before the run, the files outputs will be written to when they cannot be
+        (a ConfigurationError); the plain form writes none."""
+
     def summary(self, result: DeployResult) -> None:
         """A closing line."""
         where = f"{result.namespace}/{result.script}" if result.namespace else result.script

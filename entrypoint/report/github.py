@@ -1,9 +1,11 @@
 """GitHub Actions: workflow commands (escaped), masks, groups, ``$GITHUB_OUTPUT`` heredocs with a
-random delimiter, and a job-summary table in ``$GITHUB_STEP_SUMMARY``.
+random delimiter, and a job-summary table in ``$GITHUB_STEP_SUMMARY`` (both appended to through
+no link: :mod:`entrypoint.output_files`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -12,6 +14,7 @@ from typing import Any
 
 from entrypoint.deploy import DeployResult
 from entrypoint.errors import AssetsError
+from entrypoint.output_files import append_runner_file, check_runner_file
 from entrypoint.report import LISTED_PATHS, Reporter, human_bytes, worker_outcome
 
 
@@ -71,7 +74,9 @@ class GitHubReporter(Reporter):
         if error.hint:
             lines += ["", f"**What to do:** {_cell(error.hint)}"]
         lines += [f"- `{_cell(d)}`" for d in error.details[:LISTED_PATHS]]
-        self._append_summary(lines)
+        # When the summary file is what failed, the error line above says so: no second failure.
+        with contextlib.suppress(AssetsError):
+            self._append_summary(lines)
 
     def untrusted(self, lines: Sequence[str]) -> None:
         """Stop command processing around text that comes from file names."""
@@ -101,8 +106,15 @@ class GitHubReporter(Reporter):
         for name, value in outputs.items():
             delimiter = f"ghadelimiter_{secrets.token_hex(16)}"
             chunks.append(f"{name}<<{delimiter}\n{value}\n{delimiter}\n")
-        with self.output_file.open("a", encoding="utf-8") as handle:
-            handle.write("".join(chunks))
+        append_runner_file(self.output_file, "".join(chunks), variable="GITHUB_OUTPUT")
+
+    def check_files(self) -> None:
+        """Refuse now a ``$GITHUB_OUTPUT`` / ``$GITHUB_STEP_SUMMARY`` that is a link, a folder
+        or not writable (exit 2), rather than after the deploy."""
+        if self.output_file is not None:
+            check_runner_file(self.output_file, variable="GITHUB_OUTPUT")
+        if self.summary_file is not None:
+            check_runner_file(self.summary_file, variable="GITHUB_STEP_SUMMARY")
 
     def summary(self, result: DeployResult) -> None:
         """The closing line and a job-summary table."""
@@ -136,5 +148,5 @@ class GitHubReporter(Reporter):
     def _append_summary(self, lines: list[str]) -> None:
         if self.summary_file is None:
             return
-        with self.summary_file.open("a", encoding="utf-8") as handle:
-            handle.write(self.redact("\n".join(lines)) + "\n\n")
+        text = self.redact("\n".join(lines)) + "\n\n"
+        append_runner_file(self.summary_file, text, variable="GITHUB_STEP_SUMMARY")

@@ -2,7 +2,8 @@
 
 The dotenv file holds ``CF_ASSETS_<OUTPUT>=value`` lines, single-line and without secrets (GitLab
 makes dotenv reports downloadable), so the completion token and an images upload URL are never
-written.
+written. It is written atomically and through no link (a committed ``cf-assets.env`` symlink is
+replaced, its target untouched): :mod:`entrypoint.output_files`.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Final
 
-from entrypoint.ownership import give_to_workspace_owner
+from entrypoint.output_files import check_target, write_file
 from entrypoint.report import Reporter
+from entrypoint.workspace import Workspace
 
 SECRET_OUTPUTS: Final = frozenset({"completion-token", "upload-url"})
 _UNSAFE: Final = re.compile(r"[\s\x00-\x1f]")
@@ -40,13 +42,16 @@ class GitLabReporter(Reporter):
         *args: Any,
         dotenv_file: Path | None,
         sections: bool = True,
-        workspace: Path | None = None,
+        workspace: Workspace | Path | None = None,
         **kwargs: Any,
     ) -> None:
-        """Outputs go to ``dotenv_file`` when given, owned like ``workspace``."""
+        """Outputs go to ``dotenv_file`` when given, which must lie in ``workspace`` (None: in
+        the dotenv file's own folder) and is owned like it."""
         super().__init__(*args, **kwargs)
         self.dotenv_file = dotenv_file
-        self.workspace = workspace
+        if workspace is None and dotenv_file is not None:
+            workspace = dotenv_file.parent
+        self.workspace = Workspace.of(workspace) if workspace is not None else None
         self.sections = sections
         self._section = 0
 
@@ -70,9 +75,12 @@ class GitLabReporter(Reporter):
     def outputs(self, outputs: dict[str, str]) -> None:
         """Print the outputs and, when asked, write the dotenv report."""
         super().outputs(outputs)
-        if self.dotenv_file is not None:
-            text = "\n".join(dotenv_lines(outputs)) + "\n"
-            self.dotenv_file.parent.mkdir(parents=True, exist_ok=True)
-            self.dotenv_file.write_text(self.redact(text), encoding="utf-8")
-            if self.workspace is not None:
-                give_to_workspace_owner(self.dotenv_file, self.workspace)
+        if self.dotenv_file is not None and self.workspace is not None:
+            text = self.redact("\n".join(dotenv_lines(outputs)) + "\n")
+            write_file(self.dotenv_file, text, self.workspace, input_name="dotenv-file")
+
+    def check_files(self) -> None:
+        """Refuse now a dotenv file that cannot be written (a folder, a link on the way, outside
+        the workspace), rather than after the deploy."""
+        if self.dotenv_file is not None and self.workspace is not None:
+            check_target(self.dotenv_file, self.workspace, input_name="dotenv-file")

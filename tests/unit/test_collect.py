@@ -9,6 +9,8 @@ import pytest
 
 from entrypoint.collect import MAX_FILE_SIZE, Collection, collect_files
 from entrypoint.errors import ConfigurationError, ContentError
+from entrypoint.workspace import Workspace
+from tests.deep_tree import deep_folder
 
 
 def _tree(root: Path, files: dict[str, bytes | str]) -> Path:
@@ -22,7 +24,7 @@ def _tree(root: Path, files: dict[str, bytes | str]) -> Path:
     return root
 
 
-def _collect(site: Path, workspace: Path | None = None, **kwargs: object) -> Collection:
+def _collect(site: Path, workspace: Path | Workspace | None = None, **kwargs: object) -> Collection:
     return collect_files(site, workspace=workspace or site.parent, **kwargs)  # type: ignore[arg-type]
 
 
@@ -113,9 +115,20 @@ def test_symlink_leaving_the_workspace_is_refused_and_named(tmp_path: Path, site
     assert "2 problem(s)" in str(error)
 
 
-def test_directory_outside_the_workspace_is_its_own_boundary(tmp_path: Path) -> None:
+def test_directory_outside_the_workspace_is_refused_unless_allowed(tmp_path: Path) -> None:
     workspace = tmp_path / "ws"
     workspace.mkdir()
+    site = _tree(tmp_path / "elsewhere" / "site", {"a.txt": b"a", "sub/b.txt": b"b"})
+    with pytest.raises(ConfigurationError, match=r"'directory': .* is outside the workspace"):
+        _collect(site, workspace)
+    link = workspace / "public"
+    link.symlink_to(site, target_is_directory=True)
+    with pytest.raises(ConfigurationError, match=r"'directory': .* is outside the workspace"):
+        _collect(link, workspace)
+
+
+def test_directory_allowed_outside_the_workspace_is_its_own_boundary(tmp_path: Path) -> None:
+    workspace = Workspace.at(tmp_path / "ws", outside=True)
     site = _tree(tmp_path / "elsewhere" / "site", {"a.txt": b"a", "sub/b.txt": b"b"})
     (site / "alias.txt").symlink_to(site / "sub" / "b.txt")
     assert _rels(_collect(site, workspace)) == ["a.txt", "alias.txt", "sub/b.txt"]
@@ -315,4 +328,86 @@ def test_fifo_is_reported_as_not_a_regular_file(site: Path) -> None:
     _tree(site, {"index.html": b"hi"})
     os.mkfifo(site / "pipe")
     with pytest.raises(ContentError, match=r"'pipe' is not a regular file"):
+        _collect(site)
+
+
+def test_followed_link_is_listed_by_its_real_path(site: Path) -> None:
+    _tree(site.parent, {"shared/logo.svg": b"<svg/>", "shared/img/a.png": b"png"})
+    _tree(site, {"index.html": b"hi"})
+    (site / "logo.svg").symlink_to(site.parent / "shared" / "logo.svg")
+    (site / "img").symlink_to(site.parent / "shared" / "img", target_is_directory=True)
+    paths = {f.rel: f.path for f in _collect(site).files}
+    real = os.path.realpath(site.parent / "shared")
+    assert paths["logo.svg"] == os.path.join(real, "logo.svg")
+    assert paths["img/a.png"] == os.path.join(real, "img", "a.png")
+    assert paths["index.html"] == os.path.join(os.path.realpath(site), "index.html")
+
+
+def test_links_into_git_folders_are_refused(site: Path) -> None:
+    workspace = site.parent
+    _tree(workspace, {".git/config": "[http] extraheader = secret", "other/.git/HEAD": "ref"})
+    _tree(site, {"index.html": b"hi"})
+    (site / "config.txt").symlink_to(workspace / ".git" / "config")
+    (site / "git").symlink_to(workspace / ".git", target_is_directory=True)
+    (site / "head").symlink_to(workspace / "other" / ".git" / "HEAD")
+    with pytest.raises(ContentError) as caught:
+        _collect(site)
+    assert caught.value.exit_code == 4
+    assert sorted(caught.value.details) == [
+        "symlink 'config.txt' points into a .git folder",
+        "symlink 'git' points into a .git folder",
+        "symlink 'head' points into a .git folder",
+    ]
+
+
+def test_a_git_folder_is_refused_unless_ignored(site: Path) -> None:
+    # wrangler uploads .git (no default ignores); it can hold the checkout's credentials.
+    _tree(site, {"index.html": b"hi", ".git/config": "secret", "sub/.git/HEAD": "ref"})
+    with pytest.raises(ContentError) as caught:
+        _collect(site)
+    assert sorted(caught.value.details) == [
+        "'.git' is a Git folder (it can hold credentials)",
+        "'sub/.git' is a Git folder (it can hold credentials)",
+    ]
+    assert _rels(_collect(site, exclude=(".git/",))) == ["index.html"]
+    (site / ".assetsignore").write_text(".git\n")
+    assert _rels(_collect(site)) == ["index.html"]
+
+
+def test_the_workspace_root_as_directory_never_deploys_its_git_folder(tmp_path: Path) -> None:
+    workspace = _tree(tmp_path / "ws", {"index.html": b"hi", ".git/config": "secret"})
+    with pytest.raises(ContentError, match=r"'\.git' is a Git folder"):
+        collect_files(workspace, workspace=workspace)
+
+
+def test_a_directory_inside_git_is_a_configuration_error(tmp_path: Path) -> None:
+    workspace = _tree(tmp_path / "ws", {".git/objects/x": b"x"})
+    with pytest.raises(ConfigurationError, match=r"'directory': .* inside a \.git folder"):
+        collect_files(workspace / ".git", workspace=workspace)
+    (workspace / "public").symlink_to(workspace / ".git", target_is_directory=True)
+    with pytest.raises(ConfigurationError, match=r"inside a \.git folder"):
+        collect_files(workspace / "public", workspace=workspace)
+
+
+def test_a_tree_deeper_than_the_recursion_limit_is_walked(site: Path) -> None:
+    _tree(site, {"a.txt": b"a", "z.txt": b"z"})
+    with deep_folder(site, 1200, "d") as rel:
+        assert _rels(_collect(site)) == ["a.txt", rel, "z.txt"]
+
+
+def test_a_path_over_path_max_is_one_problem(site: Path) -> None:
+    _tree(site, {"index.html": b"hi"})
+    with deep_folder(site, 2000, "dd"), pytest.raises(ContentError) as caught:  # 6,000 bytes
+        _collect(site)
+    (problem,) = caught.value.details
+    assert problem.endswith(
+        "is nested too deep: its path is longer than the system allows (PATH_MAX, 4096 bytes)"
+    )
+    assert len(problem) < 300
+
+
+def test_a_root_config_file_that_is_a_fifo_is_refused_at_once(site: Path) -> None:
+    _tree(site, {"index.html": b"hi"})
+    os.mkfifo(site / "_headers")
+    with pytest.raises(ContentError, match=r"Cannot read '_headers' .*it is a FIFO"):
         _collect(site)

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import io
 import json
-import stat
 from pathlib import Path
 
 import pytest
 
-from entrypoint.errors import ConfigurationError, ContentError
+from entrypoint.errors import ContentError
 from entrypoint.images import report
 from entrypoint.images.catalog import CatalogImage
 from entrypoint.images.client import DirectUpload
@@ -49,18 +48,6 @@ def test_map_document_sorted_with_delivery_urls() -> None:
         "url": "https://imagedelivery.net/HaSh/p/b/c%20d.png/public",
     }
     assert json.loads(report.map_document(images, None))["a.png"] == {"id": "p/a.png"}
-
-
-def test_private_file_is_mode_600_and_errors_name_the_input(tmp_path: Path) -> None:
-    path = tmp_path / "out" / "url.txt"
-    report.write_file(path, "x\n", workspace=tmp_path, input_name="upload-url-file", private=True)
-    assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    blocked = tmp_path / "file"
-    blocked.write_text("")
-    with pytest.raises(ConfigurationError, match="'map-file'"):
-        report.write_file(
-            blocked / "map.json", "{}", workspace=tmp_path, input_name="map-file", private=False
-        )
 
 
 def test_github_masks_the_upload_url_first_and_never_shows_it(tmp_path: Path) -> None:

@@ -1,0 +1,72 @@
+"""Inputs that should not steer or stall a deploy, run through the real CLI against the emulator:
+variables named like a setting that belong to someone else, and small files that cost a lot to
+read (YAML alias bombs, very deep JSON / YAML / TOML, nested ``**`` ignore rules)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from entrypoint.emulator import EmulatorThread
+from tests.integration.conftest import ActionRun, deploy_inputs, run_action, served
+
+pytestmark = pytest.mark.integration
+
+#: Variables a job may well have for other tools; none of them is a documented spelling.
+FOREIGN_ENV = {
+    "DEPLOY": "true",
+    "TIMEOUT": "abc",
+    "API_KEY": "x",
+    "API_EMAIL": "someone@example.com",
+    "DIRECTORY": "/etc",
+    "SCRIPT_NAME": "evil",
+    "CONFIG": "/etc/passwd",
+    "TARGETS": "x",
+    "METADATA": "{}",
+    "API_TOKEN": "x",
+    "ACCOUNT_ID": "f" * 32,
+    "DRY_RUN": "true",
+    "MAX_FILES": "1",
+    "api_key": "x",
+    "deploy": "maybe",
+}
+
+
+def _site(workspace: Path) -> Path:
+    public = workspace / "public"
+    (public / "css").mkdir(parents=True)
+    (public / "index.html").write_text("<h1>home</h1>")
+    (public / "css" / "site.css").write_text("body { color: teal }")
+    return public
+
+
+def _scripts(emulator: EmulatorThread) -> dict[str, Any]:
+    listed = httpx.get(f"{emulator.root_url}/__emulator/scripts").json()
+    return {s["script"]: s for s in listed}
+
+
+def _one_line_error(run: ActionRun, *words: str) -> str:
+    assert run.returncode == 2, run.stdout + run.stderr
+    assert "Traceback" not in run.stdout + run.stderr
+    errors = [line for line in run.stdout.splitlines() if "error" in line.lower()]
+    assert len(errors) == 1, run.stdout
+    for word in words:
+        assert word in errors[0], errors[0]
+    return errors[0]
+
+
+def test_variables_named_like_settings_do_not_change_the_deploy(
+    emulator: EmulatorThread, tmp_path: Path
+) -> None:
+    workspace = tmp_path / "ws"
+    _site(workspace)
+    inputs = deploy_inputs(emulator, "site", "public")
+    run = run_action(workspace, tmp_path, inputs, extra_env=FOREIGN_ENV)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert run.outputs["files-total"] == "2"
+    assert set(_scripts(emulator)) == {"site"}
+    assert served(emulator, "site", "/index.html").content == b"<h1>home</h1>"
+    assert served(emulator, "site", "/css/site.css").content == b"body { color: teal }"

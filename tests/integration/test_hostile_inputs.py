@@ -70,3 +70,27 @@ def test_variables_named_like_settings_do_not_change_the_deploy(
     assert set(_scripts(emulator)) == {"site"}
     assert served(emulator, "site", "/index.html").content == b"<h1>home</h1>"
     assert served(emulator, "site", "/css/site.css").content == b"body { color: teal }"
+
+
+# Nested "**" (59 bytes): pathspec's regexes took minutes on a path this deep.
+NESTED_STARS = "/".join(["**", "a"] * 11 + ["**", "b"])
+
+
+def test_an_assetsignore_rule_of_nested_double_stars_deploys_correctly(
+    emulator: EmulatorThread, tmp_path: Path
+) -> None:
+    workspace = tmp_path / "ws"
+    public = _site(workspace)
+    deep = public.joinpath(*["a"] * 60)
+    deep.mkdir(parents=True)
+    (deep / "page.html").write_text("deep page")
+    (deep / "b").write_text("left out: eleven 'a' folders above it")
+    (public / "a" / "b").write_text("kept: one 'a' folder above it")
+    (public / ".assetsignore").write_text(NESTED_STARS + "\n")
+    run = run_action(workspace, tmp_path, deploy_inputs(emulator, "site", "public"))
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert run.outputs["files-total"] == "4"
+    deep_key = "/" + "/".join(["a"] * 60)
+    assert served(emulator, "site", deep_key + "/page.html").content == b"deep page"
+    assert served(emulator, "site", deep_key + "/b").status_code == 404
+    assert served(emulator, "site", "/a/b").content == b"kept: one 'a' folder above it"

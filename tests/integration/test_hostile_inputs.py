@@ -94,3 +94,116 @@ def test_an_assetsignore_rule_of_nested_double_stars_deploys_correctly(
     assert served(emulator, "site", deep_key + "/page.html").content == b"deep page"
     assert served(emulator, "site", deep_key + "/b").status_code == 404
     assert served(emulator, "site", "/a/b").content == b"kept: one 'a' folder above it"
+
+
+# A "billion laughs" targets file (under 1 KB): Worker metadata of 9 levels of 9 aliases, 10^9
+# values once expanded.
+_LAUGHS = "".join(
+    f"      l{level}: &l{level} [{', '.join([f'*l{level - 1}'] * 9)}]\n" for level in range(1, 10)
+)
+ALIAS_BOMB = (
+    "targets:\n  - script-name: a\n    directory: public\n    metadata:\n"
+    '      l0: &l0 ["lol"]\n' + _LAUGHS
+)
+DEPTH = 5000  # far past Python's recursion limit (1,000)
+
+
+def _deep_json(depth: int = DEPTH) -> str:
+    return (
+        '{"targets": [{"script-name": "a", "directory": ".", "metadata": {"x": '
+        + ("[" * depth + "]" * depth)
+        + "}}]}"
+    )
+
+
+def _deep_yaml(depth: int = DEPTH) -> str:
+    return (
+        "targets:\n  - script-name: a\n    directory: .\n    metadata: {x: "
+        + ("[" * depth + "]" * depth)
+        + "}\n"
+    )
+
+
+def _step_inputs(emulator: EmulatorThread, **more: str) -> dict[str, str]:
+    inputs = deploy_inputs(emulator, "site", "public")
+    del inputs["script-name"], inputs["directory"]  # a targets file names them
+    return inputs | {name.replace("_", "-"): value for name, value in more.items()}
+
+
+def test_an_alias_bomb_targets_file_is_refused_in_one_line(
+    emulator: EmulatorThread, tmp_path: Path
+) -> None:
+    workspace = tmp_path / "ws"
+    _site(workspace)
+    (workspace / "tenants.yml").write_text(ALIAS_BOMB)
+    assert len(ALIAS_BOMB) < 1024
+    run = run_action(workspace, tmp_path, _step_inputs(emulator, targets="tenants.yml"))
+    _one_line_error(run, "tenants.yml", "aliases")
+    assert _scripts(emulator) == {}
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [("tenants.json", _deep_json()), ("tenants.yml", _deep_yaml())],
+    ids=["json", "yaml"],
+)
+def test_a_targets_file_nested_too_deep_is_refused_in_one_line(
+    emulator: EmulatorThread, tmp_path: Path, name: str, text: str
+) -> None:
+    workspace = tmp_path / "ws"
+    _site(workspace)
+    (workspace / name).write_text(text)
+    run = run_action(workspace, tmp_path, _step_inputs(emulator, targets=name))
+    _one_line_error(run, name, "64 levels")
+    assert _scripts(emulator) == {}
+
+
+def test_a_previous_report_nested_too_deep_is_refused_in_one_line(
+    emulator: EmulatorThread, tmp_path: Path
+) -> None:
+    workspace = tmp_path / "ws"
+    _site(workspace)
+    (workspace / "tenants.json").write_text(
+        '{"targets": [{"script-name": "a", "directory": "public"}]}'
+    )
+    (workspace / "previous.json").write_text('{"targets": ' + "[" * DEPTH + "]" * DEPTH + "}")
+    inputs = _step_inputs(emulator, targets="tenants.json", previous_report="previous.json")
+    run = run_action(workspace, tmp_path, inputs)
+    _one_line_error(run, "'previous-report'", "previous.json", "64 levels")
+    assert _scripts(emulator) == {}
+
+
+def test_metadata_nested_too_deep_is_refused_in_one_line(
+    emulator: EmulatorThread, tmp_path: Path
+) -> None:
+    workspace = tmp_path / "ws"
+    _site(workspace)
+    metadata = '{"tags": ' + "[" * DEPTH + "]" * DEPTH + "}"
+    inputs = deploy_inputs(emulator, "site", "public") | {"metadata": metadata}
+    run = run_action(workspace, tmp_path, inputs)
+    _one_line_error(run, "'metadata'", "64 levels")
+    assert _scripts(emulator) == {}
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("wrangler.json", '{"name": "site", "vars": {"X": ' + "[" * DEPTH + "]" * DEPTH + "}}"),
+        (
+            "wrangler.jsonc",
+            '{"name": "site", // c\n"vars": {"X": ' + "[" * DEPTH + "]" * DEPTH + "}}",
+        ),
+        ("wrangler.toml", 'name = "site"\n[vars]\nX = ' + "[" * DEPTH + "]" * DEPTH + "\n"),
+    ],
+    ids=["json", "jsonc", "toml"],
+)
+def test_a_wrangler_config_nested_too_deep_is_refused_in_one_line(
+    emulator: EmulatorThread, tmp_path: Path, name: str, text: str
+) -> None:
+    workspace = tmp_path / "ws"
+    _site(workspace)
+    (workspace / name).write_text(text)
+    inputs = deploy_inputs(emulator, "site", "public")
+    run = run_action(workspace, tmp_path, inputs)
+    _one_line_error(run, "'config'", name, "64 levels")
+    assert _scripts(emulator) == {}

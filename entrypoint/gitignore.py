@@ -2,10 +2,11 @@
 
 Owns reading one gitignore line (comments, blank lines, ``!`` negation, trailing spaces, escapes,
 ``*``, ``?``, ``[...]``, ``**``, a leading or middle ``/`` anchoring, a trailing ``/`` for
-folders) into a regex over a relative POSIX path, in two readings: Git's (:data:`FILES`: a file
-under an excluded folder stays excluded, and the match says whether the rule matched the path
-itself or a folder above it) and the documented one (:data:`FOLDERS`, used on folder paths written
-with a trailing ``/``). Both read lines as pathspec 1.x does (the tests check it against pathspec).
+folders) into a regex over a relative POSIX path, in two readings: Git's (:data:`FILES`: the match
+says whether the rule matched the path itself or a folder above it, as Git ranks the two) and the
+documented one (:data:`FOLDERS`, used on folder paths written with a trailing ``/``). Both read
+lines as pathspec 1.x does (the tests check it against pathspec), except names holding a newline,
+which pathspec misreads (its ``**`` stops at one; its ``foo`` rule also matches ``foo\n``).
 
 A glob translated naively backtracks: ``**/a/**/a/**/b`` on a deep path, or ``*a*a*b`` on a long
 name, tries every way to place each ``**`` or ``*`` (time grows as a power of the path's length).

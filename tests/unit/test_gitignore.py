@@ -102,3 +102,9 @@ def test_many_stars_in_one_name_on_a_long_name_are_answered() -> None:
     assert rules.skips("a" * 250) is False
     assert rules.skips("dir/" + "a" * 249 + "b") is True
     assert rules.skips("a" * 29 + "b") is False  # 29 "a" before the b, the rule needs 30
+
+
+def test_names_holding_a_newline_are_names_like_any_other() -> None:
+    # pathspec's regexes answer both of these the other way ("." and "$" treat "\n" apart).
+    assert IgnoreRules(["**/b"]).skips("x\ny/b") is True
+    assert IgnoreRules(["foo"]).skips("foo\n") is False

@@ -1,6 +1,7 @@
 """The command line and composition root: ``cf-assets deploy | plan | images | emulator``.
 
-The one place that reads the environment (through ``DeploySettings`` and ``CiEnvironment``), builds
+The one place that reads the environment: ``main`` takes ``os.environ`` once and hands the mapping
+to the settings and ``CiEnvironment``, which read only their documented names from it. It builds
 the reporter and the HTTP client, turns failures into exit codes and installs signal handling.
 """
 
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 import traceback
@@ -156,7 +158,12 @@ def _dotenv_path(settings: DeploySettings | None, ci: CiEnvironment) -> Path | N
 
 
 def _load_project_settings(
-    values: dict[str, Any], cwd: Path, *, plan: bool = False, workspace: Path | None = None
+    values: dict[str, Any],
+    env: Mapping[str, str],
+    cwd: Path,
+    *,
+    plan: bool = False,
+    workspace: Path | None = None,
 ) -> tuple[DeploySettings, str]:
     """Settings from flags and env, then defaults from a wrangler config; and a line saying so.
 
@@ -164,7 +171,8 @@ def _load_project_settings(
     """
     from entrypoint.wrangler_config import find_config, read_config  # noqa: PLC0415
 
-    settings = load_settings(values)
+    inputs = DeploySettings.given(values, env)  # by field: each flag, else its env spelling
+    settings = load_settings(inputs)
     if plan and (settings.targets is None or settings.shards is None):
         msg = "cf-assets plan needs inputs 'targets' and 'shards' (--targets FILE --shards N)."
         raise ConfigurationError(msg)
@@ -176,7 +184,7 @@ def _load_project_settings(
     outside = settings.allow_outside_workspace
     config = read_config(path, Workspace.at(workspace or cwd, outside=outside))
     user_metadata = settings.metadata is not None
-    settings, used = apply_defaults(settings, values, config.values, path.name)
+    settings, used = apply_defaults(settings, inputs, config.values, path.name)
     if config.untranslated and not user_metadata:
         keys = ", ".join(config.untranslated)
         msg = f"Invalid input 'config': {path.name} sets {keys}, which cf-assets does not read."
@@ -190,14 +198,21 @@ def _load_project_settings(
     return settings, f"Read wrangler configuration {path}; it supplied {names}."
 
 
-def run_deploy(values: dict[str, Any], stream: TextIO, cwd: Path, *, plan: bool = False) -> int:
+def run_deploy(
+    values: dict[str, Any],
+    env: Mapping[str, str],
+    stream: TextIO,
+    cwd: Path,
+    *,
+    plan: bool = False,
+) -> int:
     """``cf-assets deploy`` (and ``plan``): settings → plan → deploy → report; the exit code."""
-    ci = CiEnvironment()
+    ci = CiEnvironment.from_env(env)
     redactor = Redactor()
     settings: DeploySettings | None = None
     try:
         settings, project = _load_project_settings(
-            values, cwd, plan=plan, workspace=ci.workspace(cwd)
+            values, env, cwd, plan=plan, workspace=ci.workspace(cwd)
         )
     except ConfigurationError as error:
         make_reporter(ci, stream, redactor, _dotenv_path(settings, ci)).error(error)
@@ -235,14 +250,14 @@ def _deploy_flow(*, many_targets: bool) -> Callable[..., int]:
     return execute
 
 
-def run_images(values: dict[str, Any], stream: TextIO, cwd: Path) -> int:
+def run_images(values: dict[str, Any], env: Mapping[str, str], stream: TextIO, cwd: Path) -> int:
     """``cf-assets images``: settings → checks → create-url | sync → report; the exit code."""
     from entrypoint.images.settings import load_images_settings  # noqa: PLC0415 - not for deploy
 
-    ci = CiEnvironment()
+    ci = CiEnvironment.from_env(env)
     redactor = Redactor()
     try:
-        settings = load_images_settings(values)
+        settings = load_images_settings(values, env)
     except ConfigurationError as error:
         make_reporter(ci, stream, redactor, _dotenv_path(None, ci)).error(error)
         return error.exit_code
@@ -291,9 +306,11 @@ def _command(argv: Sequence[str]) -> str | None:
     return next((arg for arg in argv if not arg.startswith("-")), None)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``cf-assets`` console script."""
+def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
+    """Entry point of the ``cf-assets`` console script; ``env`` defaults to ``os.environ``, the
+    only place the process environment is read."""
     given = sys.argv[1:] if argv is None else list(argv)
+    environ = os.environ if env is None else env
     args = build_parser(_command(given)).parse_args(given)
     signal.signal(signal.SIGTERM, _raise_interrupt)
     logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -303,9 +320,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         from entrypoint.images.settings import images_fields  # noqa: PLC0415 - not for deploy
 
         image_values = {name: getattr(args, name) for name in images_fields()}
-        return run_images(image_values, sys.stdout, Path.cwd())
+        return run_images(image_values, environ, sys.stdout, Path.cwd())
     values = {name: getattr(args, name) for name in fields()}
-    return run_deploy(values, sys.stdout, Path.cwd(), plan=args.command == "plan")
+    return run_deploy(values, environ, sys.stdout, Path.cwd(), plan=args.command == "plan")
 
 
 if __name__ == "__main__":

@@ -6,21 +6,26 @@ Owns the one name spelled four ways (action input ``account-id``, env ``INPUT_AC
 values trimmed as ``@actions/core`` trims them, the value types both commands use, and errors that
 name the input and never echo its value. Each command's model derives from
 :class:`CommandSettings` (``settings.py`` for deploy, ``images/settings.py`` for images).
+
+The environment is a mapping the CLI passes in; nothing here reads ``os.environ``. Only those
+spellings are looked up in it (the prefixes in any letter case, as the runner's may differ): a
+variable named like a bare field (``DEPLOY``, ``API_KEY``, ``TIMEOUT``) belongs to someone else.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Annotated, Any, ClassVar, Final, Self
 
-from pydantic import AliasChoices, BeforeValidator, Field, ValidationError, model_validator
-from pydantic_settings import (
-    BaseSettings,
-    EnvSettingsSource,
-    NoDecode,
-    PydanticBaseSettingsSource,
-    SettingsConfigDict,
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
 )
 
 from entrypoint.errors import ConfigurationError
@@ -28,6 +33,8 @@ from entrypoint.values import parse_bool, parse_json_object, parse_lines
 
 DEFAULT_API_BASE_URL: Final = "https://api.cloudflare.com/client/v4"
 ACCOUNT_ID_RE: Final = re.compile(r"[0-9a-f]{32}")
+#: An empty environment: settings from the given values alone (one target of a targets file).
+NO_ENV: Final[Mapping[str, str]] = MappingProxyType({})
 
 # Cloudflare's own environment names, read the way wrangler reads them.
 _CLOUDFLARE_ENV: Final[Mapping[str, tuple[str, ...]]] = {
@@ -40,51 +47,51 @@ _CLOUDFLARE_ENV: Final[Mapping[str, tuple[str, ...]]] = {
 
 
 StrictBool = Annotated[bool, BeforeValidator(parse_bool)]
-Lines = Annotated[tuple[str, ...], NoDecode, BeforeValidator(parse_lines)]
-JsonObject = Annotated[dict[str, Any] | None, NoDecode, BeforeValidator(parse_json_object)]
+Lines = Annotated[tuple[str, ...], BeforeValidator(parse_lines)]
+JsonObject = Annotated[dict[str, Any] | None, BeforeValidator(parse_json_object)]
 
 
 def setting(default: Any = None, *, doc: str) -> Any:
-    """A field with its description; the env aliases are attached by ``attach_aliases``."""
+    """A field with its description (the CLI's help and action.yml derive from it)."""
     return Field(default=default, description=doc)
 
 
-class BlankIsUnsetEnv(EnvSettingsSource):
-    """The environment, where a blank value (only whitespace) counts as unset, like an empty one."""
-
-    def _load_env_vars(self) -> Mapping[str, str | None]:
-        loaded = super()._load_env_vars()
-        return {key: value for key, value in loaded.items() if value is None or value.strip()}
-
-
-class CommandSettings(BaseSettings):
+class CommandSettings(BaseModel):
     """What every command's settings share: frozen, CLI values over the environment (blank =
     unset), errors that never echo a value, single values trimmed; ``line_fields`` name the
     newline lists, which keep their leading whitespace."""
 
     line_fields: ClassVar[tuple[str, ...]] = ()
 
-    model_config = SettingsConfigDict(
-        frozen=True,
-        env_ignore_empty=True,
-        hide_input_in_errors=True,
-        validate_by_name=True,
-        validate_by_alias=True,
-        extra="ignore",
-        case_sensitive=False,
+    model_config = ConfigDict(
+        frozen=True, hide_input_in_errors=True, validate_default=True, extra="forbid"
     )
 
     @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        """CLI values (init), then the environment; no dotenv or secrets files."""
-        return init_settings, BlankIsUnsetEnv(settings_cls)
+    def from_values(cls, cli_values: Mapping[str, Any], env: Mapping[str, str] = NO_ENV) -> Self:
+        """Build from CLI values (by field name; blank ones unset) over ``env``.
+
+        Raises:
+            ConfigurationError: naming every invalid input, never echoing a value.
+        """
+        try:
+            return cls.model_validate(cls.given(cli_values, env))
+        except ValidationError as exc:
+            raise ConfigurationError(cls.describe_error(exc)) from None
+
+    @classmethod
+    def given(cls, cli_values: Mapping[str, Any], env: Mapping[str, str]) -> dict[str, Any]:
+        """Each field's given value by field name: its CLI value, else its first non-blank env
+        spelling. Fields given neither way are left out."""
+        folded = _FoldedEnv(env)
+        values: dict[str, Any] = {}
+        for field in cls.model_fields:
+            value = cli_values.get(field)
+            if is_blank(value):
+                value = folded.first(env_names(field))
+            if value is not None:
+                values[field] = value
+        return values
 
     @model_validator(mode="before")
     @classmethod
@@ -93,53 +100,64 @@ class CommandSettings(BaseSettings):
         newline lists keep their leading whitespace."""
         if not isinstance(data, dict):
             return data
-        lists = {name.lower() for f in cls.line_fields for name in (f, *env_names(f))}
         return {
-            key: value.strip() if isinstance(value, str) and key.lower() not in lists else value
+            key: value.strip() if isinstance(value, str) and key not in cls.line_fields else value
             for key, value in data.items()
         }
 
     @classmethod
-    def from_values(cls, cli_values: Mapping[str, Any]) -> Self:
-        """Build from CLI values (by field name; blank ones unset) over the environment.
-
-        Raises:
-            ConfigurationError: naming every invalid input, never echoing a value.
-        """
-        given = {k: v for k, v in cli_values.items() if not is_blank(v)}
-        try:
-            return cls(**given)
-        except ValidationError as exc:
-            raise ConfigurationError(cls.describe_error(exc)) from None
-
-    @classmethod
     def describe_error(cls, exc: ValidationError) -> str:
         """One line naming every invalid input by its input name, never echoing a value."""
-        by_alias = {env.lower(): field for field in cls.model_fields for env in env_names(field)}
         parts = []
         for error in exc.errors(include_input=False, include_url=False, include_context=False):
-            loc = str(error["loc"][0]) if error["loc"] else ""
-            field = by_alias.get(loc.lower(), loc)
+            field = str(error["loc"][0]) if error["loc"] else ""
             message = error["msg"].removeprefix("Value error, ")
             parts.append(f"input '{input_name(field)}': {message}")
         return "Invalid " + "; ".join(parts) + "."
 
 
+class _FoldedEnv:
+    """Look-ups of the documented names in ``env``: the exact name first, then the same name in
+    another letter case (``input_image-id``); blank values count as unset."""
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self._env = env
+        self._folded: dict[str, str] | None = None
+
+    def first(self, names: tuple[str, ...]) -> str | None:
+        for name in names:
+            value = self._env.get(name)
+            if value is None:
+                value = self._by_folded_name().get(name.lower())
+            if value is not None and value.strip():
+                return value
+        return None
+
+    def _by_folded_name(self) -> dict[str, str]:
+        if self._folded is None:
+            folded: dict[str, str] = {}
+            for key, value in self._env.items():
+                if value.strip():
+                    folded.setdefault(key.lower(), value)
+            self._folded = folded
+        return self._folded
+
+
 def env_names(field: str) -> tuple[str, ...]:
+    """The env names a field is read from, in priority order."""
     upper = field.upper()
     names = (f"INPUT_{upper.replace('_', '-')}", f"INPUT_{upper}", f"CF_ASSETS_{upper}")
-    return names + _CLOUDFLARE_ENV.get(field, ())
+    return names + cloudflare_env_names(field)
+
+
+def cloudflare_env_names(field: str) -> tuple[str, ...]:
+    """Cloudflare's own env names that also set ``field`` (as wrangler reads them); often none."""
+    return _CLOUDFLARE_ENV.get(field, ())
 
 
 def input_name(field: str) -> str:
     """The action input name of a field: ``account_id`` → ``account-id``."""
     return field.replace("_", "-")
-
-
-def attach_aliases(model: type[BaseSettings]) -> None:
-    for name, info in model.model_fields.items():
-        info.validation_alias = AliasChoices(*env_names(name))
-    model.model_rebuild(force=True)
 
 
 def is_blank(value: object) -> bool:

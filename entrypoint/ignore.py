@@ -6,9 +6,10 @@ case-insensitive, a file under an excluded directory cannot be re-included, and 
 ``_headers``, ``_redirects`` and ``.assetsignore`` are always ignored. ``include`` / ``exclude``
 use the same syntax and are case-sensitive, as a glob on Linux is.
 
+Other rules are compiled by :mod:`entrypoint.gitignore` into regexes that match in time linear in
+the path (a rule of nested ``**`` cannot stall the walk); they read lines as pathspec 1.x does.
 Most sites have no rules but the three root files: rules that each name one root entry
-(``/_headers``) are matched by a set lookup of the path's first segment, without pathspec (which
-costs ~0.1 s on a 20,000-file walk, and 15 ms to import).
+(``/_headers``) are matched by a set lookup of the path's first segment, with no regex at all.
 """
 
 from __future__ import annotations
@@ -17,12 +18,10 @@ import logging
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final, Protocol
+from typing import Final, Protocol
 
 from entrypoint.errors import ConfigurationError
-
-if TYPE_CHECKING:
-    from pathspec import GitIgnoreSpec, PathSpec
+from entrypoint.gitignore import FILES, FOLDER_MARK, FOLDERS, PatternError, Rule, compile_rule
 
 logger = logging.getLogger(__name__)
 
@@ -77,19 +76,32 @@ def _no_rule(text: str) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class _Matcher:
-    """gitignore matching: directories through plain rules, files through Git's priority rules."""
+    """gitignore matching: folders by the last rule that matches (the documented reading), files
+    by Git's priorities (a rule matching the file itself beats one matching a folder above it)."""
 
-    leaf: GitIgnoreSpec
-    parents: PathSpec[Any]
+    files: tuple[Rule, ...]  # last rule first
+    folders: tuple[Rule, ...]  # last rule first
     fold_case: bool
 
     def matches_dir(self, rel_dir: str) -> bool:
-        path = rel_dir.lower() if self.fold_case else rel_dir
-        return self.parents.match_file(path + "/")
+        path = (rel_dir.lower() if self.fold_case else rel_dir) + "/"
+        for rule in self.folders:
+            if rule.regex.search(path) is not None:
+                return rule.include
+        return False
 
     def matches_file(self, rel: str) -> bool:
         path = rel.lower() if self.fold_case else rel
-        return self.leaf.match_file(path)
+        by_folder: bool | None = None  # the last rule that matched a folder above the file
+        for rule in self.files:
+            found = rule.regex.search(path)
+            if found is None:
+                continue
+            if not (rule.marks_folders and found[FOLDER_MARK]):
+                return rule.include  # the last rule matching the file itself decides
+            if by_folder is None:
+                by_folder = rule.include
+        return bool(by_folder)
 
 
 def _compile(lines: Sequence[str], *, npm: bool, source: str, strict: bool) -> Matcher:
@@ -98,33 +110,28 @@ def _compile(lines: Sequence[str], *, npm: bool, source: str, strict: bool) -> M
     if all(_no_rule(text) or _ROOT_ENTRY.fullmatch(text) for text in texts):
         names = frozenset(text[1:] for text in texts if not _no_rule(text))
         return _RootEntries(names, fold_case=npm)
-    return _compile_pathspec(lines, npm=npm, source=source, strict=strict)
+    return _compile_rules(lines, npm=npm, source=source, strict=strict)
 
 
-def _compile_pathspec(lines: Sequence[str], *, npm: bool, source: str, strict: bool) -> _Matcher:
-    """Any gitignore rules, through pathspec."""
-    from pathspec import GitIgnoreSpec, PathSpec  # noqa: PLC0415 - only when a rule needs it
-    from pathspec.patterns.gitignore import GitIgnorePatternError  # noqa: PLC0415
-
-    kept: list[str] = []
+def _compile_rules(lines: Sequence[str], *, npm: bool, source: str, strict: bool) -> _Matcher:
+    """Any gitignore rules, each in both readings."""
+    files: list[Rule] = []
+    folders: list[Rule] = []
     for number, line in enumerate(lines, start=1):
         text = line.lower() if npm else line
         if npm:
             text = _NPM_BANG_CLASS.sub(r"[\1!]", text)
         try:
-            GitIgnoreSpec.from_lines([text], backend="simple")
-        except (GitIgnorePatternError, ValueError, re.error) as exc:
+            rule, folder_rule = compile_rule(text, FILES), compile_rule(text, FOLDERS)
+        except (PatternError, re.error) as exc:
             if strict:
                 msg = f"Invalid input '{source}': line {number} is not a valid pattern ({exc})."
                 raise ConfigurationError(msg) from None
             logger.warning("%s line %d is not a valid pattern; it is skipped", source, number)
             continue
-        kept.append(text)
-    return _Matcher(
-        leaf=GitIgnoreSpec.from_lines(kept, backend="simple"),
-        parents=PathSpec.from_lines("gitignore", kept, backend="simple"),
-        fold_case=npm,
-    )
+        files.extend([rule] if rule is not None else [])
+        folders.extend([folder_rule] if folder_rule is not None else [])
+    return _Matcher(tuple(reversed(files)), tuple(reversed(folders)), fold_case=npm)
 
 
 def read_assetsignore(text: str) -> list[str]:

@@ -18,6 +18,7 @@ from typing import Any, Final
 from entrypoint.errors import ConfigurationError
 from entrypoint.report.tenants import REPORT_VERSION
 from entrypoint.tenants import Job, Status
+from entrypoint.values import TooDeepError, load_json
 from entrypoint.workspace import MIB, Workspace, read_input
 
 #: Statuses after which the target's Worker serves what its fingerprint describes.
@@ -61,9 +62,11 @@ def _document(path: Path, workspace: Workspace | None) -> dict[str, Any] | None:
     except UnicodeDecodeError as exc:
         raise _bad(path, f"cannot be read ({exc})") from None
     try:
-        document = json.loads(text)
+        document = load_json(text)
     except json.JSONDecodeError as exc:
         raise _bad(path, f"is not JSON (line {exc.lineno}: {exc.msg})") from None
+    except TooDeepError as exc:
+        raise _bad(path, f"is not a cf-assets report ({exc})") from None
     if not isinstance(document, dict) or not isinstance(document.get("targets"), list):
         raise _bad(path, "is not a cf-assets report (no 'targets' list)")
     version = document.get("version")

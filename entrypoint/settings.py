@@ -1,8 +1,9 @@
-"""The deploy command's settings: the only reader of the environment, frozen once built.
+"""The deploy command's settings, frozen once built from the CLI values and the environment
+mapping the CLI passes in.
 
 Owns the deploy inputs, their defaults and every check of a value's format or range that can run
-before a request. How a setting is named, read from the CLI and the environment and reported when
-invalid is :mod:`entrypoint.command_settings`'s, shared with the images command.
+before a request. How a setting is named, looked up in the CLI values and the environment and
+reported when invalid is :mod:`entrypoint.command_settings`'s, shared with the images command.
 """
 
 from __future__ import annotations
@@ -10,30 +11,20 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from enum import StrEnum
-from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, Final, NoReturn
 
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    SecretStr,
-    ValidationError,
-)
+from pydantic import BeforeValidator, SecretStr, ValidationError
 from pydantic.fields import FieldInfo
-from pydantic_settings import (
-    NoDecode,
-)
 
 from entrypoint.command_settings import (
     ACCOUNT_ID_RE,
     DEFAULT_API_BASE_URL,
+    NO_ENV,
     CommandSettings,
     JsonObject,
     Lines,
     StrictBool,
-    attach_aliases,
-    is_blank,
     setting,
 )
 from entrypoint.errors import ConfigurationError
@@ -74,9 +65,7 @@ class NotFoundHandling(StrEnum):
     NONE = "none"
 
 
-RunWorkerFirst = Annotated[
-    bool | tuple[str, ...] | None, NoDecode, BeforeValidator(parse_run_worker_first)
-]
+RunWorkerFirst = Annotated[bool | tuple[str, ...] | None, BeforeValidator(parse_run_worker_first)]
 
 
 class DeploySettings(CommandSettings):
@@ -204,32 +193,30 @@ class DeploySettings(CommandSettings):
     )
 
 
-attach_aliases(DeploySettings)
-
-
 def fields() -> Mapping[str, FieldInfo]:
     """The settings fields in declaration order (CLI flags, action.yml and docs derive from it)."""
     return DeploySettings.model_fields
 
 
-def load_settings(cli_values: Mapping[str, Any]) -> DeploySettings:
-    """Build settings from CLI values (by field name) over the environment.
+def load_settings(cli_values: Mapping[str, Any], env: Mapping[str, str] = NO_ENV) -> DeploySettings:
+    """Build settings from CLI values (by field name) over the environment mapping ``env``.
 
     Raises:
         ConfigurationError: naming every invalid input, never echoing a value.
     """
-    settings = DeploySettings.from_values(cli_values)
+    settings = DeploySettings.from_values(cli_values, env)
     _check_formats(settings)
     return settings
 
 
 def apply_defaults(
     settings: DeploySettings,
-    cli_values: Mapping[str, Any],
+    inputs: Mapping[str, Any],
     defaults: Mapping[str, Any],
     source: str,
 ) -> tuple[DeploySettings, tuple[str, ...]]:
-    """``settings`` with ``defaults`` (by field name) for every field no input set.
+    """``settings`` with ``defaults`` (by field name) for every field no input set; ``inputs``
+    are the given values ``settings`` was built from (:meth:`DeploySettings.given`).
 
     Returns the new settings and the fields the defaults supplied.
 
@@ -239,9 +226,9 @@ def apply_defaults(
     used = tuple(name for name in defaults if name not in settings.model_fields_set)
     if not used:
         return settings, ()
-    given = {k: v for k, v in cli_values.items() if not is_blank(v)}
     try:
-        merged = DeploySettings(**{**{name: defaults[name] for name in used}, **given})
+        supplied = {name: defaults[name] for name in used}
+        merged = DeploySettings.model_validate({**supplied, **inputs})
     except ValidationError as exc:
         msg = f"{DeploySettings.describe_error(exc)} (set in {source})"
         raise ConfigurationError(msg) from None
@@ -253,31 +240,15 @@ def apply_defaults(
     return merged, used
 
 
-@cache
-def _given_settings() -> type[DeploySettings]:
-    """Deploy settings from the given values alone (the environment is not read); built on first
-    use, as only a targets file needs it (a model costs ~5 ms of start-up)."""
-
-    class GivenSettings(DeploySettings):
-        def __init__(self, **values: Any) -> None:
-            BaseModel.__init__(self, **values)
-
-    return GivenSettings
-
-
 def settings_from_values(values: Mapping[str, Any]) -> DeploySettings:
-    """Settings from ``values`` (by field name) only, as one entry of a targets file sets them.
+    """Settings from ``values`` (by field name) only, with no environment: one entry of a targets
+    file.
 
     Raises:
         ConfigurationError: naming every invalid value by its input name (``'max-files'``),
             never echoing a value.
     """
-    try:
-        settings = _given_settings()(**values)
-    except ValidationError as exc:
-        raise ConfigurationError(DeploySettings.describe_error(exc)) from None
-    _check_formats(settings)
-    return settings
+    return load_settings(values, NO_ENV)
 
 
 def _check_formats(s: DeploySettings) -> None:

@@ -23,6 +23,7 @@ from typing import Any, Final
 from entrypoint.command_settings import input_name
 from entrypoint.errors import ConfigurationError
 from entrypoint.settings import DeploySettings, settings_from_values
+from entrypoint.values import load_json
 from entrypoint.workspace import MIB, Workspace, read_input
 
 #: The settings one target may set (field names): what describes one Worker and its files.
@@ -217,7 +218,7 @@ def _unique_json_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def _parse_json(path: Path, text: str) -> object:
     try:
-        return json.loads(text, object_pairs_hook=_unique_json_keys)
+        return load_json(text, object_pairs_hook=_unique_json_keys)
     except json.JSONDecodeError as exc:
         msg = f"{path.name}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})."
         raise ConfigurationError(msg) from None

@@ -1,7 +1,9 @@
 """How the text of an input becomes a typed value: strict booleans, newline lists, JSON, rules.
 
 Each parser raises ``ValueError`` with a message that never contains the value itself (inputs may be
-secrets); pydantic turns it into an error that names the input.
+secrets); pydantic turns it into an error that names the input. :func:`load_json` is how every JSON
+text we are given is parsed (inputs, the targets file, a previous report, a wrangler config):
+nested at most :data:`MAX_NESTING` levels deep.
 """
 
 from __future__ import annotations
@@ -10,8 +12,56 @@ import json
 from collections.abc import Iterable
 from typing import Any, Final
 
+#: The deepest nesting of lists and objects a JSON or YAML input may have (Python's parsers and
+#: what reads their results recurse, and would run out of stack on deeper input).
+MAX_NESTING: Final = 64
 TRUE_SPELLINGS: Final = frozenset({"true", "True", "TRUE"})
 FALSE_SPELLINGS: Final = frozenset({"false", "False", "FALSE"})
+
+
+class TooDeepError(ValueError):
+    """Lists and objects nest deeper than :data:`MAX_NESTING`."""
+
+
+def too_deep() -> TooDeepError:
+    """The error for input nested deeper than :data:`MAX_NESTING` (also when a parser gave up)."""
+    return TooDeepError(f"lists and objects nest more than {MAX_NESTING} levels deep")
+
+
+def check_nesting(value: object) -> None:
+    """Refuse lists, tuples and dicts nested more than :data:`MAX_NESTING` levels (a loop, not a
+    recursion: ``value`` may be as deep as a parser let it be).
+
+    Raises:
+        TooDeepError: naming the limit.
+    """
+    stack: list[tuple[object, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Iterable[object] = item.values()
+        elif isinstance(item, list | tuple):
+            children = item
+        else:
+            continue
+        if depth >= MAX_NESTING:
+            raise too_deep()
+        stack.extend((child, depth + 1) for child in children)
+
+
+def load_json(text: str, **options: Any) -> Any:
+    """``json.loads(text, **options)``, nested at most :data:`MAX_NESTING` levels deep.
+
+    Raises:
+        json.JSONDecodeError: not JSON.
+        TooDeepError: deeper (Python's parser gives up deeper still with a RecursionError).
+    """
+    try:
+        value = json.loads(text, **options)
+    except RecursionError:
+        raise too_deep() from None
+    check_nesting(value)
+    return value
 
 
 def parse_bool(value: object) -> object:
@@ -50,14 +100,18 @@ def parse_lines(value: object) -> tuple[str, ...]:
 
 
 def parse_json_object(value: object) -> dict[str, Any] | None:
-    """Parse a JSON object given as text (or pass a dict through)."""
-    if value is None or isinstance(value, dict):
+    """Parse a JSON object given as text (or pass a dict through), at most :data:`MAX_NESTING`
+    levels deep."""
+    if value is None:
+        return value
+    if isinstance(value, dict):
+        check_nesting(value)
         return value
     if not isinstance(value, str):
         msg = "must be a JSON object"
         raise ValueError(msg)
     try:
-        parsed = json.loads(value)
+        parsed = load_json(value)
     except json.JSONDecodeError as exc:
         msg = f"is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
         raise ValueError(msg) from None

@@ -15,8 +15,8 @@ refuse to deploy a Worker that would silently lack them.
 
 from __future__ import annotations
 
-import json
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -24,11 +24,13 @@ from pathlib import Path
 from typing import Any, Final
 
 from entrypoint.errors import ConfigurationError
+from entrypoint.values import check_nesting, load_json, too_deep
 from entrypoint.workspace import MIB, Workspace, read_input
 
 CONFIG_NAMES: Final = ("wrangler.json", "wrangler.jsonc", "wrangler.toml")
 #: The largest configuration read (wrangler's own are a few KiB).
 MAX_CONFIG_SIZE: Final = 4 * MIB
+_SPACE: Final = re.compile(r"\s*")
 _TOP_LEVEL: Final = {
     "name": "script_name",
     "compatibility_date": "compatibility_date",
@@ -131,7 +133,8 @@ def strip_jsonc(text: str) -> str:
             out.append(text[i:end])
             i = end
         elif text.startswith("//", i):
-            i = text.find("\n", i) if "\n" in text[i:] else n
+            newline = text.find("\n", i)
+            i = n if newline < 0 else newline
         elif text.startswith("/*", i):
             close = text.find("*/", i + 2)
             i = n if close < 0 else close + 2
@@ -164,13 +167,31 @@ def _drop_trailing_commas(text: str) -> str:
             i = end
             continue
         if char == ",":
-            rest = text[i + 1 :].lstrip()
-            if rest[:1] in ("}", "]"):
+            space = _SPACE.match(text, i + 1)  # "\s*" always matches
+            after = space.end() if space else i + 1
+            if text[after : after + 1] in ("}", "]"):
                 i += 1
                 continue
         out.append(char)
         i += 1
     return "".join(out)
+
+
+def _parse_text(path: Path, text: str) -> Any:
+    """The file's data, nested at most ``MAX_NESTING`` levels deep (deeper TOML would exhaust
+    Python's stack while parsing).
+
+    Raises:
+        ValueError: not TOML / JSON / JSONC, or nested too deep.
+    """
+    if path.suffix != ".toml":
+        return load_json(strip_jsonc(text) if path.suffix == ".jsonc" else text)
+    try:
+        data = tomllib.loads(text)
+    except RecursionError:
+        raise too_deep() from None
+    check_nesting(data)
+    return data
 
 
 def _parse(path: Path, workspace: Workspace | None) -> dict[str, Any]:
@@ -179,12 +200,7 @@ def _parse(path: Path, workspace: Workspace | None) -> dict[str, Any]:
         msg = f"Invalid input 'config': '{path}' does not exist."
         raise ConfigurationError(msg)
     try:
-        text = raw.decode("utf-8-sig")
-        data: Any = (
-            tomllib.loads(text)
-            if path.suffix == ".toml"
-            else json.loads(strip_jsonc(text) if path.suffix == ".jsonc" else text)
-        )
+        data = _parse_text(path, raw.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError) as exc:
         msg = f"Invalid input 'config': cannot read '{path.name}' ({exc})."
         raise ConfigurationError(msg) from None

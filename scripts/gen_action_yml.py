@@ -35,7 +35,10 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from pydantic.fields import FieldInfo  # noqa: E402
 
-from entrypoint.command_settings import input_name  # noqa: E402 - needs the path above
+from entrypoint.command_settings import (  # noqa: E402 - needs the path above
+    cloudflare_env_names,
+    input_name,
+)
 from entrypoint.images.settings import images_fields  # noqa: E402
 from entrypoint.settings import fields  # noqa: E402
 
@@ -130,9 +133,9 @@ def env_aliases(field: str, table: Fields | None = None) -> list[str]:
 
     ``table`` is the command's settings fields (the deploy command's when None).
     """
-    alias = (table or fields())[field].validation_alias
-    choices = getattr(alias, "choices", ())
-    return [str(name) for name in choices if not str(name).startswith(("INPUT_", "CF_ASSETS_"))]
+    if field not in (table or fields()):
+        raise KeyError(field)
+    return list(cloudflare_env_names(field))
 
 
 def action_default(field: str, table: Fields | None = None) -> str | None:

@@ -1,17 +1,7 @@
-"""Shared fixtures: every test runs with no CI or Cloudflare variables in its environment."""
+"""Shared test configuration.
 
-from __future__ import annotations
-
-import os
-
-import pytest
-
-_PREFIXES = ("INPUT_", "CF_ASSETS_", "CLOUDFLARE_", "GITHUB_", "GITLAB_", "CI_", "RUNNER_")
-
-
-@pytest.fixture(autouse=True)
-def _hermetic_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Remove the variables settings and reporters read, so tests see only what they set."""
-    for name in list(os.environ):
-        if name == "CI" or name.upper().startswith(_PREFIXES):
-            monkeypatch.delenv(name)
+No environment scrubbing is needed: below ``main`` nothing reads ``os.environ`` (settings and the
+CI detection take the mapping the CLI passes in), unit tests pass that mapping explicitly
+(``load_settings(values, env)``, ``main(argv, env)``), and every test that runs the CLI as a
+process builds that process's environment from nothing but ``PATH`` and what it sets.
+"""

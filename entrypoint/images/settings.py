@@ -1,4 +1,5 @@
-"""The images command's settings: the only reader of the environment for ``cf-assets images``.
+"""The images command's settings, built from the CLI values and the environment mapping the CLI
+passes in.
 
 Inputs are spelled as the deploy command's are (action input ``image-id``, env ``INPUT_IMAGE-ID``
 or ``INPUT_IMAGE_ID``, env ``CF_ASSETS_IMAGE_ID``, flag ``--image-id``; credentials also from
@@ -21,11 +22,11 @@ from pydantic.fields import FieldInfo
 from entrypoint.command_settings import (
     ACCOUNT_ID_RE,
     DEFAULT_API_BASE_URL,
+    NO_ENV,
     CommandSettings,
     JsonObject,
     Lines,
     StrictBool,
-    attach_aliases,
     setting,
 )
 from entrypoint.errors import ConfigurationError
@@ -113,8 +114,6 @@ class ImagesSettings(CommandSettings):
     )
 
 
-attach_aliases(ImagesSettings)
-
 _ACCOUNT_HASH_RE: Final = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
@@ -123,13 +122,15 @@ def images_fields() -> Mapping[str, FieldInfo]:
     return ImagesSettings.model_fields
 
 
-def load_images_settings(cli_values: Mapping[str, Any]) -> ImagesSettings:
-    """Build the images settings from CLI values (by field name) over the environment.
+def load_images_settings(
+    cli_values: Mapping[str, Any], env: Mapping[str, str] = NO_ENV
+) -> ImagesSettings:
+    """Build the images settings from CLI values (by field name) over the environment ``env``.
 
     Raises:
         ConfigurationError: naming every invalid input, never echoing a value.
     """
-    settings = ImagesSettings.from_values(cli_values)
+    settings = ImagesSettings.from_values(cli_values, env)
     _check_formats(settings)
     return settings
 

@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from entrypoint import __version__
-from entrypoint.command_settings import input_name
+from entrypoint.command_settings import cloudflare_env_names, input_name
 from entrypoint.deploy import DeployResult
 from entrypoint.redact import Redactor
 from entrypoint.report import Reporter, result_outputs
@@ -46,10 +46,9 @@ def _yaml(path: str) -> dict[str, Any]:
     return data
 
 
-def _cloudflare_env(info: Any) -> bool:
+def _cloudflare_env(field: str) -> bool:
     """Inputs that CLOUDFLARE_* env can set declare no default, so that env is not hidden."""
-    choices = getattr(info.validation_alias, "choices", ())
-    return any(str(name).startswith(("CLOUDFLARE_", "CF_API_")) for name in choices)
+    return bool(cloudflare_env_names(field))
 
 
 def _expected_default(default: Any) -> str | None:
@@ -120,7 +119,7 @@ def test_inputs_are_the_settings_in_order_with_their_defaults() -> None:
     assert list(inputs) == [input_name(name) for name in fields()]
     for name, info in fields().items():
         declared = inputs[input_name(name)]
-        expected = None if _cloudflare_env(info) else _expected_default(info.default)
+        expected = None if _cloudflare_env(name) else _expected_default(info.default)
         assert declared.get("default") == expected, name
         assert isinstance(declared.get("default", ""), str), name
         assert declared["description"].startswith((info.description or "?").strip()), name
@@ -216,7 +215,7 @@ def test_images_action_inputs_are_the_images_settings() -> None:
     assert list(inputs) == [input_name(name) for name in images_fields()]
     for name, info in images_fields().items():
         declared = inputs[input_name(name)]
-        expected = None if _cloudflare_env(info) else _expected_default(info.default)
+        expected = None if _cloudflare_env(name) else _expected_default(info.default)
         assert declared.get("default") == expected, name
         assert declared["description"].startswith((info.description or "?").strip()), name
         assert declared.get("required", False) is False, name

@@ -13,6 +13,7 @@ import pytest
 from entrypoint import ignore as ignore_module
 from entrypoint.errors import ConfigurationError
 from entrypoint.ignore import IgnoreRules, read_assetsignore
+from tests.unit.pathspec_reference import PathspecReference
 
 _FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "ignore_parity.json"
 
@@ -122,7 +123,7 @@ def test_invalid_include_or_exclude_pattern_is_a_configuration_error(source: str
 
 @pytest.mark.parametrize("source", ["include", "exclude"])
 def test_reversed_character_range_is_a_configuration_error(source: str) -> None:
-    # pathspec compiles "[z-a]" to a regex that ``re`` refuses with ``re.error``.
+    # "[z-a]" becomes a regex set that ``re`` refuses with ``re.error``.
     with pytest.raises(ConfigurationError, match=rf"Invalid input '{source}': line 1"):
         IgnoreRules(**{source: ["[z-a].html"]})
 
@@ -159,27 +160,30 @@ _PATHS = [
 
 
 @pytest.mark.parametrize("npm", [True, False])
-def test_rules_naming_root_entries_match_as_pathspec_does(npm: bool) -> None:
+def test_rules_naming_root_entries_match_as_the_general_rules_do(npm: bool) -> None:
     fast = ignore_module._compile(_ROOT_RULES, npm=npm, source="x", strict=True)
-    slow = ignore_module._compile_pathspec(_ROOT_RULES, npm=npm, source="x", strict=True)
+    slow = ignore_module._compile_rules(_ROOT_RULES, npm=npm, source="x", strict=True)
+    reference = PathspecReference(_ROOT_RULES, npm=npm)
     assert isinstance(fast, ignore_module._RootEntries)
     for path in _PATHS:
-        assert fast.matches_file(path) is slow.matches_file(path), path
-        assert fast.matches_dir(path) is slow.matches_dir(path), path
+        assert fast.matches_file(path) is slow.matches_file(path) is reference.file(path), path
+        assert fast.matches_dir(path) is slow.matches_dir(path) is reference.folder(path), path
 
 
 @pytest.mark.parametrize("rule", ["*.map", "/a/b", "docs", "/a*", "!/x", "/x ", "/\\#x", "/.."])
-def test_other_rules_go_through_pathspec(rule: str) -> None:
+def test_other_rules_go_through_the_general_rules(rule: str) -> None:
     compiled = ignore_module._compile(["/_headers", rule], npm=True, source="x", strict=False)
     assert not isinstance(compiled, ignore_module._RootEntries)
 
 
-def test_default_rules_do_not_import_pathspec() -> None:
+def test_the_walk_never_imports_pathspec() -> None:
     code = (
         "import sys\n"
         "from entrypoint.ignore import IgnoreRules\n"
         "rules = IgnoreRules(['# comment', ''], (), ('/private',))\n"
         "assert rules.skips('_headers') and rules.skips('private/a') and not rules.skips('a')\n"
+        "rules = IgnoreRules(['**/drafts/**', '*.map'], ('*.html',), ('a/**/b',))\n"
+        "assert rules.skips('x/drafts/y.html') and not rules.skips('x/y.html')\n"
         "assert 'pathspec' not in sys.modules\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)

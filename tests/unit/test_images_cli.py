@@ -52,9 +52,7 @@ def test_bad_input_exit_codes(
     words: str,
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    assert main(argv) == code
+    assert main(argv, env) == code
     out = capsys.readouterr().out
     assert words in out
     assert out.count("error:") == 1
@@ -67,7 +65,7 @@ def test_dry_run_sync_prints_outputs(
     image_tree(tmp_path / "img", 7)
     monkeypatch.chdir(tmp_path)
     argv = ["images", "--mode", "sync", "--directory", "img", "--dry-run", "--map-file", "m.json"]
-    assert main(argv) == 0
+    assert main(argv, {}) == 0
     out = capsys.readouterr().out
     assert "images-total=7" in out
     assert "map-file=m.json" in out

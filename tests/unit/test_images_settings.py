@@ -1,4 +1,7 @@
-"""Images settings: the deploy command's four spellings, blank = unset, errors that name inputs."""
+"""Images settings: the deploy command's four spellings, blank = unset, errors that name inputs.
+
+The environment is the mapping the CLI passes in (``os.environ`` is never read below the CLI).
+"""
 
 from __future__ import annotations
 
@@ -18,35 +21,34 @@ TOKEN = "images-token-Vv17SECRET"
 @pytest.mark.parametrize(
     "name", ["INPUT_IMAGE-ID", "INPUT_IMAGE_ID", "CF_ASSETS_IMAGE_ID", "input_image-id"]
 )
-def test_every_spelling_of_an_input(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
-    monkeypatch.setenv(name, "  avatars/42  ")
-    assert load_images_settings({}).image_id == "avatars/42"
+def test_every_spelling_of_an_input(name: str) -> None:
+    assert load_images_settings({}, {name: "  avatars/42  "}).image_id == "avatars/42"
 
 
-def test_cloudflare_names_and_cli_wins(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("CLOUDFLARE_API_TOKEN", TOKEN)
-    monkeypatch.setenv("CLOUDFLARE_ACCOUNT_ID", "0123456789abcdef0123456789abcdef")
-    monkeypatch.setenv("INPUT_MODE", "sync")
-    settings = load_images_settings({"mode": "create-url"})
+def test_cloudflare_names_and_cli_wins() -> None:
+    env = {
+        "CLOUDFLARE_API_TOKEN": TOKEN,
+        "CLOUDFLARE_ACCOUNT_ID": "0123456789abcdef0123456789abcdef",
+        "INPUT_MODE": "sync",
+    }
+    settings = load_images_settings({"mode": "create-url"}, env)
     assert settings.mode is ImagesMode.CREATE_URL
     assert settings.api_token is not None
     assert settings.api_token.get_secret_value() == TOKEN
     assert settings.account_id == "0123456789abcdef0123456789abcdef"
 
 
-def test_blank_is_unset_and_lists_keep_indentation(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("INPUT_CREATOR", "   ")
-    monkeypatch.setenv("INPUT_EXCLUDE", "*.psd\n  raw/\n\n")
-    settings = load_images_settings({"metadata": ""})
+def test_blank_is_unset_and_lists_keep_indentation() -> None:
+    env = {"INPUT_CREATOR": "   ", "INPUT_EXCLUDE": "*.psd\n  raw/\n\n"}
+    settings = load_images_settings({"metadata": ""}, env)
     assert settings.creator is None
     assert settings.metadata is None
     assert settings.exclude == ("*.psd", "  raw/")
 
 
-def test_strict_booleans_name_the_input(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("INPUT_REQUIRE-SIGNED-URLS", "yes")
+def test_strict_booleans_name_the_input() -> None:
     with pytest.raises(ConfigurationError) as caught:
-        load_images_settings({})
+        load_images_settings({}, {"INPUT_REQUIRE-SIGNED-URLS": "yes"})
     assert "input 'require-signed-urls'" in caught.value.message
     assert "yes" not in caught.value.message
 
@@ -89,3 +91,12 @@ def test_fields_are_the_documented_inputs() -> None:
     assert names[0] == "mode"
     assert {"image_id", "expiry", "metadata", "id_prefix", "account_hash", "map_file"} <= set(names)
     assert {"concurrency", "max_retries", "timeout", "dry_run", "dotenv_file"} <= set(names)
+
+
+def test_variables_named_like_a_field_have_no_effect() -> None:
+    hostile = {"MODE": "sync", "mode": "sync", "API_KEY": TOKEN, "IMAGE_ID": "evil", "DRY_RUN": "x"}
+    hostile |= {name.upper(): "}{ junk" for name in images_fields() if name.upper() not in hostile}
+    hostile |= {name: "}{ junk" for name in images_fields() if name not in hostile}
+    settings = load_images_settings({}, hostile)
+    assert settings.model_fields_set == set()
+    assert settings == load_images_settings({})

@@ -65,6 +65,8 @@ def test_a_missing_file_is_a_cache_miss(tmp_path: Path) -> None:
         ("[]", "is not a cf-assets report (no 'targets' list)"),
         ('{"version": 1}', "is not a cf-assets report"),
         ('{"version": 7, "targets": []}', "is a report of version 7, not 1"),
+        ('{"version": 1, "targets": ' + "[" * 5000 + "]" * 5000 + "}", "nest more than 64 levels"),
+        ('{"version": 1, "targets": ' + "[" * 64 + "]" * 64 + "}", "nest more than 64 levels"),
     ],
 )
 def test_a_file_that_is_not_a_report_is_bad_input(tmp_path: Path, text: str, fragment: str) -> None:

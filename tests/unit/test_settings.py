@@ -1,4 +1,7 @@
-"""``load_settings``: four env spellings, priorities, strict values, errors that never leak."""
+"""``load_settings``: four env spellings, priorities, strict values, errors that never leak.
+
+The environment is the mapping the CLI passes in (``os.environ`` is never read below the CLI).
+"""
 
 from __future__ import annotations
 
@@ -64,17 +67,19 @@ SINGLE_SPELLINGS = [(field, value, name) for field, value, names in SPELLINGS fo
 
 
 @pytest.mark.parametrize(("field", "value", "env"), SINGLE_SPELLINGS)
-def test_each_env_spelling_is_read(
-    monkeypatch: pytest.MonkeyPatch, field: str, value: Any, env: str
-) -> None:
-    monkeypatch.setenv(env, str(value).lower() if isinstance(value, bool) else str(value))
-    assert _value(load_settings({}), field) == value
+def test_each_env_spelling_is_read(field: str, value: Any, env: str) -> None:
+    text = str(value).lower() if isinstance(value, bool) else str(value)
+    assert _value(load_settings({}, {env: text}), field) == value
 
 
-def test_cloudflare_email_and_api_key_names(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("CLOUDFLARE_API_KEY", SECRET)
-    monkeypatch.setenv("CLOUDFLARE_EMAIL", "ops@example.com")
-    settings = load_settings({})
+def test_cf_api_base_url_alias_is_read() -> None:
+    url = "http://127.0.0.1:8787/client/v4"
+    assert load_settings({}, {"CF_API_BASE_URL": url}).api_base_url == url
+
+
+def test_cloudflare_email_and_api_key_names() -> None:
+    env = {"CLOUDFLARE_API_KEY": SECRET, "CLOUDFLARE_EMAIL": "ops@example.com"}
+    settings = load_settings({}, env)
     assert settings.api_key is not None
     assert settings.api_key.get_secret_value() == SECRET
     assert settings.api_email == "ops@example.com"
@@ -84,9 +89,7 @@ def _distinct_accounts(count: int) -> list[str]:
     return [f"{i:x}" * 32 for i in range(10, 10 + count)]
 
 
-def test_priority_hyphen_over_underscore_over_cf_assets_over_cloudflare(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_priority_hyphen_over_underscore_over_cf_assets_over_cloudflare() -> None:
     names = [
         "INPUT_ACCOUNT-ID",
         "INPUT_ACCOUNT_ID",
@@ -94,62 +97,52 @@ def test_priority_hyphen_over_underscore_over_cf_assets_over_cloudflare(
         "CLOUDFLARE_ACCOUNT_ID",
     ]
     values = _distinct_accounts(4)
-    for name, value in zip(names, values, strict=True):
-        monkeypatch.setenv(name, value)
+    env = dict(zip(names, values, strict=True))
     for name, expected in zip(names, values, strict=True):
-        assert load_settings({}).account_id == expected
-        monkeypatch.delenv(name)
+        assert load_settings({}, env).account_id == expected
+        del env[name]
 
 
-def test_empty_env_value_falls_through_to_the_next_name(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("INPUT_ACCOUNT-ID", "")
-    monkeypatch.setenv("INPUT_ACCOUNT_ID", "")
-    monkeypatch.setenv("CF_ASSETS_ACCOUNT_ID", "")
-    monkeypatch.setenv("CLOUDFLARE_ACCOUNT_ID", ACCOUNT)
-    assert load_settings({}).account_id == ACCOUNT
+def test_empty_env_value_falls_through_to_the_next_name() -> None:
+    env = {
+        "INPUT_ACCOUNT-ID": "",
+        "INPUT_ACCOUNT_ID": "",
+        "CF_ASSETS_ACCOUNT_ID": "",
+        "CLOUDFLARE_ACCOUNT_ID": ACCOUNT,
+    }
+    assert load_settings({}, env).account_id == ACCOUNT
 
 
-def test_empty_env_value_counts_as_unset_and_keeps_the_default(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setenv("INPUT_CONCURRENCY", "")
-    monkeypatch.setenv("INPUT_API-BASE-URL", "")
-    monkeypatch.setenv("INPUT_DRY-RUN", "")
-    settings = load_settings({})
+def test_empty_env_value_counts_as_unset_and_keeps_the_default() -> None:
+    env = {"INPUT_CONCURRENCY": "", "INPUT_API-BASE-URL": "", "INPUT_DRY-RUN": ""}
+    settings = load_settings({}, env)
     assert settings.concurrency == 8
     assert settings.api_base_url == DEFAULT_API_BASE_URL
     assert settings.dry_run is False
 
 
-def test_blank_env_value_counts_as_unset(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_blank_env_value_counts_as_unset() -> None:
     # Values are trimmed like ``@actions/core`` trims them; a value that trims to nothing is unset.
-    monkeypatch.setenv("INPUT_ACCOUNT-ID", "  \n")
-    monkeypatch.setenv("CLOUDFLARE_ACCOUNT_ID", ACCOUNT)
-    monkeypatch.setenv("INPUT_CONCURRENCY", " ")
-    settings = load_settings({})
+    env = {"INPUT_ACCOUNT-ID": "  \n", "CLOUDFLARE_ACCOUNT_ID": ACCOUNT, "INPUT_CONCURRENCY": " "}
+    settings = load_settings({}, env)
     assert settings.account_id == ACCOUNT
     assert settings.concurrency == 8
 
 
-def test_cli_value_beats_every_env_name(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name, value in zip(
-        ["INPUT_ACCOUNT-ID", "INPUT_ACCOUNT_ID", "CF_ASSETS_ACCOUNT_ID", "CLOUDFLARE_ACCOUNT_ID"],
-        _distinct_accounts(4),
-        strict=True,
-    ):
-        monkeypatch.setenv(name, value)
-    monkeypatch.setenv("INPUT_DRY-RUN", "true")
-    monkeypatch.setenv("INPUT_CONCURRENCY", "3")
-    settings = load_settings({"account_id": OTHER_ACCOUNT, "dry_run": False, "concurrency": 7})
+def test_cli_value_beats_every_env_name() -> None:
+    names = ["INPUT_ACCOUNT-ID", "INPUT_ACCOUNT_ID", "CF_ASSETS_ACCOUNT_ID"]
+    env = dict(zip([*names, "CLOUDFLARE_ACCOUNT_ID"], _distinct_accounts(4), strict=True))
+    env |= {"INPUT_DRY-RUN": "true", "INPUT_CONCURRENCY": "3"}
+    cli = {"account_id": OTHER_ACCOUNT, "dry_run": False, "concurrency": 7}
+    settings = load_settings(cli, env)
     assert settings.account_id == OTHER_ACCOUNT
     assert settings.dry_run is False
     assert settings.concurrency == 7
 
 
-def test_empty_cli_values_fall_back_to_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("CF_ASSETS_ACCOUNT_ID", ACCOUNT)
-    monkeypatch.setenv("INPUT_INCLUDE", "*.html")
-    settings = load_settings({"account_id": "", "include": (), "script_name": None})
+def test_empty_cli_values_fall_back_to_env() -> None:
+    env = {"CF_ASSETS_ACCOUNT_ID": ACCOUNT, "INPUT_INCLUDE": "*.html"}
+    settings = load_settings({"account_id": "", "include": (), "script_name": None}, env)
     assert settings.account_id == ACCOUNT
     assert settings.include == ("*.html",)
     assert settings.script_name is None
@@ -176,17 +169,19 @@ def test_settings_are_frozen() -> None:
         settings.concurrency = 3  # type: ignore[misc]
 
 
-def test_typed_values_from_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setenv("INPUT_INCLUDE", "*.html\r\n  spaced\n\n*.css\n")
-    monkeypatch.setenv("INPUT_EXCLUDE", "drafts/")
-    monkeypatch.setenv("INPUT_METADATA", '{"tags": ["a"]}')
-    monkeypatch.setenv("INPUT_RUN-WORKER-FIRST", "/api/*\n!/api/static/*")
-    monkeypatch.setenv("INPUT_HTML-HANDLING", "drop-trailing-slash")
-    monkeypatch.setenv("INPUT_NOT-FOUND-HANDLING", "404-page")
-    monkeypatch.setenv("INPUT_DEPLOY", "none")
-    monkeypatch.setenv("INPUT_DIRECTORY", str(tmp_path))
-    monkeypatch.setenv("INPUT_TIMEOUT", "2.5")
-    settings = load_settings({})
+def test_typed_values_from_env(tmp_path: Path) -> None:
+    env = {
+        "INPUT_INCLUDE": "*.html\r\n  spaced\n\n*.css\n",
+        "INPUT_EXCLUDE": "drafts/",
+        "INPUT_METADATA": '{"tags": ["a"]}',
+        "INPUT_RUN-WORKER-FIRST": "/api/*\n!/api/static/*",
+        "INPUT_HTML-HANDLING": "drop-trailing-slash",
+        "INPUT_NOT-FOUND-HANDLING": "404-page",
+        "INPUT_DEPLOY": "none",
+        "INPUT_DIRECTORY": str(tmp_path),
+        "INPUT_TIMEOUT": "2.5",
+    }
+    settings = load_settings({}, env)
     assert settings.include == ("*.html", "  spaced", "*.css")
     assert settings.exclude == ("drafts/",)
     assert settings.metadata == {"tags": ["a"]}
@@ -201,37 +196,29 @@ def test_typed_values_from_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) 
 @pytest.mark.parametrize(
     ("spelling", "negated"), [("true", "false"), ("True", "False"), ("TRUE", "FALSE")]
 )
-def test_booleans_via_env_accept_the_six_spellings(
-    monkeypatch: pytest.MonkeyPatch, spelling: str, negated: str
-) -> None:
-    monkeypatch.setenv("INPUT_DRY-RUN", spelling)
-    monkeypatch.setenv("INPUT_WORKERS-DEV", negated)
-    settings = load_settings({})
+def test_booleans_via_env_accept_the_six_spellings(spelling: str, negated: str) -> None:
+    settings = load_settings({}, {"INPUT_DRY-RUN": spelling, "INPUT_WORKERS-DEV": negated})
     assert settings.dry_run is True
     assert settings.workers_dev is False
 
 
 @pytest.mark.parametrize("spelling", ["yes", "1", "on", "tRue", "y"])
-def test_booleans_via_env_are_strict(monkeypatch: pytest.MonkeyPatch, spelling: str) -> None:
-    monkeypatch.setenv("INPUT_DRY-RUN", spelling)
+def test_booleans_via_env_are_strict(spelling: str) -> None:
     with pytest.raises(ConfigurationError, match=r"input 'dry-run'") as caught:
-        load_settings({})
+        load_settings({}, {"INPUT_DRY-RUN": spelling})
     assert caught.value.exit_code == 2
 
 
-def test_enum_error_names_the_input(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("INPUT_HTML-HANDLING", "sometimes")
+def test_enum_error_names_the_input() -> None:
     with pytest.raises(ConfigurationError, match=r"input 'html-handling'") as caught:
-        load_settings({})
+        load_settings({}, {"INPUT_HTML-HANDLING": "sometimes"})
     assert "auto-trailing-slash" in str(caught.value)
     assert "sometimes" not in str(caught.value)
 
 
-def test_several_invalid_inputs_are_named_together(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("INPUT_DRY-RUN", "yes")
-    monkeypatch.setenv("CF_ASSETS_CONCURRENCY", "many")
+def test_several_invalid_inputs_are_named_together() -> None:
     with pytest.raises(ConfigurationError) as caught:
-        load_settings({})
+        load_settings({}, {"INPUT_DRY-RUN": "yes", "CF_ASSETS_CONCURRENCY": "many"})
     assert "input 'dry-run'" in str(caught.value)
     assert "input 'concurrency'" in str(caught.value)
 
@@ -259,23 +246,22 @@ LEAKY_VALUES = [
 
 
 @pytest.mark.parametrize(("env", "value"), LEAKY_VALUES)
-def test_errors_never_contain_the_value(
-    monkeypatch: pytest.MonkeyPatch, env: str, value: str
-) -> None:
-    monkeypatch.setenv(env, value)
+def test_errors_never_contain_the_value(env: str, value: str) -> None:
     with pytest.raises(ConfigurationError) as caught:
-        load_settings({})
+        load_settings({}, {env: value})
     error = caught.value
     for text in (str(error), repr(error), error.message, error.hint, *error.details):
         assert SECRET not in text
     assert error.__cause__ is None
 
 
-def test_secret_inputs_are_hidden_in_repr_and_dumps(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("INPUT_API-TOKEN", SECRET)
-    monkeypatch.setenv("INPUT_API-KEY", SECRET + "key")
-    monkeypatch.setenv("INPUT_API-EMAIL", "ops@example.com")
-    settings = load_settings({})
+def test_secret_inputs_are_hidden_in_repr_and_dumps() -> None:
+    env = {
+        "INPUT_API-TOKEN": SECRET,
+        "INPUT_API-KEY": SECRET + "key",
+        "INPUT_API-EMAIL": "ops@example.com",
+    }
+    settings = load_settings({}, env)
     assert SECRET not in repr(settings)
     assert SECRET not in str(settings.model_dump())
     assert settings.api_email == "ops@example.com"
@@ -290,10 +276,9 @@ def test_secret_inputs_are_hidden_in_repr_and_dumps(monkeypatch: pytest.MonkeyPa
         "0123456789abcdef0123456789abcdeg",
     ],
 )
-def test_account_id_must_be_32_lowercase_hex(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
-    monkeypatch.setenv("INPUT_ACCOUNT-ID", value)
+def test_account_id_must_be_32_lowercase_hex(value: str) -> None:
     with pytest.raises(ConfigurationError, match=r"Invalid input 'account-id': must be 32"):
-        load_settings({})
+        load_settings({}, {"INPUT_ACCOUNT-ID": value})
 
 
 @pytest.mark.parametrize(
@@ -315,10 +300,9 @@ def test_trailing_newline_is_refused_or_stripped(field: str, value: str) -> None
     assert getattr(settings, field) == value.strip()
 
 
-def test_account_id_secret_with_trailing_newline_via_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("INPUT_ACCOUNT-ID", ACCOUNT + "\n")
+def test_account_id_secret_with_trailing_newline_via_env() -> None:
     try:
-        settings = load_settings({})
+        settings = load_settings({}, {"INPUT_ACCOUNT-ID": ACCOUNT + "\n"})
     except ConfigurationError:
         return
     assert settings.account_id == ACCOUNT
@@ -327,15 +311,12 @@ def test_account_id_secret_with_trailing_newline_via_env(monkeypatch: pytest.Mon
 @pytest.mark.parametrize(
     ("env", "field"), [("INPUT_API-TOKEN", "api_token"), ("CLOUDFLARE_API_KEY", "api_key")]
 )
-def test_secret_with_trailing_newline_is_refused_or_stripped(
-    monkeypatch: pytest.MonkeyPatch, env: str, field: str
-) -> None:
+def test_secret_with_trailing_newline_is_refused_or_stripped(env: str, field: str) -> None:
     # A pasted secret often ends in a newline; in an HTTP header it breaks every request.
-    monkeypatch.setenv(env, SECRET + "\n")
-    monkeypatch.setenv("INPUT_API-EMAIL", "ops@example.com")
+    environment = {env: SECRET + "\n", "INPUT_API-EMAIL": "ops@example.com"}
     outcome: DeploySettings | ConfigurationError
     try:
-        outcome = load_settings({})
+        outcome = load_settings({}, environment)
     except ConfigurationError as error:
         outcome = error
     if isinstance(outcome, ConfigurationError):
@@ -411,16 +392,14 @@ def test_timeout_range(value: float) -> None:
         load_settings({"timeout": value})
 
 
-def test_concurrency_range_via_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("INPUT_CONCURRENCY", "0")
+def test_concurrency_range_via_env() -> None:
     with pytest.raises(ConfigurationError, match=r"'concurrency': must be between 1 and 256"):
-        load_settings({})
+        load_settings({}, {"INPUT_CONCURRENCY": "0"})
 
 
-def test_api_key_without_api_email_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("CLOUDFLARE_API_KEY", SECRET)
+def test_api_key_without_api_email_is_refused() -> None:
     with pytest.raises(ConfigurationError, match=r"'api-email': is required with api-key") as err:
-        load_settings({})
+        load_settings({}, {"CLOUDFLARE_API_KEY": SECRET})
     assert SECRET not in str(err.value)
 
 
@@ -453,3 +432,71 @@ def test_require_credentials_names_what_is_missing(missing: str, pattern: str) -
     with pytest.raises(ConfigurationError, match=pattern) as caught:
         require_credentials(settings)
     assert SECRET not in str(caught.value)
+
+
+# A valid value for every deploy input that differs from its default: read from anywhere, it
+# would show in the settings.
+NON_DEFAULT = {
+    "api_token": SECRET,
+    "api_key": SECRET,
+    "api_email": "someone@example.com",
+    "account_id": OTHER_ACCOUNT,
+    "api_base_url": "http://evil.example/client/v4",
+    "script_name": "evil",
+    "dispatch_namespace": "evil-ns",
+    "directory": "/etc",
+    "include": "secrets/**",
+    "exclude": "*.html",
+    "max_files": "3",
+    "deploy": "true",
+    "main_module": "evil.js",
+    "modules": "*.js",
+    "compatibility_date": "2001-01-01",
+    "compatibility_flags": "nodejs_compat",
+    "html_handling": "none",
+    "not_found_handling": "404-page",
+    "run_worker_first": "true",
+    "assets_binding": "EVIL",
+    "keep_assets": "true",
+    "metadata": "{}",
+    "workers_dev": "false",
+    "config": "/etc/passwd",
+    "concurrency": "1",
+    "max_retries": "0",
+    "timeout": "abc",
+    "rate_limit": "1",
+    "dry_run": "true",
+    "manifest_file": "/tmp/evil.json",
+    "dotenv_file": "/tmp/evil.env",
+    "targets": "x",
+    "shard": "1/2",
+    "shards": "2",
+    "fail_fast": "true",
+    "report_file": "/tmp/evil-report.json",
+    "previous_report": "/tmp/evil-previous.json",
+}
+
+
+def _bare_spellings(field: str) -> set[str]:
+    """A variable named like the field, as other tools name theirs: DEPLOY, api_key, API-KEY …"""
+    hyphenated = field.replace("_", "-")
+    return {field, field.upper(), hyphenated, hyphenated.upper(), field.title().replace("_", "")}
+
+
+def test_the_hostile_table_covers_every_input() -> None:
+    assert set(NON_DEFAULT) == set(DeploySettings.model_fields)
+
+
+@pytest.mark.parametrize("junk", [False, True], ids=["valid-values", "junk-values"])
+def test_variables_named_like_a_field_have_no_effect(junk: bool) -> None:
+    env = {
+        name: "}{ not a value \n" if junk else value
+        for field, value in NON_DEFAULT.items()
+        for name in _bare_spellings(field)
+    }
+    env |= {"INPUT_SCRIPT-NAME": "site", "CLOUDFLARE_ACCOUNT_ID": ACCOUNT}  # the documented ones
+    settings = load_settings({"directory": "public"}, env)
+    plain = load_settings({"directory": "public"}, {"INPUT_SCRIPT-NAME": "site"})
+    assert settings.model_fields_set == {"script_name", "account_id", "directory"}
+    assert settings.account_id == ACCOUNT
+    assert settings.model_dump(exclude={"account_id"}) == plain.model_dump(exclude={"account_id"})

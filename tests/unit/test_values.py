@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from entrypoint.values import parse_bool, parse_json_object, parse_lines, parse_run_worker_first
+from entrypoint.values import (
+    MAX_NESTING,
+    TooDeepError,
+    check_nesting,
+    load_json,
+    parse_bool,
+    parse_json_object,
+    parse_lines,
+    parse_run_worker_first,
+)
 
 
 @pytest.mark.parametrize(
@@ -125,3 +134,34 @@ def test_run_worker_first_rules_need_a_slash(text: str) -> None:
 def test_run_worker_first_needs_a_positive_rule() -> None:
     with pytest.raises(ValueError, match="at least one positive rule"):
         parse_run_worker_first("!/api/*\n!/b")
+
+
+def _nested(depth: int) -> str:
+    return "[" * depth + "]" * depth
+
+
+def test_json_nested_up_to_the_limit_is_read_and_deeper_is_refused() -> None:
+    assert load_json(_nested(MAX_NESTING)) == load_json(_nested(MAX_NESTING))
+    for depth in (MAX_NESTING + 1, 5_000, 200_000):  # 5,000: json's own recursion gives up
+        with pytest.raises(TooDeepError, match=r"^lists and objects nest more than 64 levels"):
+            load_json(_nested(depth))
+
+
+def test_check_nesting_counts_lists_tuples_and_dicts() -> None:
+    value: object = "leaf"
+    for level in range(MAX_NESTING):
+        value = {"k": value} if level % 3 == 0 else [value] if level % 3 == 1 else (value,)
+    check_nesting(value)
+    with pytest.raises(TooDeepError):
+        check_nesting([value])
+
+
+def test_parse_json_object_refuses_deep_text_and_deep_dicts_without_echoing() -> None:
+    with pytest.raises(ValueError, match="64 levels") as caught:
+        parse_json_object('{"secret-ish": ' + _nested(5_000) + "}")
+    assert "secret-ish" not in str(caught.value)
+    deep: dict[str, object] = {}
+    for _ in range(MAX_NESTING):
+        deep = {"k": deep}
+    with pytest.raises(ValueError, match="64 levels"):
+        parse_json_object(deep)

@@ -132,6 +132,10 @@ def test_find_prefers_json_then_jsonc_then_toml(tmp_path: Path):
         ("wrangler.json", "[1]", "object at the top level"),
         ("wrangler.json", '{"assets": "dist"}', "'assets'"),
         ("wrangler.json", '{"main": 3}', "'main'"),
+        ("wrangler.json", '{"vars": {"x": ' + "[" * 5000 + "]" * 5000 + "}}", "64 levels"),
+        ("wrangler.jsonc", '{"vars": {"x": ' + "[" * 65 + "]" * 65 + "}}", "64 levels"),
+        ("wrangler.toml", "[vars]\nx = " + "[" * 5000 + "]" * 5000, "64 levels"),
+        ("wrangler.toml", "[vars]\nx = " + "{a = " * 64 + "1" + "}" * 64, "64 levels"),
     ],
 )
 def test_bad_files_name_the_config_input(tmp_path: Path, name: str, text: str, needle: str):
@@ -144,3 +148,18 @@ def test_bad_files_name_the_config_input(tmp_path: Path, name: str, text: str, n
 def test_explicit_missing_config_is_an_error(tmp_path: Path):
     with pytest.raises(ConfigurationError, match="input 'config'"):
         find_config(Path("nope.toml"), tmp_path)
+
+
+def test_nesting_up_to_the_limit_is_read(tmp_path: Path):
+    # The top-level table, vars and 62 lists: 64 levels.
+    (tmp_path / "wrangler.toml").write_text("[vars]\nx = " + "[" * 62 + "]" * 62)
+    config = read_config(tmp_path / "wrangler.toml")
+    assert config.values["metadata"]["bindings"][0]["name"] == "x"
+
+
+def test_jsonc_of_many_commas_and_comments_is_read_in_one_pass():
+    # Each comma used to copy the rest of the text (time grew with the square of the size).
+    text = "{" + '"a": 1, // c\n' * 50_000 + '"b": [1, 2, ], }'
+    stripped = strip_jsonc(text)
+    assert stripped.endswith('"b": [1, 2 ] }')
+    assert stripped.count("//") == 0

@@ -474,6 +474,7 @@ NON_DEFAULT = {
     "fail_fast": "true",
     "report_file": "/tmp/evil-report.json",
     "previous_report": "/tmp/evil-previous.json",
+    "allow_outside_workspace": "true",
 }
 
 

@@ -1,24 +1,23 @@
 """The command line and composition root: ``cf-assets deploy | plan | images | emulator``.
 
 The one place that reads the environment (through ``DeploySettings`` and ``CiEnvironment``), builds
-the reporter and the HTTP client, turns failures into exit codes and installs signal handling.
+the reporter and the HTTP client and turns failures (a stop by a signal included: exit 130) into
+exit codes. Signal handling is installed before this module loads (``launch.py``).
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
-import signal
 import sys
 import traceback
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from types import FrameType
 from typing import Any, TextIO
 
 from pydantic.fields import FieldInfo
 
-from entrypoint import __version__
+from entrypoint import __version__, interrupts
 from entrypoint.ci import CiEnvironment, CiKind
 from entrypoint.command_settings import input_name
 from entrypoint.emulator_command import add_emulator_parser, run_emulator_command
@@ -138,10 +137,6 @@ class _ReporterLogHandler(logging.Handler):
             self.reporter.debug(message)
 
 
-def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
-
-
 def _dotenv_path(settings: DeploySettings | None, ci: CiEnvironment) -> Path | None:
     if settings is not None and settings.dotenv_file is not None:
         return settings.dotenv_file
@@ -192,6 +187,7 @@ def run_deploy(values: dict[str, Any], stream: TextIO, cwd: Path, *, plan: bool 
     try:
         settings, project = _load_project_settings(values, cwd, plan=plan)
     except ConfigurationError as error:
+        interrupts.finishing()  # the outcome is known: print it whole
         make_reporter(ci, stream, redactor, _dotenv_path(settings, ci)).error(error)
         return error.exit_code
     reporter = make_reporter(
@@ -228,6 +224,7 @@ def run_images(values: dict[str, Any], stream: TextIO, cwd: Path) -> int:
     try:
         settings = load_images_settings(values)
     except ConfigurationError as error:
+        interrupts.finishing()  # the outcome is known: print it whole
         make_reporter(ci, stream, redactor, _dotenv_path(None, ci)).error(error)
         return error.exit_code
     dotenv = settings.dotenv_file or _dotenv_path(None, ci)
@@ -245,20 +242,26 @@ def run_images(values: dict[str, Any], stream: TextIO, cwd: Path) -> int:
 
 
 def _guarded(reporter: Reporter, job: Callable[[], int]) -> int:
-    """Run ``job``; every failure becomes its exit code and a report (a bug: exit 1)."""
+    """Run ``job``; every failure becomes its exit code and a report (a bug: exit 1). Once the
+    outcome is known a signal only gets noted: the report is printed whole."""
     try:
-        return job()
+        code = job()
     except AssetsError as error:
+        interrupts.finishing()
         reporter.error(error)
         return error.exit_code
     except KeyboardInterrupt:
+        interrupts.finishing()
         stopped = DeployInterruptedError("Stopped by a signal before the run completed.")
         reporter.error(stopped)
         return stopped.exit_code
     except Exception:  # noqa: BLE001 - the one place that turns a bug into exit 1
-        reporter.emit(traceback.format_exc())
+        interrupts.finishing()
+        reporter.untrusted(traceback.format_exc().rstrip("\n").split("\n"))
         reporter.emit("error: unexpected internal error; please report it with the lines above.")
         return 1
+    interrupts.finishing()
+    return code
 
 
 def _command(argv: Sequence[str]) -> str | None:
@@ -267,10 +270,11 @@ def _command(argv: Sequence[str]) -> str | None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``cf-assets`` console script."""
+    """The CLI; ``launch.main`` (the console script) calls it with signal handling installed,
+    other callers get it here."""
+    interrupts.install()
     given = sys.argv[1:] if argv is None else list(argv)
     args = build_parser(_command(given)).parse_args(given)
-    signal.signal(signal.SIGTERM, _raise_interrupt)
     logging.getLogger("httpx").setLevel(logging.WARNING)
     if args.command == "emulator":
         return run_emulator_command(args, sys.stdout)

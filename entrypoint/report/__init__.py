@@ -118,20 +118,24 @@ class Reporter:
 
     def untrusted(self, lines: Sequence[str]) -> None:
         """The way text reaches the log: each line redacted and made :func:`visible`, the lines
-        written as one block that no CI command can come out of (see :meth:`write_block`)."""
+        written as one block that no CI command can come out of (see :meth:`_write_block`)."""
         if lines:
-            self.write_block([visible(self.redact(line)) for line in lines])
+            self._write_block([visible(self.redact(line)) for line in lines])
 
-    def write_block(self, lines: Sequence[str]) -> None:
-        """Write lines already made safe to show; a CI that reads commands in its log fences
+    def _write_block(self, lines: Sequence[str]) -> None:
+        """Write lines :meth:`untrusted` prepared; a CI that reads commands in its log fences
         them (GitHub)."""
         for line in lines:
-            self.write_markup(line)
+            self._write(line)
 
     def write_markup(self, line: str) -> None:
-        """Write one line as it is, but redacted: this reporter's own markup, or a line from
-        :meth:`write_block`. Text from outside never comes here unless made visible first."""
-        self.stream.write(self.redact(line) + "\n")
+        """Write one line of this reporter's own markup as it is, but redacted; text from
+        outside in it was made :func:`visible` first."""
+        self._write(self.redact(line))
+
+    def _write(self, line: str) -> None:
+        """The one sink: a finished line to the stream."""
+        self.stream.write(line + "\n")
         self.stream.flush()
 
     def info(self, message: str) -> None:

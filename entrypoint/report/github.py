@@ -67,15 +67,15 @@ class GitHubReporter(Reporter):
         head = f"{name} {properties}" if properties else name
         self.write_markup(f"::{head}::{escape_data(visible(self.redact(text)))}")
 
-    def write_block(self, lines: Sequence[str]) -> None:
+    def _write_block(self, lines: Sequence[str]) -> None:
         """Plain lines; fenced by stop-commands with a fresh token when any could be a command."""
         if not any(could_be_command(line) for line in lines):
-            super().write_block(lines)
+            super()._write_block(lines)
             return
         token = secrets.token_hex(16)
-        self.write_markup(f"::stop-commands::{token}")
-        super().write_block(lines)
-        self.write_markup(f"::{token}::")
+        self._write(f"::stop-commands::{token}")
+        super()._write_block(lines)
+        self._write(f"::{token}::")
 
     def debug(self, message: str) -> None:
         """``::debug::`` lines show only with step debugging on."""

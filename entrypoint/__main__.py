@@ -1,5 +1,5 @@
-"""Allow ``python -m entrypoint``."""
+"""Allow ``python -m entrypoint`` (signal handling first, as for the console script)."""
 
-from entrypoint.cli import main
+from entrypoint.launch import main
 
 raise SystemExit(main())

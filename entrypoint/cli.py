@@ -2,7 +2,8 @@
 
 The one place that reads the environment: ``main`` takes ``os.environ`` once and hands the mapping
 to the settings and ``CiEnvironment``, which read only their documented names from it. It builds
-the reporter and the HTTP client, turns failures into exit codes and installs signal handling.
+the reporter and the HTTP client and turns failures (a stop by a signal included: exit 130) into
+exit codes. Signal handling is installed before this module loads (``launch.py``).
 """
 
 from __future__ import annotations
@@ -10,17 +11,15 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import signal
 import sys
 import traceback
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from types import FrameType
 from typing import Any, TextIO
 
 from pydantic.fields import FieldInfo
 
-from entrypoint import __version__
+from entrypoint import __version__, interrupts
 from entrypoint.ci import CiEnvironment, CiKind
 from entrypoint.command_settings import input_name
 from entrypoint.emulator_command import add_emulator_parser, run_emulator_command
@@ -145,10 +144,6 @@ class _ReporterLogHandler(logging.Handler):
             self.reporter.debug(message)
 
 
-def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
-
-
 def _dotenv_path(settings: DeploySettings | None, ci: CiEnvironment) -> Path | None:
     if settings is not None and settings.dotenv_file is not None:
         return settings.dotenv_file
@@ -215,6 +210,7 @@ def run_deploy(
             values, env, cwd, plan=plan, workspace=ci.workspace(cwd)
         )
     except ConfigurationError as error:
+        interrupts.finishing()  # the outcome is known: print it whole
         make_reporter(ci, stream, redactor, _dotenv_path(settings, ci)).error(error)
         return error.exit_code
     reporter = make_reporter(
@@ -259,6 +255,7 @@ def run_images(values: dict[str, Any], env: Mapping[str, str], stream: TextIO, c
     try:
         settings = load_images_settings(values, env)
     except ConfigurationError as error:
+        interrupts.finishing()  # the outcome is known: print it whole
         make_reporter(ci, stream, redactor, _dotenv_path(None, ci)).error(error)
         return error.exit_code
     dotenv = settings.dotenv_file or _dotenv_path(None, ci)
@@ -284,21 +281,27 @@ def run_images(values: dict[str, Any], env: Mapping[str, str], stream: TextIO, c
 
 
 def _guarded(reporter: Reporter, job: Callable[[], int]) -> int:
-    """Run ``job``; every failure becomes its exit code and a report (a bug: exit 1)."""
+    """Run ``job``; every failure becomes its exit code and a report (a bug: exit 1). Once the
+    outcome is known a signal only gets noted: the report is printed whole."""
     try:
         reporter.check_files()  # outputs that could not be written: refused before the run
-        return job()
+        code = job()
     except AssetsError as error:
+        interrupts.finishing()
         reporter.error(error)
         return error.exit_code
     except KeyboardInterrupt:
+        interrupts.finishing()
         stopped = DeployInterruptedError("Stopped by a signal before the run completed.")
         reporter.error(stopped)
         return stopped.exit_code
     except Exception:  # noqa: BLE001 - the one place that turns a bug into exit 1
-        reporter.emit(traceback.format_exc())
+        interrupts.finishing()
+        reporter.untrusted(traceback.format_exc().rstrip("\n").split("\n"))
         reporter.emit("error: unexpected internal error; please report it with the lines above.")
         return 1
+    interrupts.finishing()
+    return code
 
 
 def _command(argv: Sequence[str]) -> str | None:
@@ -307,12 +310,13 @@ def _command(argv: Sequence[str]) -> str | None:
 
 
 def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
-    """Entry point of the ``cf-assets`` console script; ``env`` defaults to ``os.environ``, the
-    only place the process environment is read."""
+    """The CLI; ``launch.main`` (the console script) calls it with signal handling installed,
+    other callers get it here. ``env`` defaults to ``os.environ``, the only place the process
+    environment is read."""
+    interrupts.install()
     given = sys.argv[1:] if argv is None else list(argv)
     environ = os.environ if env is None else env
     args = build_parser(_command(given)).parse_args(given)
-    signal.signal(signal.SIGTERM, _raise_interrupt)
     logging.getLogger("httpx").setLevel(logging.WARNING)
     if args.command == "emulator":
         return run_emulator_command(args, sys.stdout)

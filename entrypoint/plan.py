@@ -6,7 +6,9 @@ cores: a large site is cut into batches of similar cost (of similar counts, wher
 sizes to the hashing) and hashed by forked worker processes (one per core, the parent's memory
 shared copy-on-write, only index ranges, hashes and sizes pickled), a small one in the calling
 thread. Forking is skipped when other threads run (a child could inherit a held lock),
-where fork is unavailable, and when a single core would only add overhead.
+where fork is unavailable, and when a single core would only add overhead. A worker ignores
+SIGINT and dies with this process; a stop (a signal, or :meth:`Hashing.cancel`) kills the workers
+at once rather than waiting for their batches.
 
 Hashing can be started (:func:`start_plan`: the workers fork at once) and waited for later, so the
 deploy flow sends its first API requests while the workers hash.
@@ -24,6 +26,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
+from entrypoint import interrupts
 from entrypoint.collect import MAX_FILE_SIZE, UNSIZED, Collection, FoundFile, check_sizes
 from entrypoint.errors import ContentError
 from entrypoint.manifest import content_type, hash_and_size, node_extname
@@ -208,9 +211,17 @@ class Hashing:
         global _forked_files  # noqa: PLW0603 - read by the forked children only
         _forked_files = self._files
         try:
-            pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
-            ranges = split_batches(self._files, workers * _BATCHES_PER_WORKER)
-            self._batches = [pool.submit(_hash_range, bounds) for bounds in ranges]
+            # Signals wait while the workers fork: each ignores SIGINT and dies with this process
+            # (forked_worker) before it can take one; the pool's threads keep them blocked.
+            with interrupts.blocked():
+                pool = ProcessPoolExecutor(
+                    workers,
+                    mp_context=multiprocessing.get_context("fork"),
+                    initializer=interrupts.forked_worker,
+                    initargs=(os.getpid(),),
+                )
+                ranges = split_batches(self._files, workers * _BATCHES_PER_WORKER)
+                self._batches = [pool.submit(_hash_range, bounds) for bounds in ranges]
         except OSError:  # no processes to be had here: hash in the calling thread
             self._batches = []
         else:
@@ -247,16 +258,20 @@ class Hashing:
             raise HashingCancelledError from None
         except (BrokenProcessPool, OSError):  # a worker died: do it here, unless given up
             return _hash_files(self._files, self._stop)
+        except BaseException:  # a signal's KeyboardInterrupt: the workers stop now, unfinished
+            interrupts.kill_workers(self._pool)
+            raise
         finally:
             self._pool.shutdown(wait=True)  # joined: the next fork sees one thread again
         return hashes, sizes, problems
 
     def cancel(self) -> None:
-        """Give up: batches not begun are dropped, running ones end on their own, and hashing in
-        this process (a small site, or workers killed by the same Ctrl-C) stops at the next
-        file; :meth:`result` then raises HashingCancelledError."""
+        """Give up: batches not begun are dropped, the workers are killed, and hashing in this
+        process (a small site) stops at the next file; :meth:`result` then raises
+        HashingCancelledError."""
         self._stop.set()
         if self._pool is not None:
+            interrupts.kill_workers(self._pool)  # first: shutting down forgets the processes
             self._pool.shutdown(wait=False, cancel_futures=True)
 
 

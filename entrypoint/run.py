@@ -23,7 +23,7 @@ from entrypoint.cloudflare import CloudflareClient, Credentials, RequestPacer
 from entrypoint.collect import Collection, collect_files
 from entrypoint.deploy import DeployResult, DeployTarget, deploy
 from entrypoint.errors import ConfigurationError, DeployInterruptedError
-from entrypoint.interrupts import signals_cancel_this_task
+from entrypoint.interrupts import deferred, signals_cancel_this_task
 from entrypoint.lean_http import LeanClient, Timeouts
 from entrypoint.modules import WorkerModules, resolve_modules
 from entrypoint.output_files import check_target, write_file, write_own_file
@@ -254,14 +254,15 @@ def _collect(settings: DeploySettings, cwd: Path, workspace: Workspace) -> tuple
 
 def _dry_run(plan: Plan | None, reporter: Reporter, manifest_file: str | None) -> int:
     if plan is not None:
-        reporter.outputs(
-            {
-                "files-total": str(len(plan.assets)),
-                "bytes-total": str(plan.total_bytes),
-                "manifest-file": manifest_file or "",
-                "manifest-hash": plan.manifest_hash,
-            }
-        )
+        with deferred():  # a signal waits: the outputs are written whole
+            reporter.outputs(
+                {
+                    "files-total": str(len(plan.assets)),
+                    "bytes-total": str(plan.total_bytes),
+                    "manifest-file": manifest_file or "",
+                    "manifest-hash": plan.manifest_hash,
+                }
+            )
     reporter.info("Dry run: every input checked; nothing was sent to Cloudflare.")
     return 0
 
@@ -298,7 +299,8 @@ class _Flow:
         self.reporter.plan(plan, dry_run=self.settings.dry_run)
         self.sections.close()
         self.note_date()
-        path = _manifest_path(self.settings, plan, self.cwd, self.workspace)
+        with deferred():  # a signal waits: the manifest file is written whole
+            path = _manifest_path(self.settings, plan, self.cwd, self.workspace)
         self.manifest_file = str(path) if path else None
         if not self.settings.dry_run:
             self.sections.start(f"Deploying to {_where(self.settings)}")
@@ -310,8 +312,9 @@ class _Flow:
         flow = _interruptible(lambda: _deploy(self.settings, plan, target, self.reporter, context))
         result = asyncio.run(flow)
         self.sections.close()
-        self.reporter.outputs(result_outputs(result, self.manifest_file))
-        self.reporter.summary(result)
+        with deferred():  # a signal waits: outputs and summary are written whole, or not at all
+            self.reporter.outputs(result_outputs(result, self.manifest_file))
+            self.reporter.summary(result)
         return 0
 
     def keep_assets(self) -> int:

@@ -27,7 +27,7 @@ from entrypoint.errors import (
     TransientError,
 )
 from entrypoint.fingerprint import fingerprint
-from entrypoint.interrupts import signals_cancel_this_task
+from entrypoint.interrupts import deferred, signals_cancel_this_task
 from entrypoint.output_files import check_target, write_file
 from entrypoint.previous_report import Deployed, read_previous, unchanged
 from entrypoint.ratelimit import RateLimiter, shard_share
@@ -99,10 +99,11 @@ def _choose(
     if settings.shards is not None:
         plan = matrix(weighted, settings.shards)
         total = str(len(loaded.targets))
-        reporter.outputs(
-            {"matrix": json.dumps(plan, separators=(",", ":")), "tenants-total": total}
-        )
-        _show_plan(plan["include"], reporter)
+        with deferred():  # a signal waits: outputs and summary are written whole
+            reporter.outputs(
+                {"matrix": json.dumps(plan, separators=(",", ":")), "tenants-total": total}
+            )
+            _show_plan(plan["include"], reporter)
         return _Chosen(loaded, [], [], None, settings.shards)
     if settings.shard is None:
         return _Chosen(loaded, list(loaded.targets), collections, None, 1)
@@ -251,14 +252,15 @@ def _report(
 
 def _dry_run(jobs: list[Job], kept: Kept, reporter: Reporter) -> int:
     plans = [job.plan for job in jobs if job.plan]
-    reporter.outputs(
-        {
-            "tenants-total": str(len(jobs)),
-            "tenants-unchanged": str(len(kept)),
-            "files-total": str(sum(len(plan.assets) for plan in plans)),
-            "bytes-total": str(sum(plan.total_bytes for plan in plans)),
-        }
-    )
+    with deferred():  # a signal waits: the outputs are written whole
+        reporter.outputs(
+            {
+                "tenants-total": str(len(jobs)),
+                "tenants-unchanged": str(len(kept)),
+                "files-total": str(sum(len(plan.assets) for plan in plans)),
+                "bytes-total": str(sum(plan.total_bytes for plan in plans)),
+            }
+        )
     reporter.info("Dry run: every target checked; nothing was sent to Cloudflare.")
     return 0
 
@@ -301,7 +303,8 @@ def execute_targets(
         log.retries,
         limiter.throttled,
     )
-    _report(summary, settings, reporter, cwd, place)
+    with deferred():  # a signal waits: report file, outputs and summary are written whole
+        _report(summary, settings, reporter, cwd, place)
     if stopped:
         msg = "Stopped by a signal before every target was deployed."
         raise DeployInterruptedError(msg)

@@ -7,16 +7,15 @@ deployments, services, script settings, secrets, workers.dev subdomain) and Clou
 upload v2, keeps what was deployed in memory, and serves it back under
 ``/__emulator/`` so a deployed site can be compared with its folder byte for byte. Faults plug
 in through :class:`FaultHook`; :class:`FaultPlan` is the seeded, reproducible one; the account's
-limits (a rate limit answered 429 with ``Retry-After``, Workers refused on purpose) come first.
-It does not read the environment, print, or persist anything.
+limits (a rate limit answered 429 with ``Retry-After``, Workers and assets refused on purpose)
+come first. It does not read the environment, print, or persist anything.
 
 Modules: ``config`` (settings), ``server`` (sockets, h11, fault hook), ``faults`` (the seeded
-fault plan), ``limits`` (rate limit, refused Workers), ``routes`` (route table, inspection
-endpoints), the Cloudflare endpoints (``assets``,
-``scripts``, ``versions``, ``services``, ``worker_secrets``, ``workers_dev``, ``images`` with
-``image_form``), what they check and keep (``metadata``, ``bindings``, ``records``, ``state``;
-``inspect_workers`` shows it), and the
-wire formats (``jwt``, ``multipart``, ``envelope``).
+fault plan), ``limits`` (rate limit, refused Workers and assets), ``routes`` (route table,
+inspection endpoints), the Cloudflare endpoints (``assets``, ``scripts``, ``versions``,
+``services``, ``worker_secrets``, ``workers_dev``, ``images`` with ``image_form``), what they
+check and keep (``metadata``, ``bindings``, ``records``, ``state``; ``inspect_workers`` shows
+it), and the wire formats (``jwt``, ``multipart``, ``envelope``).
 """
 
 from __future__ import annotations

@@ -24,6 +24,8 @@ RUNTIME_FIELDS: Final = frozenset(
         "rate_limit_requests",
         "rate_limit_window_seconds",
         "refuse_scripts",
+        "refuse_assets",
+        "refuse_images",
     }
 )
 #: A workers.dev subdomain label, as wrangler checks it before registering one.
@@ -67,6 +69,11 @@ class EmulatorConfig:
     rate_limit_window_seconds: float = 300.0
     #: Script names whose Worker upload is refused (400, a validation error): failing targets.
     refuse_scripts: frozenset[str] = frozenset()
+    #: Manifest keys whose upload session is refused, each named as given in the message (400):
+    #: a server that echoes a file name back, as Cloudflare's validation errors do.
+    refuse_assets: frozenset[str] = frozenset()
+    #: Custom image ids whose direct upload is refused, named as given in the message (400).
+    refuse_images: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         _check(0 <= self.port <= 65535, "port must be between 0 and 65535")
@@ -88,7 +95,8 @@ class EmulatorConfig:
     def runtime_view(self) -> dict[str, object]:
         """The runtime-changeable settings, as ``POST /__emulator/config`` reports them."""
         view = {name: getattr(self, name) for name in sorted(RUNTIME_FIELDS)}
-        view["refuse_scripts"] = sorted(self.refuse_scripts)
+        for name in ("refuse_scripts", "refuse_assets", "refuse_images"):
+            view[name] = sorted(getattr(self, name))
         return view
 
 

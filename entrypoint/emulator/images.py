@@ -5,7 +5,9 @@
   field holding a JSON object of at most 1024 bytes; the SDK's dotted ``metadata.<key>`` fields
   are refused with a message saying so) and ``requireSignedURLs`` (``true``/``false``); anything
   else is a 400. Creates a draft (a draft of the same id is replaced, a stored image is a 409) and
-  answers ``{id, uploadURL}``, the URL built from the request's ``Host``.
+  answers ``{id, uploadURL}``, the URL built from the request's ``Host``. An id listed in
+  ``refuse_images`` (runtime config) is refused with a 400 naming it as sent: a server echoing a
+  file-derived name.
 - ``POST <uploadURL>`` (``/images-upload/{account hash}/{token}``, no credentials): one multipart
   part ``file``, at most 10 MB, PNG/GIF/JPEG/WebP/SVG/HEIC by signature (415 otherwise). A URL
   works once (409 after), expires (410) and is unknown after a reset (404).
@@ -164,6 +166,9 @@ class ImageEndpoints:
         account = self._authorize(request, params)
         now = self._ctx.now()
         form = parse_direct_upload(request, now)
+        if form.image_id is not None and form.image_id in self._ctx.config.refuse_images:
+            msg = f"Invalid image id {form.image_id}: refused (refuse_images)"  # echoed as sent
+            raise bad_request(msg)
         host = request.headers.get("host")
         if not host:
             msg = "a Host header is needed to build the upload URL"

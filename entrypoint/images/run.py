@@ -33,7 +33,7 @@ from entrypoint.images.checks import (
 from entrypoint.images.client import DirectUpload, ImagesClient
 from entrypoint.images.settings import ImagesMode, ImagesSettings, require_images_credentials
 from entrypoint.images.sync import sync_images
-from entrypoint.interrupts import signals_cancel_this_task
+from entrypoint.interrupts import deferred, signals_cancel_this_task
 from entrypoint.output_files import write_file, write_own_file
 from entrypoint.report import LISTED_PATHS, Reporter, human_bytes
 from entrypoint.retry import RetryPolicy
@@ -122,16 +122,17 @@ def _create_url(
 
     with reporter.group("Creating a direct upload URL"):
         draft = _run(settings, create)
-    if settings.upload_url_file is not None:
-        write_file(
-            cwd / settings.upload_url_file,
-            draft.upload_url + "\n",
-            workspace,
-            input_name="upload-url-file",
-            private=True,
-        )
-    reporter.outputs(report.create_url_outputs(draft))
-    report.create_url_summary(reporter, draft, request.expiry)
+    with deferred():  # a signal waits: files, outputs and summary are written whole
+        if settings.upload_url_file is not None:
+            write_file(
+                cwd / settings.upload_url_file,
+                draft.upload_url + "\n",
+                workspace,
+                input_name="upload-url-file",
+                private=True,
+            )
+        reporter.outputs(report.create_url_outputs(draft))
+        report.create_url_summary(reporter, draft, request.expiry)
     return 0
 
 
@@ -187,8 +188,9 @@ def _sync(settings: ImagesSettings, reporter: Reporter, *, workspace: Workspace,
     catalog = _catalog(settings, reporter, workspace, cwd)
     if settings.dry_run:
         _list_images(reporter, catalog)
-        map_file = _write_map(settings, catalog, workspace, cwd)
-        reporter.outputs(report.sync_outputs(len(catalog.images), 0, 0, map_file))
+        with deferred():  # a signal waits: the map file and the outputs are written whole
+            map_file = _write_map(settings, catalog, workspace, cwd)
+            reporter.outputs(report.sync_outputs(len(catalog.images), 0, 0, map_file))
         reporter.info("Dry run: nothing was sent to Cloudflare.")
         return 0
     with reporter.group(f"Syncing {len(catalog.images)} image(s) to Cloudflare Images"):
@@ -203,8 +205,9 @@ def _sync(settings: ImagesSettings, reporter: Reporter, *, workspace: Workspace,
                 progress=reporter,
             ),
         )
-    map_file = _write_map(settings, catalog, workspace, cwd)
-    outputs = report.sync_outputs(result.total, result.uploaded, result.skipped, map_file)
-    reporter.outputs(outputs)
-    report.sync_summary(reporter, result, map_file)
+    with deferred():  # a signal waits: map file, outputs and summary are written whole
+        map_file = _write_map(settings, catalog, workspace, cwd)
+        outputs = report.sync_outputs(result.total, result.uploaded, result.skipped, map_file)
+        reporter.outputs(outputs)
+        report.sync_summary(reporter, result, map_file)
     return 0

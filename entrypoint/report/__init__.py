@@ -3,10 +3,19 @@
 ``Reporter`` holds what is common (redaction of every line, bounded progress, the outputs of a
 result); ``github``, ``gitlab`` and ``console`` render it for their CI. The CLI builds one and hands
 it down as the progress sink; nothing else prints.
+
+Every line of text, whatever it carries (file names, a target's name, Cloudflare's error messages),
+reaches the log through :meth:`Reporter.untrusted` (``emit`` and every message method use it):
+redacted, its control characters made visible by :func:`visible` (no ESC, CR or LF of a name
+reaches a terminal or a GitLab section header), then written as one block the CI cannot take for
+commands (on GitHub, fenced by stop-commands when any line could be one: ``github.py``). Only a
+reporter's own markup (GitHub commands, GitLab section markers) is written otherwise, by
+:meth:`Reporter.write_markup`, and whatever text it carries went through :func:`visible` first.
 """
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -21,6 +30,22 @@ from entrypoint.settings import DeployMode
 
 LISTED_PATHS: Final = 100
 PROGRESS_STEP: Final = 0.10
+#: What acts rather than shows: C0 controls but tab (ESC, CR, LF …), DEL, C1 controls, Unicode
+#: line and paragraph separators, bidirectional embeddings, overrides and isolates.
+_ACTIVE: Final = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_NAMED: Final = {"\n": "\\n", "\r": "\\r"}
+
+
+def _escaped(match: re.Match[str]) -> str:
+    char = match.group()
+    code = ord(char)
+    return _NAMED.get(char) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+
+
+def visible(text: str) -> str:
+    """``text`` with every character that would act on a terminal or a log viewer written as its
+    escape (``\\r``, ``\\n``, ``\\x1b``, ``\\u202e``): one line that shows what it holds."""
+    return _ACTIVE.sub(_escaped, text)
 
 
 def result_outputs(result: DeployResult, manifest_file: str | None) -> dict[str, str]:
@@ -88,8 +113,29 @@ class Reporter:
 
     # -- lines ------------------------------------------------------------------------------
     def emit(self, line: str) -> None:
-        """Write one raw line (already formatted), scrubbed of secrets."""
-        self.stream.write(self.redact(line) + "\n")
+        """Write one line of text (see :meth:`untrusted`)."""
+        self.untrusted([line])
+
+    def untrusted(self, lines: Sequence[str]) -> None:
+        """The way text reaches the log: each line redacted and made :func:`visible`, the lines
+        written as one block that no CI command can come out of (see :meth:`_write_block`)."""
+        if lines:
+            self._write_block([visible(self.redact(line)) for line in lines])
+
+    def _write_block(self, lines: Sequence[str]) -> None:
+        """Write lines :meth:`untrusted` prepared; a CI that reads commands in its log fences
+        them (GitHub)."""
+        for line in lines:
+            self._write(line)
+
+    def write_markup(self, line: str) -> None:
+        """Write one line of this reporter's own markup as it is, but redacted; text from
+        outside in it was made :func:`visible` first."""
+        self._write(self.redact(line))
+
+    def _write(self, line: str) -> None:
+        """The one sink: a finished line to the stream."""
+        self.stream.write(line + "\n")
         self.stream.flush()
 
     def info(self, message: str) -> None:
@@ -107,16 +153,11 @@ class Reporter:
 
     def error(self, error: AssetsError) -> None:
         """The reason the run failed, with its hint and details."""
-        self.emit(f"error: {error.message}")
+        lines = [f"error: {error.message}"]
         if error.hint:
-            self.emit(f"  hint: {error.hint}")
-        for detail in error.details[:LISTED_PATHS]:
-            self.emit(f"  - {detail}")
-
-    def untrusted(self, lines: Sequence[str]) -> None:
-        """Lines whose text comes from outside (file names): never interpreted as commands."""
-        for line in lines:
-            self.emit(line)
+            lines.append(f"  hint: {error.hint}")
+        lines += [f"  - {detail}" for detail in error.details[:LISTED_PATHS]]
+        self.untrusted(lines)
 
     @contextmanager
     def group(self, title: str) -> Iterator[None]:

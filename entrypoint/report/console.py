@@ -41,9 +41,9 @@ class ConsoleReporter(Reporter):
         self.stream.flush()
         self._drawn = not finished
 
-    def emit(self, line: str) -> None:
+    def _write(self, line: str) -> None:
         """End a half-drawn bar before writing a normal line."""
         if self._drawn:
             self.stream.write("\n")
             self._drawn = False
-        super().emit(line)
+        super()._write(line)

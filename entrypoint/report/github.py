@@ -1,6 +1,14 @@
 """GitHub Actions: workflow commands (escaped), masks, groups, ``$GITHUB_OUTPUT`` heredocs with a
 random delimiter, and a job-summary table in ``$GITHUB_STEP_SUMMARY`` (both appended to through
 no link: :mod:`entrypoint.output_files`).
+
+The runner reads commands in every line of the log: ``::name props::data`` at the start of a line
+(after leading whitespace) and the legacy ``##[name props]data`` anywhere in it. So text from
+outside (file names, targets, Cloudflare's messages) is written in one of two forms only: as the
+escaped data of one of our own commands (the runner parses the line as that command, never the
+text inside), or in a block of plain lines, fenced by ``::stop-commands::<random token>`` …
+``::<token>::`` when any line holds ``::`` or ``##`` (:func:`could_be_command`). Inside the fence
+the runner obeys nothing but the token, which the text cannot know.
 """
 
 from __future__ import annotations
@@ -15,7 +23,7 @@ from typing import Any
 from entrypoint.deploy import DeployResult
 from entrypoint.errors import AssetsError
 from entrypoint.output_files import append_runner_file, check_runner_file
-from entrypoint.report import LISTED_PATHS, Reporter, human_bytes, worker_outcome
+from entrypoint.report import LISTED_PATHS, Reporter, human_bytes, visible, worker_outcome
 
 
 def escape_data(text: str) -> str:
@@ -26,6 +34,12 @@ def escape_data(text: str) -> str:
 def escape_property(text: str) -> str:
     """Escape a workflow-command property value."""
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def could_be_command(line: str) -> bool:
+    """Whether the runner might read a command in ``line``: it needs a ``::`` (where a line
+    starts with one) or a ``##[`` (anywhere); any ``::`` or ``##`` counts, to be sure."""
+    return "::" in line or "##" in line
 
 
 def _cell(text: str) -> str:
@@ -46,29 +60,38 @@ class GitHubReporter(Reporter):
     def secret(self, value: str) -> None:
         """``::add-mask::`` first, so the runner hides it from every later line."""
         if value and value not in self.redact.secrets:
-            self.stream.write(f"::add-mask::{escape_data(value)}\n")
+            self.stream.write(f"::add-mask::{escape_data(value)}\n")  # the one unredacted line
             self.stream.flush()
         super().secret(value)
 
-    def info(self, message: str) -> None:
-        """A message containing ``::`` is fenced by stop-commands: it can never run a command."""
-        if "::" in message:
-            self.untrusted(message.split("\n"))
-        else:
-            self.emit(message)
+    def command(self, name: str, text: str = "", properties: str = "") -> None:
+        """One of our workflow commands, ``text`` (redacted, made visible) as its escaped data;
+        ``properties`` are ours (``title=…``, escaped by the caller)."""
+        head = f"{name} {properties}" if properties else name
+        self.write_markup(f"::{head}::{escape_data(visible(self.redact(text)))}")
+
+    def _write_block(self, lines: Sequence[str]) -> None:
+        """Plain lines; fenced by stop-commands with a fresh token when any could be a command."""
+        if not any(could_be_command(line) for line in lines):
+            super()._write_block(lines)
+            return
+        token = secrets.token_hex(16)
+        self._write(f"::stop-commands::{token}")
+        super()._write_block(lines)
+        self._write(f"::{token}::")
 
     def debug(self, message: str) -> None:
         """``::debug::`` lines show only with step debugging on."""
-        self.emit(f"::debug::{escape_data(message)}")
+        self.command("debug", message)
 
     def warning(self, message: str) -> None:
         """A warning annotation."""
-        self.emit(f"::warning::{escape_data(message)}")
+        self.command("warning", message)
 
     def error(self, error: AssetsError) -> None:
         """An error annotation plus the full story in the job summary."""
         text = f"{error.message} {error.hint}".strip()
-        self.emit(f"::error title={escape_property(error.title)}::{escape_data(text)}")
+        self.command("error", text, f"title={escape_property(visible(error.title))}")
         self.untrusted([f"  - {detail}" for detail in error.details[:LISTED_PATHS]])
         lines = [f"### ❌ {error.title}", "", _cell(error.message)]
         if error.hint:
@@ -78,24 +101,14 @@ class GitHubReporter(Reporter):
         with contextlib.suppress(AssetsError):
             self._append_summary(lines)
 
-    def untrusted(self, lines: Sequence[str]) -> None:
-        """Stop command processing around text that comes from file names."""
-        if not lines:
-            return
-        token = secrets.token_hex(16)
-        self.emit(f"::stop-commands::{token}")
-        for line in lines:
-            self.emit(line)
-        self.emit(f"::{token}::")
-
     @contextmanager
     def group(self, title: str) -> Iterator[None]:
         """A collapsible group, closed even when the block fails."""
-        self.emit(f"::group::{escape_data(title)}")
+        self.command("group", title)
         try:
             yield
         finally:
-            self.emit("::endgroup::")
+            self.command("endgroup")
 
     def outputs(self, outputs: dict[str, str]) -> None:
         """Append ``name<<delimiter`` heredocs to ``$GITHUB_OUTPUT``."""

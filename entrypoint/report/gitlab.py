@@ -1,5 +1,8 @@
 """GitLab CI and other CIs: collapsible sections, and outputs as a dotenv report.
 
+A section's title is made visible (``report.visible``) before it goes between the section markers:
+an ESC or CR from a file name cannot close the header, fake a marker or repaint the line.
+
 The dotenv file holds ``CF_ASSETS_<OUTPUT>=value`` lines, single-line and without secrets (GitLab
 makes dotenv reports downloadable), so the completion token and an images upload URL are never
 written. It is written atomically and through no link (a committed ``cf-assets.env`` symlink is
@@ -16,7 +19,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from entrypoint.output_files import check_target, write_file
-from entrypoint.report import Reporter
+from entrypoint.report import Reporter, visible
 from entrypoint.workspace import Workspace
 
 SECRET_OUTPUTS: Final = frozenset({"completion-token", "upload-url"})
@@ -64,13 +67,14 @@ class GitLabReporter(Reporter):
             return
         self._section += 1
         name = f"cf_assets_{self._section}"
-        self.emit(
-            f"\x1b[0Ksection_start:{int(time.time())}:{name}[collapsed=false]\r\x1b[0K{title}"
+        shown = visible(self.redact(title))  # a name in it cannot end the header or the section
+        self.write_markup(
+            f"\x1b[0Ksection_start:{int(time.time())}:{name}[collapsed=false]\r\x1b[0K{shown}"
         )
         try:
             yield
         finally:
-            self.emit(f"\x1b[0Ksection_end:{int(time.time())}:{name}\r\x1b[0K")
+            self.write_markup(f"\x1b[0Ksection_end:{int(time.time())}:{name}\r\x1b[0K")
 
     def outputs(self, outputs: dict[str, str]) -> None:
         """Print the outputs and, when asked, write the dotenv report."""

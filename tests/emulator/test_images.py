@@ -190,3 +190,12 @@ def test_reset_forgets_images_and_stats_count_them(
     inspect.post("/reset").raise_for_status()
     assert inspect.get("/images").json() == []
     assert _upload(url, png(1, 1)).status_code == 404
+
+
+def test_refused_image_ids_are_named_as_sent(api: httpx.Client, inspect: httpx.Client) -> None:
+    hostile = "photos/::warning::x\r\x1b[2K##[add-mask]y.png"
+    inspect.post("/config", json={"refuse_images": [hostile]}).raise_for_status()
+    answer = _direct(api, _field("id", hostile))
+    assert answer.status_code == 400
+    assert error_of(answer) == (10021, f"Invalid image id {hostile}: refused (refuse_images)")
+    assert _direct(api, _field("id", "photos/ok.png")).status_code == 200

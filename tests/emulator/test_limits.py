@@ -9,7 +9,14 @@ import pytest
 from entrypoint.emulator.config import EmulatorConfig
 from entrypoint.emulator.envelope import Request
 from entrypoint.emulator.limits import ApiLimits
-from tests.emulator.apiclient import Site, error_of, open_session, put_worker, upload_site
+from tests.emulator.apiclient import (
+    Site,
+    error_of,
+    open_session,
+    put_worker,
+    session_path,
+    upload_site,
+)
 
 SITE = Site({"/index.html": b"<h1>hi</h1>"}, {"/index.html": "text/html; charset=utf-8"})
 
@@ -91,3 +98,41 @@ def test_refused_scripts_set_at_runtime_fail_their_worker_upload(
 def test_bad_limit_values_are_refused(inspect: httpx.Client, body: dict[str, object]) -> None:
     inspect.post("/reset").raise_for_status()
     assert inspect.post("/config", json=body).status_code == 400
+
+
+HOSTILE = "/::error::x \x1b[31m\r##[set-output name=y;]z.txt"
+
+
+def test_refused_assets_fail_the_session_naming_each_key_as_sent(
+    api: httpx.Client, inspect: httpx.Client
+) -> None:
+    site = Site(
+        {"/index.html": b"<h1>hi</h1>", HOSTILE: b"x", "/b.txt": b"y"},
+        {"/index.html": "text/html", HOSTILE: "text/plain", "/b.txt": "text/plain"},
+    )
+    shown = inspect.post("/config", json={"refuse_assets": [HOSTILE, "/b.txt", "/gone"]}).json()
+    assert shown["refuse_assets"] == sorted([HOSTILE, "/b.txt", "/gone"])
+    answer = open_session(api, site)
+    assert answer.status_code == 400
+    errors = answer.json()["errors"]
+    assert errors == [
+        {"code": 10021, "message": f"Invalid asset {key}: refused (refuse_assets)"}
+        for key in sorted([HOSTILE, "/b.txt"])
+    ]
+    assert inspect.get("/stats").json()["limits"]["refused"] == 1
+    assert open_session(api, SITE).status_code == 200  # other manifests are served
+    inspect.post("/reset").raise_for_status()
+    assert open_session(api, site).status_code == 200  # reset forgets the list
+
+
+def test_a_refused_asset_list_leaves_malformed_sessions_to_the_session_checks(
+    api: httpx.Client, inspect: httpx.Client
+) -> None:
+    inspect.post("/config", json={"refuse_assets": ["/a"]}).raise_for_status()
+    answer = api.post(
+        session_path(),
+        content=b"{not json",
+        headers={"Content-Type": "application/json"},
+    )
+    assert answer.status_code == 400
+    assert "refuse_assets" not in answer.text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
@@ -56,8 +57,13 @@ def run_action(
     inputs: dict[str, str],
     extra_env: dict[str, str] | None = None,
     command: str = "deploy",
+    *,
+    exact: bool = False,
 ) -> ActionRun:
-    """Run ``cf-assets <command>`` the way the GitHub runner runs a container action."""
+    """Run ``cf-assets <command>`` the way the GitHub runner runs a container action.
+
+    ``exact``: stdout and stderr as written (a CR stays a CR), not with universal newlines.
+    """
     commands = tmp_path / "file_commands"
     commands.mkdir(parents=True, exist_ok=True)
     output_file = commands / "output"
@@ -79,14 +85,19 @@ def run_action(
         cwd=workspace,
         env=env,
         capture_output=True,
-        text=True,
         timeout=600,
         check=False,
     )
+    if exact:
+        stdout, stderr = done.stdout.decode(), done.stderr.decode()
+    else:  # universal newlines, as text=True reads them
+        stdout, stderr = (
+            io.TextIOWrapper(io.BytesIO(raw)).read() for raw in (done.stdout, done.stderr)
+        )
     return ActionRun(
         done.returncode,
-        done.stdout,
-        done.stderr,
+        stdout,
+        stderr,
         parse_github_output(output_file.read_text()),
         summary_file.read_text(),
     )

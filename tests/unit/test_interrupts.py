@@ -1,14 +1,26 @@
-"""A signal during a command's asyncio run cancels its task, and the handlers go away after."""
+"""Signals from the first line to the exit: a KeyboardInterrupt where the program is, held back
+while outputs are written, only noted once the run is finishing, and during an asyncio run a
+cancellation of its task, with the process handlers back afterwards."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import io
 import os
 import signal
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
+from entrypoint import interrupts
 from entrypoint.interrupts import signals_cancel_this_task
+from entrypoint.redact import Redactor
+from entrypoint.report.github import GitHubReporter
+from tests.github_output import parse_github_output
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
@@ -49,3 +61,130 @@ def test_the_handlers_are_removed_when_the_block_fails() -> None:
         return loop.remove_signal_handler(signal.SIGINT)
 
     assert asyncio.run(main()) is False
+
+
+@pytest.fixture
+def installed(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The process handlers of ``launch.py``, on a fresh state; the test's own put back after."""
+    monkeypatch.setattr(interrupts, "_STATE", interrupts._State())
+    saved = {signum: signal.getsignal(signum) for signum in interrupts.SIGNALS}
+    hook = sys.unraisablehook
+    interrupts.install()
+    try:
+        yield
+    finally:
+        sys.unraisablehook = hook
+        for signum, handler in saved.items():
+            signal.signal(signum, handler)
+
+
+def _signal(signum: int) -> None:
+    """Send ``signum`` to this process and give the handler time to run (it runs between two
+    bytecodes of the main thread)."""
+    os.kill(os.getpid(), signum)
+    for _ in range(100):
+        time.sleep(0.001)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+@pytest.mark.usefixtures("installed")
+def test_a_signal_raises_keyboard_interrupt_where_the_program_is(signum: signal.Signals) -> None:
+    with pytest.raises(KeyboardInterrupt):
+        _signal(signum)
+    assert interrupts.received() == signum
+
+
+def _write_outputs_after_a_signal(path: Path, outputs: dict[str, str], *, defer: bool) -> None:
+    reporter = GitHubReporter(io.StringIO(), Redactor(), output_file=path, summary_file=None)
+    with interrupts.deferred() if defer else contextlib.nullcontext():
+        _signal(signal.SIGTERM)
+        reporter.outputs(outputs)
+
+
+@pytest.mark.usefixtures("installed")
+def test_outputs_written_while_a_signal_is_deferred_are_whole(tmp_path: Path) -> None:
+    outputs = {f"output-{number}": "line\n" * 3 for number in range(50)}
+    with pytest.raises(KeyboardInterrupt):
+        _write_outputs_after_a_signal(tmp_path / "output", outputs, defer=True)
+    assert parse_github_output((tmp_path / "output").read_text()) == outputs
+
+
+@pytest.mark.usefixtures("installed")
+def test_without_deferral_the_same_signal_stops_before_anything_is_written(
+    tmp_path: Path,
+) -> None:
+    with pytest.raises(KeyboardInterrupt):
+        _write_outputs_after_a_signal(tmp_path / "output", {"files-total": "3"}, defer=False)
+    assert not (tmp_path / "output").exists()
+
+
+def _nested(reached: list[str]) -> None:
+    with interrupts.deferred():
+        with interrupts.deferred():
+            _signal(signal.SIGINT)
+        reached.append("after the inner block")
+
+
+@pytest.mark.usefixtures("installed")
+def test_a_deferred_signal_acts_when_the_outermost_block_ends() -> None:
+    reached: list[str] = []
+    with pytest.raises(KeyboardInterrupt):
+        _nested(reached)
+    assert reached == ["after the inner block"]
+    with interrupts.deferred():  # acted on once: the next block is quiet
+        pass
+
+
+@pytest.mark.usefixtures("installed")
+def test_once_the_run_is_finishing_a_signal_is_only_noted() -> None:
+    interrupts.finishing()
+    _signal(signal.SIGTERM)
+    with interrupts.deferred():
+        _signal(signal.SIGINT)
+    assert interrupts.received() == signal.SIGINT
+    assert not interrupts.lost_stop()
+
+
+class _StopsInDel:
+    def __del__(self) -> None:
+        raise KeyboardInterrupt  # where a signal's exception can land, and Python drops it
+
+
+@pytest.mark.usefixtures("installed")
+def test_a_stop_lost_in_a_finalizer_is_acted_on_before_anything_is_written() -> None:
+    _StopsInDel()  # collected at once: the KeyboardInterrupt goes to the unraisable hook
+    assert interrupts.lost_stop()
+    with pytest.raises(KeyboardInterrupt), interrupts.deferred():
+        pytest.fail("a write after a lost stop")
+
+
+@pytest.mark.usefixtures("installed")
+def test_the_process_handlers_come_back_after_the_asyncio_block() -> None:
+    async def main() -> None:
+        with signals_cancel_this_task():
+            await asyncio.sleep(0)
+
+    asyncio.run(main())
+    for signum in interrupts.SIGNALS:  # not SIG_DFL: a SIGTERM now is a stop, not a death
+        assert signal.getsignal(signum) is interrupts._on_signal
+    assert signal.pthread_sigmask(signal.SIG_BLOCK, []) == set()
+
+
+@pytest.mark.usefixtures("installed")
+def test_threads_of_the_asyncio_run_take_no_signal() -> None:
+    async def main() -> set[int]:
+        with signals_cancel_this_task():
+            return await asyncio.to_thread(signal.pthread_sigmask, signal.SIG_BLOCK, [])
+
+    assert asyncio.run(main()) >= set(interrupts.SIGNALS)
+
+
+@pytest.mark.usefixtures("installed")
+def test_a_signal_cancelling_the_task_is_noted() -> None:
+    async def main() -> None:
+        with contextlib.suppress(asyncio.CancelledError), signals_cancel_this_task():
+            os.kill(os.getpid(), signal.SIGTERM)
+            await asyncio.sleep(5)
+
+    asyncio.run(main())
+    assert interrupts.received() == signal.SIGTERM

@@ -336,3 +336,63 @@ def test_cancelled_hashing_in_this_process_stops(tmp_path: Path) -> None:
     pending.cancel()
     with pytest.raises(HashingCancelledError):
         pending.result()
+
+
+def _signal_state(bounds: tuple[int, int]) -> object:
+    """A worker reporting what it does with SIGINT / SIGTERM and what kills it with its parent."""
+    import ctypes
+
+    death = ctypes.c_int(0)
+    ctypes.CDLL(None).prctl(2, ctypes.byref(death), 0, 0, 0)  # PR_GET_PDEATHSIG
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, [])
+    state = (
+        f"int={signal.getsignal(signal.SIGINT)!r} term={signal.getsignal(signal.SIGTERM)!r} "
+        f"death={death.value} blocked={sorted(blocked)}"
+    )
+    return [state] * (bounds[1] - bounds[0]), [0] * (bounds[1] - bounds[0]), []
+
+
+def test_workers_ignore_sigint_and_die_with_this_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = _site(tmp_path / "site")
+    collection = collect_files(site, workspace=tmp_path, sized=False)
+    monkeypatch.setattr(plan_module, "PARALLEL_MIN_COST", 0)
+    monkeypatch.setattr(plan_module, "_can_fork", lambda: True)
+    monkeypatch.setattr(plan_module, "_hash_range", _signal_state)
+    hashing = plan_module.Hashing(collection.files, 2)
+    assert hashing.forked
+    states, _, _ = hashing.result()
+    expected = (
+        f"int={signal.SIG_IGN!r} term={signal.SIG_DFL!r} death={int(signal.SIGKILL)} blocked=[]"
+    )
+    assert set(states) == {expected}
+    assert signal.pthread_sigmask(signal.SIG_BLOCK, []) == set()  # this thread: as it was
+
+
+def _stuck(bounds: tuple[int, int]) -> object:
+    """A worker that takes a minute, then leaves a mark; killed, it leaves none."""
+    import time
+
+    time.sleep(60)
+    Path(os.environ["CF_TEST_MARK_DIR"], str(os.getpid())).touch()
+    return [], [], []
+
+
+def test_cancel_kills_the_workers_instead_of_waiting_for_their_batches(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = _site(tmp_path / "site")
+    collection = collect_files(site, workspace=tmp_path, sized=False)
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    monkeypatch.setenv("CF_TEST_MARK_DIR", str(marks))
+    monkeypatch.setattr(plan_module, "PARALLEL_MIN_COST", 0)
+    monkeypatch.setattr(plan_module, "_can_fork", lambda: True)
+    monkeypatch.setattr(plan_module, "_hash_range", _stuck)
+    pending = start_plan(site, collection, workers=2)
+    assert pending.forked
+    pending.cancel()
+    with pytest.raises(HashingCancelledError):
+        pending.result()
+    assert list(marks.iterdir()) == []  # no batch ran to its end

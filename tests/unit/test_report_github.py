@@ -12,9 +12,10 @@ from entrypoint.deploy import DeployResult
 from entrypoint.errors import ContentError
 from entrypoint.plan import Asset, Plan
 from entrypoint.redact import Redactor
-from entrypoint.report import result_outputs
+from entrypoint.report import result_outputs, visible
 from entrypoint.report.github import GitHubReporter, escape_data, escape_property
 from entrypoint.settings import DeployMode
+from tests.runner_commands import foreign, run_log
 
 SECRET = "eyJhbGciOiJIUzI1NiJ9.eyJjb21wbGV0ZSI6MX0.c2VjcmV0LXNpZw"
 UPLOAD_JWT = "upload-jwt-not-jwt-shaped-Kq93"
@@ -76,38 +77,13 @@ def parse_github_output(text: str) -> dict[str, str]:
 
 
 def executed_commands(text: str) -> list[tuple[str, str]]:
-    """The workflow commands the runner would run: ``(command head, data)`` per command line.
-
-    Lines split on CR or LF; leading whitespace is trimmed; ``::stop-commands::T`` suspends
-    everything until a line ``::T::``.
-    """
-    commands: list[tuple[str, str]] = []
-    resume: str | None = None
-    for raw in re.split(r"\r\n|\r|\n", text):
-        line = raw.lstrip()
-        if resume is not None:
-            if line == resume:
-                resume = None
-            continue
-        if not line.startswith("::"):
-            continue
-        end = line.find("::", 2)
-        if end < 0:
-            continue
-        head, data = line[2:end], line[end + 2 :]
-        commands.append((head, data))
-        if head.split(" ", 1)[0].lower() == "stop-commands":
-            resume = f"::{data}::"
-    return commands
+    """``(command, data)`` of every command the runner would act on (tests/runner_commands.py)."""
+    return [(command.name, command.data) for command in run_log(text).executed]
 
 
 def foreign_commands(text: str) -> list[tuple[str, str]]:
-    """Executed commands other than our own ``stop-commands`` with a 32-hex random token."""
-    return [
-        (head, data)
-        for head, data in executed_commands(text)
-        if not (head == "stop-commands" and re.fullmatch(r"[0-9a-f]{32}", data))
-    ]
+    """Executed commands other than our own (our commands, our fences)."""
+    return [(command.name, command.data) for command in foreign(run_log(text))]
 
 
 def test_outputs_are_heredocs_that_parse_back(tmp_path: Path) -> None:
@@ -228,19 +204,25 @@ def test_untrusted_file_names_are_wrapped_in_stop_commands(tmp_path: Path) -> No
     reporter.changed_paths(UNTRUSTED_NAMES)
     text = stream.getvalue()
     assert foreign_commands(text) == []
-    assert [head for head, _ in executed_commands(text)] == ["stop-commands"]
+    assert [head for head, _ in executed_commands(text)] == ["stop-commands", head_token(text)]
     for name in UNTRUSTED_NAMES:
-        assert f"+ {name}" in text
+        assert f"+ {visible(name)}" in text.split("\n")
     lines = text.split("\n")
     start = re.fullmatch(r"::stop-commands::([0-9a-f]{32})", lines[0])
     assert start is not None
     assert lines[-2] == f"::{start.group(1)}::"
 
 
+def head_token(text: str) -> str:
+    found = re.match(r"::stop-commands::([0-9a-f]{32})\n", text)
+    assert found is not None
+    return found.group(1)
+
+
 def test_stop_tokens_are_random(tmp_path: Path) -> None:
     reporter, stream = _reporter(tmp_path)
-    reporter.untrusted(["a"])
-    reporter.untrusted(["b"])
+    reporter.untrusted(["a::"])
+    reporter.untrusted(["##b"])
     tokens = re.findall(r"::stop-commands::(\w+)", stream.getvalue())
     assert len(tokens) == 2
     assert tokens[0] != tokens[1]
@@ -275,15 +257,19 @@ def test_error_writes_an_annotation_and_a_summary_section(tmp_path: Path) -> Non
     first = text.split("\n", 1)[0]
     assert first == (
         "::error title=Cannot deploy these files::2 file(s) over the 25 MiB limit: "
-        "'a.bin', 'b|c.bin'.%0ASecond line 100%25 Exclude them or serve them elsewhere."
+        "'a.bin', 'b|c.bin'.\\nSecond line 100%25 Exclude them or serve them elsewhere."
     )
-    assert foreign_commands(text) == [
+    assert foreign_commands(text) == []
+    runner = run_log(text)
+    assert [(c.name, c.properties, c.data) for c in runner.executed][:1] == [
         (
-            "error title=Cannot deploy these files",
-            "2 file(s) over the 25 MiB limit: 'a.bin', 'b|c.bin'.%0ASecond line 100%25 "
+            "error",
+            {"title": "Cannot deploy these files"},
+            "2 file(s) over the 25 MiB limit: 'a.bin', 'b|c.bin'.\\nSecond line 100% "
             "Exclude them or serve them elsewhere.",
         )
     ]
+    assert "  - '::error::b|c.bin' (30.0 MiB)" in runner.shown
     summary = (tmp_path / "summary.md").read_text("utf-8")
     assert summary.startswith("### ❌ Cannot deploy these files\n")
     assert "**What to do:** Exclude them or serve them elsewhere." in summary
@@ -339,7 +325,7 @@ def test_group_is_closed_even_when_the_block_fails(tmp_path: Path) -> None:
 
     with pytest.raises(RuntimeError):
         fail_inside_group()
-    assert stream.getvalue() == "::group::Uploading%0A100%25\ninside\n::endgroup::\n"
+    assert stream.getvalue() == "::group::Uploading\\n100%25\ninside\n::endgroup::\n"
 
 
 def test_warning_and_debug_are_escaped_commands(tmp_path: Path) -> None:
@@ -347,6 +333,6 @@ def test_warning_and_debug_are_escaped_commands(tmp_path: Path) -> None:
     reporter.warning("slow\n::error::x 50%")
     reporter.debug("detail\r\n::error::y")
     assert executed_commands(stream.getvalue()) == [
-        ("warning", "slow%0A::error::x 50%25"),
-        ("debug", "detail%0D%0A::error::y"),
+        ("warning", "slow\\n::error::x 50%"),
+        ("debug", "detail\\r\\n::error::y"),
     ]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from entrypoint.deploy import DeployResult
 from entrypoint.redact import Redactor
-from entrypoint.report import result_outputs
+from entrypoint.report import Reporter, result_outputs
 from entrypoint.report.gitlab import GitLabReporter, dotenv_lines
 from entrypoint.settings import DeployMode
 
@@ -101,3 +101,31 @@ def test_without_sections_groups_are_plain_titles() -> None:
     with reporter.group("Manifest"):
         reporter.info("x")
     assert stream.getvalue() == "── Manifest\nx\n"
+
+
+HOSTILE = "a\x1b[0Ksection_end:1:cf_assets_1\r\x1b[0Kb\nc\u202ed\x85e\u2028f"
+SHOWN = "a\\x1b[0Ksection_end:1:cf_assets_1\\r\\x1b[0Kb\\nc\\u202ed\\x85e\\u2028f"
+
+
+def test_a_section_title_and_lines_show_control_characters_as_escapes() -> None:
+    stream = io.StringIO()
+    reporter = GitLabReporter(stream, Redactor(), dotenv_file=None)
+    with reporter.group(f"Deploying {HOSTILE}"):
+        reporter.info(f"file {HOSTILE}")
+        reporter.warning(HOSTILE)
+    start, info, warning, end = stream.getvalue().split("\n")[:4]
+    assert re.fullmatch(
+        r"\x1b\[0Ksection_start:\d+:cf_assets_1\[collapsed=false\]\r\x1b\[0KDeploying "
+        + re.escape(SHOWN),
+        start,
+    )
+    assert info == f"file {SHOWN}"
+    assert warning == f"warning: {SHOWN}"
+    assert re.fullmatch(r"\x1b\[0Ksection_end:\d+:cf_assets_1\r\x1b\[0K", end)
+
+
+def test_plain_output_shows_control_characters_as_escapes() -> None:
+    stream = io.StringIO()
+    reporter = Reporter(stream, Redactor())
+    reporter.untrusted([HOSTILE, "tab\tstays"])
+    assert stream.getvalue() == f"{SHOWN}\ntab\tstays\n"

@@ -29,10 +29,20 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         code = run_cli(argv)
         if interrupts.lost_stop():
-            return _stopped()
+            code = _stopped()
     except KeyboardInterrupt:
-        return _stopped()
+        code = _stopped()
+    _forget_handled_interrupt()
     return code
+
+
+def _forget_handled_interrupt() -> None:
+    """Keep the exit code ours. CPython notes a KeyboardInterrupt raised inside code run by
+    ``exec`` of a string (dataclasses build their methods that way while modules import) as
+    "unhandled" even when it was caught, and then ends the process by SIGINT (exit -2) after it
+    finished cleanly. Each ``exec`` of a string resets that note first: one that raises nothing
+    clears it."""
+    exec("")  # noqa: S102 - an empty program: see above
 
 
 def _stopped() -> int:

@@ -9,6 +9,7 @@ import contextlib
 import io
 import os
 import signal
+import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -188,3 +189,30 @@ def test_a_signal_cancelling_the_task_is_noted() -> None:
 
     asyncio.run(main())
     assert interrupts.received() == signal.SIGTERM
+
+
+def test_a_stop_caught_inside_exec_code_still_exits_with_our_code(tmp_path: Path) -> None:
+    """CPython marks a KeyboardInterrupt raised in ``exec``'d text (as dataclasses build methods
+    while pydantic imports) as unhandled even when caught, and a ``python -m`` run then dies by
+    SIGINT (-2) at exit; the launcher must keep exit 130 (found by signals sent while the CLI
+    imported)."""
+    (tmp_path / "stopped_run.py").write_text(
+        "import entrypoint.cli, entrypoint.launch\n"
+        "def stopped(argv=None):\n"
+        "    try:\n"
+        "        exec('raise KeyboardInterrupt')\n"
+        "    except KeyboardInterrupt:\n"
+        "        return 130\n"
+        "entrypoint.cli.main = stopped\n"
+        "raise SystemExit(entrypoint.launch.main([]))\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-m", "stopped_run"],
+        env={**os.environ, "PYTHONPATH": f"{tmp_path}{os.pathsep}{root}"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 130, done.stderr

@@ -305,7 +305,8 @@ def test_retry_after_is_capped_at_the_documented_60_seconds() -> None:
 
 
 def test_a_session_answer_with_buckets_of_the_wrong_type_is_retryable() -> None:
-    error = _session_error(_envelope({"jwt": UPLOAD_JWT, "buckets": 5}, **{"cf-ray": "8f00-EWR"}))
+    answer = {"success": True, "errors": [], "result": {"jwt": UPLOAD_JWT, "buckets": 5}}
+    error = _session_error(httpx.Response(200, json=answer, headers={"cf-ray": "8f00-EWR"}))
     assert isinstance(error, RetryableError)
     assert str(error) == (
         "Could not open the upload session: malformed answer (HTTP 200, result.buckets: "

@@ -29,7 +29,7 @@ from urllib.parse import quote
 import httpx
 from pydantic import SecretStr
 
-from entrypoint.answers import Hash, Jwt, R, Result, read_answer
+from entrypoint.answers import Hash, Jwt, R, Result, one_line, read_answer
 from entrypoint.exchange import (
     Answer,
     AnswerTooLargeError,
@@ -38,7 +38,6 @@ from entrypoint.exchange import (
     sent_bytes,
 )
 from entrypoint.multipart import MultipartBody
-from entrypoint.redact import redact_tokens
 from entrypoint.retry import RetryableError
 
 
@@ -277,7 +276,7 @@ class CloudflareClient:
         except AnswerTooLargeError as exc:
             msg = f"Could not {what}: {exc}."
         except (httpx.TransportError, httpx.DecodingError) as exc:
-            detail = redact_tokens(str(exc))[:200] or "no detail"
+            detail = one_line(str(exc), 200) or "no detail"
             msg = f"Could not {what}: {type(exc).__name__} ({detail})."
         raise RetryableError(msg) from None
 

@@ -160,3 +160,14 @@ def test_the_deadline_ends_the_block_and_says_so() -> None:
     budget = asyncio.run(main())
     assert budget.expired
     assert "no complete answer within 0.02 s" in budget.describe()
+
+
+@pytest.mark.parametrize("lean", PATHS)
+def test_a_garbled_answer_is_one_line_without_its_bytes(lean: bool) -> None:
+    garbage = b"HTTP/1.1 200 OK\r\nX-A: ok\r\n\x1b[2J::error::pwned\r\n\r\n"
+    with pytest.raises(RetryableError) as caught:
+        _run(at_once(garbage), lean)
+    message = str(caught.value)
+    assert "RemoteProtocolError" in message
+    assert "\x1b" not in message
+    assert "\n" not in message

@@ -8,44 +8,52 @@ Endpoint sequence of a deploy:
    authorised by the upload JWT only. The answer carrying ``result.jwt`` holds the completion token.
 3. The Worker endpoints (``script_api.py``), through :meth:`CloudflareClient.authorized`.
 
-Errors are mapped here and nowhere else: 401/403 and other 4xx → ``CloudflareRefusedError`` (with
-Cloudflare's codes and messages); 429, 5xx, timeouts, dropped connections and malformed answers →
-``RetryableError``. Headers are never logged; error text is redacted of tokens. An optional
-:class:`RequestPacer` (the run's rate limit) is asked before every request and told of every
-retryable failure; only requests made with the account's credentials count against it.
+Every request runs under its :class:`~entrypoint.exchange.RequestBudget` (the whole-request
+deadline and the answer size cap) besides httpx's per-step timeouts, and is turned into one
+error here: timeouts (naming the bound hit), dropped connections, an answer too large →
+``RetryableError``; the answer itself is read by :func:`~entrypoint.answers.read_answer` into the
+endpoint's typed result (or the refusal / retryable error it means). Headers are never logged;
+error text is redacted of tokens. An optional :class:`RequestPacer` (the run's rate limit) is
+asked before every request and told of every retryable failure; only requests made with the
+account's credentials count against it.
 """
 
 from __future__ import annotations
 
-import email.utils
 import time
 from collections.abc import AsyncIterable, Callable
 from dataclasses import dataclass
-from typing import Any, Final, Protocol
+from typing import Any, Literal, Protocol, overload
 from urllib.parse import quote
 
 import httpx
 from pydantic import SecretStr
 
-from entrypoint.errors import CloudflareRefusedError
-from entrypoint.multipart import MultipartBody
-from entrypoint.redact import redact_tokens
-from entrypoint.retry import RetryableError
-
-_PERMISSION_HINT: Final = (
-    "Check that the API token is valid and has the 'Workers Scripts Write' permission "
-    "for this account (and that account-id is right)."
+from entrypoint.answers import Hash, Jwt, R, Result, one_line, read_answer
+from entrypoint.exchange import (
+    Answer,
+    AnswerTooLargeError,
+    RequestBounds,
+    RequestBudget,
+    sent_bytes,
 )
-_RETRYABLE_STATUS: Final = frozenset({408, 429, 500, 502, 503, 504, 520, 521, 522, 523, 524})
+from entrypoint.multipart import MultipartBody
+from entrypoint.retry import RetryableError
 
 
 class AssetPoster(Protocol):
     """Sends the single-asset uploads (``lean_http.LeanClient``); fails as httpx fails."""
 
     async def post(
-        self, url: str, *, headers: dict[str, str], content: AsyncIterable[bytes]
-    ) -> httpx.Response:
-        """POST ``content`` to ``url`` (relative to the API base URL); the whole answer."""
+        self,
+        url: str,
+        *,
+        headers: dict[str, str],
+        content: AsyncIterable[bytes],
+        budget: RequestBudget | None = None,
+    ) -> Answer:
+        """POST ``content`` to ``url`` (relative to the API base URL); the whole answer, its
+        bytes counted against ``budget``."""
 
 
 class RequestPacer(Protocol):
@@ -83,38 +91,22 @@ class UploadSession:
     buckets: tuple[tuple[str, ...], ...]
 
 
+class SessionResult(Result):
+    """``assets-upload-session``: the upload JWT and the buckets of hashes to upload."""
+
+    jwt: Jwt
+    buckets: list[list[Hash]]
+
+
+class UploadResult(Result):
+    """An asset upload: the completion token once the last file arrived (``202``: none)."""
+
+    nullable = True
+    jwt: Jwt | Literal[""] | None = None
+
+
 def _segment(value: str) -> str:
     return quote(value, safe="")
-
-
-def _retry_after(response: httpx.Response, now: Callable[[], float]) -> float | None:
-    value = response.headers.get("retry-after")
-    if not value:
-        return None
-    if value.strip().isdigit():
-        return float(value.strip())
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - now())
-
-
-def _errors_of(payload: object) -> tuple[list[int], list[str]]:
-    """Cloudflare's error codes, and one redacted ``[code] message`` line per error."""
-    errors = payload.get("errors") if isinstance(payload, dict) else None
-    codes: list[int] = []
-    lines: list[str] = []
-    for item in errors if isinstance(errors, list) else []:
-        if not isinstance(item, dict):
-            continue
-        message = redact_tokens(str(item.get("message", "")))
-        code = item.get("code")
-        if isinstance(code, int) and not isinstance(code, bool):
-            codes.append(code)
-            message = f"[{code}] {message}"
-        lines.append(message)
-    return codes, lines
 
 
 class CloudflareClient:
@@ -129,15 +121,18 @@ class CloudflareClient:
         now: Callable[[], float] = time.time,
         pacer: RequestPacer | None = None,
         poster: AssetPoster | None = None,
+        bounds: RequestBounds | None = None,
     ) -> None:
         """``http`` carries base URL, timeouts and connection limits; this adds auth per call.
-        ``poster``, when given, sends the single-asset uploads instead of ``http``."""
+        ``poster``, when given, sends the single-asset uploads instead of ``http``; ``bounds``
+        (by default from ``http``'s read timeout) give every request its deadline."""
         self._http = http
         self._poster = poster
         self._account = _segment(account_id)
         self._credentials = credentials
         self._now = now
         self._pacer = pacer
+        self._bounds = bounds or RequestBounds(http.timeout.read or 60.0)
 
     @property
     def account_path(self) -> str:
@@ -160,14 +155,9 @@ class CloudflareClient:
         body = f'{{"manifest": {manifest_json}}}'.encode()
         headers = {"Content-Type": "application/json"}
         result = await self.authorized(
-            "open the upload session", "POST", url, content=body, headers=headers
+            "open the upload session", "POST", url, SessionResult, content=body, headers=headers
         )
-        jwt = result.get("jwt") if isinstance(result, dict) else None
-        buckets = result.get("buckets") if isinstance(result, dict) else None
-        if not isinstance(jwt, str) or not jwt:
-            msg = "Cloudflare's upload-session answer has no upload token."
-            raise RetryableError(msg)
-        return UploadSession(jwt, tuple(tuple(str(h) for h in b) for b in buckets or []))
+        return UploadSession(result.jwt, tuple(tuple(bucket) for bucket in result.buckets))
 
     async def upload_bucket(self, jwt: str, body: MultipartBody) -> str | None:
         """Upload one bucket (base64 parts); returns the completion token when this completes."""
@@ -178,11 +168,12 @@ class CloudflareClient:
             "upload assets",
             "POST",
             url,
+            UploadResult,
             params={"base64": "true"},
             content=body.stream(),
             headers=headers,
         )
-        return _completion_token(result)
+        return result.jwt or None
 
     async def upload_asset(
         self, jwt: str, hash_: str, content: AsyncIterable[bytes], size: int, content_type: str
@@ -195,82 +186,111 @@ class CloudflareClient:
             "Content-Length": str(size),
         }
         result = await self.call(
-            "upload an asset", "POST", url, content=content, headers=headers, lean=True
+            "upload an asset",
+            "POST",
+            url,
+            UploadResult,
+            content=content,
+            headers=headers,
+            lean=True,
         )
-        return _completion_token(result)
+        return result.jwt or None
+
+    @overload
+    async def authorized(
+        self, what: str, method: str, url: str, result: type[R], **kw: Any
+    ) -> R: ...
+
+    @overload
+    async def authorized(
+        self, what: str, method: str, url: str, result: None = None, **kw: Any
+    ) -> None: ...
 
     async def authorized(
-        self, what: str, method: str, url: str, *, headers: dict[str, str] | None = None, **kw: Any
-    ) -> Any:
+        self,
+        what: str,
+        method: str,
+        url: str,
+        result: type[R] | None = None,
+        *,
+        headers: dict[str, str] | None = None,
+        **kw: Any,
+    ) -> R | None:
         """``call`` with the account's credentials (for every endpoint but the asset uploads)."""
         auth = {**self._credentials.headers(), **(headers or {})}
-        return await self.call(what, method, url, headers=auth, counted=True, **kw)
+        return await self.call(what, method, url, result, headers=auth, counted=True, **kw)
+
+    @overload
+    async def call(self, what: str, method: str, url: str, result: type[R], **kwargs: Any) -> R: ...
+
+    @overload
+    async def call(
+        self, what: str, method: str, url: str, result: None = None, **kwargs: Any
+    ) -> None: ...
 
     async def call(
-        self, what: str, method: str, url: str, *, counted: bool = False, **kwargs: Any
-    ) -> Any:
-        """Send one request; returns the envelope's ``result`` or raises a mapped error.
+        self,
+        what: str,
+        method: str,
+        url: str,
+        result: type[R] | None = None,
+        *,
+        counted: bool = False,
+        **kwargs: Any,
+    ) -> R | None:
+        """Send one request; returns its ``result`` as ``result`` (not read when None) or
+        raises a mapped error.
 
         ``what`` completes "Could not …" in error messages; ``counted`` requests (made with the
         account's credentials) count against the pacer's rate limit.
         """
-        if self._pacer is None:
-            return await self._send(what, method, url, **kwargs)
-        await self._pacer.acquire(counted=counted)
+        if self._pacer is not None:
+            await self._pacer.acquire(counted=counted)
         try:
-            return await self._send(what, method, url, **kwargs)
+            answer = await self._send(what, method, url, **kwargs)
+            return read_answer(what, answer, result, self._now)
         except RetryableError as error:
-            self._pacer.note(error.status, error.retry_after)
+            if self._pacer is not None:
+                self._pacer.note(error.status, error.retry_after)
             raise
 
     async def _send(
         self, what: str, method: str, url: str, *, lean: bool = False, **kwargs: Any
-    ) -> Any:
-        """``lean``: through the poster when there is one (a POST with content and headers)."""
+    ) -> Answer:
+        """The whole answer, within the request's budget. ``lean``: through the poster when
+        there is one (a POST with content and headers)."""
+        budget = RequestBudget(self._bounds, sent_bytes(kwargs))
         try:
-            if lean and self._poster is not None:
-                response = await self._poster.post(
-                    url, headers=kwargs["headers"], content=kwargs["content"]
-                )
-            else:
-                response = await self._http.request(method, url, **kwargs)
-        except httpx.TimeoutException:
-            msg = f"Could not {what}: the request timed out."
-            raise RetryableError(msg) from None
-        except httpx.TransportError as exc:
-            detail = redact_tokens(str(exc)) or "no detail"
+            async with budget:
+                if lean and self._poster is not None:
+                    return await self._poster.post(
+                        url, headers=kwargs["headers"], content=kwargs["content"], budget=budget
+                    )
+                return await self._exchange(method, url, budget, **kwargs)
+        except TimeoutError:
+            if not budget.expired:
+                raise
+            msg = f"Could not {what}: timed out: {budget.describe()}."
+        except httpx.TimeoutException as exc:
+            msg = f"Could not {what}: timed out {self._bounds.describe_timeout(exc)}."
+        except AnswerTooLargeError as exc:
+            msg = f"Could not {what}: {exc}."
+        except (httpx.TransportError, httpx.DecodingError) as exc:
+            detail = one_line(str(exc), 200) or "no detail"
             msg = f"Could not {what}: {type(exc).__name__} ({detail})."
-            raise RetryableError(msg) from None
-        return self._result(what, response)
+        raise RetryableError(msg) from None
 
-    def _result(self, what: str, response: httpx.Response) -> Any:
-        status = response.status_code
+    async def _exchange(
+        self, method: str, url: str, budget: RequestBudget, **kwargs: Any
+    ) -> Answer:
+        """One request through httpx; the answer read here, its bytes counted by ``budget``."""
+        request = self._http.build_request(method, url, **kwargs)
+        response = await self._http.send(request, stream=True)
         try:
-            payload = response.json()
-        except ValueError:
-            payload = None
-        codes, lines = _errors_of(payload)
-        detail = "; ".join(lines) or f"HTTP {status}"
-        ray = response.headers.get("cf-ray")
-        where = f" (cf-ray {ray})" if ray else ""
-        if status in _RETRYABLE_STATUS:
-            msg = f"Could not {what}: HTTP {status}: {detail}{where}."
-            raise RetryableError(msg, status=status, retry_after=_retry_after(response, self._now))
-        if status in (401, 403):
-            msg = f"Could not {what}: Cloudflare refused the credentials (HTTP {status}: {detail})."
-            raise CloudflareRefusedError(msg, status=status, codes=codes, hint=_PERMISSION_HINT)
-        if status >= 400 or (isinstance(payload, dict) and payload.get("success") is False):
-            msg = f"Could not {what}: HTTP {status}: {detail}{where}."
-            raise CloudflareRefusedError(msg, status=status, codes=codes)
-        if not isinstance(payload, dict):
-            msg = f"Could not {what}: malformed answer (HTTP {status}, not JSON){where}."
-            raise RetryableError(msg, status=status)
-        return payload.get("result")
-
-
-def _completion_token(result: Any) -> str | None:
-    if isinstance(result, dict):
-        jwt = result.get("jwt")
-        if isinstance(jwt, str) and jwt:
-            return jwt
-    return None
+            chunks = []
+            async for chunk in response.aiter_bytes():
+                budget.received(len(chunk))
+                chunks.append(chunk)
+        finally:
+            await response.aclose()
+        return Answer(response.status_code, response.headers, b"".join(chunks))

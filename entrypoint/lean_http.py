@@ -12,9 +12,13 @@ TLS context are the httpx client's.
 
 It fails the way httpx fails: timeouts raise ``httpx.ConnectTimeout`` / ``ReadTimeout`` /
 ``WriteTimeout``, network and protocol faults ``httpx.ConnectError`` / ``ReadError`` /
-``WriteError`` / ``RemoteProtocolError``, and answers come back as ``httpx.Response``, so the
-caller classifies, retries and redacts both paths with the same code. A connection is reused only
-when both sides finished the exchange cleanly and the server has not closed it meanwhile.
+``WriteError`` / ``RemoteProtocolError``, and answers come back as the same
+:class:`~entrypoint.exchange.Answer` as the httpx path's (the body as sent: nothing is decoded),
+so the caller classifies, retries and redacts both paths with the same code. The caller's
+:class:`~entrypoint.exchange.RequestBudget` (the whole-request deadline) is told of every body
+byte that arrives and caps the answer's size; 1xx answers are skipped, within that deadline. A
+connection is reused only when both sides finished the exchange cleanly and the server has not
+closed it meanwhile.
 """
 
 from __future__ import annotations
@@ -29,6 +33,8 @@ from urllib.parse import urlsplit
 
 import h11
 import httpx
+
+from entrypoint.exchange import Answer, RequestBounds, RequestBudget
 
 _READ_SIZE: Final = 64 * 1024
 
@@ -92,8 +98,10 @@ class _Connection:
                 raise httpx.ReadError(str(exc) or type(exc).__name__) from None
             self.state.receive_data(data)
 
-    async def exchange(self, request: h11.Request, body: AsyncIterable[bytes]) -> httpx.Response:
-        """Send ``request`` with ``body``; the whole answer."""
+    async def exchange(
+        self, request: h11.Request, body: AsyncIterable[bytes], budget: RequestBudget
+    ) -> Answer:
+        """Send ``request`` with ``body``; the whole answer, its body bytes told to ``budget``."""
         try:
             await self._write(self.state.send(request) or b"")
             async for chunk in body:
@@ -101,9 +109,9 @@ class _Connection:
             await self._write(self.state.send(h11.EndOfMessage()) or b"")
         except h11.LocalProtocolError as exc:  # the body is not as long as Content-Length says
             raise httpx.LocalProtocolError(str(exc)) from None
-        return await self._answer()
+        return await self._answer(budget)
 
-    async def _answer(self) -> httpx.Response:
+    async def _answer(self, budget: RequestBudget) -> Answer:
         head: h11.Response | None = None
         content = bytearray()
         while True:
@@ -111,6 +119,7 @@ class _Connection:
             if isinstance(event, h11.Response):
                 head = event
             elif isinstance(event, h11.Data):
+                budget.received(len(event.data))
                 content += event.data
             elif isinstance(event, h11.EndOfMessage):
                 break
@@ -120,8 +129,7 @@ class _Connection:
         assert head is not None  # h11 sends no EndOfMessage before the Response
         if self.state.our_state is h11.DONE and self.state.their_state is h11.DONE:
             self.state.start_next_cycle()
-        headers = [(name, value) for name, value in head.headers]
-        return httpx.Response(head.status_code, headers=headers, content=bytes(content))
+        return Answer(head.status_code, httpx.Headers(list(head.headers)), bytes(content))
 
 
 class LeanClient:
@@ -181,21 +189,25 @@ class LeanClient:
         await connection.close()
 
     async def post(
-        self, url: str, *, headers: dict[str, str], content: AsyncIterable[bytes]
-    ) -> httpx.Response:
-        """POST ``content`` (its length in ``headers['Content-Length']``) to ``url``."""
-        fields = [
-            (b"Host", self._authority),
-            (b"User-Agent", self._user_agent),
-            (b"Accept", b"*/*"),
-            (b"Accept-Encoding", b"identity"),
-            *((name.encode("ascii"), value.encode("latin-1")) for name, value in headers.items()),
-        ]
-        request = h11.Request(method="POST", target=self._prefix + url, headers=fields)
+        self,
+        url: str,
+        *,
+        headers: dict[str, str],
+        content: AsyncIterable[bytes],
+        budget: RequestBudget | None = None,
+    ) -> Answer:
+        """POST ``content`` (its length in ``headers['Content-Length']``) to ``url``; the answer's
+        body bytes are told to ``budget`` (by default one that only caps the answer's size).
+
+        Raises:
+            httpx.LocalProtocolError: a header or the URL cannot be sent as it is.
+        """
+        request = self._request(url, headers)
+        budget = budget or RequestBudget(RequestBounds(self._timeouts.io))
         async with self._places:
             connection = await self._connection()
             try:
-                response = await connection.exchange(request, content)
+                response = await connection.exchange(request, content, budget)
             except BaseException:
                 await self._discard(connection)
                 raise
@@ -204,6 +216,20 @@ class LeanClient:
             else:
                 await self._discard(connection)
             return response
+
+    def _request(self, url: str, headers: dict[str, str]) -> h11.Request:
+        try:
+            fields = [
+                (b"Host", self._authority),
+                (b"User-Agent", self._user_agent),
+                (b"Accept", b"*/*"),
+                (b"Accept-Encoding", b"identity"),
+                *((name.encode("ascii"), value.encode("ascii")) for name, value in headers.items()),
+            ]
+            return h11.Request(method="POST", target=self._prefix + url, headers=fields)
+        except (UnicodeEncodeError, h11.LocalProtocolError) as exc:
+            msg = f"cannot send this request as it is ({type(exc).__name__})"
+            raise httpx.LocalProtocolError(msg) from None
 
     async def aclose(self) -> None:
         """Close every connection."""

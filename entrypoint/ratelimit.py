@@ -21,10 +21,12 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Final
 
+from entrypoint.retry import MAX_RETRY_AFTER_SECONDS
+
 #: Cloudflare's window: 1,200 requests per five minutes.
 WINDOW_SECONDS: Final = 300.0
 #: The longest pause a ``Retry-After`` can impose (a bigger value is taken as this).
-MAX_PAUSE_SECONDS: Final = 600.0
+MAX_PAUSE_SECONDS: Final = MAX_RETRY_AFTER_SECONDS
 
 
 def shard_share(limit: int, shards: int) -> int:

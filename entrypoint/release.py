@@ -96,9 +96,7 @@ async def send_worker(
     """One attempt at sending the Worker form by ``route``; returns the new version."""
     if route is Route.VERSION:
         return await api.upload_version(target.script, body)
-    result = await api.put_script(target.script, target.namespace, body)
-    version = result.get("deployment_id")
-    return UploadedVersion(version if isinstance(version, str) else "", has_preview=False)
+    return await api.put_script(target.script, target.namespace, body)
 
 
 async def finish(

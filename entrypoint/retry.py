@@ -1,8 +1,9 @@
 """When and how long to wait before trying a request again.
 
 Retries what is transient (``RetryableError``: 429, 5xx, timeouts, dropped connections,
-malformed answers), per request, up to ``max-retries``; honours ``Retry-After`` (capped),
-otherwise exponential backoff with jitter. Sleep and randomness are injected so tests neither
+malformed answers, requests past their deadline), per request, up to ``max-retries``; honours
+``Retry-After`` up to :data:`MAX_RETRY_AFTER_SECONDS` (the README promises it), otherwise
+exponential backoff with jitter. Sleep and randomness are injected so tests neither
 wait nor guess.
 """
 
@@ -12,11 +13,13 @@ import asyncio
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Final, TypeVar
 
 from entrypoint.errors import TransientError
 
 T = TypeVar("T")
+#: The longest wait a ``Retry-After`` can ask for; a longer one is taken as this.
+MAX_RETRY_AFTER_SECONDS: Final = 60.0
 
 
 class RetryableError(TransientError):
@@ -47,7 +50,7 @@ class RetryPolicy:
     max_retries: int = 5
     base_delay: float = 0.5
     max_delay: float = 20.0
-    max_retry_after: float = 60.0
+    max_retry_after: float = MAX_RETRY_AFTER_SECONDS
     sleep: Callable[[float], Awaitable[None]] = field(default=asyncio.sleep, repr=False)
     jitter: Callable[[], float] = field(default=random.random, repr=False)
 

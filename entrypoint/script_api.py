@@ -10,19 +10,24 @@
 - ``GET /accounts/{a}/workers/subdomain``, ``GET``/``POST …/workers/scripts/{s}/subdomain``:
   the account's workers.dev subdomain and whether the Worker is served there.
 
-Transport, authentication and error mapping are :class:`~entrypoint.cloudflare.CloudflareClient`'s.
+Transport, authentication and error mapping are :class:`~entrypoint.cloudflare.CloudflareClient`'s;
+each answer's ``result`` is read into the endpoint's :class:`~entrypoint.answers.Result` model
+below (ids are ids, flags are booleans), so a malformed one fails there, once, as a retryable
+"malformed answer".
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Annotated, Any, Final
 from urllib.parse import quote
 
+from pydantic import Field, StrictBool, StringConstraints
+
+from entrypoint.answers import Id, Result
 from entrypoint.cloudflare import CloudflareClient
 from entrypoint.errors import CloudflareRefusedError
 from entrypoint.multipart import MultipartBody
-from entrypoint.retry import RetryableError
 
 NOT_FOUND_CODES: Final = frozenset({10007, 10090})
 #: As wrangler uploads: an ``inherit`` binding that cannot be resolved fails the upload instead of
@@ -31,6 +36,11 @@ _INHERIT_STRICT: Final = {"bindings_inherit": "strict"}
 _PUT_QUERY: Final = {"excludeScript": "true", **_INHERIT_STRICT}
 #: Cloudflare dates the request and answer shape of the script subdomain endpoint.
 _SUBDOMAIN_API_DATE: Final = {"Cloudflare-Workers-Script-Api-Date": "2025-08-01"}
+#: A workers.dev subdomain: one DNS label (or empty: none registered).
+Subdomain = Annotated[
+    str,
+    StringConstraints(strict=True, pattern=r"^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)?$"),
+]
 
 
 @dataclass(frozen=True)
@@ -41,23 +51,51 @@ class UploadedVersion:
     has_preview: bool
 
 
+class ScriptResult(Result):
+    """``PUT …/scripts/{s}``: the Worker; its ``deployment_id`` is the new version's id."""
+
+    deployment_id: Id | None = None
+
+
+class VersionMetadata(Result):
+    """A version's ``metadata``: whether it has a preview URL."""
+
+    has_preview: StrictBool = False
+
+
+class VersionResult(Result):
+    """``POST …/versions``: the stored version."""
+
+    id: Id
+    metadata: VersionMetadata | None = None
+
+
+class DeploymentResult(Result):
+    """``POST …/deployments``, and each entry of ``GET …/deployments``."""
+
+    id: Id
+
+
+class DeploymentsResult(Result):
+    """``GET …/deployments``: the Worker's deployments, latest first."""
+
+    deployments: list[DeploymentResult] = Field(default_factory=list)
+
+
+class AccountSubdomainResult(Result):
+    """``GET /accounts/{a}/workers/subdomain``."""
+
+    subdomain: Subdomain | None = None
+
+
+class ScriptSubdomainResult(Result):
+    """``GET …/scripts/{s}/subdomain``."""
+
+    enabled: StrictBool
+
+
 def _not_found(error: CloudflareRefusedError) -> bool:
     return error.status == 404 or bool(NOT_FOUND_CODES & set(error.codes))
-
-
-def _dict(result: object, what: str) -> dict[str, Any]:
-    if not isinstance(result, dict):
-        msg = f"Cloudflare's answer to {what} is not an object."
-        raise RetryableError(msg)
-    return result
-
-
-def _text(result: dict[str, Any], key: str, what: str) -> str:
-    value = result.get(key)
-    if not isinstance(value, str) or not value:
-        msg = f"Cloudflare's answer to {what} has no '{key}'."
-        raise RetryableError(msg)
-    return value
 
 
 class ScriptApi:
@@ -82,27 +120,27 @@ class ScriptApi:
 
     async def put_script(
         self, script: str, namespace: str | None, body: MultipartBody
-    ) -> dict[str, Any]:
-        """Upload and deploy the Worker; returns Cloudflare's ``result``."""
+    ) -> UploadedVersion:
+        """Upload and deploy the Worker; the new version (id "" when Cloudflare gave none)."""
         result = await self._client.authorized(
             "upload the Worker",
             "PUT",
             self._script(script, namespace),
+            ScriptResult,
             params=_PUT_QUERY,
             **_form(body),
         )
-        return result if isinstance(result, dict) else {}
+        return UploadedVersion(result.deployment_id or "", has_preview=False)
 
     async def upload_version(self, script: str, body: MultipartBody) -> UploadedVersion:
         """Upload a version of an existing Worker without deploying it."""
         what = "upload the Worker version"
+        url = f"{self._script(script)}/versions"
         result = await self._client.authorized(
-            what, "POST", f"{self._script(script)}/versions", params=_INHERIT_STRICT, **_form(body)
+            what, "POST", url, VersionResult, params=_INHERIT_STRICT, **_form(body)
         )
-        answer = _dict(result, what)
-        metadata = answer.get("metadata")
-        preview = isinstance(metadata, dict) and metadata.get("has_preview") is True
-        return UploadedVersion(_text(answer, "id", what), preview)
+        preview = result.metadata is not None and result.metadata.has_preview
+        return UploadedVersion(result.id, preview)
 
     async def deploy_version(
         self, script: str, version_id: str, code_update_strategy: object | None = None
@@ -116,20 +154,16 @@ class ScriptApi:
         }
         if code_update_strategy is not None:
             body["code_update_strategy"] = code_update_strategy
-        result = await self._client.authorized(
-            what, "POST", f"{self._script(script)}/deployments", json=body
-        )
-        return _text(_dict(result, what), "id", what)
+        url = f"{self._script(script)}/deployments"
+        result = await self._client.authorized(what, "POST", url, DeploymentResult, json=body)
+        return result.id
 
     async def latest_deployment(self, script: str) -> str | None:
         """The id of the Worker's latest deployment, if it has one."""
         what = "read the Worker's deployments"
-        result = await self._client.authorized(what, "GET", f"{self._script(script)}/deployments")
-        deployments = _dict(result, what).get("deployments")
-        if not isinstance(deployments, list) or not deployments:
-            return None
-        latest = deployments[0]
-        return latest.get("id") if isinstance(latest, dict) else None
+        url = f"{self._script(script)}/deployments"
+        result = await self._client.authorized(what, "GET", url, DeploymentsResult)
+        return result.deployments[0].id if result.deployments else None
 
     async def patch_settings(self, script: str, settings: dict[str, Any]) -> None:
         """Change the Worker's settings (those that belong to the Worker, not to a version)."""
@@ -141,21 +175,24 @@ class ScriptApi:
         what = "read the account's workers.dev subdomain"
         url = f"{self._client.account_path}/workers/subdomain"
         try:
-            result = await self._client.authorized(what, "GET", url)
+            result = await self._client.authorized(what, "GET", url, AccountSubdomainResult)
         except CloudflareRefusedError as error:
             if _not_found(error):
                 return None
             raise
-        subdomain = _dict(result, what).get("subdomain")
-        return subdomain if isinstance(subdomain, str) and subdomain else None
+        return result.subdomain or None
 
     async def subdomain_enabled(self, script: str) -> bool:
         """Whether the Worker is served on workers.dev now."""
         what = "read the Worker's workers.dev setting"
         result = await self._client.authorized(
-            what, "GET", f"{self._script(script)}/subdomain", headers=dict(_SUBDOMAIN_API_DATE)
+            what,
+            "GET",
+            f"{self._script(script)}/subdomain",
+            ScriptSubdomainResult,
+            headers=dict(_SUBDOMAIN_API_DATE),
         )
-        return _dict(result, what).get("enabled") is True
+        return result.enabled
 
     async def set_subdomain(self, script: str, *, enabled: bool) -> None:
         """Serve the Worker on workers.dev (``enabled``) or stop serving it there."""

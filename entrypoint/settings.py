@@ -28,6 +28,7 @@ from entrypoint.command_settings import (
     setting,
 )
 from entrypoint.errors import ConfigurationError
+from entrypoint.request_values import HEADER_SAFE_RULE, credential_values, header_safe, url_problem
 from entrypoint.values import parse_run_worker_first
 
 SCRIPT_NAME_RE: Final = re.compile(r"[a-z0-9_][a-z0-9_-]{0,62}")
@@ -258,8 +259,11 @@ def _check_formats(s: DeploySettings) -> None:
         _bad("script-name", "must be lowercase letters, digits, '-' or '_', at most 63 characters")
     if s.dispatch_namespace is not None and not NAMESPACE_RE.fullmatch(s.dispatch_namespace):
         _bad("dispatch-namespace", "must be letters, digits, '.', '-' or '_'")
-    if not re.match(r"^https?://[^\s/]+", s.api_base_url):
-        _bad("api-base-url", "must be an http:// or https:// URL")
+    if (problem := url_problem(s.api_base_url)) is not None:
+        _bad("api-base-url", problem)
+    for name, secret in credential_values(s.api_token, s.api_key, s.api_email):
+        if not header_safe(secret):
+            _bad(name, HEADER_SAFE_RULE)
     date = s.compatibility_date
     if date is not None and not DATE_RE.fullmatch(date):
         _bad("compatibility-date", "must be a date like 2025-06-01")

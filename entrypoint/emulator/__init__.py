@@ -32,10 +32,11 @@ from entrypoint.emulator.config import EmulatorConfig
 from entrypoint.emulator.envelope import API_PREFIX
 from entrypoint.emulator.faults import FaultPlan
 from entrypoint.emulator.routes import create_emulator
-from entrypoint.emulator.server import DropMode, FaultAction, FaultHook, NoFaults
+from entrypoint.emulator.server import DribblePart, DropMode, FaultAction, FaultHook, NoFaults
 from entrypoint.emulator.state import Context, Store
 
 __all__ = [
+    "DribblePart",
     "DropMode",
     "EmulatorConfig",
     "EmulatorThread",

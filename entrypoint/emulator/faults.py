@@ -1,9 +1,10 @@
 """Deterministic fault injection: a seeded :class:`FaultPlan` behind the ``FaultHook`` protocol.
 
 Owns *which* API request gets *which* fault (429 with ``Retry-After``, 5xx, a dropped connection
-before or after the work was done, a stall past the client's timeout, a lost completion token,
-a permanent status), the validation of those knobs (for ``POST /__emulator/config`` and the CLI),
-and the counts of what was injected. How a fault is carried out on the wire is ``server.py``'s job.
+before or after the work was done, a stall past the client's timeout, an answer dribbled a byte at
+a time, a lost completion token, an answer patched into a malformed one, a permanent status), the
+validation of those knobs (for ``POST /__emulator/config`` and the CLI), and the counts of what
+was injected. How a fault is carried out on the wire is ``server.py``'s job.
 
 Every decision depends only on ``(seed, n)``, where ``n`` counts the requests the plan is aimed
 at in arrival order, so a replayed run meets the same faults.
@@ -11,7 +12,6 @@ at in arrival order, so a replayed run meets the same faults.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import json
 import random
@@ -22,8 +22,11 @@ from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 from entrypoint.emulator.envelope import Request, Response, status_response, success
-from entrypoint.emulator.server import DropMode, FaultAction
+from entrypoint.emulator.fault_answers import carries_jwt, is_object_text, patched
+from entrypoint.emulator.server import DribblePart, DropMode, FaultAction
 
+#: A JSON object as canonical text (a knob that must stay hashable).
+JsonObjectText = str
 #: What ``only`` may name: the kind of an API request, derived from its path.
 KINDS: Final = ("session", "upload", "upload_single", "worker", "other")
 _ROUTE_NAMES: Final = {
@@ -89,11 +92,16 @@ class FaultPlan:
 
     Per request one roll picks at most one of: 429 (``rate_429``), a 5xx from ``statuses``
     (``rate_5xx``), a dropped connection (``rate_drop``; a ``drop_processed`` share of them after
-    the handler ran, so the work is done but the answer lost), or a stall of ``stall_seconds``
-    before the normal answer (``stall_rate``). Otherwise an upload answer carrying ``result.jwt``
-    loses it (202, ``result: {}``) with ``lose_completion_rate``. ``latency`` is added to every
-    aimed request and is not a fault. ``permanent_status`` answers every aimed request with that
-    status instead of rolling. ``max_faults`` caps the faults injected (latency excepted).
+    the handler ran, so the work is done but the answer lost), a stall of ``stall_seconds``
+    before the normal answer (``stall_rate``), or the normal answer with one of ``dribble_parts``
+    (head or body) sent a byte every ``dribble_interval`` seconds (``dribble_rate``; the handler
+    runs, so the work is done). Otherwise, with ``answer_patch`` (a JSON object), every successful
+    JSON answer is merged with it (objects key by key, recursively; any other value replaces:
+    ``{"result": {"buckets": 5}}``, ``{"result": null}``); else an upload answer carrying
+    ``result.jwt`` loses it (202, ``result: {}``) with ``lose_completion_rate``. ``latency`` is
+    added to every aimed request and is not a fault. ``permanent_status`` answers every aimed
+    request with that status instead of rolling. ``max_faults`` caps the faults injected
+    (latency excepted).
 
     Raises:
         ValueError: a knob is out of range (also from :func:`dataclasses.replace`).
@@ -110,6 +118,10 @@ class FaultPlan:
     latency: float = 0.0
     stall_rate: float = 0.0
     stall_seconds: float = 30.0
+    dribble_rate: float = 0.0
+    dribble_interval: float = 1.0
+    dribble_parts: tuple[DribblePart, ...] = (DribblePart.HEAD, DribblePart.BODY)
+    answer_patch: JsonObjectText | None = None
     lose_completion_rate: float = 0.0
     only: frozenset[str] | None = None
     max_faults: int | None = None
@@ -119,12 +131,15 @@ class FaultPlan:
     )
 
     def __post_init__(self) -> None:
-        rates = ("rate_429", "rate_5xx", "rate_drop", "stall_rate")
+        rates = ("rate_429", "rate_5xx", "rate_drop", "stall_rate", "dribble_rate")
         for name in (*rates, "lose_completion_rate", "drop_processed"):
             _check(0.0 <= getattr(self, name) <= 1.0, f"{name} must be between 0 and 1")
         _check(sum(getattr(self, n) for n in rates) <= 1.0, f"{' + '.join(rates)} must be <= 1")
-        for name in ("retry_after", "latency", "stall_seconds"):
+        for name in ("retry_after", "latency", "stall_seconds", "dribble_interval"):
             _check(getattr(self, name) >= 0, f"{name} must not be negative")
+        _check(bool(self.dribble_parts), "dribble_parts must not be empty")
+        if self.answer_patch is not None:
+            _check(is_object_text(self.answer_patch), "answer_patch must be a JSON object")
         _check(bool(self.statuses), "statuses must not be empty")
         _check(all(500 <= s <= 599 for s in self.statuses), "statuses must be 5xx codes")
         _check(bool(self.drop_modes), "drop_modes must not be empty")
@@ -168,6 +183,8 @@ class FaultPlan:
         view["only"] = None if self.only is None else sorted(self.only)
         view["statuses"] = list(self.statuses)
         view["drop_modes"] = [mode.value for mode in self.drop_modes]
+        view["dribble_parts"] = [part.value for part in self.dribble_parts]
+        view["answer_patch"] = None if self.answer_patch is None else json.loads(self.answer_patch)
         return view
 
     def stats(self) -> dict[str, object]:
@@ -187,6 +204,7 @@ class FaultPlan:
         roll, status, mode = rng.random(), rng.choice(self.statuses), rng.choice(self.drop_modes)
         processed = rng.random() < self.drop_processed
         lose = rng.random() < self.lose_completion_rate
+        part = rng.choice(self.dribble_parts)  # drawn last: older knobs replay as they did
         picked = "permanent" if self.permanent_status is not None else self._pick(roll)
         latency = self.latency
         action = FaultAction(latency) if latency else None
@@ -198,18 +216,24 @@ class FaultPlan:
             action = self._take(name, kind, fault, action)
         elif picked == "stall":
             action = self._take("stall", kind, FaultAction(latency + self.stall_seconds), action)
+        elif picked == "dribble":
+            fault = FaultAction(latency, dribble=part, dribble_interval=self.dribble_interval)
+            action = self._take(f"dribble-{part.value}", kind, fault, action)
         elif picked is not None:
             wanted = self.permanent_status or (429 if picked == "429" else status)
             canned = status_response(wanted, self.retry_after)
             action = self._take(picked, kind, FaultAction(latency, canned), action)
+        elif self.answer_patch is not None:
+            action = FaultAction(latency, transform=self._patching(kind, self.answer_patch))
         elif lose and kind in ("upload", "upload_single"):
             action = FaultAction(latency, transform=self._losing(kind))
         return action
 
     def _pick(self, roll: float) -> str | None:
         """The fault a roll in [0, 1) lands on, the rates laid end to end; None past them."""
-        rates = (self.rate_429, self.rate_5xx, self.rate_drop, self.stall_rate)
-        for name, rate in zip(("429", "5xx", "drop", "stall"), rates, strict=True):
+        rates = (self.rate_429, self.rate_5xx, self.rate_drop, self.stall_rate, self.dribble_rate)
+        names = ("429", "5xx", "drop", "stall", "dribble")
+        for name, rate in zip(names, rates, strict=True):
             if roll < rate:
                 return name
             roll -= rate
@@ -223,7 +247,7 @@ class FaultPlan:
 
     def _losing(self, kind: str) -> Callable[[Response], Response]:
         def transform(response: Response) -> Response:
-            if _carries_jwt(response) and self._ledger.take(
+            if carries_jwt(response) and self._ledger.take(
                 self.max_faults, "lost-completion", kind
             ):
                 return success({}, 202)
@@ -231,11 +255,14 @@ class FaultPlan:
 
         return transform
 
+    def _patching(self, kind: str, patch: str) -> Callable[[Response], Response]:
+        def transform(response: Response) -> Response:
+            changed = patched(response, json.loads(patch))
+            if changed is not None and self._ledger.take(self.max_faults, "malformed", kind):
+                return changed
+            return response
 
-def _carries_jwt(response: Response) -> bool:
-    with contextlib.suppress(ValueError, KeyError, TypeError):
-        return response.status < 300 and "jwt" in json.loads(response.body)["result"]
-    return False
+        return transform
 
 
 def _is_int(value: object) -> bool:
@@ -247,6 +274,7 @@ def _list_of(accepts: Callable[[object], bool]) -> Callable[[object], bool]:
 
 
 _MODES: Final = {mode.value: mode for mode in DropMode if mode is not DropMode.NONE}
+_PARTS: Final = {part.value: part for part in DribblePart}
 _Parser = tuple[str, Callable[[object], bool], Callable[[Any], object]]
 #: How ``from_mapping`` reads a knob, by the knob's annotation: (expected, accepts, convert).
 _PARSERS: Final[dict[str, _Parser]] = {
@@ -258,6 +286,16 @@ _PARSERS: Final[dict[str, _Parser]] = {
         f"a list of {' / '.join(map(repr, _MODES))}",
         _list_of(lambda v: isinstance(v, str) and v in _MODES),
         lambda v: tuple(_MODES[item] for item in v),
+    ),
+    "tuple[DribblePart, ...]": (
+        f"a list of {' / '.join(map(repr, _PARTS))}",
+        _list_of(lambda v: isinstance(v, str) and v in _PARTS),
+        lambda v: tuple(_PARTS[item] for item in v),
+    ),
+    "JsonObjectText | None": (
+        "a JSON object or null",
+        lambda v: v is None or isinstance(v, dict),
+        lambda v: None if v is None else json.dumps(v, sort_keys=True, separators=(",", ":")),
     ),
     "frozenset[str] | None": (
         f"a list of {' / '.join(map(repr, KINDS))}, or null",

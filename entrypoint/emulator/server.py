@@ -43,6 +43,13 @@ class DropMode(enum.Enum):
     MID_BODY = "mid-body"
 
 
+class DribblePart(enum.Enum):
+    """Which part of an answer a fault sends one byte at a time (the rest goes at once)."""
+
+    HEAD = "head"
+    BODY = "body"
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class FaultAction:
     """What a :class:`FaultHook` asks the server to do with one API request.
@@ -51,7 +58,8 @@ class FaultAction:
     429 or 5xx, with its headers). ``transform`` rewrites the handler's answer (for example to
     drop a completion token). ``drop`` closes the connection before answering or after half of
     the body; with ``process_request`` the handler still runs first, so the work is done but its
-    answer is lost.
+    answer is lost. ``dribble`` sends that part of the answer one byte every
+    ``dribble_interval`` seconds (a server that is slow but never silent), then closes.
     """
 
     delay_seconds: float = 0.0
@@ -59,6 +67,8 @@ class FaultAction:
     transform: Callable[[Response], Response] | None = None
     drop: DropMode = DropMode.NONE
     process_request: bool = False
+    dribble: DribblePart | None = None
+    dribble_interval: float = 1.0
 
 
 @runtime_checkable
@@ -194,6 +204,9 @@ class HttpServer:
         if action.drop is DropMode.MID_BODY:
             await connection.send_partial(response)
             return False
+        if action.dribble is not None:
+            await connection.send_dribbled(response, action.dribble, action.dribble_interval)
+            return False
         await connection.send(response, head=head)
         return True
 
@@ -272,6 +285,22 @@ class _Connection:
         with contextlib.suppress(ConnectionError):
             await self._writer.drain()
         self.abort()
+
+    async def send_dribbled(self, response: Response, part: DribblePart, interval: float) -> None:
+        """Write the answer with ``part`` one byte every ``interval`` seconds, then close."""
+        head = self._conn.send(self._head(response, close=True)) or b""
+        body = b"".join(self._conn.send_with_data_passthrough(h11.Data(data=response.body)) or [])
+        body += self._conn.send(h11.EndOfMessage()) or b""
+        slow, rest = head, body
+        if part is DribblePart.BODY:
+            self._write([head])
+            slow, rest = body, b""
+        for index in range(len(slow)):
+            self._write([slow[index : index + 1]])
+            await self._writer.drain()
+            await asyncio.sleep(interval)
+        self._write([rest])
+        await self._writer.drain()
 
     async def refuse(self, exc: h11.RemoteProtocolError) -> None:
         """Answer a malformed request with a 400-ish envelope when h11 still allows a response."""

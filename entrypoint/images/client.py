@@ -9,20 +9,26 @@
    ``draft: true`` while nothing was uploaded; 404 when there is no such image.
 
 Errors are mapped by ``CloudflareClient``; this adds the Images permission hint and tells a
-refused upload URL (expired, used, unknown) apart from a refused file.
+refused upload URL (expired, used, unknown) apart from a refused file. Answers are read into the
+typed results below (an id is a string without control characters, the upload URL one both HTTP
+paths can send to, ``draft`` a boolean); one that does not fit is a retryable malformed answer.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Annotated, Any, Final
 from urllib.parse import quote
 
+from pydantic import AfterValidator, Field, StrictBool, StringConstraints
+
+from entrypoint.answers import R, Result
 from entrypoint.cloudflare import CloudflareClient
 from entrypoint.errors import CloudflareRefusedError
 from entrypoint.images.checks import DirectUploadRequest
 from entrypoint.multipart import BytesPart, FilePart, MultipartBody, Part
+from entrypoint.request_values import url_problem
 from entrypoint.retry import RetryableError
 
 _PERMISSION_HINT: Final = (
@@ -32,6 +38,32 @@ _PERMISSION_HINT: Final = (
 #: Answers of the upload URL that mean the URL itself is no good any more: get a new one.
 _URL_REFUSED: Final = frozenset({400, 401, 403, 404, 409, 410})
 _TEXT: Final = "text/plain; charset=utf-8"
+#: An image id as Cloudflare gives it back: at most 1024 characters, none of them control ones.
+ImageId = Annotated[
+    str,
+    StringConstraints(strict=True, min_length=1, max_length=1024, pattern=r"^[^\x00-\x1f\x7f]+$"),
+]
+
+
+def _sendable(url: str) -> str:
+    if url_problem(url, query=True) is not None:
+        msg = "not an http(s) URL the client can send to"
+        raise ValueError(msg)
+    return url
+
+
+class DirectUploadResult(Result):
+    """``POST …/images/v2/direct_upload``: the draft's id and its one-time upload URL."""
+
+    id: ImageId
+    upload_url: Annotated[str, Field(alias="uploadURL", strict=True), AfterValidator(_sendable)]
+
+
+class ImageResult(Result):
+    """``GET …/images/v1/{id}``: the image, ``draft`` while nothing was uploaded."""
+
+    id: ImageId | None = None
+    draft: StrictBool = False
 
 
 class UploadUrlRefusedError(CloudflareRefusedError):
@@ -86,9 +118,11 @@ class ImagesClient:
     def _image_path(self, image_id: str) -> str:
         return f"{self._api.account_path}/images/v1/{quote(image_id, safe='')}"
 
-    async def _authorized(self, what: str, method: str, url: str, **kwargs: Any) -> Any:
+    async def _authorized(
+        self, what: str, method: str, url: str, result: type[R], **kwargs: Any
+    ) -> R:
         try:
-            return await self._api.authorized(what, method, url, **kwargs)
+            return await self._api.authorized(what, method, url, result, **kwargs)
         except CloudflareRefusedError as error:
             raise _images_hint(error) from None
 
@@ -103,16 +137,10 @@ class ImagesClient:
         headers = {"Content-Type": body.content_type, "Content-Length": str(body.content_length)}
         url = f"{self._api.account_path}/images/v2/direct_upload"
         what = "create a direct upload URL"
-        result = await self._authorized(what, "POST", url, content=body.stream(), headers=headers)
-        image_id = result.get("id") if isinstance(result, dict) else None
-        upload_url = result.get("uploadURL") if isinstance(result, dict) else None
-        if not isinstance(image_id, str) or not image_id:
-            msg = "Cloudflare's direct upload answer has no image id."
-            raise RetryableError(msg)
-        if not isinstance(upload_url, str) or not upload_url.startswith(("https://", "http://")):
-            msg = "Cloudflare's direct upload answer has no upload URL."
-            raise RetryableError(msg)
-        return DirectUpload(image_id, upload_url)
+        result = await self._authorized(
+            what, "POST", url, DirectUploadResult, content=body.stream(), headers=headers
+        )
+        return DirectUpload(result.id, result.upload_url)
 
     async def upload(self, upload_url: str, image: FilePart, label: str) -> None:
         """POST the file to its one-time URL (field ``file``); ``label`` names it in messages.
@@ -149,12 +177,9 @@ class ImagesClient:
         """
         what = f"read image '{image_id}'"
         try:
-            result = await self._authorized(what, "GET", self._image_path(image_id))
+            result = await self._authorized(what, "GET", self._image_path(image_id), ImageResult)
         except CloudflareRefusedError as error:
             if error.status == 404:
                 return None
             raise
-        if not isinstance(result, dict):
-            msg = f"Could not {what}: the answer has no image."
-            raise RetryableError(msg)
-        return StoredImage(str(result.get("id") or image_id), result.get("draft") is True)
+        return StoredImage(result.id or image_id, result.draft)

@@ -30,6 +30,7 @@ from entrypoint.command_settings import (
     setting,
 )
 from entrypoint.errors import ConfigurationError
+from entrypoint.request_values import HEADER_SAFE_RULE, credential_values, header_safe, url_problem
 
 
 class ImagesMode(StrEnum):
@@ -139,8 +140,11 @@ def _check_formats(s: ImagesSettings) -> None:
     problems: list[str] = []
     if s.account_id is not None and not ACCOUNT_ID_RE.fullmatch(s.account_id):
         problems.append("'account-id' must be 32 lowercase hex characters")
-    if not re.match(r"^https?://[^\s/]+", s.api_base_url):
-        problems.append("'api-base-url' must be an http:// or https:// URL")
+    if (problem := url_problem(s.api_base_url)) is not None:
+        problems.append(f"'api-base-url' {problem}")
+    for name, secret in credential_values(s.api_token, s.api_key, s.api_email):
+        if not header_safe(secret):
+            problems.append(f"'{name}' {HEADER_SAFE_RULE}")
     if s.api_key is not None and s.api_email is None:
         problems.append("'api-email' is required with api-key")
     if s.account_hash is not None and not _ACCOUNT_HASH_RE.fullmatch(s.account_hash):

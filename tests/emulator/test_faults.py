@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import re
+import socket
 import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
 
-from entrypoint.emulator import DropMode, EmulatorConfig, EmulatorThread, FaultPlan
+from entrypoint.emulator import DribblePart, DropMode, EmulatorConfig, EmulatorThread, FaultPlan
 from entrypoint.emulator.envelope import Request
+from entrypoint.emulator.fault_answers import merge
 from entrypoint.emulator.faults import request_kind
 from tests.emulator.apiclient import (
     ACCOUNT,
@@ -184,6 +187,72 @@ def test_permanent_status(api: httpx.Client, inspect: httpx.Client) -> None:
     assert fault_stats(inspect)["by_kind"] == {"permanent": 3}
 
 
+def _raw_session(emulator: EmulatorThread) -> socket.socket:
+    """A raw connection that has sent one session request (to watch the answer's bytes)."""
+    body = json.dumps({"manifest": SITE.manifest()}).encode()
+    head = (
+        f"POST /client/v4{session_path()} HTTP/1.1\r\nHost: x\r\n"
+        f"Authorization: Bearer t\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    ).encode()
+    connection = socket.create_connection(("127.0.0.1", emulator.port), timeout=10)
+    connection.sendall(head + body)
+    return connection
+
+
+def _chunks(connection: socket.socket) -> list[bytes]:
+    chunks = []
+    while chunk := connection.recv(65536):
+        chunks.append(chunk)
+    connection.close()
+    return chunks
+
+
+@pytest.mark.parametrize("part", ["head", "body"])
+def test_dribble_sends_one_part_a_byte_at_a_time(
+    emulator: EmulatorThread, api: httpx.Client, inspect: httpx.Client, part: str
+) -> None:
+    set_faults(inspect, dribble_rate=1.0, dribble_parts=[part], dribble_interval=0.005)
+    chunks = _chunks(_raw_session(emulator))
+    raw = b"".join(chunks)
+    head, _, body = raw.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200 ")
+    assert json.loads(body)["result"]["jwt"]  # the whole, normal answer, in the end
+    singles = sum(len(chunk) == 1 for chunk in chunks)
+    assert singles >= (len(head) if part == "head" else len(body)) // 2
+    if part == "body":
+        assert chunks[0].startswith(head)  # the head came at once
+    assert fault_stats(inspect)["by_kind"] == {f"dribble-{part}": 1}
+    assert inspect.get("/stats").json()["sessions_opened"] == 1  # the work was done
+
+
+def test_answer_patch_makes_successful_answers_malformed(
+    api: httpx.Client, inspect: httpx.Client
+) -> None:
+    set_faults(inspect, answer_patch={"result": {"buckets": 5}}, only=["session"], max_faults=1)
+    first = open_session(api, SITE).json()
+    assert first["result"]["buckets"] == 5
+    assert first["result"]["jwt"]  # the rest of the answer is kept
+    assert first["success"] is True
+    assert open_session(api, SITE).json()["result"]["buckets"] != 5  # the budget is spent
+    set_faults(inspect, answer_patch={"result": None}, only=["session"])
+    assert open_session(api, SITE).json()["result"] is None
+    refused = api.post(session_path(), json={"manifest": 5})
+    assert refused.status_code == 400  # a refusal is not patched
+    assert refused.json()["success"] is False
+    assert fault_stats(inspect)["by_kind"] == {"malformed": 1}
+
+
+def test_answer_patch_merges_objects_and_replaces_the_rest() -> None:
+    base = {"success": True, "result": {"jwt": "j", "buckets": [["a"]], "deep": {"x": 1}}}
+    patch = {"result": {"buckets": {"a": 1}, "deep": {"y": 2}}, "success": "yes"}
+    assert merge(base, patch) == {
+        "success": "yes",
+        "result": {"jwt": "j", "buckets": {"a": 1}, "deep": {"x": 1, "y": 2}},
+    }
+    assert merge(base, {"result": [1]}) == {"success": True, "result": [1]}
+
+
 Decision = tuple[int | None, DropMode, bool, float] | None
 
 
@@ -287,6 +356,12 @@ def test_plan_given_at_start_replays_after_reset(planned) -> None:
         ({"only": "upload"}, "only must be a list of"),
         ({"permanent_status": 200}, "permanent_status must be 4xx or 5xx"),
         ({"stall_seconds": -1}, "stall_seconds must not be negative"),
+        ({"dribble_rate": 0.5, "rate_5xx": 0.6}, "must be <= 1"),
+        ({"dribble_parts": ["tail"]}, "dribble_parts must be a list of 'head' / 'body'"),
+        ({"dribble_parts": []}, "dribble_parts must not be empty"),
+        ({"dribble_interval": -0.1}, "dribble_interval must not be negative"),
+        ({"answer_patch": [1]}, "answer_patch must be a JSON object or null"),
+        ({"answer_patch": "{}"}, "answer_patch must be a JSON object or null"),
     ],
 )
 def test_invalid_knobs(inspect: httpx.Client, knobs: dict[str, object], message: str) -> None:
@@ -320,3 +395,17 @@ def test_knobs_round_trip() -> None:
     )
     assert FaultPlan.from_mapping(plan.to_mapping()) == plan
     assert FaultPlan.from_mapping({"rate-429": 1}) == FaultPlan(rate_429=1.0)
+    patched = FaultPlan.from_mapping(
+        {"answer_patch": {"result": {"id": 5}}, "dribble_rate": 0.5, "dribble_parts": ["body"]}
+    )
+    assert patched.to_mapping()["answer_patch"] == {"result": {"id": 5}}
+    assert patched.dribble_parts == (DribblePart.BODY,)
+    assert FaultPlan.from_mapping(patched.to_mapping()) == patched
+
+
+def test_new_knobs_left_at_zero_replay_old_seeds_exactly() -> None:
+    knobs = {"rate_429": 0.2, "rate_5xx": 0.2, "rate_drop": 0.2, "stall_rate": 0.1, "seed": 4}
+    quiet = {**knobs, "dribble_rate": 0.0, "dribble_parts": ["body"]}
+    assert _decisions(FaultPlan.from_mapping(knobs), 100) == _decisions(
+        FaultPlan.from_mapping(quiet), 100
+    )

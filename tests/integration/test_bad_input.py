@@ -95,6 +95,41 @@ CASES: list[tuple[str, dict[str, str | None], Setup, int, tuple[str, ...]]] = [
     ("bad-concurrency", {"concurrency": "0"}, _nothing, 2, ("concurrency",)),
     ("not-a-number", {"timeout": "soon"}, _nothing, 2, ("timeout",)),
     ("bad-base-url", {"api-base-url": "ftp://example"}, _nothing, 2, ("api-base-url",)),
+    ("base-url-open-bracket", {"api-base-url": "http://[::1"}, _nothing, 2, ("api-base-url",)),
+    ("base-url-port-range", {"api-base-url": "http://h:99999/v4"}, _nothing, 2, ("port",)),
+    ("base-url-port-text", {"api-base-url": "http://h:x/v4"}, _nothing, 2, ("port",)),
+    ("base-url-escape", {"api-base-url": "http://h/v4/%zz"}, _nothing, 2, ("two hex digits",)),
+    ("base-url-control", {"api-base-url": "http://h/v4\x1b[2J"}, _nothing, 2, ("api-base-url",)),
+    (
+        "base-url-userinfo",
+        {"api-base-url": "https://deploy:Pw-Secret-77@h/client/v4"},
+        _nothing,
+        2,
+        ("api-base-url", "user name or password"),
+    ),
+    ("base-url-query", {"api-base-url": "http://h/v4?x=1"}, _nothing, 2, ("?query",)),
+    ("base-url-fragment", {"api-base-url": "http://h/v4#x"}, _nothing, 2, ("#fragment",)),
+    (
+        "non-ascii-token",
+        {"api-token": "cfat_t\u00f6ken-\u20ac-0123456789"},
+        _nothing,
+        2,
+        ("api-token", "printable ASCII"),
+    ),
+    (
+        "control-char-token",
+        {"api-token": "cfat_token\x1b]0;x\x07-0123456789"},
+        _nothing,
+        2,
+        ("api-token", "printable ASCII"),
+    ),
+    (
+        "non-ascii-email",
+        {"api-token": None, "api-key": "k" * 37, "api-email": "\u00f6ps@example.com"},
+        _nothing,
+        2,
+        ("api-email", "printable ASCII"),
+    ),
     ("bad-date", {"compatibility-date": "June 1st"}, _nothing, 2, ("compatibility-date",)),
     ("key-without-email", {"api-token": None, "api-key": "k" * 37}, _nothing, 2, ("api-email",)),
     ("bad-deploy-mode", {"deploy": "everything"}, _nothing, 2, ("deploy",)),
@@ -181,7 +216,8 @@ def test_bad_input(emulator, tmp_path, changes, setup, code, words):  # noqa: PL
         else:
             inputs[name] = value
     run = run_action(workspace, tmp_path, inputs)
-    _assert_clean_failure(run, code, words, (TOKEN, "cfat_revoked", "k" * 37))
+    secrets = (TOKEN, "cfat_revoked", "k" * 37, "Pw-Secret-77", "t\u00f6ken", "cfat_token")
+    _assert_clean_failure(run, code, words, secrets)
     stats = httpx.get(f"{emulator.root_url}/__emulator/stats").json()
     assert stats["upload_requests"] == 0
     assert stats["sessions_opened"] == 0

@@ -230,6 +230,20 @@ FAILURES: list[Failure] = [
     ),
     ("no-mode", {"image-id": "a"}, _nothing, 2, ("'mode'",)),
     (
+        "malformed-base-url",
+        {"mode": "create-url", "api-base-url": "http://[::1"},
+        _nothing,
+        2,
+        ("'api-base-url' is not a valid URL",),
+    ),
+    (
+        "non-ascii-token",
+        {"mode": "create-url", "api-token": "images-t\u00f6ken-0123456789"},
+        _nothing,
+        2,
+        ("'api-token' must be printable ASCII",),
+    ),
+    (
         "wrong-mode-input",
         {"mode": "create-url", "directory": "img"},
         _nothing,
@@ -256,6 +270,7 @@ def test_bad_input_fails_before_any_request(
     for word in words:
         assert word in run.stdout, (word, run.stdout)
     assert "Traceback" not in run.stdout + run.stderr
+    assert "t\u00f6ken" not in run.stdout + run.stderr
     assert run.outputs == {}
     assert _stats(emulator) == {}  # not one request reached the emulator
 

@@ -18,7 +18,7 @@ from pydantic import SecretStr
 from entrypoint.cloudflare import CloudflareClient, Credentials, UploadSession
 from entrypoint.errors import CloudflareRefusedError
 from entrypoint.multipart import FilePart, MultipartBody
-from entrypoint.retry import RetryableError
+from entrypoint.retry import RetryableError, RetryPolicy
 
 T = TypeVar("T")
 
@@ -118,7 +118,7 @@ def test_session_answer_without_jwt_is_retryable() -> None:
     router.post(url__regex=r".*/assets-upload-session$").mock(
         return_value=_envelope({"buckets": [["a" * 32]]})
     )
-    with pytest.raises(RetryableError, match="no upload token"):
+    with pytest.raises(RetryableError, match=r"malformed answer \(HTTP 200, result.jwt: Field"):
         _run(router, lambda c: c.create_upload_session("s", None, json.dumps(MANIFEST)))
 
 
@@ -297,6 +297,23 @@ def test_429_with_retry_after_http_date() -> None:
     assert error.retry_after == pytest.approx(30.0)
 
 
+def test_retry_after_is_capped_at_the_documented_60_seconds() -> None:
+    error = _session_error(_failure(429, [], **{"retry-after": "600"}))
+    assert isinstance(error, RetryableError)
+    assert error.retry_after == 60.0
+    assert RetryPolicy().delay(1, error) == 60.0
+
+
+def test_a_session_answer_with_buckets_of_the_wrong_type_is_retryable() -> None:
+    answer = {"success": True, "errors": [], "result": {"jwt": UPLOAD_JWT, "buckets": 5}}
+    error = _session_error(httpx.Response(200, json=answer, headers={"cf-ray": "8f00-EWR"}))
+    assert isinstance(error, RetryableError)
+    assert str(error) == (
+        "Could not open the upload session: malformed answer (HTTP 200, result.buckets: "
+        "Input should be a valid list) (cf-ray 8f00-EWR)."
+    )
+
+
 def test_429_with_unparseable_retry_after_has_none() -> None:
     error = _session_error(_failure(429, [], **{"retry-after": "soon"}))
     assert isinstance(error, RetryableError)
@@ -334,7 +351,7 @@ def test_transport_failures_are_retryable(exception: Exception, pattern: str) ->
 def test_non_json_200_is_retryable() -> None:
     error = _session_error(httpx.Response(200, text="<html>captive portal</html>"))
     assert isinstance(error, RetryableError)
-    assert "malformed answer (HTTP 200, not JSON)" in str(error)
+    assert "malformed answer (HTTP 200, text/plain, not JSON)" in str(error)
 
 
 def test_json_that_is_not_an_object_is_retryable() -> None:

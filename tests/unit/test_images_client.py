@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -98,13 +99,45 @@ def test_direct_upload_with_nothing_but_signed_urls() -> None:
 
 
 @pytest.mark.parametrize(
-    "result", [{"id": "x"}, {"uploadURL": UPLOAD_URL}, {"id": "x", "uploadURL": "/relative"}, []]
+    ("result", "named"),
+    [
+        ({"id": "x"}, "result.uploadURL: Field required"),
+        ({"uploadURL": UPLOAD_URL}, "result.id: Field required"),
+        ({"id": "x", "uploadURL": "/relative"}, "result.uploadURL: not an http(s) URL"),
+        ({"id": "x", "uploadURL": "http://[::1"}, "result.uploadURL: not an http(s) URL"),
+        ({"id": "x", "uploadURL": "https://u:p@h/x"}, "result.uploadURL: not an http(s) URL"),
+        ({"id": "x", "uploadURL": ["https://h/x"]}, "result.uploadURL: Input should be a valid"),
+        ({"id": 42, "uploadURL": UPLOAD_URL}, "result.id: Input should be a valid string"),
+        ({"id": "a\nb", "uploadURL": UPLOAD_URL}, "result.id: String should match"),
+        ([], "result is an array, not an object"),
+        (None, "result is null, not an object"),
+    ],
 )
-def test_incomplete_direct_upload_answer_is_retryable(result: Any) -> None:
+def test_a_direct_upload_answer_of_the_wrong_shape_is_retryable(result: Any, named: str) -> None:
     router = respx.Router()
     router.post(f"{IMAGES}/v2/direct_upload").mock(return_value=_envelope(result))
-    with pytest.raises(RetryableError):
+    with pytest.raises(RetryableError) as caught:
         _run(router, lambda client: client.create_direct_upload(DirectUploadRequest()))
+    message = str(caught.value)
+    assert message.startswith("Could not create a direct upload URL: malformed answer (")
+    assert named in message
+    assert "[::1" not in message
+    assert "u:p@" not in message
+
+
+@pytest.mark.parametrize(
+    ("result", "named"),
+    [
+        ({"id": "a", "draft": "yes"}, "result.draft: Input should be a valid boolean"),
+        ({"id": 7}, "result.id: Input should be a valid string"),
+        ("a", "result is a string, not an object"),
+    ],
+)
+def test_image_details_of_the_wrong_shape_are_retryable(result: Any, named: str) -> None:
+    router = respx.Router()
+    router.get(f"{IMAGES}/v1/a").mock(return_value=_envelope(result))
+    with pytest.raises(RetryableError, match=re.escape(named)):
+        _run(router, lambda client: client.details("a"))
 
 
 def _part(tmp_path: Path) -> FilePart:

@@ -70,6 +70,30 @@ def test_bad_values_are_all_named_never_echoed() -> None:
     assert len(caught.value.details) == 4
 
 
+@pytest.mark.parametrize(
+    ("base_url", "why"),
+    [
+        ("http://[::1", "not a valid URL"),
+        ("http://h:99999/v4", "invalid port"),
+        ("http://h/%zz", "'%'"),
+        ("http://me:pw-Hh12@h/v4", "user name or password"),
+        ("http://h/v4?x=1", "?query"),
+    ],
+)
+def test_malformed_base_url_and_unsendable_token_are_named(base_url: str, why: str) -> None:
+    secret = "t\u00f6ken-Vv17SECRET"
+    with pytest.raises(ConfigurationError) as caught:
+        load_images_settings({"api_base_url": base_url, "api_token": secret})
+    message = caught.value.message
+    assert "'api-base-url' " in message
+    assert why in message
+    assert "'api-token' must be printable ASCII" in message
+    assert secret not in message
+    assert base_url not in message
+    assert "pw-Hh12" not in message
+    assert len(caught.value.details) == 2
+
+
 def test_unknown_mode_and_bad_json() -> None:
     with pytest.raises(ConfigurationError) as caught:
         load_images_settings({"mode": "upload", "metadata": "{oops"})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 
 import httpx
 import pytest
@@ -51,7 +52,7 @@ def test_put_script_sends_the_form_with_credentials_to_the_namespace_path() -> N
     path = f"/accounts/{ACCOUNT}/workers/dispatch/namespaces/ns/scripts/site"
     router.put(f"{BASE}{path}").mock(side_effect=recorder)
     result = _run(router, lambda c: ScriptApi(c).put_script("site", "ns", _body()))
-    assert result == {"id": "site", "deployment_id": "v-1"}
+    assert result == UploadedVersion("v-1", has_preview=False)
     request = recorder.requests[0]
     assert request.headers["authorization"] == f"Bearer {TOKEN}"
     assert request.headers["content-length"] == str(len(recorder.bodies[0]))
@@ -71,8 +72,67 @@ def test_upload_version_reads_id_and_preview_flag() -> None:
 def test_a_version_answer_without_an_id_is_retryable() -> None:
     router = respx.Router()
     router.post(f"{SCRIPT}/versions").mock(return_value=_envelope({"number": 2}))
-    with pytest.raises(RetryableError, match="has no 'id'"):
+    with pytest.raises(
+        RetryableError, match=r"malformed answer \(HTTP 200, result.id: Field required"
+    ):
         _run(router, lambda c: ScriptApi(c).upload_version("site", _body()))
+
+
+def test_a_put_answer_without_a_deployment_id_gives_no_version_id() -> None:
+    router = respx.Router()
+    router.put(url__regex=r".*/scripts/site$").mock(return_value=_envelope({"id": "site"}))
+    result = _run(router, lambda c: ScriptApi(c).put_script("site", None, _body()))
+    assert result == UploadedVersion("", has_preview=False)
+
+
+Call = Callable[[ScriptApi], Awaitable[object]]
+#: (endpoint method, path regex, the call, what its answer must name)
+ENDPOINTS: list[tuple[str, str, Call]] = [
+    ("PUT", r"/scripts/site$", lambda api: api.put_script("site", None, _body())),
+    ("POST", r"/scripts/site/versions$", lambda api: api.upload_version("site", _body())),
+    ("POST", r"/scripts/site/deployments$", lambda api: api.deploy_version("site", "v-1")),
+    ("GET", r"/scripts/site/deployments$", lambda api: api.latest_deployment("site")),
+    ("GET", r"/workers/subdomain$", lambda api: api.account_subdomain()),
+    ("GET", r"/scripts/site/subdomain$", lambda api: api.subdomain_enabled("site")),
+]
+#: Answers of the wrong type, by endpoint (index in ENDPOINTS) and what the message names.
+WRONG: list[tuple[int, object, str]] = [
+    (0, {"deployment_id": 7}, "result.deployment_id: Input should be a valid string"),
+    (0, None, "result is null, not an object"),
+    (0, ["site"], "result is an array, not an object"),
+    (1, {"id": 5}, "result.id: Input should be a valid string"),
+    (1, {"id": ""}, "result.id: String should match pattern"),
+    (1, {"id": "v\n::warning::x"}, "result.id: String should match pattern"),
+    (1, {"id": "v-1", "metadata": {"has_preview": "yes"}}, "result.metadata.has_preview"),
+    (1, {"id": "v-1", "metadata": []}, "result.metadata: Input should be"),
+    (2, {"id": None}, "result.id: Input should be a valid string"),
+    (2, {}, "result.id: Field required"),
+    (3, {"deployments": 5}, "result.deployments: Input should be a valid list"),
+    (3, {"deployments": [{"id": 1}]}, "result.deployments[0].id: Input should be a valid string"),
+    (3, {"deployments": ["dep"]}, "result.deployments[0]: Input should be"),
+    (4, {"subdomain": 42}, "result.subdomain: Input should be a valid string"),
+    (4, {"subdomain": "evil.example/x"}, "result.subdomain: String should match pattern"),
+    (5, {"enabled": "true"}, "result.enabled: Input should be a valid boolean"),
+    (5, {}, "result.enabled: Field required"),
+    (5, None, "result is null, not an object"),
+]
+
+
+@pytest.mark.parametrize(("index", "result", "named"), WRONG)
+def test_an_answer_of_the_wrong_type_is_one_retryable_line(
+    index: int, result: object, named: str
+) -> None:
+    method, path, call = ENDPOINTS[index]
+    router = respx.Router()
+    router.route(method=method, url__regex=path).mock(return_value=_envelope(result))
+    with pytest.raises(RetryableError) as caught:
+        _run(router, lambda c: call(ScriptApi(c)))
+    message = str(caught.value)
+    assert message.startswith("Could not ")
+    assert ": malformed answer (HTTP 200, " in message
+    assert named in message
+    assert "\n" not in message
+    assert "::warning::" not in message
 
 
 def test_deploy_version_sends_all_traffic_to_it() -> None:

@@ -354,10 +354,68 @@ def test_valid_api_base_urls(value: str) -> None:
     assert load_settings({"api_base_url": value}).api_base_url == value
 
 
-@pytest.mark.parametrize("value", ["api.cloudflare.com", "ftp://host/x", "https:///path", "//x"])
+@pytest.mark.parametrize("value", ["api.cloudflare.com", "ftp://host/x", "//x", "http:/x"])
 def test_invalid_api_base_urls(value: str) -> None:
     with pytest.raises(ConfigurationError, match=r"Invalid input 'api-base-url': must be an http"):
         load_settings({"api_base_url": value})
+
+
+@pytest.mark.parametrize(
+    ("value", "why"),
+    [
+        ("http://[::1", "not a valid URL"),
+        ("http://[zz]/x", "not a valid URL"),
+        ("http://h:99999/x", "invalid port"),
+        ("http://h:x/x", "invalid port"),
+        ("http://h:0/x", "invalid port"),
+        ("http://h/client/%zz", "'%' that is not followed by two hex digits"),
+        ("http://h/client/v4%", "'%' that is not followed by two hex digits"),
+        ("http://h/\x01", "printable ASCII"),
+        ("http://h/a\tb", "printable ASCII"),
+        ("http://h/a\x7fb", "printable ASCII"),
+        ("http://ex\u00e4mple.com/", "printable ASCII"),
+        ("https:///path", "no valid host"),
+        ("http://a<b/x", "no valid host"),
+        ("http://h/x?token=1", "must not have a ?query"),
+        ("http://h/x#part", "must not have a #fragment"),
+    ],
+)
+def test_malformed_api_base_urls_are_named_without_echoing(value: str, why: str) -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        load_settings({"api_base_url": value})
+    message = str(caught.value)
+    assert message.startswith("Invalid input 'api-base-url': ")
+    assert why in message
+    assert "\n" not in message
+    assert value not in message
+
+
+def test_a_base_url_with_credentials_is_refused_without_showing_them() -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        load_settings({"api_base_url": "https://user:hunter2pass@api.example.com/client/v4"})
+    assert "user name or password" in str(caught.value)
+    assert "hunter2pass" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("values", "name"),
+    [
+        ({"api_token": "t\u00f6ken-0123456789"}, "api-token"),
+        ({"api_token": "token\u200b0123456789"}, "api-token"),
+        ({"api_token": "token 0123456789"}, "api-token"),
+        ({"api_token": "token\x00nul"}, "api-token"),
+        ({"api_token": "token\rinjected: header"}, "api-token"),
+        ({"api_key": "k\u00e9y-0123456789", "api_email": "ops@example.com"}, "api-key"),
+        ({"api_key": "key-0123456789", "api_email": "\u00f6ps@example.com"}, "api-email"),
+    ],
+)
+def test_credentials_that_cannot_be_sent_in_a_header(values: dict[str, str], name: str) -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        load_settings(values)
+    message = str(caught.value)
+    assert message.startswith(f"Invalid input '{name}': must be printable ASCII")
+    for value in values.values():
+        assert value not in message
 
 
 def test_valid_compatibility_date() -> None:

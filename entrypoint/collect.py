@@ -32,7 +32,8 @@ _SHOWN: Final = 5
 
 @dataclass(frozen=True, slots=True)
 class FoundFile:
-    """A file to deploy: ``rel`` is its POSIX path under the directory, ``path`` what to open."""
+    """A file to deploy: ``rel`` is its POSIX path under the directory, ``path`` what to open
+    (for a followed link, the real path of its target)."""
 
     rel: str
     path: str
@@ -109,8 +110,9 @@ class _Walk:
                 self.problems.append(f"'{rel}' is not a regular file")
         elif self.rules.skips_file(rel):
             self.ignored += 1
-        else:
-            self.files.append(FoundFile(rel, entry.path, st.st_size))
+        else:  # a followed link: read its target, which is opened without following links
+            path = os.path.realpath(entry.path) if entry.is_symlink() else entry.path
+            self.files.append(FoundFile(rel, path, st.st_size))
 
     def subdirectory(self, entry: os.DirEntry[str], rel: str, identity: tuple[int, int]) -> None:
         if self.rules.skips_dir(rel):

@@ -24,6 +24,7 @@ RUNTIME_FIELDS: Final = frozenset(
         "rate_limit_requests",
         "rate_limit_window_seconds",
         "refuse_scripts",
+        "verify_hashes",
     }
 )
 #: A workers.dev subdomain label, as wrangler checks it before registering one.
@@ -67,6 +68,11 @@ class EmulatorConfig:
     rate_limit_window_seconds: float = 300.0
     #: Script names whose Worker upload is refused (400, a validation error): failing targets.
     refuse_scripts: frozenset[str] = frozenset()
+    #: Check each uploaded file's content against its hash (400 on a mismatch). False: trust the
+    #: client, as Cloudflare does (it documents no such check), and store whatever arrives under
+    #: the hash it is sent as; a test can then see that the client, not the server, catches a file
+    #: that changed.
+    verify_hashes: bool = True
 
     def __post_init__(self) -> None:
         _check(0 <= self.port <= 65535, "port must be between 0 and 65535")

@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Final, Protocol
 
@@ -199,7 +199,7 @@ def _read_piece(fd: int, wanted: int, base64: bool, hasher: blake3 | None) -> tu
 
 async def read_file(
     path: str, size: int, *, base64: bool, expect: Expected | None = None
-) -> AsyncIterator[bytes]:
+) -> AsyncGenerator[bytes, None]:
     """Yield a file's bytes (or base64 text) in chunks; fail if its size is not ``size``, or
     (with ``expect``) before its last chunk if it is not the asset's content.
 

@@ -20,7 +20,7 @@ import base64
 import functools
 import json
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, Final, Protocol
@@ -146,10 +146,14 @@ class _Uploader:
     async def single(self, asset: Asset) -> None:
         async def send() -> str | None:
             self._check_expiry()
-            body = await _primed(read_file(asset.path, asset.size, base64=False, expect=asset))
-            return await self.ctx.client.upload_asset(
-                self.jwt, asset.hash, body, asset.size, asset.content_type
-            )
+            chunks = read_file(asset.path, asset.size, base64=False, expect=asset)
+            try:
+                body = await _primed(chunks)
+                return await self.ctx.client.upload_asset(
+                    self.jwt, asset.hash, body, asset.size, asset.content_type
+                )
+            finally:
+                await chunks.aclose()  # the file is open once primed, whatever the request did
 
         self._keep(await self._attempt(send))
         self.ctx.progress.uploaded(1, asset.size)
@@ -173,7 +177,7 @@ class _Uploader:
             self.token = token
 
 
-async def _primed(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+async def _primed(chunks: AsyncGenerator[bytes, None]) -> AsyncIterator[bytes]:
     """``chunks`` with the first one read now (opening and checking the file before a request)."""
     try:
         first = await anext(chunks)

@@ -175,3 +175,33 @@ def test_the_same_run_with_nothing_changed_deploys(
     stored = stored_assets(emulator)
     assert sorted(stored.values()) == sorted(set(files.values()))
     assert poisoned(stored, {node_extname(rel) for rel in files}) == []
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [("fifo", "is no longer a regular file"), ("link", "was replaced by a link")],
+)
+def test_a_worker_module_swapped_after_it_was_found_is_refused(
+    emulator: EmulatorThread, tmp_path: Path, change: str, words: str
+) -> None:
+    """Modules are not hashed by us, but are opened as assets are: no link followed, no FIFO
+    waited on (before, a FIFO hung the run)."""
+    workspace = tmp_path / "ws"
+    _site(workspace / "public", SMALL)
+    entry = workspace / "dist" / "index.js"
+    entry.parent.mkdir(parents=True)
+    entry.write_text("export default { fetch() { return new Response('hi'); } };\n")
+    alter = _to_fifo if change == "fifo" else _to_link
+    emulator.reconfigure(faults=OnSession(lambda: alter(entry)), verify_hashes=False)
+    inputs = deploy_inputs(emulator, "site", "public") | {"main-module": "dist/index.js"}
+
+    run = run_action(workspace, tmp_path / "gh", inputs)
+
+    printed = run.stdout + run.stderr
+    assert run.returncode == 4, printed
+    errors = [line for line in run.stdout.splitlines() if line.startswith("::error")]
+    assert len(errors) == 1, printed
+    assert words in errors[0]
+    assert "index.js" in errors[0]
+    assert "Traceback" not in printed
+    assert httpx.get(f"{emulator.root_url}/__emulator/stats").json()["scripts_deployed"] == 0

@@ -49,6 +49,11 @@ def add_emulator_parser(commands: Any) -> None:
         help="refuse this Worker's upload with a 400 (repeatable)",
     )
     emulator.add_argument(
+        "--trusting",
+        action="store_true",
+        help="store uploads without checking their content against the hash, as Cloudflare does",
+    )
+    emulator.add_argument(
         "--faults",
         metavar="JSON",
         help='fault injection, e.g. \'{"rate_429": 0.1, "rate_5xx": 0.05, "seed": 1}\'',
@@ -77,6 +82,7 @@ def run_emulator_command(args: argparse.Namespace, stream: TextIO) -> int:
         rate_limit_requests=args.rate_limit,
         rate_limit_window_seconds=args.rate_limit_window,
         refuse_scripts=frozenset(args.refuse_script),
+        verify_hashes=not args.trusting,
     )
 
     def ready(base_url: str) -> None:

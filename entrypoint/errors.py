@@ -5,7 +5,7 @@
 | 0 | success |
 | 1 | unexpected internal error (a bug: please report it) |
 | 2 | configuration or usage error: a missing or invalid input |
-| 4 | local content error: a file too large, too many files, unreadable, an unsafe link |
+| 4 | local content error: too large, too many, unreadable, an unsafe link, changed since hashed |
 | 5 | Cloudflare refused: authentication, permission or validation (4xx) |
 | 6 | transient failure after retries ran out: network, timeouts, 429, 5xx, no completion token |
 | 130 | interrupted (SIGINT / SIGTERM) |
@@ -41,7 +41,8 @@ class ConfigurationError(AssetsError):
 
 
 class ContentError(AssetsError):
-    """The files to deploy cannot be deployed as they are (size, count, links, permissions)."""
+    """The files to deploy cannot be deployed as they are (size, count, links, permissions), or
+    changed after they were hashed (what would be sent is not what the manifest claims)."""
 
     exit_code = 4
     title = "Cannot deploy these files"

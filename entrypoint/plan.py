@@ -1,11 +1,12 @@
-"""The Plan: every asset with its key, hash, size and content type, plus the config texts.
+"""The Plan: every asset with its key, hash, size, content type and file identity, plus the config
+texts.
 
 Pure and local (no network): ``dry-run`` stops here. Hashing never runs on the event loop. Most of
 a site's hashing time is per-file Python work that holds the GIL, so threads do not spread it over
 cores: a large site is cut into batches of similar cost (of similar counts, where the walk left the
 sizes to the hashing) and hashed by forked worker processes (one per core, the parent's memory
-shared copy-on-write, only index ranges, hashes and sizes pickled), a small one in the calling
-thread. Forking is skipped when other threads run (a child could inherit a held lock),
+shared copy-on-write, only index ranges, hashes and the files as hashed pickled), a small one in
+the calling thread. Forking is skipped when other threads run (a child could inherit a held lock),
 where fork is unavailable, and when a single core would only add overhead. A worker ignores
 SIGINT and dies with this process; a stop (a signal, or :meth:`Hashing.cancel`) kills the workers
 at once rather than waiting for their batches.
@@ -29,7 +30,13 @@ from typing import TYPE_CHECKING, Final
 from entrypoint import interrupts
 from entrypoint.collect import MAX_FILE_SIZE, UNSIZED, Collection, FoundFile, check_sizes
 from entrypoint.errors import ContentError
-from entrypoint.manifest import content_type, hash_and_size, node_extname
+from entrypoint.manifest import (
+    FileStat,
+    SwappedFileError,
+    content_type,
+    hash_and_stat,
+    node_extname,
+)
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ProcessPoolExecutor
@@ -42,13 +49,17 @@ _BATCHES_PER_WORKER: Final = 16  # small batches even out files whose sizes are 
 
 @dataclass(frozen=True, slots=True)
 class Asset:
-    """One file of the manifest."""
+    """One file of the manifest, and the file it was hashed from: ``dev``, ``ino`` and
+    ``mtime_ns`` (with ``size``) are the hashed descriptor's, which the upload checks again."""
 
     key: str
     path: str
     size: int
     hash: str
     content_type: str
+    dev: int
+    ino: int
+    mtime_ns: int
 
 
 @dataclass(frozen=True)
@@ -104,8 +115,9 @@ class Plan:
         return [a for a in self.assets if a.hash in hashes]
 
 
-#: Hashes and sizes in order ("" and the listed size where unreadable), and the problems.
-Hashed = tuple[list[str], list[int], list[str]]
+#: Hashes and the files as hashed, in order ("" and the listed size where unreadable), and the
+#: problems.
+Hashed = tuple[list[str], list[FileStat], list[str]]
 
 
 class HashingCancelledError(Exception):
@@ -114,22 +126,25 @@ class HashingCancelledError(Exception):
 
 def _hash_files(files: Sequence[FoundFile], stop: threading.Event | None = None) -> Hashed:
     hashes: list[str] = []
-    sizes: list[int] = []
+    stats: list[FileStat] = []
     problems: list[str] = []
     for found in files:
         if stop is not None and stop.is_set():
             raise HashingCancelledError
         listed = None if found.size == UNSIZED else found.size
         try:
-            digest, size = hash_and_size(
+            digest, seen = hash_and_stat(
                 found.path, node_extname(found.rel), listed, limit=MAX_FILE_SIZE
             )
+        except SwappedFileError as exc:
+            digest, seen = "", (found.size, 0, 0, 0)
+            problems.append(f"'{found.rel}' {exc.reason} while it was being hashed")
         except OSError as exc:
-            digest, size = "", found.size
+            digest, seen = "", (found.size, 0, 0, 0)
             problems.append(f"cannot read '{found.rel}' ({exc.strerror or exc})")
         hashes.append(digest)
-        sizes.append(size)
-    return hashes, sizes, problems
+        stats.append(seen)
+    return hashes, stats, problems
 
 
 #: What forked workers hash: set before the pool forks, so only index ranges cross the pipe.
@@ -235,7 +250,7 @@ class Hashing:
         return self._pool is not None
 
     def result(self) -> Hashed:
-        """The hashes and sizes in order, and the problems (blocks until the workers are done).
+        """The hashes and files in order, and the problems (blocks until the workers are done).
 
         Raises:
             HashingCancelledError: :meth:`cancel` was called first.
@@ -246,13 +261,13 @@ class Hashing:
         from concurrent.futures.process import BrokenProcessPool  # noqa: PLC0415
 
         hashes: list[str] = []
-        sizes: list[int] = []
+        stats: list[FileStat] = []
         problems: list[str] = []
         try:
             for batch in self._batches:
-                part_hashes, part_sizes, part_problems = batch.result()
+                part_hashes, part_stats, part_problems = batch.result()
                 hashes += part_hashes
-                sizes += part_sizes
+                stats += part_stats
                 problems += part_problems
         except CancelledError:
             raise HashingCancelledError from None
@@ -263,7 +278,7 @@ class Hashing:
             raise
         finally:
             self._pool.shutdown(wait=True)  # joined: the next fork sees one thread again
-        return hashes, sizes, problems
+        return hashes, stats, problems
 
     def cancel(self) -> None:
         """Give up: batches not begun are dropped, the workers are killed, and hashing in this
@@ -291,15 +306,16 @@ class PendingPlan:
             ContentError: listing every file that could not be read.
         """
         files = self.collection.files
-        hashes, sizes, problems = self._hashing.result()
+        hashes, stats, problems = self._hashing.result()
         if problems:
             shown = "; ".join(problems[:5])
             msg = f"{len(problems)} file(s) could not be read: {shown}."
-            raise ContentError(msg, hint="Check the file permissions.", details=problems)
-        check_sizes(zip((found.rel for found in files), sizes, strict=True))
+            hint = "Check the file permissions; do not change the files during a deploy."
+            raise ContentError(msg, hint=hint, details=problems)
+        check_sizes(zip((found.rel for found in files), (seen[0] for seen in stats), strict=True))
         assets = tuple(
-            Asset(key, found.path, size, digest, content_type(key))
-            for found, digest, size in zip(files, hashes, sizes, strict=True)
+            Asset(key, found.path, size, digest, content_type(key), dev, ino, mtime_ns)
+            for found, digest, (size, dev, ino, mtime_ns) in zip(files, hashes, stats, strict=True)
             for key in ("/" + found.rel,)
         )
         collection = self.collection

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from entrypoint.collect import Collection, FoundFile, collect_files
 from entrypoint.errors import AssetsError, ConfigurationError, ContentError
+from entrypoint.manifest import node_extname
 from entrypoint.plan import Asset, Plan, build_plan
 from entrypoint.shards import Weighted
 from entrypoint.targets import Target
@@ -26,9 +27,10 @@ from entrypoint.workspace import Workspace
 
 #: A folder as the disk knows it: (device, inode), or its real path where it cannot be stat'ed.
 FolderId = tuple[int, int] | str
-#: What makes two listed files one in a run: (folder, name, size). The name carries the
-#: extension, which is part of the hash (wrangler hashes the base64 text plus the extension).
-FileKey = tuple[FolderId, str, int]
+#: What makes two listed files one in a run: (folder, name, size, extension). The extension is
+#: the listed name's (a followed link's path is its target's), and part of the hash (wrangler
+#: hashes the base64 text plus the extension).
+FileKey = tuple[FolderId, str, int, str]
 _SHOWN = 5
 
 
@@ -119,7 +121,7 @@ def _keys(files: Sequence[FoundFile], folders: dict[str, FolderId]) -> list[File
         known = folders.get(folder)
         if known is None:
             known = folders[folder] = _folder_id(folder)
-        keys.append((known, name, found.size))
+        keys.append((known, name, found.size, node_extname(found.rel)))
     return keys
 
 
@@ -136,7 +138,7 @@ def _plan(
         if first.key == manifest_key and first.path == file.path:
             assets.append(first)
         else:
-            assets.append(Asset(manifest_key, file.path, file.size, first.hash, first.content_type))
+            assets.append(replace(first, key=manifest_key, path=file.path))
     return Plan(folder, tuple(assets), found.headers, found.redirects, found.ignored)
 
 

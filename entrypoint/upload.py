@@ -5,6 +5,12 @@ request per bucket, base64 parts named by hash, ``concurrency`` in flight; **sin
 raw request per file when the JWT claims ``wrangler_single_asset_uploads``, with
 ``edge_kv_upload_concurrency`` in flight. Every request goes through the retry policy and re-reads
 its files on each attempt. The first failure that retrying cannot fix cancels the others.
+
+Each file is sent as the asset it was hashed as (``multipart``: the same regular file, and its
+content checked against its hash before its last bytes leave); a file that changed fails the
+request from inside its body, as a ``ContentError`` that no retry repeats. A single-asset body
+reads its first chunk before the request starts, so a file of one chunk (most files) is checked
+before any byte of its request is sent.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ import base64
 import functools
 import json
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, Final, Protocol
@@ -128,7 +134,7 @@ class _Uploader:
         self.token: str | None = None
 
     async def bucket(self, assets: list[Asset]) -> None:
-        parts = [FilePart(a.hash, a.hash, a.content_type, a.path, a.size, True) for a in assets]
+        parts = [FilePart(a.hash, a.hash, a.content_type, a.path, a.size, True, a) for a in assets]
 
         async def send() -> str | None:
             self._check_expiry()
@@ -140,10 +146,14 @@ class _Uploader:
     async def single(self, asset: Asset) -> None:
         async def send() -> str | None:
             self._check_expiry()
-            body = read_file(asset.path, asset.size, base64=False)
-            return await self.ctx.client.upload_asset(
-                self.jwt, asset.hash, body, asset.size, asset.content_type
-            )
+            chunks = read_file(asset.path, asset.size, base64=False, expect=asset)
+            try:
+                body = await _primed(chunks)
+                return await self.ctx.client.upload_asset(
+                    self.jwt, asset.hash, body, asset.size, asset.content_type
+                )
+            finally:
+                await chunks.aclose()  # the file is open once primed, whatever the request did
 
         self._keep(await self._attempt(send))
         self.ctx.progress.uploaded(1, asset.size)
@@ -165,6 +175,23 @@ class _Uploader:
     def _keep(self, token: str | None) -> None:
         if token is not None:
             self.token = token
+
+
+async def _primed(chunks: AsyncGenerator[bytes, None]) -> AsyncIterator[bytes]:
+    """``chunks`` with the first one read now (opening and checking the file before a request)."""
+    try:
+        first = await anext(chunks)
+    except StopAsyncIteration:
+        first = None
+
+    async def replay() -> AsyncIterator[bytes]:
+        if first is None:
+            return
+        yield first
+        async for chunk in chunks:
+            yield chunk
+
+    return replay()
 
 
 async def _bounded(jobs: list[Callable[[], Awaitable[None]]], gate: Gate) -> None:

@@ -31,7 +31,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from entrypoint.errors import ConfigurationError
+from entrypoint.errors import ConfigurationError, ContentError
 from entrypoint.modules import WorkerModules
 from entrypoint.multipart import BytesPart, FilePart, MultipartBody, Part
 
@@ -137,12 +137,21 @@ def worker_metadata(spec: WorkerSpec, completion_token: str | None) -> dict[str,
 
 
 def worker_body(metadata: dict[str, Any], modules: WorkerModules | None = None) -> MultipartBody:
-    """The multipart form: ``metadata`` then each module, named as ``main_module`` refers to it."""
+    """The multipart form: ``metadata`` then each module, named as ``main_module`` refers to it
+    (each opened when sent as every asset is: no link followed, only a regular file read).
+
+    Raises:
+        ContentError: a module cannot be read any more.
+    """
     data = json.dumps(metadata, ensure_ascii=False).encode("utf-8")
     parts: list[Part] = [BytesPart("metadata", None, "application/json", data)]
     if modules is not None:
         for module in (modules.main, *modules.others):
-            size = module.path.stat().st_size
+            try:
+                size = module.path.stat().st_size
+            except OSError as exc:
+                msg = f"Cannot read module '{module.name}' ({exc.strerror or exc})."
+                raise ContentError(msg) from None
             parts.append(
                 FilePart(module.name, module.name, module.content_type, str(module.path), size)
             )

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import signal
 import threading
 from collections.abc import Callable
@@ -168,6 +169,17 @@ class EmulatorThread:
     def config(self) -> EmulatorConfig:
         """The configuration now in force (runtime changes included)."""
         return self._context().config
+
+    def reconfigure(self, **changes: object) -> EmulatorConfig:
+        """Replace settings now, as ``POST /__emulator/config`` does, but with Python values: a
+        test's own :class:`FaultHook` object, for example. A reset returns to the start config.
+
+        Raises:
+            ValueError: a setting is out of range.
+        """
+        ctx = self._context()
+        ctx.config = dataclasses.replace(ctx.config, **changes)  # type: ignore[arg-type]
+        return ctx.config
 
     def _context(self) -> Context:
         if self._ctx is None:

@@ -26,6 +26,7 @@ RUNTIME_FIELDS: Final = frozenset(
         "refuse_scripts",
         "refuse_assets",
         "refuse_images",
+        "verify_hashes",
     }
 )
 #: A workers.dev subdomain label, as wrangler checks it before registering one.
@@ -74,6 +75,11 @@ class EmulatorConfig:
     refuse_assets: frozenset[str] = frozenset()
     #: Custom image ids whose direct upload is refused, named as given in the message (400).
     refuse_images: frozenset[str] = frozenset()
+    #: Check each uploaded file's content against its hash (400 on a mismatch). False: trust the
+    #: client, as Cloudflare does (it documents no such check), and store whatever arrives under
+    #: the hash it is sent as; a test can then see that the client, not the server, catches a file
+    #: that changed.
+    verify_hashes: bool = True
 
     def __post_init__(self) -> None:
         _check(0 <= self.port <= 65535, "port must be between 0 and 65535")

@@ -1,9 +1,11 @@
 """The ``/__emulator/`` inspection endpoints: what was deployed, counters, reset, runtime config.
 
 Owns what these endpoints reveal or change: the bytes a deployed Worker serves at a manifest key
-(plain or dispatch namespace, percent-encoded or not), every Worker without tokens or module
-bodies, the request and upload counters, a full reset, and the runtime-changeable settings (the
-fault plan included: the server asks the live config for its fault hook on every API request).
+(plain or dispatch namespace, percent-encoded or not), every asset an account (or namespace) stores
+by hash, deployed or not, with its bytes (what an upload left behind, checked or not), every Worker
+without tokens or module bodies, the request and upload counters, a full reset, and the
+runtime-changeable settings (the fault plan included: the server asks the live config for its
+fault hook on every API request).
 """
 
 from __future__ import annotations
@@ -68,6 +70,20 @@ class InspectionEndpoints:
                 if found is not None:
                     return found
         return None
+
+    def stored(self, request: Request, params: Mapping[str, str]) -> Response:
+        """``{"assets": {hash: size}}`` of an asset pool; with a hash, that asset's bytes."""
+        del request
+        namespace = unquote(params["namespace"]) if params.get("namespace") else None
+        assets = self._ctx.store.stored((params["account"], namespace))
+        digest = params.get("hash")
+        if not digest:
+            return json_response({"assets": {h: a.size for h, a in sorted(assets.items())}})
+        asset = assets.get(digest)
+        if asset is None:
+            raise ApiError(404, CODE_NOT_FOUND, "No stored asset with this hash")
+        headers = (("x-emulator-content-type", asset.content_type),)
+        return Response(200, asset.data, headers)
 
     def scripts(self, request: Request, params: Mapping[str, str]) -> Response:
         """Every deployed Worker, without tokens or module bodies."""

@@ -140,6 +140,11 @@ def build_router(ctx: Context, limits: ApiLimits) -> Router:
         router.add(name, pattern, methods, counted=counted)
     inspection: list[tuple[str, str, Mapping[str, Handler]]] = [
         ("assets", "/assets/(?P<rest>.+)", {"GET": inspect.asset}),
+        (
+            "stored",
+            "/stored/(?P<account>[^/]+)(?:/ns/(?P<namespace>[^/]+))?(?:/(?P<hash>[0-9a-f]{32}))?",
+            {"GET": inspect.stored},
+        ),
         ("scripts", "/scripts", {"GET": inspect.scripts}),
         ("stats", "/stats", {"GET": inspect.stats}),
         ("reset", "/reset", {"POST": inspect.reset}),

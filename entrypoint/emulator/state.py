@@ -149,6 +149,11 @@ class Store:
         with self._lock:
             self._assets.setdefault(pool, {})[digest] = asset
 
+    def stored(self, pool: AssetPool) -> dict[str, StoredAsset]:
+        """Every asset ``pool`` stores, by hash (a copy)."""
+        with self._lock:
+            return dict(self._assets.get(pool, {}))
+
     def asset_totals(self) -> tuple[int, int]:
         """How many assets are stored over all pools, and their total size in bytes."""
         with self._lock:

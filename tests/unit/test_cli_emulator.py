@@ -11,3 +11,13 @@ from entrypoint.cli import main
 def test_bad_faults_exit_2_with_a_message(faults, capsys):
     assert main(["emulator", "--port", "0", "--faults", faults]) == 2
     assert "invalid --faults" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("flags", "verify"), [([], True), (["--trusting"], False)])
+def test_trusting_turns_the_hash_check_off(monkeypatch, flags, verify):
+    started = []
+    monkeypatch.setattr(
+        "entrypoint.emulator.run_emulator", lambda config, ready: started.append(config)
+    )
+    assert main(["emulator", "--port", "0", *flags]) == 0
+    assert [config.verify_hashes for config in started] == [verify]

@@ -92,6 +92,8 @@ def test_symlink_to_a_file_inside_the_workspace_is_followed(site: Path) -> None:
     assert set(files) == {"index.html", "logo.svg"}
     assert files["logo.svg"].size == len(b"<svg>12345</svg>")
     assert Path(files["logo.svg"].path).read_bytes() == b"<svg>12345</svg>"
+    # Its target's real path: the hashing and the upload open files without following links.
+    assert files["logo.svg"].path == os.path.realpath(workspace / "shared" / "logo.svg")
 
 
 def test_relative_symlink_to_a_directory_inside_the_workspace_is_walked(site: Path) -> None:

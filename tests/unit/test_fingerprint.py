@@ -21,7 +21,7 @@ ACCOUNT = "0123456789abcdef0123456789abcdef"
 
 def _plan(*hashes: str) -> Plan:
     assets = tuple(
-        Asset(f"/f{n}.html", f"/x/f{n}.html", 10, digest, "text/html")
+        Asset(f"/f{n}.html", f"/x/f{n}.html", 10, digest, "text/html", 0, 0, 0)
         for n, digest in enumerate(hashes)
     )
     return Plan(Path("/x"), assets)

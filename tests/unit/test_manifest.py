@@ -9,7 +9,16 @@ from pathlib import Path
 import pytest
 
 from entrypoint import manifest
-from entrypoint.manifest import CHUNK_SIZE, content_type, hash_bytes, hash_file, node_extname
+from entrypoint.manifest import (
+    CHUNK_SIZE,
+    SwappedFileError,
+    content_type,
+    hash_and_stat,
+    hash_bytes,
+    hash_file,
+    node_extname,
+    open_regular,
+)
 
 
 @pytest.mark.parametrize(
@@ -78,8 +87,66 @@ def test_hash_file_refuses_a_size_change(tmp_path: Path) -> None:
 
 
 def test_hash_file_missing_file_raises_oserror(tmp_path: Path) -> None:
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(SwappedFileError, match="was deleted"):
         hash_file(os.fspath(tmp_path / "gone.txt"), "txt", 0)
+
+
+def _swapped(tmp_path: Path, kind: str) -> Path:
+    path = tmp_path / "swapped.txt"
+    (tmp_path / "other.txt").write_bytes(b"the link's target")
+    if kind == "link":
+        path.symlink_to(tmp_path / "other.txt")
+    elif kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "folder":
+        path.mkdir()
+    elif kind == "dangling":
+        path.symlink_to(tmp_path / "nowhere")
+    elif kind == "parent":
+        (tmp_path / "file").write_bytes(b"x")
+        return tmp_path / "file" / "swapped.txt"
+    return path
+
+
+@pytest.mark.parametrize(
+    ("kind", "reason"),
+    [
+        ("link", "was replaced by a link"),
+        ("dangling", "was replaced by a link"),
+        ("fifo", "is no longer a regular file"),  # never blocks: O_NONBLOCK
+        ("folder", "is no longer a regular file"),
+        ("parent", "was deleted"),
+        ("missing", "was deleted"),
+    ],
+)
+def test_open_regular_refuses_what_is_not_a_regular_file(
+    tmp_path: Path, kind: str, reason: str
+) -> None:
+    path = _swapped(tmp_path, kind)
+    with pytest.raises(SwappedFileError) as caught:
+        open_regular(str(path))
+    assert caught.value.reason == reason
+    with pytest.raises(SwappedFileError, match=reason):
+        hash_and_stat(str(path), "txt")
+
+
+def test_open_regular_leaks_no_descriptor_when_it_refuses(tmp_path: Path) -> None:
+    path = _swapped(tmp_path, "fifo")
+    before = len(os.listdir("/proc/self/fd"))
+    for _ in range(50):
+        with pytest.raises(SwappedFileError):
+            open_regular(str(path))
+    assert len(os.listdir("/proc/self/fd")) == before
+
+
+def test_hash_and_stat_records_the_hashed_file(tmp_path: Path) -> None:
+    path = tmp_path / "a.css"
+    path.write_bytes(b"a{}")
+    info = path.stat()
+    digest, seen = hash_and_stat(str(path), "css")
+    assert digest == hash_bytes(b"a{}", "css")
+    assert seen == (3, info.st_dev, info.st_ino, info.st_mtime_ns)
+    assert hash_and_stat(str(path), "css", limit=2) == ("", seen)  # over the limit: not read
 
 
 @pytest.mark.parametrize(
@@ -169,8 +236,8 @@ def test_a_file_that_grew_is_noticed(tmp_path: Path, monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(manifest, "CHUNK_SIZE", SMALL_CHUNK)
     path = tmp_path / "f.txt"
     path.write_bytes(b"x" * 40)
-    with pytest.raises(OSError, match=r"size changed while reading \(20 → 21 bytes\)"):
-        hash_file(str(path), "txt", 20)
+    with pytest.raises(OSError, match=r"size changed while reading \(20 → 40 bytes\)"):
+        hash_file(str(path), "txt", 20)  # the open file's size tells, before any read
 
 
 def test_read_full_continues_short_reads(monkeypatch: pytest.MonkeyPatch) -> None:

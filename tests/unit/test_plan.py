@@ -14,7 +14,7 @@ from entrypoint import manifest as manifest_module
 from entrypoint import plan as plan_module
 from entrypoint.collect import MAX_FILE_SIZE, UNSIZED, Collection, FoundFile, collect_files
 from entrypoint.errors import ContentError
-from entrypoint.manifest import hash_and_size, hash_bytes
+from entrypoint.manifest import FileStat, hash_and_size, hash_and_stat, hash_bytes
 from entrypoint.plan import (
     Asset,
     HashingCancelledError,
@@ -97,8 +97,8 @@ def test_manifest_hash_is_stable_across_runs_and_locations(tmp_path: Path) -> No
 
 
 def test_manifest_hash_ignores_asset_order(tmp_path: Path) -> None:
-    a = Asset("/a.txt", "/x/a.txt", 1, "1" * 32, "text/plain; charset=utf-8")
-    b = Asset("/b.txt", "/x/b.txt", 2, "2" * 32, "text/plain; charset=utf-8")
+    a = Asset("/a.txt", "/x/a.txt", 1, "1" * 32, "text/plain; charset=utf-8", 0, 0, 0)
+    b = Asset("/b.txt", "/x/b.txt", 2, "2" * 32, "text/plain; charset=utf-8", 0, 0, 0)
     assert Plan(tmp_path, (a, b)).manifest_hash == Plan(tmp_path, (b, a)).manifest_hash
 
 
@@ -117,7 +117,7 @@ def test_asset_for_returns_the_first_asset_with_that_hash(tmp_path: Path) -> Non
 
 def test_asset_for_uses_the_index(tmp_path: Path) -> None:
     assets = tuple(
-        Asset(f"/{i}", f"/p/{i}", i, f"{i:032x}", "application/null") for i in range(2000)
+        Asset(f"/{i}", f"/p/{i}", i, f"{i:032x}", "application/null", 0, 0, 0) for i in range(2000)
     )
     plan = Plan(tmp_path, assets)
     assert plan._by_hash[f"{1999:032x}"] is assets[1999]
@@ -144,7 +144,7 @@ def test_file_removed_after_collection_is_a_content_error(tmp_path: Path) -> Non
     with pytest.raises(ContentError, match=r"2 file\(s\) could not be read") as caught:
         build_plan(site, collection)
     details = caught.value.details
-    assert details[0] == "cannot read 'css/site.css' (No such file or directory)"
+    assert details[0] == "'css/site.css' was deleted while it was being hashed"
     assert details[1].startswith("cannot read 'same.txt' (size changed while reading")
     assert caught.value.exit_code == 4
 
@@ -157,7 +157,7 @@ def test_file_gone_after_listing_is_a_content_error(tmp_path: Path) -> None:
     (site / "open.txt").write_bytes(b"yes")
     collection = collect_files(site, workspace=tmp_path)
     (site / "gone.txt").unlink()
-    with pytest.raises(ContentError, match=r"cannot read 'gone.txt' \(No such file or directory\)"):
+    with pytest.raises(ContentError, match=r"'gone.txt' was deleted while it was being hashed"):
         build_plan(site, collection)
 
 
@@ -166,8 +166,18 @@ def test_build_plan_of_a_hand_made_collection(tmp_path: Path) -> None:
     path.write_bytes(b"{}")
     collection = Collection((FoundFile("x.json", str(path), 2),), None, None, 0)
     plan = build_plan(tmp_path, collection, workers=2)
+    info = path.stat()
     assert plan.assets == (
-        Asset("/x.json", str(path), 2, hash_bytes(b"{}", "json"), "application/json"),
+        Asset(
+            "/x.json",
+            str(path),
+            2,
+            hash_bytes(b"{}", "json"),
+            "application/json",
+            info.st_dev,
+            info.st_ino,
+            info.st_mtime_ns,
+        ),
     )
     assert plan.headers is None
 
@@ -178,14 +188,16 @@ def test_permission_error_while_hashing_is_a_content_error(
     # The same path as the chmod test, reachable when running as root.
     site = _site(tmp_path / "site")
     collection = collect_files(site, workspace=tmp_path)
-    real_hash = hash_and_size
+    real_hash = hash_and_stat
 
-    def refusing(path: str, extension: str, size: int | None, *, limit: int) -> tuple[str, int]:
+    def refusing(
+        path: str, extension: str, size: int | None, *, limit: int
+    ) -> tuple[str, FileStat]:
         if path.endswith("site.css"):
             raise PermissionError(13, "Permission denied", path)
         return real_hash(path, extension, size, limit=limit)
 
-    monkeypatch.setattr("entrypoint.plan.hash_and_size", refusing)
+    monkeypatch.setattr("entrypoint.plan.hash_and_stat", refusing)
     with pytest.raises(ContentError, match=r"cannot read 'css/site.css' \(Permission denied\)"):
         build_plan(site, collection)
 
@@ -217,7 +229,7 @@ def test_forked_hashing_reports_unreadable_files(
     (site / "css" / "site.css").unlink()
     monkeypatch.setattr(plan_module, "PARALLEL_MIN_COST", 0)
     monkeypatch.setattr(plan_module, "_can_fork", lambda: True)
-    with pytest.raises(ContentError, match=r"cannot read 'css/site.css'"):
+    with pytest.raises(ContentError, match=r"'css/site.css' was deleted while it was being hashed"):
         build_plan(site, collection, workers=2)
 
 
@@ -231,8 +243,8 @@ def test_split_batches_covers_every_file_once_in_order() -> None:
 
 
 def test_manifest_json_is_sorted_one_entry_per_line(tmp_path: Path) -> None:
-    a = Asset('/b"q.txt', "/x/b", 2, "2" * 32, "text/plain; charset=utf-8")
-    b = Asset("/é.txt", "/x/a", 1, "1" * 32, "text/plain; charset=utf-8")
+    a = Asset('/b"q.txt', "/x/b", 2, "2" * 32, "text/plain; charset=utf-8", 0, 0, 0)
+    b = Asset("/é.txt", "/x/a", 1, "1" * 32, "text/plain; charset=utf-8", 0, 0, 0)
     text = Plan(tmp_path, (b, a)).manifest_json
     assert text.splitlines() == [
         "{",

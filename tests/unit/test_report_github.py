@@ -237,7 +237,7 @@ def test_untrusted_with_nothing_prints_nothing(tmp_path: Path) -> None:
 def test_dry_run_plan_lists_keys_without_running_commands(tmp_path: Path) -> None:
     reporter, stream = _reporter(tmp_path)
     assets = tuple(
-        Asset(name, "/x", 1, f"{i:032x}", "application/null")
+        Asset(name, "/x", 1, f"{i:032x}", "application/null", 0, 0, 0)
         for i, name in enumerate(UNTRUSTED_NAMES)
     )
     reporter.plan(Plan(tmp_path, assets), dry_run=True)

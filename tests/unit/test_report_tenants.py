@@ -31,7 +31,8 @@ TOKEN = "cfat_secret-token-value-0123"
 
 def _plan(files: int) -> Plan:
     assets = tuple(
-        Asset(f"/f{n}.html", f"/x/f{n}", 100, f"{n:032x}", "text/html") for n in range(files)
+        Asset(f"/f{n}.html", f"/x/f{n}", 100, f"{n:032x}", "text/html", 0, 0, 0)
+        for n in range(files)
     )
     return Plan(Path("/x"), assets)
 

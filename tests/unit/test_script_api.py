@@ -80,7 +80,7 @@ def test_a_version_answer_without_an_id_is_retryable() -> None:
 
 def test_a_put_answer_without_a_deployment_id_gives_no_version_id() -> None:
     router = respx.Router()
-    router.put(url__regex=r".*/scripts/site$").mock(return_value=_envelope({"id": "site"}))
+    router.put(url__regex=r".*/scripts/site(\?.*)?$").mock(return_value=_envelope({"id": "site"}))
     result = _run(router, lambda c: ScriptApi(c).put_script("site", None, _body()))
     assert result == UploadedVersion("", has_preview=False)
 
@@ -88,8 +88,8 @@ def test_a_put_answer_without_a_deployment_id_gives_no_version_id() -> None:
 Call = Callable[[ScriptApi], Awaitable[object]]
 #: (endpoint method, path regex, the call, what its answer must name)
 ENDPOINTS: list[tuple[str, str, Call]] = [
-    ("PUT", r"/scripts/site$", lambda api: api.put_script("site", None, _body())),
-    ("POST", r"/scripts/site/versions$", lambda api: api.upload_version("site", _body())),
+    ("PUT", r"/scripts/site(\?.*)?$", lambda api: api.put_script("site", None, _body())),
+    ("POST", r"/scripts/site/versions(\?.*)?$", lambda api: api.upload_version("site", _body())),
     ("POST", r"/scripts/site/deployments$", lambda api: api.deploy_version("site", "v-1")),
     ("GET", r"/scripts/site/deployments$", lambda api: api.latest_deployment("site")),
     ("GET", r"/workers/subdomain$", lambda api: api.account_subdomain()),

@@ -66,6 +66,26 @@ def test_the_same_bytes_under_another_extension_is_another_hash(tmp_path: Path) 
     assert plans[0].assets[0].hash != plans[1].assets[0].hash
 
 
+def test_links_to_one_file_under_two_extensions_are_two_hashes(tmp_path: Path) -> None:
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "shared" / "s.txt").write_text("same")
+    for name, link in (("a", "x.css"), ("b", "x.js")):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / link).symlink_to(Path("..") / "shared" / "s.txt")
+    (tmp_path / "t.yml").write_text(
+        "targets: [{script-name: a, directory: a}, {script-name: b, directory: b}]\n"
+    )
+    loaded = load_targets(tmp_path / "t.yml", {})
+    plans, count = plan_targets(
+        loaded.targets, collect_targets(loaded.targets, tmp_path, tmp_path), tmp_path
+    )
+    assert count.hashed == 2  # one file on disk, but the extension is part of the hash
+    for name, plan in zip("ab", plans, strict=True):
+        assert plan is not None
+        alone = build_plan(tmp_path / name, collect_files(tmp_path / name, workspace=tmp_path))
+        assert plan.assets == alone.assets
+
+
 def test_keep_assets_targets_have_no_plan_and_weigh_nothing(tmp_path: Path) -> None:
     (tmp_path / "site").mkdir()
     (tmp_path / "site" / "index.html").write_text("hello")

@@ -78,6 +78,21 @@ class Sleeps:
         self.waits.append(seconds)
 
 
+def asset_of(key: str, path: Path, digest: str) -> Asset:
+    """The Asset of a file on disk, as the hashing records it."""
+    info = path.stat()
+    return Asset(
+        key,
+        str(path),
+        info.st_size,
+        digest,
+        content_type(key),
+        info.st_dev,
+        info.st_ino,
+        info.st_mtime_ns,
+    )
+
+
 def _plan(tmp_path: Path, files: dict[str, bytes]) -> Plan:
     assets = []
     for rel, data in files.items():
@@ -86,7 +101,7 @@ def _plan(tmp_path: Path, files: dict[str, bytes]) -> Plan:
         path.write_bytes(data)
         key = "/" + rel
         digest = hash_bytes(data, node_extname(rel))
-        assets.append(Asset(key, str(path), len(data), digest, content_type(key)))
+        assets.append(asset_of(key, path, digest))
     return Plan(tmp_path, tuple(assets))
 
 
@@ -482,8 +497,8 @@ def test_a_25_mib_file_is_uploaded_without_ever_holding_its_body(tmp_path: Path)
     path = tmp_path / "huge.wasm"
     with path.open("wb") as handle:
         handle.truncate(size)
-    digest = "a" * 32
-    plan = Plan(tmp_path, (Asset("/huge.wasm", str(path), size, digest, "application/wasm"),))
+    digest = hash_bytes(bytes(size), "wasm")
+    plan = Plan(tmp_path, (asset_of("/huge.wasm", path, digest),))
     seen: dict[str, int] = {"bytes": 0, "chunks": 0, "biggest": 0, "declared": 0}
 
     async def server(request: httpx.Request) -> httpx.Response:

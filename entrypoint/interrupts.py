@@ -8,10 +8,10 @@ Owns what a signal does at each point of a run (what the stop then reports is th
   written whole or not at all) and is only noted once the run is reporting its end
   (:func:`finishing`). A KeyboardInterrupt lost where Python cannot raise it (a ``__del__``) is
   noted instead of printed, and acted on at the next :func:`deferred` or at exit.
-- :func:`signals_cancel_this_task`: during a command's asyncio run a signal cancels its task
-  instead, so it stops at an ``await``; the process's handlers come back after it with no moment
-  where the default action (death by the signal, exit -15) applies, and the run's threads never
-  take a signal themselves (the kernel hands it to the main thread).
+- :func:`signals_cancel_this_task`: during a command's asyncio run (:func:`run_task`) a signal
+  cancels its task instead, so it stops at an ``await``; the process's handlers come back after
+  it with no moment where the default action (death by the signal, exit -15) applies, and the
+  run's threads never take a signal themselves (the kernel hands it to the main thread).
 - :func:`forked_worker`: a hashing worker ignores SIGINT (a terminal sends it to the whole
   process group; the parent decides) and is killed when its parent dies, so none outlives it;
   on a stop the parent kills its workers at once (:func:`kill_workers`).
@@ -30,10 +30,12 @@ from contextlib import contextmanager
 TYPE_CHECKING = False  # typing costs ~10 ms of start-up: for the checker only
 if TYPE_CHECKING:
     import asyncio
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable, Coroutine, Iterator
     from concurrent.futures import ProcessPoolExecutor
     from types import FrameType
-    from typing import Final
+    from typing import Final, TypeVar
+
+    T = TypeVar("T")
 
 SIGNALS: Final = frozenset({signal.SIGINT, signal.SIGTERM})
 _PR_SET_PDEATHSIG: Final = 1  # <linux/prctl.h>
@@ -139,6 +141,17 @@ def quiet_thread() -> None:
     signal.pthread_sigmask(signal.SIG_BLOCK, SIGNALS)
 
 
+def run_task(main: Coroutine[object, object, T]) -> T:
+    """``asyncio.run(main)``, stopped in order by a signal at any moment. ``main`` takes the
+    signals over first thing (:func:`signals_cancel_this_task`); while the loop starts and while
+    it closes a signal is held instead of raised inside asyncio's own machinery: one held when the
+    task takes over cancels it at once, one that comes after acts once the loop is closed."""
+    import asyncio  # noqa: PLC0415 - the process handlers are installed before asyncio loads
+
+    with deferred():
+        return asyncio.run(main)
+
+
 @contextmanager
 def signals_cancel_this_task() -> Iterator[None]:
     """Within the block, SIGINT / SIGTERM cancel the current task; call it first thing in that
@@ -153,6 +166,9 @@ def signals_cancel_this_task() -> Iterator[None]:
     previous = {signum: signal.getsignal(signum) for signum in SIGNALS}
     for signum in SIGNALS:
         loop.add_signal_handler(signum, _cancel, task, signum)
+    if _STATE.held and not _STATE.finishing:  # came while the loop started (run_task)
+        _STATE.held = False
+        task.cancel()
     try:
         yield
     finally:

@@ -23,7 +23,7 @@ from entrypoint.cloudflare import CloudflareClient, Credentials, RequestPacer
 from entrypoint.collect import Collection, collect_files
 from entrypoint.deploy import DeployResult, DeployTarget, deploy
 from entrypoint.errors import ConfigurationError, DeployInterruptedError
-from entrypoint.interrupts import deferred, signals_cancel_this_task
+from entrypoint.interrupts import deferred, run_task, signals_cancel_this_task
 from entrypoint.lean_http import LeanClient, Timeouts
 from entrypoint.modules import WorkerModules, resolve_modules
 from entrypoint.output_files import check_target, write_file, write_own_file
@@ -310,7 +310,7 @@ class _Flow:
     ) -> int:
         """Deploy, then publish the outputs and the summary."""
         flow = _interruptible(lambda: _deploy(self.settings, plan, target, self.reporter, context))
-        result = asyncio.run(flow)
+        result = run_task(flow)
         self.sections.close()
         with deferred():  # a signal waits: outputs and summary are written whole, or not at all
             self.reporter.outputs(result_outputs(result, self.manifest_file))
@@ -340,7 +340,13 @@ class _Flow:
             plan = pending.result()
             self.plan_ready(plan)
             return _dry_run(plan, self.reporter, self.manifest_file)
-        return self.deploy(_hashed(pending, self.plan_ready), target, context)
+        hashed = _hashed(pending, self.plan_ready)
+        try:
+            return self.deploy(hashed, target, context)
+        except BaseException:  # a stop before the loop awaited it: no warning, no workers left
+            hashed.close()
+            pending.cancel()
+            raise
 
 
 def _where(settings: DeploySettings) -> str:

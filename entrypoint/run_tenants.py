@@ -27,7 +27,7 @@ from entrypoint.errors import (
     TransientError,
 )
 from entrypoint.fingerprint import fingerprint
-from entrypoint.interrupts import deferred, signals_cancel_this_task
+from entrypoint.interrupts import deferred, run_task, signals_cancel_this_task
 from entrypoint.output_files import check_target, write_file
 from entrypoint.previous_report import Deployed, read_previous, unchanged
 from entrypoint.ratelimit import RateLimiter, shard_share
@@ -292,7 +292,7 @@ def execute_targets(
     limiter = RateLimiter(shard_share(settings.rate_limit, chosen.shards))
     changed = [job for job in jobs if job.index not in kept]
     with reporter.group(f"Deploying {len(changed)} targets"):
-        results, stopped = asyncio.run(_deploy(settings, changed, log, limiter))
+        results, stopped = run_task(_deploy(settings, changed, log, limiter))
     summary = RunSummary(
         _with_unchanged(jobs, results, kept),
         time.monotonic() - started,

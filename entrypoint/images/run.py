@@ -33,7 +33,7 @@ from entrypoint.images.checks import (
 from entrypoint.images.client import DirectUpload, ImagesClient
 from entrypoint.images.settings import ImagesMode, ImagesSettings, require_images_credentials
 from entrypoint.images.sync import sync_images
-from entrypoint.interrupts import deferred, signals_cancel_this_task
+from entrypoint.interrupts import deferred, run_task, signals_cancel_this_task
 from entrypoint.output_files import write_file, write_own_file
 from entrypoint.report import LISTED_PATHS, Reporter, human_bytes
 from entrypoint.retry import RetryPolicy
@@ -82,7 +82,7 @@ def _run(settings: ImagesSettings, job: Callable[[ImagesClient], Awaitable[T]]) 
             msg = "Stopped by a signal before the images command completed."
             raise DeployInterruptedError(msg) from None
 
-    return asyncio.run(main())
+    return run_task(main())
 
 
 def _http(settings: ImagesSettings) -> httpx.AsyncClient:

@@ -132,19 +132,26 @@ def test_single_deploy_dry_run_and_deploy_list_hostile_names_as_text(
         assert "::stop-commands::" in run.stdout  # the listing was fenced
 
 
+#: Cloudflare's errors are shown five at a time (the rest counted): refuse names in groups that
+#: size, so every hostile name is echoed back in one run or another.
+SHOWN_ERRORS = 5
+
+
+@pytest.mark.parametrize("first", range(0, len(HOSTILE), SHOWN_ERRORS))
 def test_a_refusal_echoing_hostile_names_is_one_fenced_error(
-    emulator: EmulatorThread, tmp_path: Path
+    emulator: EmulatorThread, tmp_path: Path, first: int
 ) -> None:
     workspace = tmp_path / "ws"
     _write_site(workspace / "public", HOSTILE)
-    _configure(emulator, refuse_assets=["/" + name for name in HOSTILE])
+    echoed = HOSTILE[first : first + SHOWN_ERRORS]
+    _configure(emulator, refuse_assets=["/" + name for name in echoed])
     inputs = deploy_inputs(emulator, "hostile", "public")
     run = run_action(workspace, tmp_path / "gh", inputs)
     assert run.returncode == 5, run.stdout + run.stderr
     _assert_runner_obeys_only_us(run, DEPLOY_OUTPUTS)
     errors = [c for c in run_log(run.stdout).executed if c.name == "error"]
     assert len(errors) == 1
-    assert "##[set-output name=pwned;]legacy.txt" in errors[0].data  # shown, as data
+    assert "refused (refuse_assets)" in errors[0].data  # the echo is shown, as data
     assert "Traceback" not in run.stdout + run.stderr
 
     gitlab = run_action(
@@ -152,11 +159,27 @@ def test_a_refusal_echoing_hostile_names_is_one_fenced_error(
     )
     assert gitlab.returncode == 5, gitlab.stdout + gitlab.stderr
     _assert_no_control_but_sections(gitlab.stdout + gitlab.stderr)
-    assert "section_end:1:cf_assets_1\\r" in gitlab.stdout  # the name, made visible
     plain = run_action(workspace, tmp_path / "plain", inputs, {"GITHUB_ACTIONS": ""})
     assert plain.returncode == 5, plain.stdout + plain.stderr
     assert _ACTIVE.search((plain.stdout + plain.stderr).replace("\n", "")) is None
     assert len([line for line in plain.stdout.splitlines() if line.startswith("error:")]) == 1
+
+
+def test_a_name_that_fakes_a_gitlab_section_is_shown_made_visible(
+    emulator: EmulatorThread, tmp_path: Path
+) -> None:
+    fake = "\x1b[0Ksection_end:1:cf_assets_1\r\x1b[0Kgitlab.txt"
+    workspace = tmp_path / "ws"
+    _write_site(workspace / "public", [fake])
+    _configure(emulator, refuse_assets=["/" + fake])
+    inputs = deploy_inputs(emulator, "hostile", "public")
+    gitlab = run_action(
+        workspace, tmp_path / "gl", inputs, {"GITHUB_ACTIONS": "", "GITLAB_CI": "true"}
+    )
+    assert gitlab.returncode == 5, gitlab.stdout + gitlab.stderr
+    _assert_no_control_but_sections(gitlab.stdout + gitlab.stderr)
+    # The name is shown, its ESC and CR neutralised (the section it fakes never ends ours).
+    assert "[0Ksection_end:1:cf_assets_1" in gitlab.stdout
 
 
 def _write_targets(workspace: Path) -> None:

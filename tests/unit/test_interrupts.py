@@ -216,3 +216,40 @@ def test_a_stop_caught_inside_exec_code_still_exits_with_our_code(tmp_path: Path
         check=False,
     )
     assert done.returncode == 130, done.stderr
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+@pytest.mark.usefixtures("installed")
+def test_a_signal_while_the_loop_starts_cancels_the_task_once_it_takes_over(
+    signum: signal.Signals,
+) -> None:
+    """Before the task takes the signals over, the loop is asyncio's: the signal is held there
+    (no KeyboardInterrupt inside asyncio's machinery) and then cancels the task at once."""
+    reached: list[str] = []
+
+    async def main() -> None:
+        _signal(signum)  # the loop runs, the task has not taken the signals over yet
+        reached.append("held")
+        with interrupts.signals_cancel_this_task():
+            await asyncio.sleep(30)
+            reached.append("slept")  # never: the held signal cancelled the task
+
+    with pytest.raises(asyncio.CancelledError):
+        interrupts.run_task(main())
+    assert reached == ["held"]
+    assert interrupts.received() == signum
+
+
+@pytest.mark.usefixtures("installed")
+def test_a_signal_while_the_loop_closes_stops_the_run_once_it_is_closed() -> None:
+    reached: list[str] = []
+
+    async def main() -> None:
+        with interrupts.signals_cancel_this_task():
+            await asyncio.sleep(0)
+        _signal(signal.SIGTERM)  # the task gave the signals back; the loop is closing
+        reached.append("done")  # the loop's own machinery finishes first
+
+    with pytest.raises(KeyboardInterrupt):
+        interrupts.run_task(main())
+    assert reached == ["done"]

@@ -190,8 +190,8 @@ def in_process_manifest_seconds(site: Path) -> float:
     code = (
         "import json, sys, time\n"
         "from pathlib import Path\n"
-        "from entrypoint.collect import collect_files\n"
-        "from entrypoint.plan import build_plan\n"
+        "from entrypoint.site.collect import collect_files\n"
+        "from entrypoint.site.plan import build_plan\n"
         "site = Path(sys.argv[1])\n"
         "started = time.perf_counter()\n"
         "plan = build_plan(site, collect_files(site, workspace=site, sized=False))\n"

@@ -40,11 +40,11 @@ if __package__ in {None, ""}:  # run as a script: make the repository's packages
 
 from benchmarks.emulator_process import EmulatorProcess
 from benchmarks.tools import ACCOUNT, TOKEN, RunResult, Wrangler, base_env, timed_run
-from entrypoint.collect import collect_files
-from entrypoint.plan import build_plan
-from entrypoint.settings import DEFAULT_RATE_LIMIT
-from entrypoint.targets import load_targets
-from entrypoint.tenant_plans import collect_targets, plan_targets
+from entrypoint.config.deploy import DEFAULT_RATE_LIMIT
+from entrypoint.site.collect import collect_files
+from entrypoint.site.plan import build_plan
+from entrypoint.targets.file import load_targets
+from entrypoint.targets.plans import collect_targets, plan_targets
 from tests.tenantgen import Tenants, write_tenants
 
 REPO_ROOT: Final = Path(__file__).resolve().parent.parent

@@ -1,13 +1,13 @@
 """Generate the action metadata and the README's Inputs / Outputs tables from the settings.
 
-``entrypoint.settings.fields()`` is the contract: every field is an input (``account_id`` →
+``entrypoint.config.deploy.fields()`` is the contract: every field is an input (``account_id`` →
 ``account-id``) with its description and default. Writes
 
 - ``action.yml``: the published action, ``docker://`` image tagged with the project version;
 - ``.github/actions/selftest/action.yml``: the same inputs and outputs, but built from the local
   ``Dockerfile``, so this repository's workflows test fresh code;
 - ``images/action.yml``: ``cf-assets images`` (``uses: org/cf-assets-action/images@v1``), its
-  inputs from ``entrypoint.images.settings.images_fields()`` and its outputs ``IMAGES_OUTPUTS``,
+  inputs from ``entrypoint.config.images.images_fields()`` and its outputs ``IMAGES_OUTPUTS``,
   on the same image;
 - the blocks between the ``<!-- BEGIN generated … -->`` / ``<!-- END generated … -->`` markers in
   ``README.md``.
@@ -35,12 +35,12 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from pydantic.fields import FieldInfo  # noqa: E402
 
-from entrypoint.command_settings import (  # noqa: E402 - needs the path above
+from entrypoint.config.deploy import fields  # noqa: E402
+from entrypoint.config.images import images_fields  # noqa: E402
+from entrypoint.config.inputs import (  # noqa: E402 - needs the path above
     cloudflare_env_names,
     input_name,
 )
-from entrypoint.images.settings import images_fields  # noqa: E402
-from entrypoint.settings import fields  # noqa: E402
 
 IMAGE_REPOSITORY: Final = "ghcr.io/org/cf-assets-action"
 ACTION_YML: Final = REPO_ROOT / "action.yml"

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from entrypoint.collect import Collection
 from entrypoint.errors import ContentError
 from entrypoint.images.checks import id_problem
 from entrypoint.images.probe import ImageFormat, ImageInfo, probe_file
+from entrypoint.site.collect import Collection
 
 MAX_IMAGE_BYTES: Final = 10_000_000
 MAX_SIDE: Final = 12_000

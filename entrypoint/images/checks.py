@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from entrypoint.images.settings import ImagesMode, ImagesSettings, raise_invalid
+from entrypoint.config.images import ImagesMode, ImagesSettings, raise_invalid
 
 MAX_ID_LENGTH: Final = 1024
 MAX_METADATA_BYTES: Final = 1024

@@ -1,5 +1,5 @@
 """What ``cf-assets images`` leaves behind: outputs, the map file's text, a summary
-(:mod:`entrypoint.output_files` writes the map and upload-URL files).
+(:mod:`entrypoint.files.output` writes the map and upload-URL files).
 
 The map file is JSON, ``{"relative/path.png": {"id": "prefix/relative/path.png", "url":
 "https://imagedelivery.net/<account hash>/<id>/public"}}`` (``url`` only with an account hash),
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from typing import Final
 from urllib.parse import quote
 
+from entrypoint.cloudflare.images import DirectUpload
 from entrypoint.images.catalog import CatalogImage
-from entrypoint.images.client import DirectUpload
 from entrypoint.images.sync import SyncResult
 from entrypoint.report import Reporter
 

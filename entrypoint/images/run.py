@@ -18,9 +18,12 @@ from typing import TypeVar
 import httpx
 
 from entrypoint import __version__
-from entrypoint.cloudflare import CloudflareClient, Credentials
-from entrypoint.collect import collect_files
+from entrypoint.cloudflare.api import CloudflareClient, Credentials
+from entrypoint.cloudflare.images import DirectUpload, ImagesClient
+from entrypoint.config.images import ImagesMode, ImagesSettings, require_images_credentials
 from entrypoint.errors import DeployInterruptedError
+from entrypoint.files.output import write_file, write_own_file
+from entrypoint.files.workspace import Workspace
 from entrypoint.images import report
 from entrypoint.images.catalog import Catalog, build_catalog
 from entrypoint.images.checks import (
@@ -30,14 +33,11 @@ from entrypoint.images.checks import (
     id_prefix,
     sync_template,
 )
-from entrypoint.images.client import DirectUpload, ImagesClient
-from entrypoint.images.settings import ImagesMode, ImagesSettings, require_images_credentials
 from entrypoint.images.sync import sync_images
 from entrypoint.interrupts import deferred, run_task, signals_cancel_this_task
-from entrypoint.output_files import write_file, write_own_file
+from entrypoint.pacing.retry import RetryPolicy
 from entrypoint.report import LISTED_PATHS, Reporter, human_bytes
-from entrypoint.retry import RetryPolicy
-from entrypoint.workspace import Workspace
+from entrypoint.site.collect import collect_files
 
 T = TypeVar("T")
 

@@ -18,12 +18,12 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Final, Protocol
 
+from entrypoint.cloudflare.images import DirectUpload, ImagesClient, UploadUrlRefusedError
+from entrypoint.cloudflare.multipart import FilePart
 from entrypoint.errors import AssetsError, CloudflareRefusedError
 from entrypoint.images.catalog import CatalogImage
 from entrypoint.images.checks import DirectUploadRequest
-from entrypoint.images.client import DirectUpload, ImagesClient, UploadUrlRefusedError
-from entrypoint.multipart import FilePart
-from entrypoint.retry import RetryableError, RetryPolicy
+from entrypoint.pacing.retry import RetryableError, RetryPolicy
 
 MAX_RENEWALS: Final = 3
 

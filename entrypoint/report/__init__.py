@@ -21,12 +21,12 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Final, TextIO
 
-from entrypoint.deploy import DeployResult
+from entrypoint.config.deploy import DeployMode
+from entrypoint.deploy.flow import DeployResult
 from entrypoint.errors import AssetsError
-from entrypoint.plan import Plan
+from entrypoint.pacing.retry import RetryableError
 from entrypoint.redact import Redactor
-from entrypoint.retry import RetryableError
-from entrypoint.settings import DeployMode
+from entrypoint.site.plan import Plan
 
 LISTED_PATHS: Final = 100
 PROGRESS_STEP: Final = 0.10

@@ -1,6 +1,6 @@
 """GitHub Actions: workflow commands (escaped), masks, groups, ``$GITHUB_OUTPUT`` heredocs with a
 random delimiter, and a job-summary table in ``$GITHUB_STEP_SUMMARY`` (both appended to through
-no link: :mod:`entrypoint.output_files`).
+no link: :mod:`entrypoint.files.output`).
 
 The runner reads commands in every line of the log: ``::name props::data`` at the start of a line
 (after leading whitespace) and the legacy ``##[name props]data`` anywhere in it. So text from
@@ -20,9 +20,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from entrypoint.deploy import DeployResult
+from entrypoint.deploy.flow import DeployResult
 from entrypoint.errors import AssetsError
-from entrypoint.output_files import append_runner_file, check_runner_file
+from entrypoint.files.output import append_runner_file, check_runner_file
 from entrypoint.report import LISTED_PATHS, Reporter, human_bytes, visible, worker_outcome
 
 

@@ -6,7 +6,7 @@ an ESC or CR from a file name cannot close the header, fake a marker or repaint 
 The dotenv file holds ``CF_ASSETS_<OUTPUT>=value`` lines, single-line and without secrets (GitLab
 makes dotenv reports downloadable), so the completion token and an images upload URL are never
 written. It is written atomically and through no link (a committed ``cf-assets.env`` symlink is
-replaced, its target untouched): :mod:`entrypoint.output_files`.
+replaced, its target untouched): :mod:`entrypoint.files.output`.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Final
 
-from entrypoint.output_files import check_target, write_file
+from entrypoint.files.output import check_target, write_file
+from entrypoint.files.workspace import Workspace
 from entrypoint.report import Reporter, visible
-from entrypoint.workspace import Workspace
 
 SECRET_OUTPUTS: Final = frozenset({"completion-token", "upload-url"})
 _UNSAFE: Final = re.compile(r"[\s\x00-\x1f]")

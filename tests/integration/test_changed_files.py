@@ -21,7 +21,7 @@ from entrypoint.emulator import EmulatorThread
 from entrypoint.emulator.envelope import Request
 from entrypoint.emulator.faults import request_kind
 from entrypoint.emulator.server import FaultAction
-from entrypoint.manifest import hash_bytes, node_extname
+from entrypoint.site.identity import hash_bytes, node_extname
 from tests.integration.conftest import ACCOUNT, deploy_inputs, run_action
 
 pytestmark = pytest.mark.integration

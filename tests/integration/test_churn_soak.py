@@ -30,7 +30,7 @@ import pytest
 
 from entrypoint.emulator import EmulatorThread
 from entrypoint.emulator.state import StoredAsset
-from entrypoint.manifest import hash_bytes, node_extname
+from entrypoint.site.identity import hash_bytes, node_extname
 from tests.integration.conftest import ACCOUNT, ActionRun, deploy_inputs, run_action, served
 from tests.sitegen import generate_site
 

@@ -16,14 +16,14 @@ import pytest
 import yaml
 
 from entrypoint import __version__
-from entrypoint.command_settings import cloudflare_env_names, input_name
-from entrypoint.deploy import DeployResult
+from entrypoint.config.deploy import DeployMode, fields, load_settings
+from entrypoint.config.inputs import cloudflare_env_names, input_name
+from entrypoint.deploy.flow import DeployResult
+from entrypoint.deploy.run import execute
 from entrypoint.redact import Redactor
 from entrypoint.report import Reporter, result_outputs
-from entrypoint.report.tenants import RunSummary, run_outputs
-from entrypoint.run import execute
-from entrypoint.run_tenants import execute_targets
-from entrypoint.settings import DeployMode, fields, load_settings
+from entrypoint.report.targets import RunSummary, run_outputs
+from entrypoint.targets.run import execute_targets
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -209,7 +209,7 @@ def test_gitlab_example_unsets_the_entrypoint_and_calls_the_cli() -> None:
 
 
 def test_images_action_inputs_are_the_images_settings() -> None:
-    from entrypoint.images.settings import images_fields
+    from entrypoint.config.images import images_fields
 
     inputs = _yaml("images/action.yml")["inputs"]
     assert list(inputs) == [input_name(name) for name in images_fields()]
@@ -222,8 +222,8 @@ def test_images_action_inputs_are_the_images_settings() -> None:
 
 
 def test_images_action_outputs_are_what_the_images_command_writes() -> None:
+    from entrypoint.cloudflare.images import DirectUpload
     from entrypoint.images import report
-    from entrypoint.images.client import DirectUpload
 
     written = set(report.create_url_outputs(DirectUpload("i", "u"))) | set(
         report.sync_outputs(1, 1, 0, "m")

@@ -1,0 +1,210 @@
+"""The Worker endpoints that come after the assets: one method per endpoint, typed answers.
+
+- ``GET /accounts/{a}/workers/services/{s}``: does the Worker exist (10007 / 10090: no)?
+- ``PUT …/workers/scripts/{s}`` (or the dispatch-namespace path): upload and deploy a Worker.
+- ``POST …/workers/scripts/{s}/versions``: upload a version without deploying it.
+- ``POST …/workers/scripts/{s}/deployments``: deploy a version to 100 % of traffic (with the
+  Durable Objects ``code_update_strategy`` wrangler sends).
+- ``GET …/workers/scripts/{s}/deployments``: the latest deployment.
+- ``PATCH …/workers/scripts/{s}/script-settings``: logpush, observability, tags, tail consumers.
+- ``GET /accounts/{a}/workers/subdomain``, ``GET``/``POST …/workers/scripts/{s}/subdomain``:
+  the account's workers.dev subdomain and whether the Worker is served there.
+
+Transport, authentication and error mapping are
+:class:`~entrypoint.cloudflare.api.CloudflareClient`'s; each answer's ``result`` is read into the
+endpoint's :class:`~entrypoint.cloudflare.answers.Result` model below (ids are ids, flags are
+booleans), so a malformed one fails there, once, as a retryable "malformed answer".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any, Final
+from urllib.parse import quote
+
+from pydantic import Field, StrictBool, StringConstraints
+
+from entrypoint.cloudflare.answers import Id, Result
+from entrypoint.cloudflare.api import CloudflareClient
+from entrypoint.cloudflare.multipart import MultipartBody
+from entrypoint.errors import CloudflareRefusedError
+
+NOT_FOUND_CODES: Final = frozenset({10007, 10090})
+#: As wrangler uploads: an ``inherit`` binding that cannot be resolved fails the upload instead of
+#: being dropped; the PUT's answer leaves the script out.
+_INHERIT_STRICT: Final = {"bindings_inherit": "strict"}
+_PUT_QUERY: Final = {"excludeScript": "true", **_INHERIT_STRICT}
+#: Cloudflare dates the request and answer shape of the script subdomain endpoint.
+_SUBDOMAIN_API_DATE: Final = {"Cloudflare-Workers-Script-Api-Date": "2025-08-01"}
+#: A workers.dev subdomain: one DNS label (or empty: none registered).
+Subdomain = Annotated[
+    str,
+    StringConstraints(strict=True, pattern=r"^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)?$"),
+]
+
+
+@dataclass(frozen=True)
+class UploadedVersion:
+    """A version Cloudflare stored: its id, and whether it has a preview URL."""
+
+    id: str
+    has_preview: bool
+
+
+class ScriptResult(Result):
+    """``PUT …/scripts/{s}``: the Worker; its ``deployment_id`` is the new version's id."""
+
+    deployment_id: Id | None = None
+
+
+class VersionMetadata(Result):
+    """A version's ``metadata``: whether it has a preview URL."""
+
+    has_preview: StrictBool = False
+
+
+class VersionResult(Result):
+    """``POST …/versions``: the stored version."""
+
+    id: Id
+    metadata: VersionMetadata | None = None
+
+
+class DeploymentResult(Result):
+    """``POST …/deployments``, and each entry of ``GET …/deployments``."""
+
+    id: Id
+
+
+class DeploymentsResult(Result):
+    """``GET …/deployments``: the Worker's deployments, latest first."""
+
+    deployments: list[DeploymentResult] = Field(default_factory=list)
+
+
+class AccountSubdomainResult(Result):
+    """``GET /accounts/{a}/workers/subdomain``."""
+
+    subdomain: Subdomain | None = None
+
+
+class ScriptSubdomainResult(Result):
+    """``GET …/scripts/{s}/subdomain``."""
+
+    enabled: StrictBool
+
+
+def _not_found(error: CloudflareRefusedError) -> bool:
+    return error.status == 404 or bool(NOT_FOUND_CODES & set(error.codes))
+
+
+class ScriptApi:
+    """The Worker endpoints of one account."""
+
+    def __init__(self, client: CloudflareClient) -> None:
+        self._client = client
+
+    def _script(self, script: str, namespace: str | None = None) -> str:
+        return self._client.script_path(script, namespace)
+
+    async def exists(self, script: str) -> bool:
+        """Whether the (plain) Worker exists already."""
+        url = f"{self._client.account_path}/workers/services/{quote(script, safe='')}"
+        try:
+            await self._client.authorized("look up the Worker", "GET", url)
+        except CloudflareRefusedError as error:
+            if _not_found(error):
+                return False
+            raise
+        return True
+
+    async def put_script(
+        self, script: str, namespace: str | None, body: MultipartBody
+    ) -> UploadedVersion:
+        """Upload and deploy the Worker; the new version (id "" when Cloudflare gave none)."""
+        result = await self._client.authorized(
+            "upload the Worker",
+            "PUT",
+            self._script(script, namespace),
+            ScriptResult,
+            params=_PUT_QUERY,
+            **_form(body),
+        )
+        return UploadedVersion(result.deployment_id or "", has_preview=False)
+
+    async def upload_version(self, script: str, body: MultipartBody) -> UploadedVersion:
+        """Upload a version of an existing Worker without deploying it."""
+        what = "upload the Worker version"
+        url = f"{self._script(script)}/versions"
+        result = await self._client.authorized(
+            what, "POST", url, VersionResult, params=_INHERIT_STRICT, **_form(body)
+        )
+        preview = result.metadata is not None and result.metadata.has_preview
+        return UploadedVersion(result.id, preview)
+
+    async def deploy_version(
+        self, script: str, version_id: str, code_update_strategy: object | None = None
+    ) -> str:
+        """Send 100 % of traffic to ``version_id``; returns the deployment id."""
+        what = "deploy the Worker version"
+        body: dict[str, Any] = {
+            "strategy": "percentage",
+            "versions": [{"version_id": version_id, "percentage": 100}],
+            "annotations": {},
+        }
+        if code_update_strategy is not None:
+            body["code_update_strategy"] = code_update_strategy
+        url = f"{self._script(script)}/deployments"
+        result = await self._client.authorized(what, "POST", url, DeploymentResult, json=body)
+        return result.id
+
+    async def latest_deployment(self, script: str) -> str | None:
+        """The id of the Worker's latest deployment, if it has one."""
+        what = "read the Worker's deployments"
+        url = f"{self._script(script)}/deployments"
+        result = await self._client.authorized(what, "GET", url, DeploymentsResult)
+        return result.deployments[0].id if result.deployments else None
+
+    async def patch_settings(self, script: str, settings: dict[str, Any]) -> None:
+        """Change the Worker's settings (those that belong to the Worker, not to a version)."""
+        url = f"{self._script(script)}/script-settings"
+        await self._client.authorized("update the Worker settings", "PATCH", url, json=settings)
+
+    async def account_subdomain(self) -> str | None:
+        """The account's workers.dev subdomain, or None when it has not registered one."""
+        what = "read the account's workers.dev subdomain"
+        url = f"{self._client.account_path}/workers/subdomain"
+        try:
+            result = await self._client.authorized(what, "GET", url, AccountSubdomainResult)
+        except CloudflareRefusedError as error:
+            if _not_found(error):
+                return None
+            raise
+        return result.subdomain or None
+
+    async def subdomain_enabled(self, script: str) -> bool:
+        """Whether the Worker is served on workers.dev now."""
+        what = "read the Worker's workers.dev setting"
+        result = await self._client.authorized(
+            what,
+            "GET",
+            f"{self._script(script)}/subdomain",
+            ScriptSubdomainResult,
+            headers=dict(_SUBDOMAIN_API_DATE),
+        )
+        return result.enabled
+
+    async def set_subdomain(self, script: str, *, enabled: bool) -> None:
+        """Serve the Worker on workers.dev (``enabled``) or stop serving it there."""
+        await self._client.authorized(
+            "change the Worker's workers.dev setting",
+            "POST",
+            f"{self._script(script)}/subdomain",
+            json={"enabled": enabled},
+            headers=dict(_SUBDOMAIN_API_DATE),
+        )
+
+
+def _form(body: MultipartBody) -> dict[str, Any]:
+    headers = {"Content-Type": body.content_type, "Content-Length": str(body.content_length)}
+    return {"content": body.stream(), "headers": headers}

@@ -1,0 +1,327 @@
+"""The deploy command's settings, frozen once built from the CLI values and the environment
+mapping the CLI passes in.
+
+Owns the deploy inputs, their defaults and every check of a value's format or range that can run
+before a request. How a setting is named, looked up in the CLI values and the environment and
+reported when invalid is :mod:`entrypoint.config.inputs`'s, shared with the images command.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, Final, NoReturn
+
+from pydantic import BeforeValidator, SecretStr, ValidationError
+from pydantic.fields import FieldInfo
+
+from entrypoint.config.inputs import (
+    ACCOUNT_ID_RE,
+    DEFAULT_API_BASE_URL,
+    NO_ENV,
+    CommandSettings,
+    JsonObject,
+    Lines,
+    StrictBool,
+    setting,
+)
+from entrypoint.config.request_values import (
+    HEADER_SAFE_RULE,
+    credential_values,
+    header_safe,
+    url_problem,
+)
+from entrypoint.config.values import parse_run_worker_first
+from entrypoint.errors import ConfigurationError
+
+SCRIPT_NAME_RE: Final = re.compile(r"[a-z0-9_][a-z0-9_-]{0,62}")
+NAMESPACE_RE: Final = re.compile(r"[A-Za-z0-9_.-]{1,255}")
+DATE_RE: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
+SHARD_RE: Final = re.compile(r"([1-9][0-9]*)/([1-9][0-9]*)(?:@([0-9a-f]{6,64}))?")
+#: Cloudflare allows 1,200 API requests per 5 minutes per user; leave room for other clients.
+DEFAULT_RATE_LIMIT: Final = 1000
+MAX_SHARDS: Final = 256  # a GitHub Actions matrix runs at most 256 jobs
+DEFAULT_REPORT_FILE: Final = "cf-assets-report.json"
+
+
+class DeployMode(StrEnum):
+    """What happens after the assets are uploaded."""
+
+    WORKER = "worker"
+    VERSION = "version"
+    NONE = "none"
+
+
+class HtmlHandling(StrEnum):
+    """``assets.config.html_handling`` values the API accepts."""
+
+    AUTO_TRAILING_SLASH = "auto-trailing-slash"
+    FORCE_TRAILING_SLASH = "force-trailing-slash"
+    DROP_TRAILING_SLASH = "drop-trailing-slash"
+    NONE = "none"
+
+
+class NotFoundHandling(StrEnum):
+    """``assets.config.not_found_handling`` values the API accepts."""
+
+    SINGLE_PAGE_APPLICATION = "single-page-application"
+    PAGE_404 = "404-page"
+    NONE = "none"
+
+
+RunWorkerFirst = Annotated[bool | tuple[str, ...] | None, BeforeValidator(parse_run_worker_first)]
+
+
+class DeploySettings(CommandSettings):
+    """Inputs of ``cf-assets deploy``; field ``account_id`` is input ``account-id``."""
+
+    line_fields = ("include", "exclude", "modules", "compatibility_flags", "run_worker_first")
+
+    api_token: SecretStr | None = setting(
+        doc="Cloudflare API token with the Workers Scripts Write permission."
+    )
+    api_key: SecretStr | None = setting(doc="Global API key; needs api-email. Prefer api-token.")
+    api_email: str | None = setting(doc="Account e-mail that goes with api-key.")
+    account_id: str | None = setting(doc="Cloudflare account id (32 hex characters).")
+    api_base_url: str = setting(
+        DEFAULT_API_BASE_URL,
+        doc="Cloudflare API base URL; point it at the bundled emulator to test.",
+    )
+    script_name: str | None = setting(doc="Name of the Worker (script) to deploy to.")
+    dispatch_namespace: str | None = setting(
+        doc="Workers for Platforms dispatch namespace; deploys the script into it."
+    )
+    directory: Path | None = setting(doc="Folder of static assets to deploy.")
+    include: Lines = setting(
+        (), doc="Newline list of gitignore-style patterns; only matching files deploy."
+    )
+    exclude: Lines = setting((), doc="Newline list of gitignore-style patterns to leave out.")
+    max_files: int = setting(
+        100_000, doc="Refuse to deploy more files than this (Free plans allow 20,000)."
+    )
+    deploy: DeployMode = setting(
+        DeployMode.WORKER,
+        doc="worker: upload the assets and deploy the Worker; version: upload a new version of "
+        "an existing Worker without deploying it (deployment-url is its preview URL); none: "
+        "upload the assets only.",
+    )
+    main_module: str | None = setting(
+        doc="The Worker's built ES module entry (.js/.mjs); unset: an assets-only Worker."
+    )
+    modules: Lines = setting(
+        (),
+        doc="Newline list of globs of further modules (.js, .mjs, .wasm, .txt, .bin, .map …), "
+        "named relative to main-module's folder.",
+    )
+    compatibility_date: str | None = setting(
+        doc="Worker compatibility date (YYYY-MM-DD); today's UTC date when unset."
+    )
+    compatibility_flags: Lines = setting((), doc="Newline list of compatibility flags.")
+    html_handling: HtmlHandling | None = setting(
+        doc="How paths map to HTML files: auto-trailing-slash, force-trailing-slash, "
+        "drop-trailing-slash or none."
+    )
+    not_found_handling: NotFoundHandling | None = setting(
+        doc="What a path without an asset serves: single-page-application, 404-page or none."
+    )
+    run_worker_first: RunWorkerFirst = setting(
+        doc="true, false, or a newline list of route rules (/… or !/…)."
+    )
+    assets_binding: str | None = setting(
+        doc="Name of the assets binding the Worker script gets (e.g. ASSETS)."
+    )
+    keep_assets: StrictBool = setting(
+        False, doc="Keep the assets the Worker has; upload none (script-only update)."
+    )
+    metadata: JsonObject = setting(
+        doc="JSON object merged into the Worker metadata (bindings, observability, tags, "
+        "placement, keep_bindings …); inputs you set win."
+    )
+    workers_dev: StrictBool = setting(
+        True, doc="Serve the Worker on its workers.dev URL (false switches it off)."
+    )
+    config: Path | None = setting(
+        doc="wrangler.toml / wrangler.json / wrangler.jsonc to read defaults from; by default "
+        "the first of wrangler.json, wrangler.jsonc, wrangler.toml in the working directory."
+    )
+    concurrency: int = setting(
+        8,
+        doc="Bulk upload requests in flight at once (with targets: for all of them together, "
+        "and the targets deployed at once).",
+    )
+    max_retries: int = setting(5, doc="Retries per request for transient failures.")
+    timeout: float = setting(60.0, doc="Seconds a request may take to connect or stall.")
+    rate_limit: int = setting(
+        DEFAULT_RATE_LIMIT,
+        doc="Most Cloudflare API requests made with the API token per 5 minutes, for the whole "
+        "run and all its shards together (each of N shards takes 1/N); Cloudflare allows 1,200 "
+        "per user. Asset uploads use their upload token and are not counted. 0: no limit.",
+    )
+    dry_run: StrictBool = setting(False, doc="Build the manifest and stop; no credentials needed.")
+    manifest_file: Path | None = setting(doc="Write the manifest JSON here.")
+    dotenv_file: Path | None = setting(
+        doc="Also write the outputs here as a dotenv report (CF_ASSETS_<OUTPUT>=value, no "
+        "secrets); on GitLab cf-assets.env unless set."
+    )
+    targets: Path | None = setting(
+        doc="YAML or JSON file of many deploy targets (tenants): top-level keys are defaults "
+        "for every target, named like these inputs; 'targets' lists them. All are deployed "
+        "concurrently."
+    )
+    shard: str | None = setting(
+        doc="i/N: with targets, deploy only shard i of N, as 'shards' planned it (pass the "
+        "matrix's value, i/N@plan, to have the plan checked)."
+    )
+    shards: int | None = setting(
+        doc="With targets: plan only. Split the targets into this many shards balanced by "
+        "bytes and write the matrix output; nothing is deployed."
+    )
+    fail_fast: StrictBool = setting(
+        False, doc="With targets: stop at the first failing target (others are cancelled)."
+    )
+    report_file: Path | None = setting(
+        doc="With targets: write the JSON report of every target here "
+        f"(default {DEFAULT_REPORT_FILE})."
+    )
+    previous_report: Path | None = setting(
+        doc="With targets: the report file of an earlier run (restore it from a cache). Targets "
+        "it shows deployed with the same fingerprint (same files, Worker, settings, account) "
+        "are not sent again; their status is 'unchanged'. A missing file deploys every target."
+    )
+    allow_outside_workspace: StrictBool = setting(
+        False,
+        doc="Let the paths inputs name (directory, config, main-module, modules, targets and "
+        "their folders, previous-report; manifest-file, dotenv-file, report-file) lie outside "
+        "the workspace. Links among the assets still may not leave the workspace (or the "
+        "directory), files are still written through no link, and no .git folder is ever read.",
+    )
+
+
+def fields() -> Mapping[str, FieldInfo]:
+    """The settings fields in declaration order (CLI flags, action.yml and docs derive from it)."""
+    return DeploySettings.model_fields
+
+
+def load_settings(cli_values: Mapping[str, Any], env: Mapping[str, str] = NO_ENV) -> DeploySettings:
+    """Build settings from CLI values (by field name) over the environment mapping ``env``.
+
+    Raises:
+        ConfigurationError: naming every invalid input, never echoing a value.
+    """
+    settings = DeploySettings.from_values(cli_values, env)
+    _check_formats(settings)
+    return settings
+
+
+def apply_defaults(
+    settings: DeploySettings,
+    inputs: Mapping[str, Any],
+    defaults: Mapping[str, Any],
+    source: str,
+) -> tuple[DeploySettings, tuple[str, ...]]:
+    """``settings`` with ``defaults`` (by field name) for every field no input set; ``inputs``
+    are the given values ``settings`` was built from (:meth:`DeploySettings.given`).
+
+    Returns the new settings and the fields the defaults supplied.
+
+    Raises:
+        ConfigurationError: a default is invalid; the message names ``source``.
+    """
+    used = tuple(name for name in defaults if name not in settings.model_fields_set)
+    if not used:
+        return settings, ()
+    try:
+        supplied = {name: defaults[name] for name in used}
+        merged = DeploySettings.model_validate({**supplied, **inputs})
+    except ValidationError as exc:
+        msg = f"{DeploySettings.describe_error(exc)} (set in {source})"
+        raise ConfigurationError(msg) from None
+    try:
+        _check_formats(merged)
+    except ConfigurationError as error:
+        msg = f"{error.message} (set in {source})"
+        raise ConfigurationError(msg) from None
+    return merged, used
+
+
+def settings_from_values(values: Mapping[str, Any]) -> DeploySettings:
+    """Settings from ``values`` (by field name) only, with no environment: one entry of a targets
+    file.
+
+    Raises:
+        ConfigurationError: naming every invalid value by its input name (``'max-files'``),
+            never echoing a value.
+    """
+    return load_settings(values, NO_ENV)
+
+
+def _check_formats(s: DeploySettings) -> None:
+    if s.account_id is not None and not ACCOUNT_ID_RE.fullmatch(s.account_id):
+        _bad("account-id", "must be 32 lowercase hex characters (Dashboard → Workers → Account ID)")
+    if s.script_name is not None and not SCRIPT_NAME_RE.fullmatch(s.script_name):
+        _bad("script-name", "must be lowercase letters, digits, '-' or '_', at most 63 characters")
+    if s.dispatch_namespace is not None and not NAMESPACE_RE.fullmatch(s.dispatch_namespace):
+        _bad("dispatch-namespace", "must be letters, digits, '.', '-' or '_'")
+    if (problem := url_problem(s.api_base_url)) is not None:
+        _bad("api-base-url", problem)
+    for name, secret in credential_values(s.api_token, s.api_key, s.api_email):
+        if not header_safe(secret):
+            _bad(name, HEADER_SAFE_RULE)
+    date = s.compatibility_date
+    if date is not None and not DATE_RE.fullmatch(date):
+        _bad("compatibility-date", "must be a date like 2025-06-01")
+    if s.api_key is not None and s.api_email is None:
+        _bad("api-email", "is required with api-key")
+    _check_range("concurrency", s.concurrency, 1, 256)
+    _check_range("max-retries", s.max_retries, 0, 50)
+    _check_range("max-files", s.max_files, 1, 10_000_000)
+    _check_range("rate-limit", s.rate_limit, 0, 1_000_000)
+    if s.shards is not None:
+        _check_range("shards", s.shards, 1, MAX_SHARDS)
+    if s.shard is not None:
+        parse_shard(s.shard)
+    if not 0 < s.timeout <= 3600:
+        _bad("timeout", "must be between 0 and 3600 seconds")
+
+
+def parse_shard(text: str) -> tuple[int, int, str | None]:
+    """``"2/4"`` → ``(2, 4, None)``; ``"2/4@9f3c2a1b0d4e"`` (as the plan writes it) also gives
+    the plan's digest.
+
+    Raises:
+        ConfigurationError: not ``i/N[@digest]`` with ``1 <= i <= N <= 256``.
+    """
+    match = SHARD_RE.fullmatch(text.strip())
+    index, count = (int(match[1]), int(match[2])) if match else (0, 0)
+    if match is None or not 1 <= index <= count <= MAX_SHARDS:
+        _bad("shard", f"must be i/N with 1 <= i <= N <= {MAX_SHARDS}, like 2/4")
+    return index, count, match[3]
+
+
+def _check_range(name: str, value: int, low: int, high: int) -> None:
+    if not low <= value <= high:
+        _bad(name, f"must be between {low} and {high}")
+
+
+def _bad(name: str, what: str) -> NoReturn:
+    msg = f"Invalid input '{name}': {what}."
+    raise ConfigurationError(msg)
+
+
+def require_credentials(s: DeploySettings, *, script: bool = True) -> None:
+    """Refuse to talk to Cloudflare without an account id, credentials and (``script``) a script
+    name (a targets file names its own)."""
+    if s.api_token is None and s.api_key is None:
+        msg = (
+            "Missing input 'api-token': set it to a Cloudflare API token with the "
+            "'Workers Scripts Write' permission (or env CLOUDFLARE_API_TOKEN)."
+        )
+        raise ConfigurationError(msg)
+    if s.account_id is None:
+        msg = "Missing input 'account-id': set it (or env CLOUDFLARE_ACCOUNT_ID)."
+        raise ConfigurationError(msg)
+    if script and s.script_name is None:
+        msg = "Missing input 'script-name': name the Worker to deploy to."
+        raise ConfigurationError(msg)

@@ -1,0 +1,158 @@
+"""The Worker upload: the metadata that attaches the assets (and the script), and its form.
+
+The metadata is what the newest wrangler sends (4.164, recorded per route in
+``tests/fixtures/wrangler_parity.json``), key for key. An assets-only Worker is a form with a
+single ``metadata`` part: ``{assets: {jwt, config}, compatibility_date, compatibility_flags}``
+(flags sent even when empty), ``config`` holding only the options that were set
+(``html_handling``, ``not_found_handling``, ``run_worker_first``, and the raw texts of the root
+``_headers`` / ``_redirects``). A script Worker adds ``main_module``, ``bindings`` (an ``assets``
+binding when asked; a list even when empty), one part per module, and as wrangler does:
+
+- ``keep_bindings: ["secret_text", "secret_key"]``: Cloudflare carries those bindings over from
+  the previous version, so secrets set with ``wrangler secret put`` or the dashboard survive the
+  deploy (without it they are dropped);
+- ``code_update_strategy: {"mode": "deferred", "max_delay": 300}`` (how Durable Objects pick up
+  new code); the versions route moves it to the deployment (``release.py``).
+
+The user's ``metadata`` JSON is the base; our fields win only where the user set the matching
+input. Merge rules for what the inputs have no name for: a ``keep_bindings`` the user set is sent
+as given (``[]`` drops secrets on purpose); ``keep_vars: true`` (wrangler's config key, read from
+a wrangler config or given in ``metadata``; not an API field, so never sent) keeps the variables
+set outside the deploy as wrangler does: ``plain_text`` and ``json`` go in front of
+``keep_bindings``. A ``code_update_strategy`` the user set wins. An assets-only Worker carries no
+``keep_bindings`` unless the user set it, as with wrangler (its no-op script reads no secret).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from entrypoint.cloudflare.multipart import BytesPart, FilePart, MultipartBody, Part
+from entrypoint.deploy.modules import WorkerModules
+from entrypoint.errors import ConfigurationError, ContentError
+
+#: The binding types wrangler keeps in every upload with a script (secrets set elsewhere).
+KEEP_SECRETS: Final = ("secret_text", "secret_key")
+#: What ``keep_vars`` adds in front (variables set elsewhere).
+KEEP_VARS: Final = ("plain_text", "json")
+#: wrangler's default for Durable Objects' code updates, sent with every script Worker.
+CODE_UPDATE_STRATEGY: Final = {"mode": "deferred", "max_delay": 300}
+
+
+@dataclass(frozen=True)
+class WorkerSpec:
+    """What the Worker upload carries besides the completion token."""
+
+    compatibility_date: str
+    compatibility_flags: tuple[str, ...] = ()
+    html_handling: str | None = None
+    not_found_handling: str | None = None
+    run_worker_first: bool | tuple[str, ...] | None = None
+    headers: str | None = None
+    redirects: str | None = None
+    modules: WorkerModules | None = None
+    assets_binding: str | None = None
+    keep_assets: bool = False
+    extra: Mapping[str, Any] = field(default_factory=dict)
+    explicit: frozenset[str] = frozenset()  # inputs the user set (field names)
+
+
+def check_spec(spec: WorkerSpec) -> None:
+    """Refuse what the API refuses for an assets-only Worker, and metadata that fights inputs."""
+    if spec.modules is None:
+        if spec.run_worker_first not in (None, False):
+            msg = "Invalid input 'run-worker-first': it needs a Worker script (set main-module)."
+            raise ConfigurationError(msg)
+        if spec.assets_binding is not None:
+            msg = "Invalid input 'assets-binding': it needs a Worker script (set main-module)."
+            raise ConfigurationError(msg)
+    for key in ("main_module", "body_part", "assets", "keep_assets"):
+        if key in spec.extra:
+            msg = f"Invalid input 'metadata': '{key}' is set by cf-assets; use the inputs instead."
+            raise ConfigurationError(msg)
+    if not isinstance(spec.extra.get("keep_vars", False), bool):
+        msg = "Invalid input 'metadata': 'keep_vars' must be true or false."
+        raise ConfigurationError(msg)
+    keep = spec.extra.get("keep_bindings", [])
+    if not (isinstance(keep, list) and all(isinstance(kind, str) for kind in keep)):
+        msg = "Invalid input 'metadata': 'keep_bindings' must be a list of binding types."
+        raise ConfigurationError(msg)
+
+
+def assets_config(spec: WorkerSpec) -> dict[str, Any]:
+    """``assets.config``: only the keys that were set."""
+    rwf = spec.run_worker_first
+    candidates: dict[str, Any] = {
+        "html_handling": spec.html_handling,
+        "not_found_handling": spec.not_found_handling,
+        "run_worker_first": list(rwf) if isinstance(rwf, tuple) else rwf,
+        "_headers": spec.headers,
+        "_redirects": spec.redirects,
+    }
+    return {key: value for key, value in candidates.items() if value is not None}
+
+
+def _bindings(spec: WorkerSpec, metadata: Mapping[str, Any]) -> list[Any] | None:
+    bindings = list(metadata.get("bindings") or [])
+    if spec.assets_binding is None:
+        return bindings if bindings or spec.modules is not None else None
+    kept = [
+        b for b in bindings if not (isinstance(b, dict) and b.get("name") == spec.assets_binding)
+    ]
+    return [*kept, {"type": "assets", "name": spec.assets_binding}]
+
+
+def _keep_bindings(user: object, keep_vars: bool) -> list[Any]:
+    kinds = list(user) if isinstance(user, list) else list(KEEP_SECRETS)
+    if keep_vars:
+        kinds = [*(kind for kind in KEEP_VARS if kind not in kinds), *kinds]
+    return kinds
+
+
+def worker_metadata(spec: WorkerSpec, completion_token: str | None) -> dict[str, Any]:
+    """The ``metadata`` part (as a PUT sends it): the user's JSON, then our fields."""
+    metadata: dict[str, Any] = copy.deepcopy(dict(spec.extra))
+    keep_vars = metadata.pop("keep_vars", False) is True
+    if completion_token is not None:
+        metadata["assets"] = {"jwt": completion_token, "config": assets_config(spec)}
+    elif spec.keep_assets:
+        metadata["keep_assets"] = True
+    if spec.modules is not None:
+        metadata["main_module"] = spec.modules.main.name
+        metadata.setdefault("code_update_strategy", dict(CODE_UPDATE_STRATEGY))
+        metadata["keep_bindings"] = _keep_bindings(metadata.get("keep_bindings"), keep_vars)
+    ours = "compatibility_date" in spec.explicit
+    if ours or "compatibility_date" not in metadata:
+        metadata["compatibility_date"] = spec.compatibility_date
+    if "compatibility_flags" in spec.explicit or "compatibility_flags" not in metadata:
+        metadata["compatibility_flags"] = list(spec.compatibility_flags)
+    bindings = _bindings(spec, metadata)
+    if bindings is not None:
+        metadata["bindings"] = bindings
+    return metadata
+
+
+def worker_body(metadata: dict[str, Any], modules: WorkerModules | None = None) -> MultipartBody:
+    """The multipart form: ``metadata`` then each module, named as ``main_module`` refers to it
+    (each opened when sent as every asset is: no link followed, only a regular file read).
+
+    Raises:
+        ContentError: a module cannot be read any more.
+    """
+    data = json.dumps(metadata, ensure_ascii=False).encode("utf-8")
+    parts: list[Part] = [BytesPart("metadata", None, "application/json", data)]
+    if modules is not None:
+        for module in (modules.main, *modules.others):
+            try:
+                size = module.path.stat().st_size
+            except OSError as exc:
+                msg = f"Cannot read module '{module.name}' ({exc.strerror or exc})."
+                raise ContentError(msg) from None
+            parts.append(
+                FilePart(module.name, module.name, module.content_type, str(module.path), size)
+            )
+    return MultipartBody(parts)

@@ -1,0 +1,165 @@
+"""Releasing the Worker once its assets are complete: which endpoints, in what order, to what end.
+
+- Dispatch namespace: ``PUT`` (Workers for Platforms has no versions API); the version id is the
+  answer's ``deployment_id`` (Cloudflare's name for it, wrangler's "Current Version ID").
+- Plain Worker that does not exist yet, or metadata with Durable Object ``migrations``: ``PUT``,
+  then the latest deployment's id.
+- Plain Worker that exists: ``POST …/versions``; for ``deploy: worker`` then ``POST …/deployments``
+  at 100 % (with the metadata's ``code_update_strategy``, wrangler's default when it has none) and
+  ``PATCH …/script-settings`` with the settings keys of the user's metadata (logpush,
+  observability, tags, tail consumers belong to the Worker, not to a version).
+- ``deploy: version``: ``POST …/versions`` only (``annotations`` always present, as ``wrangler
+  versions upload`` sends them), and the preview URL when Cloudflare says the version has one.
+- workers.dev (plain Workers, ``deploy: worker``): the script's subdomain is switched on or off to
+  match ``workers-dev``; the URL comes from the account's subdomain (which the deploy may have
+  asked for already, while the files were hashed).
+
+Every call goes through the retry policy the caller passes as ``run``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, Final, Protocol, TypeVar
+
+from entrypoint.cloudflare.multipart import MultipartBody
+from entrypoint.cloudflare.workers import ScriptApi, UploadedVersion
+from entrypoint.config.deploy import DeployMode
+from entrypoint.deploy.metadata import CODE_UPDATE_STRATEGY
+
+T = TypeVar("T")
+Run = Callable[[Callable[[], Awaitable[T]]], Awaitable[T]]
+SETTINGS_KEYS: Final = ("logpush", "observability", "tags", "tail_consumers")
+#: What a PUT's metadata carries that the versions route sends with the deployment instead.
+DEPLOYMENT_KEYS: Final = ("code_update_strategy",)
+
+
+class Notes(Protocol):
+    """Where remarks about the release go (the reporter)."""
+
+    def warning(self, message: str) -> None:
+        """Something the user should look at; the deploy goes on."""
+
+
+class Route(StrEnum):
+    """How the Worker is sent."""
+
+    PUT = "put"
+    VERSION = "version"
+
+
+@dataclass(frozen=True)
+class ReleaseTarget:
+    """The Worker and how to release it."""
+
+    script: str
+    namespace: str | None
+    mode: DeployMode
+    workers_dev: bool = True
+
+
+@dataclass(frozen=True)
+class Release:
+    """What the release produced (None: not known or not applicable)."""
+
+    version_id: str | None = None
+    deployment_id: str | None = None
+    url: str | None = None
+
+
+def choose_route(target: ReleaseTarget, exists: bool, metadata: dict[str, Any]) -> Route:
+    """PUT for namespaces, new Workers and migrations; the versions API otherwise."""
+    if target.namespace is not None or not exists or "migrations" in metadata:
+        return Route.PUT
+    return Route.VERSION
+
+
+def split_settings(
+    metadata: dict[str, Any], mode: DeployMode = DeployMode.WORKER
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The version's metadata, and what the versions API does not take: the Worker settings
+    (:data:`SETTINGS_KEYS`) and the deployment's :data:`DEPLOYMENT_KEYS`. Everything else,
+    ``keep_bindings`` included, stays with the version, as wrangler sends it."""
+    aside = (*SETTINGS_KEYS, *DEPLOYMENT_KEYS)
+    version = {k: v for k, v in metadata.items() if k not in aside}
+    if mode is DeployMode.VERSION:
+        version.setdefault("annotations", {})
+    settings = {k: v for k, v in metadata.items() if k in aside}
+    return version, settings
+
+
+async def send_worker(
+    api: ScriptApi, target: ReleaseTarget, route: Route, body: MultipartBody
+) -> UploadedVersion:
+    """One attempt at sending the Worker form by ``route``; returns the new version."""
+    if route is Route.VERSION:
+        return await api.upload_version(target.script, body)
+    return await api.put_script(target.script, target.namespace, body)
+
+
+async def finish(
+    api: ScriptApi,
+    target: ReleaseTarget,
+    route: Route,
+    uploaded: UploadedVersion,
+    settings: dict[str, Any],
+    *,
+    run: Run[Any],
+    notes: Notes,
+    subdomain: Awaitable[str | None] | None = None,
+) -> Release:
+    """Everything after the Worker form was accepted (``subdomain``: the account's workers.dev
+    subdomain when it was asked for already; asked here otherwise)."""
+    version_id = uploaded.id or None
+    if target.namespace is not None:
+        return Release(version_id)
+    if target.mode is DeployMode.VERSION:
+        return Release(version_id, url=await _preview_url(api, target, uploaded, run))
+    if route is Route.VERSION:
+        assert version_id is not None  # upload_version insists on an id
+        strategy = settings.get("code_update_strategy", CODE_UPDATE_STRATEGY)
+        deployment: str | None = await run(
+            lambda: api.deploy_version(target.script, version_id, strategy)
+        )
+        patch = {k: v for k, v in settings.items() if k in SETTINGS_KEYS}
+        if patch:
+            await run(lambda: api.patch_settings(target.script, patch))
+    else:
+        deployment = await run(lambda: api.latest_deployment(target.script))
+    known = subdomain if subdomain is not None else run(api.account_subdomain)
+    url = await _workers_dev(api, target, run, notes, known)
+    return Release(version_id, deployment, url)
+
+
+async def _preview_url(
+    api: ScriptApi, target: ReleaseTarget, uploaded: UploadedVersion, run: Run[Any]
+) -> str | None:
+    if not uploaded.has_preview:
+        return None
+    subdomain: str | None = await run(api.account_subdomain)
+    if subdomain is None:
+        return None
+    return f"https://{uploaded.id[:8]}-{target.script}.{subdomain}.workers.dev"
+
+
+async def _workers_dev(
+    api: ScriptApi,
+    target: ReleaseTarget,
+    run: Run[Any],
+    notes: Notes,
+    account_subdomain: Awaitable[str | None],
+) -> str | None:
+    subdomain = await account_subdomain
+    if subdomain is None:
+        if target.workers_dev:
+            notes.warning(
+                "The account has no workers.dev subdomain, so the Worker has no workers.dev URL "
+                "(register one under Workers & Pages, or set workers-dev: false)."
+            )
+        return None
+    enabled: bool = await run(lambda: api.subdomain_enabled(target.script))
+    if enabled != target.workers_dev:
+        await run(lambda: api.set_subdomain(target.script, enabled=target.workers_dev))
+    return f"https://{target.script}.{subdomain}.workers.dev" if target.workers_dev else None

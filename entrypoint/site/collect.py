@@ -1,0 +1,160 @@
+"""List the assets directory: what is deployed, in a stable order, within limits.
+
+Owns what a file *is* before it is hashed: its manifest key, the path to read, its size, and the
+root ``_headers`` / ``_redirects`` texts. The directory itself must lie inside the workspace once
+links are resolved (unless ``allow-outside-workspace``; :mod:`entrypoint.files.workspace` owns that
+check); links in it may lead anywhere inside the workspace (and, for a directory allowed outside,
+inside the directory), never into a ``.git`` folder. The walk's per-entry rules are
+:mod:`entrypoint.site.walk`'s; every problem it records is reported here at once. Limits (25 MiB per
+file, ``max-files``) are checked here, before any request (file sizes, with ``sized=False``, when
+the files are hashed: still before any upload).
+Plain files, most of any site, cost one ``stat`` and one ignore check each (the listing already
+says they are files); ignored files are never stat'ed. A caller that hashes every file anyway can
+ask for no ``stat`` at all (``sized=False``): plain files then carry ``UNSIZED``, the hashing
+reads their sizes from the open files and checks them with :func:`check_sizes`.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+from entrypoint.errors import ConfigurationError, ContentError
+from entrypoint.files.workspace import UnreadableError, Workspace, read_regular, within
+from entrypoint.site.ignore import ASSETSIGNORE, HEADERS, REDIRECTS, IgnoreRules, read_assetsignore
+from entrypoint.site.walk import UNSIZED, FoundFile, Walk
+
+__all__ = [
+    "MAX_FILE_SIZE",
+    "UNSIZED",
+    "Collection",
+    "FoundFile",
+    "check_directory",
+    "check_sizes",
+    "collect_files",
+]
+
+MAX_FILE_SIZE: Final = 25 * 1024 * 1024
+_SHOWN: Final = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Collection:
+    """What the walk found."""
+
+    files: tuple[FoundFile, ...]
+    headers: str | None
+    redirects: str | None
+    ignored: int
+
+
+def _read_root_text(
+    root: str, name: str, workspace: Workspace, boundaries: tuple[str, ...]
+) -> str | None:
+    """The text of the root file ``name`` (``_headers`` …), None when there is none."""
+    path = os.path.join(root, name)
+    try:
+        linked = stat.S_ISLNK(os.lstat(path).st_mode)
+    except OSError:  # none (an unreadable root was reported by the walk)
+        return None
+    real = os.path.realpath(path) if linked else path  # ``root`` is a real path already
+    if workspace.in_git(real) or not any(within(real, b) for b in boundaries):
+        where = "into a .git folder" if workspace.in_git(real) else "outside the workspace"
+        msg = f"'{name}' in the assets directory is a symlink that points {where}."
+        raise ContentError(msg, hint="Copy the file into the workspace instead of linking it.")
+    if os.path.isdir(real):
+        return None
+    try:
+        data = read_regular(real, MAX_FILE_SIZE)
+        return data.decode("utf-8-sig")
+    except FileNotFoundError:
+        return None
+    except (UnreadableError, UnicodeDecodeError) as exc:
+        msg = f"Cannot read '{name}' in the assets directory: {exc}."
+        raise ContentError(msg) from None
+
+
+def check_directory(directory: Path, workspace: Workspace) -> str:
+    """The real path of the assets directory, or a ConfigurationError naming input 'directory'
+    (missing, not a folder, outside the workspace or inside a ``.git`` folder)."""
+    if not directory.exists():
+        msg = f"Invalid input 'directory': '{directory}' does not exist."
+        raise ConfigurationError(msg)
+    if not directory.is_dir():
+        msg = f"Invalid input 'directory': '{directory}' is not a folder."
+        raise ConfigurationError(msg)
+    return workspace.readable(directory, "directory")
+
+
+def collect_files(
+    directory: Path,
+    *,
+    workspace: Workspace | Path,
+    include: tuple[str, ...] = (),
+    exclude: tuple[str, ...] = (),
+    max_files: int = 100_000,
+    sized: bool = True,
+) -> Collection:
+    """Walk ``directory`` and return every file to deploy, in a stable order; ``sized=False``:
+    plain files are not stat'ed (their size is ``UNSIZED``, see the module docstring).
+
+    Raises:
+        ConfigurationError: the directory is missing, not a folder, outside the workspace (unless
+            allowed) or in a ``.git`` folder; an invalid pattern.
+        ContentError: unsafe or broken links, cycles, unreadable entries, limits exceeded.
+    """
+    place = Workspace.of(workspace)
+    root = check_directory(directory, place)
+    # Links may lead anywhere in the workspace; out of a folder allowed outside it, only within.
+    boundaries = (place.root,) if within(root, place.root) else (place.root, root)
+    ignore_text = _read_root_text(root, ASSETSIGNORE, place, boundaries)
+    rules = IgnoreRules(read_assetsignore(ignore_text or ""), include, exclude)
+    walk = Walk(rules, place, boundaries, sized)
+    st = os.stat(root)
+    walk.run(root, (st.st_dev, st.st_ino))
+    _raise_problems(directory, walk.problems)
+    _check_limits(directory, walk.files, max_files)
+    return Collection(
+        files=tuple(walk.files),
+        headers=_read_root_text(root, HEADERS, place, boundaries),
+        redirects=_read_root_text(root, REDIRECTS, place, boundaries),
+        ignored=walk.ignored,
+    )
+
+
+def _raise_problems(directory: Path, problems: list[str]) -> None:
+    if not problems:
+        return
+    shown = "; ".join(problems[:_SHOWN])
+    more = f" (and {len(problems) - _SHOWN} more)" if len(problems) > _SHOWN else ""
+    msg = f"{len(problems)} problem(s) in '{directory}': {shown}{more}."
+    raise ContentError(msg, hint="Fix or ignore these paths.", details=problems)
+
+
+def _check_limits(directory: Path, files: list[FoundFile], max_files: int) -> None:
+    if not files:
+        msg = f"'{directory}' has no files to deploy (after ignore rules)."
+        raise ContentError(msg, hint="Check input 'directory' and the include/exclude patterns.")
+    if len(files) > max_files:
+        msg = f"'{directory}' has {len(files)} files, more than max-files ({max_files})."
+        raise ContentError(msg, hint="Exclude files, or raise max-files if your plan allows it.")
+    check_sizes((f.rel, f.size) for f in files)
+
+
+def check_sizes(sizes: Iterable[tuple[str, int]]) -> None:
+    """Refuse files over the 25 MiB limit (``(rel, size)`` pairs; ``UNSIZED`` ones pass).
+
+    Raises:
+        ContentError: naming every file over the limit.
+    """
+    too_large = [(rel, size) for rel, size in sizes if size > MAX_FILE_SIZE]
+    if too_large:
+        listed = [f"'{rel}' ({size / 1048576:.1f} MiB)" for rel, size in too_large]
+        shown = ", ".join(listed[:_SHOWN])
+        more = f" and {len(listed) - _SHOWN} more" if len(listed) > _SHOWN else ""
+        msg = f"{len(too_large)} file(s) over the 25 MiB limit: {shown}{more}."
+        raise ContentError(msg, hint="Exclude them or serve them elsewhere.", details=listed)

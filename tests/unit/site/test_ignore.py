@@ -1,0 +1,189 @@
+"""Ignore rules: wrangler's ``.assetsignore`` parity table, root config files, include/exclude."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from entrypoint.errors import ConfigurationError
+from entrypoint.site import ignore as ignore_module
+from entrypoint.site.ignore import IgnoreRules, read_assetsignore
+from tests.unit.site.pathspec_reference import PathspecReference
+
+_FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "ignore_parity.json"
+
+
+def _parity_cases() -> list[Any]:
+    cases = json.loads(_FIXTURE.read_text("utf-8"))
+    return [
+        pytest.param(case["patterns"], path, expected, id=f"{case['name']}:{path}")
+        for case in cases
+        for path, expected in case["paths"].items()
+    ]
+
+
+PARITY_CASES = _parity_cases()
+
+
+def test_parity_fixture_is_not_empty() -> None:
+    assert len(PARITY_CASES) > 100
+
+
+@pytest.mark.parametrize(("patterns", "path", "expected"), PARITY_CASES)
+def test_assetsignore_matches_npm_ignore(patterns: list[str], path: str, expected: bool) -> None:
+    assert IgnoreRules(patterns).skips(path) is expected
+
+
+@pytest.mark.parametrize("name", ["_headers", "_redirects", ".assetsignore"])
+def test_root_config_files_are_always_skipped_nested_ones_kept(name: str) -> None:
+    rules = IgnoreRules()
+    assert rules.skips(name) is True
+    assert rules.skips(f"sub/{name}") is False
+    assert rules.skips(f"a/b/{name}") is False
+
+
+@pytest.mark.parametrize("name", ["_HEADERS", "_Redirects", ".AssetsIgnore"])
+def test_root_config_files_are_skipped_case_insensitively(name: str) -> None:
+    assert IgnoreRules().skips(name) is True
+
+
+def test_nothing_else_is_skipped_by_default() -> None:
+    rules = IgnoreRules()
+    for path in [".git/config", "node_modules/x/index.js", ".env", ".DS_Store", "index.html"]:
+        assert rules.skips(path) is False
+
+
+def test_read_assetsignore_tolerates_crlf_and_bom() -> None:
+    lines = read_assetsignore("\ufeff*.bak\r\n# comment\r\n/secret\r\n")
+    assert lines == ["*.bak", "# comment", "/secret", ""]
+    rules = IgnoreRules(lines)
+    assert rules.skips("a.BAK") is True
+    assert rules.skips("secret/x.txt") is True
+    assert rules.skips("# comment") is False
+    assert rules.skips("keep.txt") is False
+
+
+def test_exclude_is_case_sensitive() -> None:
+    rules = IgnoreRules(exclude=["*.map", "drafts/"])
+    assert rules.skips("js/app.js.map") is True
+    assert rules.skips("js/app.js.MAP") is False
+    assert rules.skips("drafts/post.html") is True
+    assert rules.skips("Drafts/post.html") is False
+    assert rules.skips("js/app.js") is False
+
+
+def test_include_keeps_only_matching_files_case_sensitively() -> None:
+    rules = IgnoreRules(include=["*.html", "assets/"])
+    assert rules.skips("index.html") is False
+    assert rules.skips("docs/page.html") is False
+    assert rules.skips("assets/logo.png") is False
+    assert rules.skips("INDEX.HTML") is True
+    assert rules.skips("style.css") is True
+
+
+def test_exclude_wins_over_include() -> None:
+    rules = IgnoreRules(include=["*.html"], exclude=["drafts/"])
+    assert rules.skips("drafts/a.html") is True
+    assert rules.skips("a.html") is False
+
+
+def test_assetsignore_wins_over_include() -> None:
+    rules = IgnoreRules(["secret.html"], include=["*.html"])
+    assert rules.skips("secret.html") is True
+    assert rules.skips("SECRET.HTML") is True
+    assert rules.skips("public.html") is False
+
+
+def test_include_does_not_bring_back_root_config_files() -> None:
+    rules = IgnoreRules(include=["_headers", "*"])
+    assert rules.skips("_headers") is True
+    assert rules.skips("x") is False
+
+
+def test_skips_dir_prunes_whole_directories() -> None:
+    rules = IgnoreRules(["node_modules/"], exclude=["build"])
+    assert rules.skips_dir("node_modules") is True
+    assert rules.skips_dir("a/NODE_MODULES") is True
+    assert rules.skips_dir("build") is True
+    assert rules.skips_dir("src") is False
+
+
+@pytest.mark.parametrize("source", ["include", "exclude"])
+@pytest.mark.parametrize("bad", ["!", "trailing\\"])
+def test_invalid_include_or_exclude_pattern_is_a_configuration_error(source: str, bad: str) -> None:
+    with pytest.raises(ConfigurationError, match=rf"Invalid input '{source}': line 2") as caught:
+        IgnoreRules(**{source: ["*.html", bad]})
+    assert caught.value.exit_code == 2
+
+
+@pytest.mark.parametrize("source", ["include", "exclude"])
+def test_reversed_character_range_is_a_configuration_error(source: str) -> None:
+    # "[z-a]" becomes a regex set that ``re`` refuses with ``re.error``.
+    with pytest.raises(ConfigurationError, match=rf"Invalid input '{source}': line 1"):
+        IgnoreRules(**{source: ["[z-a].html"]})
+
+
+def test_invalid_assetsignore_line_is_skipped_not_fatal() -> None:
+    rules = IgnoreRules(["trailing\\", "*.bak"])
+    assert rules.skips("a.bak") is True
+    assert rules.skips("a.txt") is False
+    assert rules.skips("trailing") is False
+
+
+def test_reversed_character_range_in_assetsignore_does_not_crash() -> None:
+    rules = IgnoreRules(["[z-a].txt", "*.bak"])
+    assert rules.skips("a.bak") is True
+    assert rules.skips("a.txt") is False
+
+
+_ROOT_RULES = ["/_headers", "/_redirects", "/.assetsignore", "", "   ", "# a comment", "/Docs"]
+_PATHS = [
+    "_headers",
+    "_HEADERS",
+    "_headers/x.css",
+    "sub/_headers",
+    "docs",
+    "Docs",
+    "docs/a.html",
+    "Docs/a/b.html",
+    "xdocs",
+    "Docs.html",
+    "index.html",
+    ".assetsignore",
+    "a/.assetsignore",
+]
+
+
+@pytest.mark.parametrize("npm", [True, False])
+def test_rules_naming_root_entries_match_as_the_general_rules_do(npm: bool) -> None:
+    fast = ignore_module._compile(_ROOT_RULES, npm=npm, source="x", strict=True)
+    slow = ignore_module._compile_rules(_ROOT_RULES, npm=npm, source="x", strict=True)
+    reference = PathspecReference(_ROOT_RULES, npm=npm)
+    assert isinstance(fast, ignore_module._RootEntries)
+    for path in _PATHS:
+        assert fast.matches_file(path) is slow.matches_file(path) is reference.file(path), path
+        assert fast.matches_dir(path) is slow.matches_dir(path) is reference.folder(path), path
+
+
+@pytest.mark.parametrize("rule", ["*.map", "/a/b", "docs", "/a*", "!/x", "/x ", "/\\#x", "/.."])
+def test_other_rules_go_through_the_general_rules(rule: str) -> None:
+    compiled = ignore_module._compile(["/_headers", rule], npm=True, source="x", strict=False)
+    assert not isinstance(compiled, ignore_module._RootEntries)
+
+
+def test_the_walk_never_imports_pathspec() -> None:
+    code = (
+        "import sys\n"
+        "from entrypoint.site.ignore import IgnoreRules\n"
+        "rules = IgnoreRules(['# comment', ''], (), ('/private',))\n"
+        "assert rules.skips('_headers') and rules.skips('private/a') and not rules.skips('a')\n"
+        "rules = IgnoreRules(['**/drafts/**', '*.map'], ('*.html',), ('a/**/b',))\n"
+        "assert rules.skips('x/drafts/y.html') and not rules.skips('x/y.html')\n"
+        "assert 'pathspec' not in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -1,0 +1,114 @@
+"""A target's fingerprint changes with anything its deploy would send or where, and only then."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from entrypoint.config.deploy import DeployMode
+from entrypoint.deploy.flow import DeployTarget
+from entrypoint.deploy.metadata import WorkerSpec
+from entrypoint.deploy.modules import ModuleFile, WorkerModules
+from entrypoint.errors import ContentError
+from entrypoint.site.plan import Asset, Plan
+from entrypoint.targets.fingerprint import fingerprint
+
+BASE = "https://api.example.test/client/v4"
+ACCOUNT = "0123456789abcdef0123456789abcdef"
+
+
+def _plan(*hashes: str) -> Plan:
+    assets = tuple(
+        Asset(f"/f{n}.html", f"/x/f{n}.html", 10, digest, "text/html", 0, 0, 0)
+        for n, digest in enumerate(hashes)
+    )
+    return Plan(Path("/x"), assets)
+
+
+def _target(spec: WorkerSpec | None = None, **changes: object) -> DeployTarget:
+    target = DeployTarget(
+        "tenant", "customers", DeployMode.WORKER, spec or WorkerSpec("2025-06-01")
+    )
+    return dataclasses.replace(target, **changes)  # type: ignore[arg-type]
+
+
+def _print(
+    target: DeployTarget, plan: Plan | None, base: str = BASE, account: str = ACCOUNT
+) -> str:
+    return fingerprint(target, plan, api_base_url=base, account=account)
+
+
+def test_equal_inputs_give_equal_fingerprints() -> None:
+    first = _print(_target(), _plan("a" * 32, "b" * 32))
+
+    assert first == _print(_target(), _plan("a" * 32, "b" * 32))
+    assert first == _print(_target(), _plan("a" * 32, "b" * 32), base=BASE + "/")
+    assert len(first) == 64
+
+
+@pytest.mark.parametrize(
+    ("target", "plan", "base", "account"),
+    [
+        (_target(), _plan("a" * 32, "c" * 32), BASE, ACCOUNT),  # a file's content
+        (_target(), _plan("a" * 32), BASE, ACCOUNT),  # a file fewer
+        (
+            _target(WorkerSpec("2025-06-01", headers="/*\n  X-A: 1\n")),
+            _plan("a" * 32, "b" * 32),
+            BASE,
+            ACCOUNT,
+        ),
+        (_target(), None, BASE, ACCOUNT),  # no assets
+        (_target(script="other"), _plan("a" * 32, "b" * 32), BASE, ACCOUNT),
+        (_target(namespace="staging"), _plan("a" * 32, "b" * 32), BASE, ACCOUNT),
+        (_target(namespace=None), _plan("a" * 32, "b" * 32), BASE, ACCOUNT),
+        (_target(workers_dev=False), _plan("a" * 32, "b" * 32), BASE, ACCOUNT),
+        (_target(mode=DeployMode.VERSION), _plan("a" * 32, "b" * 32), BASE, ACCOUNT),
+        (_target(WorkerSpec("2025-06-02")), _plan("a" * 32, "b" * 32), BASE, ACCOUNT),
+        (
+            _target(WorkerSpec("2025-06-01", not_found_handling="404-page")),
+            _plan("a" * 32, "b" * 32),
+            BASE,
+            ACCOUNT,
+        ),
+        (
+            _target(WorkerSpec("2025-06-01", extra={"tags": ["gold"]})),
+            _plan("a" * 32, "b" * 32),
+            BASE,
+            ACCOUNT,
+        ),
+        (_target(), _plan("a" * 32, "b" * 32), "http://127.0.0.1:9/client/v4", ACCOUNT),
+        (_target(), _plan("a" * 32, "b" * 32), BASE, "f" * 32),
+    ],
+)
+def test_anything_sent_or_where_changes_it(
+    target: DeployTarget, plan: Plan | None, base: str, account: str
+) -> None:
+    assert _print(target, plan, base, account) != _print(_target(), _plan("a" * 32, "b" * 32))
+
+
+def _with_modules(tmp_path: Path, main: bytes, helper: bytes) -> DeployTarget:
+    (tmp_path / "index.js").write_bytes(main)
+    (tmp_path / "lib.js").write_bytes(helper)
+    kind = "application/javascript+module"
+    modules = WorkerModules(
+        ModuleFile("index.js", tmp_path / "index.js", kind),
+        (ModuleFile("lib.js", tmp_path / "lib.js", kind),),
+    )
+    return _target(WorkerSpec("2025-06-01", modules=modules))
+
+
+def test_module_bytes_are_covered(tmp_path: Path) -> None:
+    before = _print(_with_modules(tmp_path, b"export default {}", b"x"), None)
+
+    assert before == _print(_with_modules(tmp_path, b"export default {}", b"x"), None)
+    assert before != _print(_with_modules(tmp_path, b"export default {}", b"y"), None)
+
+
+def test_an_unreadable_module_is_a_content_error(tmp_path: Path) -> None:
+    target = _with_modules(tmp_path, b"export default {}", b"x")
+    (tmp_path / "lib.js").unlink()
+
+    with pytest.raises(ContentError, match=r"Cannot read module .*lib\.js"):
+        _print(target, None)

@@ -1,0 +1,103 @@
+"""Reading an earlier run's report back: what it left live, what this run need not send."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from entrypoint.config.deploy import DeployMode
+from entrypoint.deploy.flow import DeployTarget
+from entrypoint.deploy.metadata import WorkerSpec
+from entrypoint.errors import ConfigurationError
+from entrypoint.targets.deploys import Job
+from entrypoint.targets.previous import Deployed, TargetKey, read_previous, unchanged
+
+
+def _entry(script: str, status: str, fingerprint: str | None, **more: Any) -> dict[str, Any]:
+    entry = {"script": script, "namespace": "customers", "status": status}
+    return {**entry, "fingerprint": fingerprint, "version_id": f"v-{script}", **more}
+
+
+def _write(path: Path, targets: list[object], version: object = 1) -> Path:
+    path.write_text(json.dumps({"version": version, "targets": targets}))
+    return path
+
+
+def _job(index: int, script: str, fingerprint: str, namespace: str | None = "customers") -> Job:
+    target = DeployTarget(script, namespace, DeployMode.WORKER, WorkerSpec("2025-06-01"))
+    return Job(index, script, None, target, fingerprint)
+
+
+def test_deployed_and_unchanged_entries_are_live_the_rest_are_not(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path / "r.json",
+        [
+            _entry("a", "deployed", "f1"),
+            _entry("b", "unchanged", "f2"),
+            _entry("c", "failed", "f3"),
+            _entry("d", "cancelled", "f4"),
+            _entry("e", "deployed", None),  # a report written before fingerprints
+            _entry("f", "deployed", "f6", version_id=None),
+            "not an entry",
+        ],
+    )
+
+    live = read_previous(path)
+
+    assert live == {
+        ("customers", "a"): Deployed("f1", "v-a"),
+        ("customers", "b"): Deployed("f2", "v-b"),
+        ("customers", "f"): Deployed("f6", None),
+    }
+
+
+def test_a_missing_file_is_a_cache_miss(tmp_path: Path) -> None:
+    assert read_previous(tmp_path / "nothing.json") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ('{"version": 1, "targets": [', "is not JSON (line 1"),
+        ("[]", "is not a cf-assets report (no 'targets' list)"),
+        ('{"version": 1}', "is not a cf-assets report"),
+        ('{"version": 7, "targets": []}', "is a report of version 7, not 1"),
+        ('{"version": 1, "targets": ' + "[" * 5000 + "]" * 5000 + "}", "nest more than 64 levels"),
+        ('{"version": 1, "targets": ' + "[" * 64 + "]" * 64 + "}", "nest more than 64 levels"),
+    ],
+)
+def test_a_file_that_is_not_a_report_is_bad_input(tmp_path: Path, text: str, fragment: str) -> None:
+    path = tmp_path / "r.json"
+    path.write_text(text)
+
+    with pytest.raises(ConfigurationError) as caught:
+        read_previous(path)
+
+    assert caught.value.message.startswith(f"Invalid input 'previous-report': '{path}' ")
+    assert fragment in caught.value.message
+    assert caught.value.exit_code == 2
+
+
+def test_a_folder_is_bad_input(tmp_path: Path) -> None:
+    with pytest.raises(ConfigurationError, match=r"cannot read .* \(it is a folder\)"):
+        read_previous(tmp_path)
+
+
+def test_only_equal_fingerprints_of_the_same_worker_are_unchanged() -> None:
+    previous: dict[TargetKey, Deployed] = {
+        ("customers", "a"): Deployed("f1", "v-a"),
+        ("customers", "b"): Deployed("f2", "v-b"),
+        ("customers", "c"): Deployed("f3", "v-c"),
+    }
+    jobs = [
+        _job(1, "a", "f1"),  # same
+        _job(2, "b", "changed"),  # files or settings changed
+        _job(3, "c", "f3", namespace="staging"),  # another namespace: another Worker
+        _job(4, "d", "f1"),  # never deployed
+        _job(5, "a", ""),  # no fingerprint: never unchanged
+    ]
+
+    assert unchanged(jobs, previous) == {1: Deployed("f1", "v-a")}

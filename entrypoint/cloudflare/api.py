@@ -12,8 +12,9 @@ Every request runs under its :class:`~entrypoint.cloudflare.exchange.RequestBudg
 whole-request deadline and the answer size cap) besides httpx's per-step timeouts, and is turned
 into one error here: timeouts (naming the bound hit), dropped connections, an answer too large →
 ``RetryableError``; the answer itself is read by :func:`~entrypoint.cloudflare.answers.read_answer`
-into the endpoint's typed result (or the refusal / retryable error it means). Headers are never
-logged; error text is redacted of tokens. An optional :class:`RequestPacer` (the run's rate limit)
+into the endpoint's typed result (or the refusal / retryable error it means). A request that failed
+to connect or broke through a proxy names that proxy in its hint. Headers are never logged; error
+text is redacted of tokens. An optional :class:`RequestPacer` (the run's rate limit)
 is asked before every request and told of every retryable failure; only requests made with the
 account's credentials count against it.
 """
@@ -38,6 +39,7 @@ from entrypoint.cloudflare.exchange import (
     sent_bytes,
 )
 from entrypoint.cloudflare.multipart import MultipartBody
+from entrypoint.cloudflare.proxy import Proxies, proxy_hint
 from entrypoint.pacing.retry import RetryableError
 
 
@@ -122,11 +124,14 @@ class CloudflareClient:
         pacer: RequestPacer | None = None,
         poster: AssetPoster | None = None,
         bounds: RequestBounds | None = None,
+        proxies: Proxies | None = None,
     ) -> None:
         """``http`` carries base URL, timeouts and connection limits; this adds auth per call.
         ``poster``, when given, sends the single-asset uploads instead of ``http``; ``bounds``
-        (by default from ``http``'s read timeout) give every request its deadline."""
+        (by default from ``http``'s read timeout) give every request its deadline; ``proxies``
+        are those ``http`` and ``poster`` send through (named in the hint of a failure)."""
         self._http = http
+        self._proxies = proxies
         self._poster = poster
         self._account = _segment(account_id)
         self._credentials = credentials
@@ -278,7 +283,17 @@ class CloudflareClient:
         except (httpx.TransportError, httpx.DecodingError) as exc:
             detail = one_line(str(exc), 200) or "no detail"
             msg = f"Could not {what}: {type(exc).__name__} ({detail})."
-        raise RetryableError(msg) from None
+        error = RetryableError(msg)
+        error.hint = self._proxy_hint(url)
+        raise error from None
+
+    def _proxy_hint(self, url: str) -> str:
+        """What to check when a request to ``url`` failed on its way: its proxy, if any."""
+        if self._proxies is None:
+            return ""
+        target = self._http.base_url.join(url) if "://" not in url else httpx.URL(url)
+        proxy = self._proxies.for_url(target)
+        return proxy_hint(proxy, target.host) if proxy is not None else ""
 
     async def _exchange(
         self, method: str, url: str, budget: RequestBudget, **kwargs: Any

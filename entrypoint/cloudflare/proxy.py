@@ -155,9 +155,9 @@ def _rule(token: str) -> _Rule | None:
         return _Rule(None, network, None)
     port: int | None = None
     if token.startswith("["):
-        inside, _, rest = token[1:].partition("]")
+        inside, bracket, rest = token[1:].partition("]")
         port = _port(rest.removeprefix(":")) if rest else None
-        network = _network(inside)
+        network = _network(inside) if bracket else None
         return _Rule(None, network, port) if network is not None and (port or not rest) else None
     host, colon, digits = token.rpartition(":")
     if colon:

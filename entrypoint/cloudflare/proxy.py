@@ -207,8 +207,8 @@ class Proxies:
 def proxy_hint(proxy: Proxy, host: str) -> str:
     """What a failure through ``proxy`` tells the user to check."""
     return (
-        f"The request went through {proxy.named}: check that the proxy is up and lets this "
-        f"runner reach {host}, or list {host} in NO_PROXY to connect directly."
+        f"Sent through {proxy.named}: check that the proxy is up and lets this runner reach "
+        f"{host}, or list {host} in NO_PROXY to connect directly."
     )
 
 

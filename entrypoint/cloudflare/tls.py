@@ -44,6 +44,10 @@ _SYSTEM_BUNDLES: Final = (
 )
 
 
+#: Whether the system's store is the platform's own (macOS, Windows), asked through truststore.
+PLATFORM_STORE: Final = sys.platform in {"darwin", "win32"}
+
+
 class CaTrust(StrEnum):
     """Input ``ca-trust``: which certificates verify the servers we talk to."""
 
@@ -91,21 +95,23 @@ def tls_context(
 
 
 def _trusting(trust: Trust) -> ssl.SSLContext:
-    extra = trust.ca_file is not None or trust.ca_dir is not None
+    cafile, capath = trust.ca_file, trust.ca_dir
+    if capath is not None and not capath.is_dir():  # OpenSSL would say nothing
+        msg = "no such folder"
+        raise NotADirectoryError(msg)
     if trust.store is CaTrust.SYSTEM:
         context = _system_store()
-    elif extra:  # instead of the bundle, as curl, requests and httpx read these variables
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    else:
-        return httpx.create_ssl_context(trust_env=False)  # certifi's bundle
-    if extra:
-        context.load_verify_locations(cafile=trust.ca_file, capath=trust.ca_dir)
-    return context
+        if cafile is not None or capath is not None:
+            context.load_verify_locations(cafile=cafile, capath=capath)
+        return context
+    if cafile is not None or capath is not None:  # instead of the bundle, as httpx reads them
+        return ssl.create_default_context(cafile=cafile, capath=capath)
+    return httpx.create_ssl_context(trust_env=False)  # certifi's bundle
 
 
 def _system_store() -> ssl.SSLContext:
     """The operating system's trust store (see the module docstring)."""
-    if sys.platform in ("darwin", "win32"):
+    if PLATFORM_STORE:
         import truststore  # noqa: PLC0415 - only where it asks the platform's own store
 
         return truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)

@@ -130,11 +130,9 @@ def _dead_port() -> int:
     return port  # closed: nothing listens there
 
 
-@pytest.mark.parametrize("mode", ["bulk", "single-asset"])
 def test_a_dead_proxy_fails_with_exit_6_naming_it(
-    emulator: EmulatorThread, site: Site, tmp_path: Path, mode: str
+    emulator: EmulatorThread, site: Site, tmp_path: Path
 ) -> None:
-    _set_mode(emulator, single=mode == "single-asset")
     port = _dead_port()
     env = {"http_proxy": f"http://{USER}:{PASSWORD}@127.0.0.1:{port}"}
     inputs = deploy_inputs(emulator, "unreachable", "public") | {"max-retries": "1"}

@@ -41,8 +41,6 @@ from entrypoint.cloudflare.exchange import Answer, RequestBounds, RequestBudget
 from entrypoint.cloudflare.proxy import Proxy
 
 _READ_SIZE: Final = 64 * 1024
-#: The largest head of a proxy's answer to ``CONNECT``.
-_MAX_TUNNEL_HEAD: Final = 16 * 1024
 
 
 @dataclass(frozen=True)
@@ -231,8 +229,9 @@ class LeanClient:
             raise httpx.ProxyError(msg) from None
         status = answer.split(b"\r\n", 1)[0].split(b" ", 2)
         code = status[1] if len(status) > 1 and status[0].startswith(b"HTTP/1.") else b""
-        if not (code.isdigit() and len(code) == 3 and code.startswith(b"2")):
-            shown = code.decode() if code.isdigit() else "something other than HTTP"
+        status_code = code.decode() if code.isdigit() and len(code) == 3 else ""
+        if not status_code.startswith("2"):
+            shown = status_code or "something other than HTTP"
             msg = f"the proxy answered {shown} to CONNECT {target.decode()}"
             raise httpx.ProxyError(msg)
 

@@ -9,9 +9,11 @@ and httpx is told not to (``trust_env=False``), so that reading is the only one.
 Every request goes the way its URL says (:class:`~entrypoint.cloudflare.proxy.Proxies`): the
 pooled httpx transport, direct or through the proxy, and the lean h11 client of single-asset
 uploads, direct or through an http proxy (a ``CONNECT`` tunnel for an https API, absolute-form
-requests for an http one). Through an https proxy (TLS to the proxy) the single-asset uploads take
-the pooled httpx path. Both paths share one TLS context (:mod:`~entrypoint.cloudflare.tls`),
-built in the background by :meth:`ClientConfig.start_tls` while the caller lists files.
+requests for an http one). 3,000 single-asset uploads to a TLS API through a loopback proxy took
+2.05 s that way, 3.69 s on the pooled httpx path (1.77 s direct; ``benchmarks/proxy.py``).
+Through an https proxy (TLS to the proxy) they take the pooled httpx path. Both paths share one
+TLS context (:mod:`~entrypoint.cloudflare.tls`), built in the background by
+:meth:`ClientConfig.start_tls` while the caller lists files.
 """
 
 from __future__ import annotations

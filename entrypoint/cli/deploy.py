@@ -64,22 +64,27 @@ def run_deploy(
     plan: bool = False,
 ) -> int:
     """``cf-assets deploy`` (and ``plan``): settings → run → report; the exit code."""
+    from entrypoint.config.network import read_network  # noqa: PLC0415 - imports the client
+
     session = CommandSession(env, stream, cwd)
     try:
         settings, project = _project_settings(values, env, session, plan=plan)
+        network = read_network(env)  # proxies and CA certificates
     except ConfigurationError as error:
         return session.refuse(error)
     reporter = session.reporter(
         session.dotenv_path(settings.dotenv_file), outside=settings.allow_outside_workspace
     )
-    session.secrets((settings.api_token, settings.api_key))
+    session.secrets((settings.api_token, settings.api_key, *network.secrets))
     if project:
         reporter.info(project)
     workspace, temp = session.workspace, session.ci.runner_temp
     flow = _deploy_flow(many_targets=settings.targets is not None)
     return session.run(
         reporter,
-        lambda: flow(settings, reporter, workspace=workspace, cwd=cwd, runner_temp=temp),
+        lambda: flow(
+            settings, reporter, workspace=workspace, cwd=cwd, runner_temp=temp, network=network
+        ),
     )
 
 

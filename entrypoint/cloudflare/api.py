@@ -1,21 +1,22 @@
-"""The Cloudflare API client: one method per endpoint over an injected ``httpx.AsyncClient``.
+"""The Cloudflare API client: the request/envelope/error boundary and the asset endpoints, over
+the ``httpx.AsyncClient`` :func:`~entrypoint.cloudflare.client.open_client` made.
 
-Endpoint sequence of a deploy:
-1. ``POST /accounts/{a}/workers/scripts/{s}/assets-upload-session`` (or the dispatch-namespace path)
-   with the manifest → upload JWT and buckets (API credentials).
-2. ``POST /accounts/{a}/workers/assets/upload?base64=true`` per bucket (multipart, base64 parts), or
-   ``POST /accounts/{a}/workers/assets/upload/{hash}`` per file in single-asset mode (raw bytes);
-   authorised by the upload JWT only. The answer carrying ``result.jwt`` holds the completion token.
-3. The Worker endpoints (``script_api.py``), through :meth:`CloudflareClient.authorized`.
+The asset endpoints of a deploy: ``POST …/scripts/{s}/assets-upload-session`` (or the
+dispatch-namespace path) with the manifest → upload JWT and buckets (API credentials); then
+``POST /accounts/{a}/workers/assets/upload?base64=true`` per bucket (multipart, base64 parts), or
+``POST …/assets/upload/{hash}`` per file in single-asset mode (raw bytes, through the lean
+client), authorised by the upload JWT only; the answer carrying ``result.jwt`` holds the
+completion token. The Worker endpoints (``workers.py``) and Images' (``images.py``) call
+:meth:`CloudflareClient.authorized`.
 
 Every request runs under its :class:`~entrypoint.cloudflare.exchange.RequestBudget` (the
 whole-request deadline and the answer size cap) besides httpx's per-step timeouts, and is turned
 into one error here: timeouts (naming the bound hit), dropped connections, an answer too large →
-``RetryableError``; the answer itself is read by :func:`~entrypoint.cloudflare.answers.read_answer`
-into the endpoint's typed result (or the refusal / retryable error it means). Headers are never
-logged; error text is redacted of tokens. An optional :class:`RequestPacer` (the run's rate limit)
-is asked before every request and told of every retryable failure; only requests made with the
-account's credentials count against it.
+``RetryableError``, whose hint names the proxy the request went through, if any; the answer is
+read by :func:`~entrypoint.cloudflare.answers.read_answer` into the endpoint's typed result (or
+the refusal / retryable error it means). Headers are never logged; error text is redacted of
+tokens. An optional :class:`RequestPacer` (the run's rate limit) is asked before every request
+and told of every retryable failure; only requests made with the account's credentials count.
 """
 
 from __future__ import annotations
@@ -38,11 +39,12 @@ from entrypoint.cloudflare.exchange import (
     sent_bytes,
 )
 from entrypoint.cloudflare.multipart import MultipartBody
+from entrypoint.cloudflare.proxy import Proxies, proxy_hint
 from entrypoint.pacing.retry import RetryableError
 
 
 class AssetPoster(Protocol):
-    """Sends the single-asset uploads (``lean_http.LeanClient``); fails as httpx fails."""
+    """Sends the single-asset uploads (``lean.LeanClient``); fails as httpx fails."""
 
     async def post(
         self,
@@ -122,11 +124,14 @@ class CloudflareClient:
         pacer: RequestPacer | None = None,
         poster: AssetPoster | None = None,
         bounds: RequestBounds | None = None,
+        proxies: Proxies | None = None,
     ) -> None:
         """``http`` carries base URL, timeouts and connection limits; this adds auth per call.
         ``poster``, when given, sends the single-asset uploads instead of ``http``; ``bounds``
-        (by default from ``http``'s read timeout) give every request its deadline."""
+        (by default from ``http``'s read timeout) give every request its deadline; ``proxies``
+        are those ``http`` and ``poster`` send through (named in the hint of a failure)."""
         self._http = http
+        self._proxies = proxies
         self._poster = poster
         self._account = _segment(account_id)
         self._credentials = credentials
@@ -278,7 +283,17 @@ class CloudflareClient:
         except (httpx.TransportError, httpx.DecodingError) as exc:
             detail = one_line(str(exc), 200) or "no detail"
             msg = f"Could not {what}: {type(exc).__name__} ({detail})."
-        raise RetryableError(msg) from None
+        error = RetryableError(msg)
+        error.hint = self._proxy_hint(url)
+        raise error from None
+
+    def _proxy_hint(self, url: str) -> str:
+        """What to check when a request to ``url`` failed on its way: its proxy, if any."""
+        if self._proxies is None:
+            return ""
+        target = self._http.base_url.join(url) if "://" not in url else httpx.URL(url)
+        proxy = self._proxies.for_url(target)
+        return proxy_hint(proxy, target.host) if proxy is not None else ""
 
     async def _exchange(
         self, method: str, url: str, budget: RequestBudget, **kwargs: Any

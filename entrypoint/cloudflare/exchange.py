@@ -13,8 +13,8 @@ lets a big upload on a slow link finish. Answer bytes extend the deadline as the
 big answer is not cut short, and an answer is at most 64 MiB (the session answer of 100,000
 files is about 4 MB): no server holds a request longer than
 ``2 * timeout + (bytes sent + 64 MiB) / 16 KiB/s``. :class:`RequestBudget` is that deadline and
-that cap for one request; the httpx path (``cloudflare.py``) and the lean h11 path
-(``lean_http.py``) both report the answer bytes they read to it.
+that cap for one request; the httpx path (``api.py``) and the lean h11 path (``lean.py``) both
+report the answer bytes they read to it.
 """
 
 from __future__ import annotations

@@ -6,9 +6,12 @@ httpx, httpcore and anyio each costs about 2.5 ms of client CPU (py-spy: request
 merging, cookie extraction, the pool's readability probes and the stream wrappers, spread over
 a dozen layers), which made the client, not the network, the limit. This sends a request with a
 streamed body of known length and reads one answer, nothing else: no redirects, cookies or
-compression (``Accept-Encoding: identity``). Like the httpx path, whose client is given its own
-transport (and so reads no proxy from the environment), it connects directly; the timeouts and the
-TLS context are the httpx client's.
+compression (``Accept-Encoding: identity``). The timeouts, the TLS context and the proxy are the
+httpx client's: given an http proxy (:class:`~entrypoint.cloudflare.proxy.Proxy`, chosen for the
+API's URL by the client factory), an ``https`` API is reached through a ``CONNECT`` tunnel (TLS
+inside it, end to end), an ``http`` one by sending each request to the proxy in absolute form, both
+with ``Proxy-Authorization`` when the proxy has credentials; a proxy that refuses the tunnel fails
+as ``httpx.ProxyError``.
 
 It fails the way httpx fails: timeouts raise ``httpx.ConnectTimeout`` / ``ReadTimeout`` /
 ``WriteTimeout``, network and protocol faults ``httpx.ConnectError`` / ``ReadError`` /
@@ -35,6 +38,7 @@ import h11
 import httpx
 
 from entrypoint.cloudflare.exchange import Answer, RequestBounds, RequestBudget
+from entrypoint.cloudflare.proxy import Proxy
 
 _READ_SIZE: Final = 64 * 1024
 
@@ -143,8 +147,10 @@ class LeanClient:
         connections: int,
         timeouts: Timeouts,
         user_agent: str,
+        proxy: Proxy | None = None,
     ) -> None:
-        """Nothing is opened until the first request; ``base_url``'s path prefixes every URL."""
+        """Nothing is opened until the first request; ``base_url``'s path prefixes every URL.
+        ``proxy``: an http proxy every connection goes through."""
         parts = urlsplit(base_url)
         self._tls = context if parts.scheme == "https" else None
         self._host = parts.hostname or ""
@@ -152,6 +158,16 @@ class LeanClient:
         default_port = parts.port is None or parts.port == (443 if self._tls else 80)
         self._authority = (parts.netloc if not default_port else self._host).encode("ascii")
         self._prefix = parts.path.rstrip("/")
+        if proxy is not None and proxy.scheme != "http":
+            msg = "the lean client speaks to http proxies only"
+            raise ValueError(msg)
+        self._proxy = proxy
+        auth = proxy.authorization() if proxy is not None else None
+        #: On the CONNECT of a tunnel, or on every request the proxy forwards.
+        self._proxy_auth = [(b"Proxy-Authorization", auth.encode("ascii"))] if auth else []
+        self._forwarded = proxy is not None and self._tls is None
+        if self._forwarded:  # each request in absolute form
+            self._prefix = f"http://{self._authority.decode()}{self._prefix}"
         self._timeouts = timeouts
         self._user_agent = user_agent.encode("ascii")
         self._idle: list[_Connection] = []
@@ -161,12 +177,15 @@ class LeanClient:
     async def _connect(self) -> _Connection:
         try:
             async with asyncio.timeout(self._timeouts.connect):
-                reader, writer = await asyncio.open_connection(
-                    self._host,
-                    self._port,
-                    ssl=self._tls,
-                    server_hostname=self._host if self._tls else None,
-                )
+                if self._proxy is None:
+                    reader, writer = await asyncio.open_connection(
+                        self._host,
+                        self._port,
+                        ssl=self._tls,
+                        server_hostname=self._host if self._tls else None,
+                    )
+                else:
+                    reader, writer = await self._through_proxy(self._proxy)
         except TimeoutError:
             msg = "timed out connecting"
             raise httpx.ConnectTimeout(msg) from None
@@ -175,6 +194,46 @@ class LeanClient:
         connection = _Connection(reader, writer, self._timeouts.io)
         self._open.add(connection)
         return connection
+
+    async def _through_proxy(
+        self, proxy: Proxy
+    ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        """A connection to the proxy; for an https API, a tunnel through it with TLS inside."""
+        reader, writer = await asyncio.open_connection(proxy.host, proxy.port)
+        if self._tls is None:
+            return reader, writer
+        try:
+            await self._tunnel(reader, writer)
+            await writer.start_tls(self._tls, server_hostname=self._host)
+        except BaseException:
+            writer.close()
+            raise
+        return reader, writer
+
+    async def _tunnel(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        """Ask the proxy for a tunnel to the API's host and port.
+
+        Raises:
+            httpx.ProxyError: the proxy refused it, or did not answer as HTTP.
+        """
+        host = f"[{self._host}]" if ":" in self._host else self._host
+        target = f"{host}:{self._port}".encode("ascii")
+        head = b"CONNECT %s HTTP/1.1\r\nHost: %s\r\n" % (target, target)
+        head += b"".join(b"%s: %s\r\n" % field for field in self._proxy_auth)
+        writer.write(head + b"\r\n")
+        await writer.drain()
+        try:
+            answer = await reader.readuntil(b"\r\n\r\n")
+        except (asyncio.IncompleteReadError, asyncio.LimitOverrunError):
+            msg = "the proxy closed the connection or did not answer CONNECT as HTTP"
+            raise httpx.ProxyError(msg) from None
+        status = answer.split(b"\r\n", 1)[0].split(b" ", 2)
+        code = status[1] if len(status) > 1 and status[0].startswith(b"HTTP/1.") else b""
+        status_code = code.decode() if code.isdigit() and len(code) == 3 else ""
+        if not status_code.startswith("2"):
+            shown = status_code or "something other than HTTP"
+            msg = f"the proxy answered {shown} to CONNECT {target.decode()}"
+            raise httpx.ProxyError(msg)
 
     async def _connection(self) -> _Connection:
         while self._idle:
@@ -224,6 +283,7 @@ class LeanClient:
                 (b"User-Agent", self._user_agent),
                 (b"Accept", b"*/*"),
                 (b"Accept-Encoding", b"identity"),
+                *(self._proxy_auth if self._forwarded else ()),
                 *((name.encode("ascii"), value.encode("ascii")) for name, value in headers.items()),
             ]
             return h11.Request(method="POST", target=self._prefix + url, headers=fields)

@@ -5,18 +5,13 @@ each idle one for readability through anyio's attribute lookup: the work per req
 the pool, so 50 single-asset uploads in flight through one pool of 50 spent most of the client's
 time there (2,000 uploads: 9.0 s; through pools of at most 6 connections: 5.0 s). Each request
 goes to the pool with the fewest requests in flight; the pools share one TLS context (building
-one costs about 40 ms). Nothing else changes: timeouts, errors and streaming are httpx's.
-
-Also owns that TLS context: httpx's (certifi's CA bundle) for an ``https`` API, one that trusts
-nothing for a plain ``http`` one (the emulator: no TLS is ever needed there, and a stray TLS
-connection fails verification rather than passing it). :class:`BackgroundTls` builds it in a
-thread while the caller does other work: OpenSSL releases the GIL while it reads the bundle.
+one costs about 40 ms, :mod:`~entrypoint.cloudflare.tls`) and, when given one, one proxy. Nothing
+else changes: timeouts, errors and streaming are httpx's.
 """
 
 from __future__ import annotations
 
 import ssl
-import threading
 from collections.abc import AsyncIterator, Callable
 from typing import Final
 
@@ -43,39 +38,6 @@ class _Released(httpx.AsyncByteStream):
             self._release()
 
 
-def tls_context(base_url: str) -> ssl.SSLContext:
-    """The TLS context for requests to ``base_url`` (see the module docstring)."""
-    if base_url.lower().startswith("http://"):
-        return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verifies, and trusts no certificate
-    return httpx.create_ssl_context()
-
-
-class BackgroundTls:
-    """:func:`tls_context` built in a thread, started at once; :meth:`result` joins it. Join it
-    before forking (a fork must not happen while another thread runs)."""
-
-    def __init__(self, base_url: str) -> None:
-        """Start building the context for ``base_url``."""
-        self._context: ssl.SSLContext | None = None
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._build, args=(base_url,), daemon=True)
-        self._thread.start()
-
-    def _build(self, base_url: str) -> None:
-        try:
-            self._context = tls_context(base_url)
-        except BaseException as error:  # noqa: BLE001 - handed to the caller of result()
-            self._error = error
-
-    def result(self) -> ssl.SSLContext:
-        """The context, once built (raises what building it raised)."""
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-        assert self._context is not None
-        return self._context
-
-
 class PooledTransport(httpx.AsyncBaseTransport):
     """``connections`` connections in pools of at most ``pool_size``, least busy pool first."""
 
@@ -84,17 +46,18 @@ class PooledTransport(httpx.AsyncBaseTransport):
         connections: int,
         *,
         pool_size: int = POOL_SIZE,
-        verify: bool = True,
         context: ssl.SSLContext | None = None,
+        proxy: httpx.Proxy | None = None,
     ) -> None:
-        """Create the pools (no connection is opened yet); TLS by ``context``, else ``verify`` as
-        httpx's (certifi)."""
+        """Create the pools (no connection is opened yet); TLS by ``context`` (by default the
+        bundled CA certificates), through ``proxy`` when given."""
         pools = max(1, -(-connections // max(1, pool_size)))
         size = -(-max(1, connections) // pools)
         limits = httpx.Limits(max_connections=size, max_keepalive_connections=size)
-        context = context or httpx.create_ssl_context(verify=verify)
+        context = context or httpx.create_ssl_context(trust_env=False)  # certifi's bundle
         self._pools: list[httpx.AsyncBaseTransport] = [
-            httpx.AsyncHTTPTransport(limits=limits, verify=context) for _ in range(pools)
+            httpx.AsyncHTTPTransport(limits=limits, verify=context, proxy=proxy, trust_env=False)
+            for _ in range(pools)
         ]
         self._busy = [0] * pools
 

@@ -19,6 +19,7 @@ from typing import Any, Final, NoReturn
 from pydantic import SecretStr
 from pydantic.fields import FieldInfo
 
+from entrypoint.cloudflare.tls import CaTrust
 from entrypoint.config.inputs import (
     ACCOUNT_ID_RE,
     DEFAULT_API_BASE_URL,
@@ -63,6 +64,13 @@ class ImagesSettings(CommandSettings):
     api_base_url: str = setting(
         DEFAULT_API_BASE_URL,
         doc="Cloudflare API base URL; point it at the bundled emulator to test.",
+    )
+    ca_trust: CaTrust = setting(
+        CaTrust.BUNDLED,
+        doc="Which CA certificates verify Cloudflare (and an https proxy): bundled (those "
+        "shipped with cf-assets) or system (the operating system's trust store, for a "
+        "corporate CA). SSL_CERT_FILE / SSL_CERT_DIR replace the bundled ones, or add to "
+        "the system's.",
     )
     image_id: str | None = setting(
         doc="create-url: custom image id (at most 1024 characters, no leading or trailing '/', "

@@ -11,18 +11,14 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import ssl
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import ExitStack, asynccontextmanager
+from collections.abc import Awaitable, Callable
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Protocol
 
-import httpx
-
-from entrypoint import __version__
-from entrypoint.cloudflare.api import CloudflareClient, Credentials, RequestPacer
-from entrypoint.cloudflare.lean import LeanClient, Timeouts
-from entrypoint.cloudflare.pools import BackgroundTls, PooledTransport, tls_context
+from entrypoint.cloudflare.client import ClientConfig, open_client
 from entrypoint.config.deploy import DeployMode, DeploySettings, require_credentials
+from entrypoint.config.network import DIRECT, Network, client_config
 from entrypoint.deploy.flow import DeployResult, DeployTarget, deploy
 from entrypoint.deploy.metadata import WorkerSpec, check_spec
 from entrypoint.deploy.modules import WorkerModules, resolve_modules
@@ -158,47 +154,17 @@ async def _interruptible(flow: Callable[[], Awaitable[DeployResult]]) -> DeployR
         raise DeployInterruptedError(msg) from None
 
 
-@asynccontextmanager
-async def api_client(
-    settings: DeploySettings,
-    pacer: RequestPacer | None = None,
-    context: ssl.SSLContext | None = None,
-) -> AsyncIterator[CloudflareClient]:
-    """The Cloudflare client of a run, on its own connections (closed on exit); TLS by
-    ``context`` (built here when not given)."""
-    assert settings.account_id is not None  # require_credentials checked it
-    connect, connections = min(10.0, settings.timeout), max(settings.concurrency, 64)
-    timeout = httpx.Timeout(settings.timeout, connect=connect)
-    context = context or tls_context(settings.api_base_url)
-    transport = PooledTransport(connections, context=context)
-    headers = {"User-Agent": f"cf-assets-action/{__version__}"}
-    async with httpx.AsyncClient(
-        base_url=settings.api_base_url, timeout=timeout, transport=transport, headers=headers
-    ) as http:
-        credentials = Credentials(settings.api_token, settings.api_key, settings.api_email)
-        poster = LeanClient(  # the single-asset uploads (lean_http.py says why)
-            settings.api_base_url,
-            context,
-            connections=connections,
-            timeouts=Timeouts(connect=connect, io=settings.timeout),
-            user_agent=headers["User-Agent"],
-        )
-        try:
-            yield CloudflareClient(
-                http, settings.account_id, credentials, pacer=pacer, poster=poster
-            )
-        finally:
-            await poster.aclose()
-
-
 async def _deploy(
     settings: DeploySettings,
     plan: Plan | Awaitable[Plan] | None,
     target: DeployTarget,
     reporter: Reporter,
     context: ssl.SSLContext,
+    *,
+    config: ClientConfig,
 ) -> DeployResult:
-    async with api_client(settings, RateLimiter(settings.rate_limit), context) as client:
+    pacer = RateLimiter(settings.rate_limit)
+    async with open_client(config, pacer=pacer, context=context) as client:
         return await deploy(
             client,
             plan,
@@ -278,9 +244,15 @@ class _Flow:
     """One ``cf-assets deploy`` run: what it was given and what it has learnt so far."""
 
     def __init__(
-        self, settings: DeploySettings, reporter: Reporter, workspace: Workspace, cwd: Path
+        self,
+        settings: DeploySettings,
+        reporter: Reporter,
+        workspace: Workspace,
+        cwd: Path,
+        network: Network,
     ) -> None:
         self.settings, self.reporter, self.workspace, self.cwd = settings, reporter, workspace, cwd
+        self.client = client_config(settings, network)
         self.sections = _Sections(reporter)
         self.manifest_file: str | None = None
 
@@ -309,7 +281,9 @@ class _Flow:
         self, plan: Plan | Awaitable[Plan] | None, target: DeployTarget, context: ssl.SSLContext
     ) -> int:
         """Deploy, then publish the outputs and the summary."""
-        flow = _interruptible(lambda: _deploy(self.settings, plan, target, self.reporter, context))
+        flow = _interruptible(
+            lambda: _deploy(self.settings, plan, target, self.reporter, context, config=self.client)
+        )
         result = run_task(flow)
         self.sections.close()
         with deferred():  # a signal waits: outputs and summary are written whole, or not at all
@@ -325,13 +299,13 @@ class _Flow:
         if self.settings.dry_run:
             return _dry_run(None, self.reporter, None)
         self.sections.start(f"Deploying to {_where(self.settings)}")
-        return self.deploy(None, target, tls_context(self.settings.api_base_url))
+        return self.deploy(None, target, self.client.tls_context())
 
     def assets(self) -> int:
         """List, check, start hashing; then the dry run, or the deploy while the files hash."""
         self.sections.start("Building the manifest")
         # The CA bundle loads in a thread while the files are listed; joined before any fork.
-        tls = None if self.settings.dry_run else BackgroundTls(self.settings.api_base_url)
+        tls = None if self.settings.dry_run else self.client.start_tls()
         directory, collection = _collect(self.settings, self.cwd, self.workspace)
         target = self.target(collection)
         context = tls.result() if tls else None  # joined before start_plan forks
@@ -361,16 +335,18 @@ def execute(
     workspace: Path,
     cwd: Path,
     runner_temp: Path | None = None,
+    network: Network = DIRECT,
 ) -> int:
     """Run ``cf-assets deploy`` in ``workspace`` (``runner_temp``: the runner's temp folder, where
-    files may be written too); returns 0 or raises an AssetsError."""
+    files may be written too) on ``network`` (its proxies and CA certificates); returns 0 or
+    raises an AssetsError."""
     _refuse_many_target_inputs(settings)
     if not settings.dry_run:
         require_credentials(settings)
     place = Workspace.at(workspace, temp=runner_temp, outside=settings.allow_outside_workspace)
     if settings.manifest_file is not None:  # refused before the files are listed, if it must be
         check_target(cwd / settings.manifest_file, place, input_name="manifest-file")
-    flow = _Flow(settings, reporter, place, cwd)
+    flow = _Flow(settings, reporter, place, cwd, network)
     try:
         return flow.keep_assets() if settings.keep_assets else flow.assets()
     finally:

@@ -15,12 +15,10 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TypeVar
 
-import httpx
-
-from entrypoint import __version__
-from entrypoint.cloudflare.api import CloudflareClient, Credentials
+from entrypoint.cloudflare.client import open_client
 from entrypoint.cloudflare.images import DirectUpload, ImagesClient
 from entrypoint.config.images import ImagesMode, ImagesSettings, require_images_credentials
+from entrypoint.config.network import DIRECT, Network, client_config
 from entrypoint.errors import DeployInterruptedError
 from entrypoint.files.output import write_file, write_own_file
 from entrypoint.files.workspace import Workspace
@@ -55,43 +53,33 @@ def execute_images(
     cwd: Path,
     now: Callable[[], dt.datetime] = utc_now,
     runner_temp: Path | None = None,
+    network: Network = DIRECT,
 ) -> int:
     """Run ``cf-assets images`` in ``workspace`` (``runner_temp``: the runner's temp folder, where
-    files may be written too); returns 0 or raises an AssetsError."""
+    files may be written too) on ``network`` (its proxies and CA certificates); returns 0 or
+    raises an AssetsError."""
     outside = settings.allow_outside_workspace
     place = Workspace.at(workspace, temp=runner_temp, outside=outside)
     if check_mode(settings) is ImagesMode.CREATE_URL:
-        return _create_url(settings, reporter, workspace=place, cwd=cwd, now=now())
-    return _sync(settings, reporter, workspace=place, cwd=cwd)
+        return _create_url(settings, reporter, workspace=place, cwd=cwd, now=now(), network=network)
+    return _sync(settings, reporter, workspace=place, cwd=cwd, network=network)
 
 
-def _run(settings: ImagesSettings, job: Callable[[ImagesClient], Awaitable[T]]) -> T:
-    """Run ``job`` with an Images client; SIGINT / SIGTERM cancel it in order."""
+def _run(
+    settings: ImagesSettings, network: Network, job: Callable[[ImagesClient], Awaitable[T]]
+) -> T:
+    """Run ``job`` with an Images client on ``network``; SIGINT / SIGTERM cancel it in order."""
 
     async def main() -> T:
         try:
             with signals_cancel_this_task():
-                async with _http(settings) as http:
-                    assert settings.account_id is not None  # require_images_credentials did
-                    credentials = Credentials(
-                        settings.api_token, settings.api_key, settings.api_email
-                    )
-                    client = CloudflareClient(http, settings.account_id, credentials)
+                async with open_client(client_config(settings, network)) as client:
                     return await job(ImagesClient(client))
         except asyncio.CancelledError:
             msg = "Stopped by a signal before the images command completed."
             raise DeployInterruptedError(msg) from None
 
     return run_task(main())
-
-
-def _http(settings: ImagesSettings) -> httpx.AsyncClient:
-    return httpx.AsyncClient(
-        base_url=settings.api_base_url,
-        timeout=httpx.Timeout(settings.timeout, connect=min(10.0, settings.timeout)),
-        limits=httpx.Limits(max_connections=max(settings.concurrency, 64)),
-        headers={"User-Agent": f"cf-assets-action/{__version__}"},
-    )
 
 
 def _policy(settings: ImagesSettings) -> RetryPolicy:
@@ -105,6 +93,7 @@ def _create_url(
     workspace: Workspace,
     cwd: Path,
     now: dt.datetime,
+    network: Network,
 ) -> int:
     request = create_url_request(settings, now)
     if settings.dry_run:
@@ -121,7 +110,7 @@ def _create_url(
         return draft
 
     with reporter.group("Creating a direct upload URL"):
-        draft = _run(settings, create)
+        draft = _run(settings, network, create)
     with deferred():  # a signal waits: files, outputs and summary are written whole
         if settings.upload_url_file is not None:
             write_file(
@@ -181,7 +170,14 @@ def _list_images(reporter: Reporter, catalog: Catalog) -> None:
         reporter.info(f"… and {len(catalog.images) - LISTED_PATHS} more (see map-file).")
 
 
-def _sync(settings: ImagesSettings, reporter: Reporter, *, workspace: Workspace, cwd: Path) -> int:
+def _sync(
+    settings: ImagesSettings,
+    reporter: Reporter,
+    *,
+    workspace: Workspace,
+    cwd: Path,
+    network: Network,
+) -> int:
     template: DirectUploadRequest = sync_template(settings)
     if not settings.dry_run:
         require_images_credentials(settings)
@@ -196,6 +192,7 @@ def _sync(settings: ImagesSettings, reporter: Reporter, *, workspace: Workspace,
     with reporter.group(f"Syncing {len(catalog.images)} image(s) to Cloudflare Images"):
         result = _run(
             settings,
+            network,
             lambda client: sync_images(
                 client,
                 catalog.images,

@@ -39,7 +39,8 @@ def _gave_up(error: RetryableError, retries: int) -> RetryableError:
     final = RetryableError(
         f"{error.message.rstrip('.')}; {tries}.", status=error.status, retry_after=error.retry_after
     )
-    final.hint = "Run the deploy again (uploaded files are kept), or raise max-retries / timeout."
+    again = "Run the deploy again (uploaded files are kept), or raise max-retries / timeout."
+    final.hint = f"{error.hint} {again}" if error.hint else again  # the proxy it went through
     return final
 
 

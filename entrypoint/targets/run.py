@@ -17,13 +17,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from entrypoint.cloudflare.client import open_client
 from entrypoint.config.deploy import (
     DEFAULT_REPORT_FILE,
     DeploySettings,
     parse_shard,
     require_credentials,
 )
-from entrypoint.deploy.run import api_client, today, worker_target
+from entrypoint.config.network import DIRECT, Network, client_config
+from entrypoint.deploy.run import today, worker_target
 from entrypoint.errors import (
     AssetsError,
     CloudflareRefusedError,
@@ -183,11 +185,15 @@ def _with_unchanged(jobs: list[Job], results: list[TenantResult], kept: Kept) ->
 
 
 async def _deploy(
-    settings: DeploySettings, jobs: list[Job], log: TenantLog, limiter: RateLimiter
+    settings: DeploySettings,
+    jobs: list[Job],
+    log: TenantLog,
+    limiter: RateLimiter,
+    network: Network,
 ) -> tuple[list[TenantResult], bool]:
     """Deploy every job; SIGINT / SIGTERM cancel the run in order. Also says if it was stopped."""
     with signals_cancel_this_task():
-        async with api_client(settings, limiter) as client:
+        async with open_client(client_config(settings, network), pacer=limiter) as client:
             run = TenantRun(
                 client,
                 concurrency=settings.concurrency,
@@ -272,9 +278,11 @@ def execute_targets(
     workspace: Path,
     cwd: Path,
     runner_temp: Path | None = None,
+    network: Network = DIRECT,
 ) -> int:
     """Run ``cf-assets deploy`` with ``targets`` in ``workspace`` (``runner_temp``: the runner's
-    temp folder, where files may be written too); returns 0 or raises an AssetsError."""
+    temp folder, where files may be written too) on ``network`` (its proxies and CA
+    certificates); returns 0 or raises an AssetsError."""
     _check_step(settings)
     started = time.monotonic()
     place = Workspace.at(workspace, temp=runner_temp, outside=settings.allow_outside_workspace)
@@ -292,7 +300,7 @@ def execute_targets(
     limiter = RateLimiter(shard_share(settings.rate_limit, chosen.shards))
     changed = [job for job in jobs if job.index not in kept]
     with reporter.group(f"Deploying {len(changed)} targets"):
-        results, stopped = run_task(_deploy(settings, changed, log, limiter))
+        results, stopped = run_task(_deploy(settings, changed, log, limiter, network))
     summary = RunSummary(
         _with_unchanged(jobs, results, kept),
         time.monotonic() - started,

@@ -16,7 +16,7 @@ from pydantic import SecretStr
 from entrypoint.cloudflare.api import CloudflareClient, Credentials
 from entrypoint.cloudflare.exchange import AnswerTooLargeError, RequestBounds, RequestBudget
 from entrypoint.cloudflare.lean import LeanClient, Timeouts
-from entrypoint.cloudflare.pools import tls_context
+from entrypoint.cloudflare.tls import tls_context
 from entrypoint.pacing.retry import RetryableError
 from tests.hostile_server import (
     HostileServer,

@@ -17,7 +17,7 @@ from pydantic import SecretStr
 
 from entrypoint.cloudflare.api import CloudflareClient, Credentials
 from entrypoint.cloudflare.lean import LeanClient, Timeouts
-from entrypoint.cloudflare.pools import tls_context
+from entrypoint.cloudflare.tls import tls_context
 from entrypoint.errors import CloudflareRefusedError
 from entrypoint.pacing.retry import RetryableError
 

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import ssl
 
 import httpx
 import pytest
 
-from entrypoint.cloudflare.pools import BackgroundTls, PooledTransport, tls_context
+from entrypoint.cloudflare.pools import PooledTransport
 
 
 class Body(httpx.AsyncByteStream):
@@ -76,26 +75,3 @@ def test_a_failed_request_is_released_too() -> None:
 
     asyncio.run(main())
     assert transport._busy == [0, 0]
-
-
-def test_plain_http_gets_a_tls_context_that_trusts_nothing() -> None:
-    context = tls_context("http://127.0.0.1:8787/client/v4")
-    assert context.verify_mode is ssl.CERT_REQUIRED
-    assert context.check_hostname
-    assert context.cert_store_stats()["x509_ca"] == 0
-
-
-def test_https_gets_the_ca_bundle_built_in_the_background() -> None:
-    context = BackgroundTls("https://api.cloudflare.com/client/v4").result()
-    assert context.verify_mode is ssl.CERT_REQUIRED
-    assert context.cert_store_stats()["x509_ca"] > 0
-
-
-def test_background_tls_hands_its_failure_to_the_caller(monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken(base_url: str) -> ssl.SSLContext:
-        msg = "no bundle"
-        raise ssl.SSLError(msg)
-
-    monkeypatch.setattr("entrypoint.cloudflare.pools.tls_context", broken)
-    with pytest.raises(ssl.SSLError, match="no bundle"):
-        BackgroundTls("https://api.cloudflare.com/client/v4").result()

@@ -500,6 +500,7 @@ NON_DEFAULT = {
     "api_email": "someone@example.com",
     "account_id": OTHER_ACCOUNT,
     "api_base_url": "http://evil.example/client/v4",
+    "ca_trust": "system",
     "script_name": "evil",
     "dispatch_namespace": "evil-ns",
     "directory": "/etc",

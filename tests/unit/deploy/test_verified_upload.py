@@ -27,7 +27,8 @@ from entrypoint.cloudflare.multipart import (
     read_file,
     read_small_file,
 )
-from entrypoint.cloudflare.pools import PooledTransport, tls_context
+from entrypoint.cloudflare.pools import PooledTransport
+from entrypoint.cloudflare.tls import tls_context
 from entrypoint.deploy.upload import UploadContext, upload_assets
 from entrypoint.emulator import EmulatorConfig, EmulatorThread
 from entrypoint.errors import ContentError

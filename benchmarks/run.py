@@ -2,10 +2,14 @@
 
     .venv/bin/python benchmarks/run.py                  # 20,000 files, ~300 MiB, 3 runs each
     .venv/bin/python benchmarks/run.py --quick --no-wrangler    # a smoke run
+    .venv/bin/python benchmarks/run.py --baseline ../old        # and another checkout beside
 
-One emulator process serves both tools; each scenario resets it as it needs. Prints the table of
+One emulator process serves every tool; each scenario resets it as it needs. Prints the table of
 medians and ratios (wrangler / ours) with the issue's targets, and writes every run to a JSON file
-that ``benchmarks/chart.py`` turns into a PNG. Figures only: nothing here asserts.
+that ``benchmarks/chart.py`` turns into a PNG. ``--baseline CHECKOUT`` runs that checkout's CLI
+(its own ``.venv``) in every scenario too, alternating with ours, and adds a ``baseline`` column
+and the ratio ``baseline / ours``: a change measured against the code before it, in one run.
+Figures only: nothing here asserts.
 """
 
 from __future__ import annotations
@@ -68,8 +72,14 @@ def _cell(value: float | None, unit: str) -> str:
     return f"{value / MB:.0f} MB" if unit == "MB" else f"{value:.2f} s"
 
 
+def has_baseline(results: dict[str, Any]) -> bool:
+    """Whether a ``--baseline`` checkout ran beside ours."""
+    return any("baseline" in tools for tools in results.values())
+
+
 def table_rows(results: dict[str, Any], rss_mib: list[int]) -> list[list[str]]:
-    """The printed table: scenario, ours, wrangler, ratio, target, met."""
+    """The printed table: scenario, ours, wrangler, ratio, target, met (and, with a baseline,
+    its median and baseline / ours)."""
     rows = []
     for target in TARGETS:
         tools = results.get(target.scenario)
@@ -86,18 +96,19 @@ def table_rows(results: dict[str, Any], rss_mib: list[int]) -> list[list[str]]:
         verdict = "yes" if met else "NO"
         if target.kind == "ratio" and ratio is None:
             verdict = "-"  # no wrangler figure to compare with
-        rows.append(
-            [
-                target.label,
-                _cell(ours, "s"),
-                _cell(theirs, "s"),
-                shown_ratio,
-                target.shown,
-                verdict,
-            ]
-        )
+        row = [target.label, _cell(ours, "s"), _cell(theirs, "s"), shown_ratio, target.shown]
+        rows.append([*row, verdict, *_baseline_cells(results, tools, ours)])
     rows += _rss_rows(results, rss_mib)
     return rows
+
+
+def _baseline_cells(
+    results: dict[str, Any], tools: dict[str, Any], ours: float | None
+) -> list[str]:
+    if not has_baseline(results):
+        return []
+    before = median(tools.get("baseline", {}).get("seconds", []))
+    return [_cell(before, "s"), f"{before / ours:.2f}" if before and ours else "-"]
 
 
 def _rss_rows(results: dict[str, Any], rss_mib: list[int]) -> list[list[str]]:
@@ -121,6 +132,7 @@ def _rss_rows(results: dict[str, Any], rss_mib: list[int]) -> list[list[str]]:
                 ratio,
                 "<= 150 MB",
                 "yes" if met else "NO",
+                *_rss_baseline(results, tools, ours),
             ]
         )
     if len(peaks) == 2:
@@ -134,20 +146,28 @@ def _rss_rows(results: dict[str, Any], rss_mib: list[int]) -> list[list[str]]:
                 "-",
                 "flat",
                 "yes" if flat else "NO",
+                *(["-", "-"] if has_baseline(results) else []),
             ]
         )
     return rows
 
 
+def _rss_baseline(results: dict[str, Any], tools: dict[str, Any], ours: float | None) -> list[str]:
+    if not has_baseline(results):
+        return []
+    before = max(tools.get("baseline", {}).get("peak_rss", []), default=None)
+    return [_cell(before, "MB"), f"{before / ours:.2f}" if before and ours else "-"]
+
+
 def _per_scenario_rss(results: dict[str, Any]) -> list[list[str]]:
+    names = ["ours", "wrangler", *(["baseline"] if has_baseline(results) else [])]
     rows = []
     for scenario, tools in results.items():
         if scenario.startswith(("rss-", "first-request", "manifest-in")):
             continue
-        ours = max(tools.get("ours", {}).get("peak_rss", []), default=None)
-        theirs = max(tools.get("wrangler", {}).get("peak_rss", []), default=None)
-        if ours or theirs:
-            rows.append([scenario, _cell(ours, "MB"), _cell(theirs, "MB")])
+        peaks = [max(tools.get(name, {}).get("peak_rss", []), default=None) for name in names]
+        if any(peaks):
+            rows.append([scenario, *(_cell(peak, "MB") for peak in peaks)])
     return rows
 
 
@@ -194,6 +214,9 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--rss-mib", default="1024,2048", help="sizes of the 25 MiB-file sites")
     parser.add_argument("--quick", action="store_true", help="a small site, one run: smoke test")
     parser.add_argument("--no-wrangler", action="store_true")
+    parser.add_argument(
+        "--baseline", type=Path, help="another checkout (with its .venv) to run beside ours"
+    )
     parser.add_argument("--work", type=Path, help="where sites, logs and wrangler go")
     parser.add_argument("--out", type=Path, help="results JSON (default benchmarks/results.json)")
     args = parser.parse_args(argv)
@@ -236,7 +259,8 @@ def main(argv: list[str] | None = None) -> int:
         say("installing node@22 and wrangler@latest from the npm registry ...")
         wrangler = Wrangler.install(work, work / "npm")
         say(f"wrangler {wrangler.version()} on node {wrangler.node_version()}")
-    tools: list[Deployer] = [ours] if wrangler is None else [ours, wrangler]
+    clis = [ours] if args.baseline is None else [ours, OurCli.baseline(work, args.baseline)]
+    tools: list[Deployer] = [*clis] if wrangler is None else [*clis, wrangler]
     rss_mib = [int(value) for value in args.rss_mib.split(",")]
     started = time.time()
     measured_on = machine()
@@ -270,6 +294,7 @@ def main(argv: list[str] | None = None) -> int:
             "path": str(site),
         },
         "wrangler": wrangler.version() if wrangler else None,
+        "baseline": _revision(args.baseline) if args.baseline else None,
         "node": wrangler.node_version() if wrangler else None,
         "repeat": args.repeat,
         "seconds_total": round(time.time() - started, 1),
@@ -283,6 +308,19 @@ def main(argv: list[str] | None = None) -> int:
     print_report(report, rss_mib)
     say(f"\nresults: {out}")
     return 0
+
+
+def _revision(checkout: Path) -> str:
+    """``<checkout> at <commit>``, as the results record a baseline."""
+    import subprocess
+
+    done = subprocess.run(
+        ["git", "-C", str(checkout), "rev-parse", "--short", "HEAD"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return f"{checkout} at {done.stdout.strip() or 'an unknown commit'}"
 
 
 def run_scenarios(bench: Bench, wanted: set[str], wrangler: Wrangler | None) -> None:
@@ -302,10 +340,9 @@ def run_scenarios(bench: Bench, wanted: set[str], wrangler: Wrangler | None) -> 
         bench.manifest()
     if "first-request" in wanted:
         small = REPO_ROOT / "examples" / "site"
-        bench.first_request(
-            "first-request-small", first_request_starts(bench.ours, wrangler, small)
-        )
-        bench.first_request("first-request", first_request_starts(bench.ours, wrangler, bench.site))
+        clis = [tool for tool in bench.tools if isinstance(tool, OurCli)]
+        bench.first_request("first-request-small", first_request_starts(clis, wrangler, small))
+        bench.first_request("first-request", first_request_starts(clis, wrangler, bench.site))
     if "rss" in wanted:
         bench.rss()
 
@@ -315,14 +352,19 @@ def print_report(report: dict[str, Any], rss_mib: list[int]) -> None:
     site = report["site"]
     print(
         f"\n{site['files']} files, {site['bytes'] / MIB:.0f} MiB; wrangler {report['wrangler']} "
-        f"(node {report['node']}); medians of {report['repeat']} run(s)\n"
+        f"(node {report['node']}); medians of {report['repeat']} run(s)"
+        + (f"; baseline {report['baseline']}" if report.get("baseline") else "")
+        + "\n"
     )
     header = ["scenario", "ours", "wrangler", "wrangler / ours", "target", "met"]
+    if has_baseline(report["results"]):
+        header += ["baseline", "baseline / ours"]
     print(format_table(header, table_rows(report["results"], rss_mib)))
     rss = _per_scenario_rss(report["results"])
     if rss:
         print("\npeak RSS per scenario (largest run)\n")
-        print(format_table(["scenario", "ours", "wrangler"], rss))
+        names = ["ours", "wrangler", *(["baseline"] if has_baseline(report["results"]) else [])]
+        print(format_table(["scenario", *names], rss))
     failures = [
         (scenario, tool, failure)
         for scenario, tools in report["results"].items()

@@ -39,7 +39,7 @@ class Deployer(Protocol):
 
     @property
     def name(self) -> str:
-        """``ours`` or ``wrangler``."""
+        """``ours``, ``baseline`` or ``wrangler``."""
         ...
 
     def deploy(self, base_url: str, site: Path, log: Path) -> RunResult:
@@ -137,7 +137,7 @@ class Bench:
     ) -> None:
         """A cold deploy under runtime emulator ``config`` (latency, single-asset mode)."""
         for tool in self.tools:
-            count = runs if tool.name == "ours" or wrangler_runs is None else wrangler_runs
+            count = runs if tool.name != "wrangler" or wrangler_runs is None else wrangler_runs
             for _ in range(count):
                 self.emulator.reset(**config)
                 self._deploy(scenario, tool)
@@ -145,16 +145,18 @@ class Bench:
         self.emulator.reset()
 
     def manifest(self) -> None:
-        """``dry-run`` as a user runs it, and walk + hash timed inside one process."""
+        """``dry-run`` as a user runs it (ours, and a baseline checkout's when given), and walk +
+        hash timed inside one process (this checkout's code only: module paths differ)."""
+        ours = [tool for tool in self.tools if isinstance(tool, OurCli)]
         for index in range(self.repeat):
-            log = self.logs / f"manifest-{index}.log"
-            result = self.ours.dry_run(self.site, log)
-            self.series("manifest", "ours").add(result)
+            for tool in ours:
+                log = self.logs / f"manifest-{tool.name}-{index}.log"
+                result = tool.dry_run(self.site, log)
+                self.series("manifest", tool.name).add(result)
+                self.say(f"  manifest           {tool.name:<9} dry-run {result.seconds:.2f} s")
             inner = in_process_manifest_seconds(self.site)
             self.series("manifest-in-process", "ours").seconds.append(inner)
-            self.say(
-                f"  manifest           dry-run {result.seconds:.2f} s, walk+hash {inner:.2f} s"
-            )
+            self.say(f"  manifest           ours      walk+hash in-process {inner:.2f} s")
 
     def first_request(self, scenario: str, starts: list[Start]) -> None:
         """Process start → first API request (``starts`` say how each tool is started)."""
@@ -178,7 +180,7 @@ class Bench:
                 (site / ".assetsignore").write_text(".complete\n")
                 (site / ".complete").write_text("")
             for tool in self.tools:
-                runs = 1 if tool.name != "ours" else max(1, min(self.repeat, 2))
+                runs = 1 if tool.name == "wrangler" else max(1, min(self.repeat, 2))
                 for _ in range(runs):
                     self.emulator.reset()
                     self._deploy(f"rss-{mib}", tool, site)
@@ -209,11 +211,10 @@ def in_process_manifest_seconds(site: Path) -> float:
     return seconds
 
 
-def first_request_starts(ours: OurCli, wrangler: Wrangler | None, site: Path) -> list[Start]:
+def first_request_starts(ours: list[OurCli], wrangler: Wrangler | None, site: Path) -> list[Start]:
     """How each tool is started for the first-request measurement of ``site``."""
-    found = [
-        Start("ours", ours.command, ours.env("", site), ours.work, ("CF_ASSETS_API_BASE_URL",))
-    ]
+    url_var = ("CF_ASSETS_API_BASE_URL",)
+    found = [Start(cli.name, cli.command, cli.env("", site), cli.work, url_var) for cli in ours]
     if wrangler is not None:
         project = wrangler.project(site)
         url_vars = ("CLOUDFLARE_API_BASE_URL",)

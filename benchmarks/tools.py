@@ -93,20 +93,32 @@ def base_env(work: Path) -> dict[str, str]:
 
 
 class OurCli:
-    """``cf-assets deploy`` from this checkout's venv, configured through ``CF_ASSETS_*`` env."""
+    """``cf-assets deploy`` from a checkout's venv (this one, or a ``--baseline`` checkout, named
+    ``baseline``), configured through ``CF_ASSETS_*`` env."""
 
-    name: Final = "ours"
-
-    def __init__(self, work: Path, python: str) -> None:
+    def __init__(
+        self, work: Path, python: str, *, root: Path = REPO_ROOT, name: str = "ours"
+    ) -> None:
         self.work = work
+        self.root = root
+        self.name = name
         script = Path(python).parent / "cf-assets"
         launcher = [str(script)] if script.exists() else [python, "-m", "entrypoint"]
         self.command = [*launcher, "deploy"]
 
+    @classmethod
+    def baseline(cls, work: Path, checkout: Path) -> OurCli:
+        """The CLI of another checkout (its own ``.venv``, made by its ``scripts/bootstrap.sh``)."""
+        python = checkout / ".venv" / "bin" / "python"
+        if not python.exists():
+            msg = f"{checkout} has no .venv: run its scripts/bootstrap.sh first"
+            raise SystemExit(msg)
+        return cls(work, str(python), root=checkout.resolve(), name="baseline")
+
     def env(self, base_url: str, site: Path, *, dry_run: bool = False) -> dict[str, str]:
         """Inputs as a CI job would set them."""
         env = base_env(self.work)
-        env["PYTHONPATH"] = str(REPO_ROOT)
+        env["PYTHONPATH"] = str(self.root)
         env.update(
             CF_ASSETS_API_TOKEN=TOKEN,
             CF_ASSETS_ACCOUNT_ID=ACCOUNT,
@@ -114,6 +126,9 @@ class OurCli:
             CF_ASSETS_SCRIPT_NAME=SCRIPT,
             CF_ASSETS_DIRECTORY=str(site),
             CF_ASSETS_COMPATIBILITY_DATE=COMPATIBILITY_DATE,
+            # examples/site lies outside the work folder the CLI runs in (an older checkout
+            # without the workspace boundary ignores the variable).
+            CF_ASSETS_ALLOW_OUTSIDE_WORKSPACE="true",
         )
         if dry_run:
             env["CF_ASSETS_DRY_RUN"] = "true"

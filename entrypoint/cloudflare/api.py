@@ -38,7 +38,7 @@ from entrypoint.cloudflare.exchange import (
     sent_bytes,
 )
 from entrypoint.cloudflare.multipart import MultipartBody
-from entrypoint.pacing.retry import RetryableError
+from entrypoint.errors import RetryableError
 
 
 class AssetPoster(Protocol):

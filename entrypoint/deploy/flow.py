@@ -30,15 +30,18 @@ from entrypoint.deploy.release import (
     split_settings,
 )
 from entrypoint.deploy.upload import (
-    IncompleteUploadError,
-    SessionExpiredError,
     UploadContext,
     UploadProgress,
     token_expired,
     upload_assets,
     upload_mode,
 )
-from entrypoint.errors import ConfigurationError, TransientError
+from entrypoint.errors import (
+    ConfigurationError,
+    IncompleteUploadError,
+    SessionExpiredError,
+    TransientError,
+)
 from entrypoint.pacing.concurrency import Throttle
 from entrypoint.pacing.retry import RetryPolicy
 from entrypoint.site.plan import Asset, Plan

@@ -27,9 +27,15 @@ from typing import Any, Final, Protocol
 
 from entrypoint.cloudflare.api import CloudflareClient, UploadSession
 from entrypoint.cloudflare.multipart import FilePart, MultipartBody, read_file
-from entrypoint.errors import AssetsError, CloudflareRefusedError, TransientError
+from entrypoint.errors import (
+    AssetsError,
+    CloudflareRefusedError,
+    IncompleteUploadError,
+    RetryableError,
+    SessionExpiredError,
+)
 from entrypoint.pacing.concurrency import Gate, Throttle
-from entrypoint.pacing.retry import RetryableError, RetryPolicy
+from entrypoint.pacing.retry import RetryPolicy
 from entrypoint.site.plan import Asset, Plan
 
 DEFAULT_SINGLE_CONCURRENCY: Final = 50
@@ -47,14 +53,6 @@ class UploadProgress(Protocol):
 
     def slowed_down(self, divisor: int) -> None:
         """Gateway errors: from now on only 1/``divisor`` of the requests run at once."""
-
-
-class SessionExpiredError(TransientError):
-    """The upload JWT expired or was refused: a new session will list what is still missing."""
-
-
-class IncompleteUploadError(TransientError):
-    """Every request succeeded but none carried the completion token."""
 
 
 def jwt_claims(jwt: str) -> dict[str, Any]:

@@ -18,12 +18,17 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Final, Protocol
 
-from entrypoint.cloudflare.images import DirectUpload, ImagesClient, UploadUrlRefusedError
+from entrypoint.cloudflare.images import DirectUpload, ImagesClient
 from entrypoint.cloudflare.multipart import FilePart
-from entrypoint.errors import AssetsError, CloudflareRefusedError
+from entrypoint.errors import (
+    AssetsError,
+    CloudflareRefusedError,
+    RetryableError,
+    UploadUrlRefusedError,
+)
 from entrypoint.images.catalog import CatalogImage
 from entrypoint.images.checks import DirectUploadRequest
-from entrypoint.pacing.retry import RetryableError, RetryPolicy
+from entrypoint.pacing.retry import RetryPolicy
 
 MAX_RENEWALS: Final = 3
 

@@ -23,8 +23,7 @@ from typing import Final, TextIO
 
 from entrypoint.config.deploy import DeployMode
 from entrypoint.deploy.flow import DeployResult
-from entrypoint.errors import AssetsError
-from entrypoint.pacing.retry import RetryableError
+from entrypoint.errors import AssetsError, RetryableError
 from entrypoint.redact import Redactor
 from entrypoint.site.plan import Plan
 

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from entrypoint.pacing.retry import RetryableError
+from entrypoint.errors import RetryableError
 from entrypoint.report import Reporter, human_bytes
 from entrypoint.targets.deploys import Status, TenantResult
 

@@ -20,9 +20,9 @@ from typing import Protocol
 
 from entrypoint.cloudflare.api import CloudflareClient
 from entrypoint.deploy.flow import DeployResult, DeployTarget, deploy
-from entrypoint.errors import AssetsError
+from entrypoint.errors import AssetsError, RetryableError
 from entrypoint.pacing.concurrency import Gate, Throttle
-from entrypoint.pacing.retry import RetryableError, RetryPolicy
+from entrypoint.pacing.retry import RetryPolicy
 from entrypoint.site.plan import Plan
 
 

@@ -20,9 +20,10 @@ from entrypoint.errors import (
     CloudflareRefusedError,
     ConfigurationError,
     ContentError,
+    RetryableError,
     TransientError,
 )
-from entrypoint.pacing.retry import RetryableError, RetryPolicy
+from entrypoint.pacing.retry import RetryPolicy
 from tests.unit.deploy.test_upload import ACCOUNT, BASE, DONE_JWT, TOKEN, _envelope, _plan, make_jwt
 
 SESSION_URL = f"{BASE}/accounts/{ACCOUNT}/workers/scripts/site/assets-upload-session"

@@ -26,9 +26,9 @@ from entrypoint.deploy.upload import (
     upload_assets,
     upload_mode,
 )
-from entrypoint.errors import CloudflareRefusedError, TransientError
+from entrypoint.errors import CloudflareRefusedError, RetryableError, TransientError
 from entrypoint.pacing.concurrency import Throttle
-from entrypoint.pacing.retry import RetryableError, RetryPolicy
+from entrypoint.pacing.retry import RetryPolicy
 from entrypoint.site.identity import content_type, hash_bytes, node_extname
 from entrypoint.site.plan import Asset, Plan
 

@@ -8,19 +8,19 @@ from pathlib import Path
 
 import pytest
 
-from entrypoint.cloudflare.images import (
-    DirectUpload,
-    ImagesClient,
-    StoredImage,
+from entrypoint.cloudflare.images import DirectUpload, ImagesClient, StoredImage
+from entrypoint.cloudflare.multipart import FilePart
+from entrypoint.errors import (
+    CloudflareRefusedError,
+    RetryableError,
+    TransientError,
     UploadUrlRefusedError,
 )
-from entrypoint.cloudflare.multipart import FilePart
-from entrypoint.errors import CloudflareRefusedError, TransientError
 from entrypoint.images.catalog import CatalogImage
 from entrypoint.images.checks import DirectUploadRequest
 from entrypoint.images.probe import ImageFormat, ImageInfo
 from entrypoint.images.sync import MAX_RENEWALS, SyncResult, sync_images
-from entrypoint.pacing.retry import RetryableError, RetryPolicy
+from entrypoint.pacing.retry import RetryPolicy
 
 
 class FakeImages(ImagesClient):

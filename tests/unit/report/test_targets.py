@@ -10,8 +10,7 @@ from pathlib import Path
 from entrypoint.config.deploy import DeployMode
 from entrypoint.deploy.flow import DeployResult, DeployTarget
 from entrypoint.deploy.metadata import WorkerSpec
-from entrypoint.errors import CloudflareRefusedError, TransientError
-from entrypoint.pacing.retry import RetryableError
+from entrypoint.errors import CloudflareRefusedError, RetryableError, TransientError
 from entrypoint.redact import Redactor
 from entrypoint.report import Reporter
 from entrypoint.report.github import GitHubReporter

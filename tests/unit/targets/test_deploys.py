@@ -12,8 +12,8 @@ import pytest
 from entrypoint.config.deploy import DeployMode
 from entrypoint.deploy.flow import DeployResult, DeployTarget
 from entrypoint.deploy.metadata import WorkerSpec
-from entrypoint.errors import CloudflareRefusedError
-from entrypoint.pacing.retry import RetryableError, RetryPolicy
+from entrypoint.errors import CloudflareRefusedError, RetryableError
+from entrypoint.pacing.retry import RetryPolicy
 from entrypoint.targets.deploys import Job, SharedThrottle, Status, TenantResult, TenantRun
 
 

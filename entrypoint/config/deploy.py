@@ -35,6 +35,7 @@ from entrypoint.config.request_values import (
 )
 from entrypoint.config.values import parse_run_worker_first
 from entrypoint.errors import ConfigurationError
+from entrypoint.model import DeployMode
 
 SCRIPT_NAME_RE: Final = re.compile(r"[a-z0-9_][a-z0-9_-]{0,62}")
 NAMESPACE_RE: Final = re.compile(r"[A-Za-z0-9_.-]{1,255}")
@@ -44,14 +45,6 @@ SHARD_RE: Final = re.compile(r"([1-9][0-9]*)/([1-9][0-9]*)(?:@([0-9a-f]{6,64}))?
 DEFAULT_RATE_LIMIT: Final = 1000
 MAX_SHARDS: Final = 256  # a GitHub Actions matrix runs at most 256 jobs
 DEFAULT_REPORT_FILE: Final = "cf-assets-report.json"
-
-
-class DeployMode(StrEnum):
-    """What happens after the assets are uploaded."""
-
-    WORKER = "worker"
-    VERSION = "version"
-    NONE = "none"
 
 
 class HtmlHandling(StrEnum):

@@ -17,8 +17,7 @@ from typing import Any, Final, Protocol, TypeVar
 from entrypoint.cloudflare.api import CloudflareClient, UploadSession
 from entrypoint.cloudflare.multipart import MultipartBody
 from entrypoint.cloudflare.workers import ScriptApi, UploadedVersion
-from entrypoint.config.deploy import DeployMode
-from entrypoint.deploy.metadata import WorkerSpec, worker_body, worker_metadata
+from entrypoint.deploy.metadata import worker_body, worker_metadata
 from entrypoint.deploy.release import (
     SETTINGS_KEYS,
     Release,
@@ -42,9 +41,9 @@ from entrypoint.errors import (
     SessionExpiredError,
     TransientError,
 )
+from entrypoint.model import Asset, DeployMode, Plan, WorkerSpec
 from entrypoint.pacing.concurrency import Throttle
 from entrypoint.pacing.retry import RetryPolicy
-from entrypoint.site.plan import Asset, Plan
 
 T = TypeVar("T")
 

@@ -26,8 +26,8 @@ from typing import Any, Final, Protocol, TypeVar
 
 from entrypoint.cloudflare.multipart import MultipartBody
 from entrypoint.cloudflare.workers import ScriptApi, UploadedVersion
-from entrypoint.config.deploy import DeployMode
 from entrypoint.deploy.metadata import CODE_UPDATE_STRATEGY
+from entrypoint.model import DeployMode
 
 T = TypeVar("T")
 Run = Callable[[Callable[[], Awaitable[T]]], Awaitable[T]]

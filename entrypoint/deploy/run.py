@@ -22,19 +22,20 @@ from entrypoint import __version__
 from entrypoint.cloudflare.api import CloudflareClient, Credentials, RequestPacer
 from entrypoint.cloudflare.lean import LeanClient, Timeouts
 from entrypoint.cloudflare.pools import BackgroundTls, PooledTransport, tls_context
-from entrypoint.config.deploy import DeployMode, DeploySettings, require_credentials
+from entrypoint.config.deploy import DeploySettings, require_credentials
 from entrypoint.deploy.flow import DeployResult, DeployTarget, deploy
-from entrypoint.deploy.metadata import WorkerSpec, check_spec
-from entrypoint.deploy.modules import WorkerModules, resolve_modules
+from entrypoint.deploy.metadata import check_spec
+from entrypoint.deploy.modules import resolve_modules
 from entrypoint.errors import ConfigurationError, DeployInterruptedError
 from entrypoint.files.output import check_target, write_file, write_own_file
 from entrypoint.files.workspace import Workspace
 from entrypoint.interrupts import deferred, run_task, signals_cancel_this_task
+from entrypoint.model import DeployMode, Plan, WorkerModules, WorkerSpec
 from entrypoint.pacing.rate_limit import RateLimiter
 from entrypoint.pacing.retry import RetryPolicy
 from entrypoint.report import Reporter, result_outputs
 from entrypoint.site.collect import Collection, collect_files
-from entrypoint.site.plan import PendingPlan, Plan, start_plan
+from entrypoint.site.plan import PendingPlan, start_plan
 
 
 def today() -> str:

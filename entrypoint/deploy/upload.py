@@ -34,9 +34,9 @@ from entrypoint.errors import (
     RetryableError,
     SessionExpiredError,
 )
+from entrypoint.model import Asset, Plan
 from entrypoint.pacing.concurrency import Gate, Throttle
 from entrypoint.pacing.retry import RetryPolicy
-from entrypoint.site.plan import Asset, Plan
 
 DEFAULT_SINGLE_CONCURRENCY: Final = 50
 _EXPIRY_MARGIN: Final = 1.0  # seconds: do not start a request on a token about to expire

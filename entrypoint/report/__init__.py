@@ -21,11 +21,10 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Final, TextIO
 
-from entrypoint.config.deploy import DeployMode
 from entrypoint.deploy.flow import DeployResult
 from entrypoint.errors import AssetsError, RetryableError
+from entrypoint.model import DeployMode, Plan
 from entrypoint.redact import Redactor
-from entrypoint.site.plan import Plan
 
 LISTED_PATHS: Final = 100
 PROGRESS_STEP: Final = 0.10

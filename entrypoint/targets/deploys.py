@@ -21,9 +21,9 @@ from typing import Protocol
 from entrypoint.cloudflare.api import CloudflareClient
 from entrypoint.deploy.flow import DeployResult, DeployTarget, deploy
 from entrypoint.errors import AssetsError, RetryableError
+from entrypoint.model import Plan
 from entrypoint.pacing.concurrency import Gate, Throttle
 from entrypoint.pacing.retry import RetryPolicy
-from entrypoint.site.plan import Plan
 
 
 class Status(StrEnum):

@@ -17,7 +17,7 @@ from pathlib import Path
 from entrypoint.deploy.flow import DeployTarget
 from entrypoint.deploy.metadata import worker_metadata
 from entrypoint.errors import ContentError
-from entrypoint.site.plan import Plan
+from entrypoint.model import Plan
 
 #: Bumped when what the digest covers changes, so older reports never match.
 SCHEME = "cf-assets-fingerprint/1"

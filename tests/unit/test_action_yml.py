@@ -16,10 +16,11 @@ import pytest
 import yaml
 
 from entrypoint import __version__
-from entrypoint.config.deploy import DeployMode, fields, load_settings
+from entrypoint.config.deploy import fields, load_settings
 from entrypoint.config.inputs import cloudflare_env_names, input_name
 from entrypoint.deploy.flow import DeployResult
 from entrypoint.deploy.run import execute
+from entrypoint.model import DeployMode
 from entrypoint.redact import Redactor
 from entrypoint.report import Reporter, result_outputs
 from entrypoint.report.targets import RunSummary, run_outputs

@@ -13,9 +13,7 @@ import respx
 from pydantic import SecretStr
 
 from entrypoint.cloudflare.api import CloudflareClient, Credentials
-from entrypoint.config.deploy import DeployMode
 from entrypoint.deploy.flow import MAX_RESUMES, DeployResult, DeployTarget, deploy
-from entrypoint.deploy.metadata import WorkerSpec
 from entrypoint.errors import (
     CloudflareRefusedError,
     ConfigurationError,
@@ -23,6 +21,7 @@ from entrypoint.errors import (
     RetryableError,
     TransientError,
 )
+from entrypoint.model import DeployMode, WorkerSpec
 from entrypoint.pacing.retry import RetryPolicy
 from tests.unit.deploy.test_upload import ACCOUNT, BASE, DONE_JWT, TOKEN, _envelope, _plan, make_jwt
 
@@ -91,7 +90,9 @@ def _deploy(router: respx.Router, tmp_path: Path, events: Events) -> DeployResul
         transport = httpx.MockTransport(router.async_handler)
         async with httpx.AsyncClient(transport=transport, base_url=BASE) as http:
             client = CloudflareClient(http, ACCOUNT, Credentials(token=SecretStr(TOKEN)))
-            target = DeployTarget("site", None, DeployMode.WORKER, WorkerSpec("2025-06-01"))
+            target = DeployTarget(
+                "site", None, DeployMode.WORKER, WorkerSpec(compatibility_date="2025-06-01")
+            )
             policy = RetryPolicy(max_retries=1, sleep=_no_sleep)
             return await deploy(client, plan, target, concurrency=2, policy=policy, progress=events)
 
@@ -226,7 +227,7 @@ def _existing_worker_run(
         transport = httpx.MockTransport(router.async_handler)
         async with httpx.AsyncClient(transport=transport, base_url=BASE) as http:
             client = CloudflareClient(http, ACCOUNT, Credentials(token=SecretStr(TOKEN)))
-            spec = WorkerSpec("2025-06-01", extra=metadata)
+            spec = WorkerSpec(compatibility_date="2025-06-01", extra=metadata)
             target = DeployTarget("site", None, mode, spec)
             policy = RetryPolicy(max_retries=1, sleep=_no_sleep)
             return await deploy(client, plan, target, concurrency=2, policy=policy, progress=events)
@@ -300,7 +301,9 @@ def test_lookups_that_need_no_manifest_go_out_while_it_is_being_built(tmp_path):
         seen_before_plan.extend(call.request.url.path for call in router.calls)
         return _plan(tmp_path, {"a.txt": b"a", "b.css": b"b{}"})
 
-    target = DeployTarget("site", None, DeployMode.WORKER, WorkerSpec("2025-06-01"))
+    target = DeployTarget(
+        "site", None, DeployMode.WORKER, WorkerSpec(compatibility_date="2025-06-01")
+    )
     result = _deploy_pending(router, target, plan, Events())
     assert sorted(seen_before_plan) == sorted(
         httpx.URL(url).path for url in (SERVICE_URL, SUBDOMAIN_URL)
@@ -323,7 +326,9 @@ def test_a_plan_that_fails_uploads_nothing_and_its_error_wins(tmp_path):
         msg = "1 file(s) could not be read"
         raise ContentError(msg)
 
-    target = DeployTarget("site", None, DeployMode.WORKER, WorkerSpec("2025-06-01"))
+    target = DeployTarget(
+        "site", None, DeployMode.WORKER, WorkerSpec(compatibility_date="2025-06-01")
+    )
     with pytest.raises(ContentError, match="could not be read"):
         _deploy_pending(router, target, plan, Events())
     assert sessions.call_count == 0
@@ -340,7 +345,9 @@ def test_a_failed_lookup_stops_the_deploy_before_any_upload(tmp_path):
     async def plan() -> Any:
         return _plan(tmp_path, {"a.txt": b"a"})
 
-    target = DeployTarget("site", None, DeployMode.WORKER, WorkerSpec("2025-06-01"))
+    target = DeployTarget(
+        "site", None, DeployMode.WORKER, WorkerSpec(compatibility_date="2025-06-01")
+    )
     with pytest.raises(CloudflareRefusedError, match="refused the credentials"):
         _deploy_pending(router, target, plan, Events())
     assert sessions.call_count == 0
@@ -355,7 +362,9 @@ def test_version_mode_needs_an_existing_worker_and_uploads_nothing_without_one(t
     async def plan() -> Any:
         return _plan(tmp_path, {"a.txt": b"a"})
 
-    target = DeployTarget("site", None, DeployMode.VERSION, WorkerSpec("2025-06-01"))
+    target = DeployTarget(
+        "site", None, DeployMode.VERSION, WorkerSpec(compatibility_date="2025-06-01")
+    )
     with pytest.raises(ConfigurationError, match="needs an existing Worker"):
         _deploy_pending(router, target, plan, Events())
     assert sessions.call_count == 0

@@ -27,10 +27,10 @@ from entrypoint.deploy.upload import (
     upload_mode,
 )
 from entrypoint.errors import CloudflareRefusedError, RetryableError, TransientError
+from entrypoint.model import Asset, Plan
 from entrypoint.pacing.concurrency import Throttle
 from entrypoint.pacing.retry import RetryPolicy
 from entrypoint.site.identity import content_type, hash_bytes, node_extname
-from entrypoint.site.plan import Asset, Plan
 
 T = TypeVar("T")
 
@@ -102,7 +102,7 @@ def _plan(tmp_path: Path, files: dict[str, bytes]) -> Plan:
         key = "/" + rel
         digest = hash_bytes(data, node_extname(rel))
         assets.append(asset_of(key, path, digest))
-    return Plan(tmp_path, tuple(assets))
+    return Plan(directory=tmp_path, assets=tuple(assets))
 
 
 def _hash(plan: Plan, key: str) -> str:
@@ -498,7 +498,7 @@ def test_a_25_mib_file_is_uploaded_without_ever_holding_its_body(tmp_path: Path)
     with path.open("wb") as handle:
         handle.truncate(size)
     digest = hash_bytes(bytes(size), "wasm")
-    plan = Plan(tmp_path, (asset_of("/huge.wasm", path, digest),))
+    plan = Plan(directory=tmp_path, assets=(asset_of("/huge.wasm", path, digest),))
     seen: dict[str, int] = {"bytes": 0, "chunks": 0, "biggest": 0, "declared": 0}
 
     async def server(request: httpx.Request) -> httpx.Response:

@@ -31,10 +31,10 @@ from entrypoint.cloudflare.pools import PooledTransport, tls_context
 from entrypoint.deploy.upload import UploadContext, upload_assets
 from entrypoint.emulator import EmulatorConfig, EmulatorThread
 from entrypoint.errors import ContentError
+from entrypoint.model import Asset, Plan
 from entrypoint.pacing.concurrency import Throttle
 from entrypoint.pacing.retry import RetryPolicy
 from entrypoint.site.identity import content_type, hash_bytes, node_extname
-from entrypoint.site.plan import Asset, Plan
 
 ACCOUNT = "0123456789abcdef0123456789abcdef"
 
@@ -357,7 +357,7 @@ def _site(tmp_path: Path, big: bool) -> tuple[Plan, Path]:
     paths = [_file(tmp_path, f"f{n}.txt", f"file number {n}\n".encode() * 50) for n in range(6)]
     victim = _file(tmp_path, "victim.bin", os.urandom(2 * READ_CHUNK + 7 if big else 900))
     assets = tuple(hashed(path) for path in [*paths, victim])
-    return Plan(tmp_path, assets), victim
+    return Plan(directory=tmp_path, assets=assets), victim
 
 
 @pytest.mark.parametrize("single", [False, True], ids=["bulk", "single-asset"])

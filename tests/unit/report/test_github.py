@@ -8,13 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from entrypoint.config.deploy import DeployMode
 from entrypoint.deploy.flow import DeployResult
 from entrypoint.errors import ContentError
+from entrypoint.model import Asset, DeployMode, Plan
 from entrypoint.redact import Redactor
 from entrypoint.report import result_outputs, visible
 from entrypoint.report.github import GitHubReporter, escape_data, escape_property
-from entrypoint.site.plan import Asset, Plan
 from tests.runner_commands import foreign, run_log
 
 SECRET = "eyJhbGciOiJIUzI1NiJ9.eyJjb21wbGV0ZSI6MX0.c2VjcmV0LXNpZw"
@@ -240,7 +239,7 @@ def test_dry_run_plan_lists_keys_without_running_commands(tmp_path: Path) -> Non
         Asset(name, "/x", 1, f"{i:032x}", "application/null", 0, 0, 0)
         for i, name in enumerate(UNTRUSTED_NAMES)
     )
-    reporter.plan(Plan(tmp_path, assets), dry_run=True)
+    reporter.plan(Plan(directory=tmp_path, assets=assets), dry_run=True)
     assert foreign_commands(stream.getvalue()) == []
     assert "/::error::pwned.html  1  application/null" in stream.getvalue()
 

@@ -6,8 +6,8 @@ import io
 import re
 from pathlib import Path
 
-from entrypoint.config.deploy import DeployMode
 from entrypoint.deploy.flow import DeployResult
+from entrypoint.model import DeployMode
 from entrypoint.redact import Redactor
 from entrypoint.report import Reporter, result_outputs
 from entrypoint.report.gitlab import GitLabReporter, dotenv_lines

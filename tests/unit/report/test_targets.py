@@ -7,10 +7,9 @@ import io
 import json
 from pathlib import Path
 
-from entrypoint.config.deploy import DeployMode
 from entrypoint.deploy.flow import DeployResult, DeployTarget
-from entrypoint.deploy.metadata import WorkerSpec
 from entrypoint.errors import CloudflareRefusedError, RetryableError, TransientError
+from entrypoint.model import Asset, DeployMode, Plan, WorkerSpec
 from entrypoint.redact import Redactor
 from entrypoint.report import Reporter
 from entrypoint.report.github import GitHubReporter
@@ -22,7 +21,6 @@ from entrypoint.report.targets import (
     run_outputs,
     summary_markdown,
 )
-from entrypoint.site.plan import Asset, Plan
 from entrypoint.targets.deploys import Job, Status, TenantResult
 
 TOKEN = "cfat_secret-token-value-0123"
@@ -33,11 +31,13 @@ def _plan(files: int) -> Plan:
         Asset(f"/f{n}.html", f"/x/f{n}", 100, f"{n:032x}", "text/html", 0, 0, 0)
         for n in range(files)
     )
-    return Plan(Path("/x"), assets)
+    return Plan(directory=Path("/x"), assets=assets)
 
 
 def _result(index: int, status: Status, error: Exception | None = None) -> TenantResult:
-    target = DeployTarget(f"t{index:03d}", "ns", DeployMode.WORKER, WorkerSpec("2025-06-01"))
+    target = DeployTarget(
+        f"t{index:03d}", "ns", DeployMode.WORKER, WorkerSpec(compatibility_date="2025-06-01")
+    )
     job = Job(index, f"ns/t{index:03d}", _plan(3), target)
     deployed = None
     if status is Status.DEPLOYED:
@@ -123,7 +123,9 @@ def test_a_clean_run_is_one_short_table() -> None:
 
 
 def _unchanged(index: int) -> TenantResult:
-    target = DeployTarget(f"t{index:03d}", "ns", DeployMode.WORKER, WorkerSpec("2025-06-01"))
+    target = DeployTarget(
+        f"t{index:03d}", "ns", DeployMode.WORKER, WorkerSpec(compatibility_date="2025-06-01")
+    )
     job = Job(index, f"ns/t{index:03d}", _plan(3), target, f"{index:064x}")
     return TenantResult(job, Status.UNCHANGED, 0.0, kept_version=f"kept-{index}")
 

@@ -9,10 +9,9 @@ from typing import Any
 
 import pytest
 
-from entrypoint.config.deploy import DeployMode
 from entrypoint.deploy.flow import DeployResult, DeployTarget
-from entrypoint.deploy.metadata import WorkerSpec
 from entrypoint.errors import CloudflareRefusedError, RetryableError
+from entrypoint.model import DeployMode, WorkerSpec
 from entrypoint.pacing.retry import RetryPolicy
 from entrypoint.targets.deploys import Job, SharedThrottle, Status, TenantResult, TenantRun
 
@@ -37,7 +36,9 @@ class Notes:
 
 
 def _job(index: int) -> Job:
-    target = DeployTarget(f"t{index}", "ns", DeployMode.WORKER, WorkerSpec("2025-06-01"))
+    target = DeployTarget(
+        f"t{index}", "ns", DeployMode.WORKER, WorkerSpec(compatibility_date="2025-06-01")
+    )
     return Job(index, f"ns/t{index}", None, target)
 
 

@@ -10,9 +10,10 @@ from typing import Any
 
 import pytest
 
-from entrypoint.config.deploy import DeployMode, NotFoundHandling, load_settings
+from entrypoint.config.deploy import NotFoundHandling, load_settings
 from entrypoint.deploy.run import execute
 from entrypoint.errors import ConfigurationError
+from entrypoint.model import DeployMode
 from entrypoint.redact import Redactor
 from entrypoint.report import Reporter
 from entrypoint.targets.file import load_targets

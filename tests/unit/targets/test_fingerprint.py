@@ -7,12 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from entrypoint.config.deploy import DeployMode
 from entrypoint.deploy.flow import DeployTarget
-from entrypoint.deploy.metadata import WorkerSpec
-from entrypoint.deploy.modules import ModuleFile, WorkerModules
 from entrypoint.errors import ContentError
-from entrypoint.site.plan import Asset, Plan
+from entrypoint.model import Asset, DeployMode, ModuleFile, Plan, WorkerModules, WorkerSpec
 from entrypoint.targets.fingerprint import fingerprint
 
 BASE = "https://api.example.test/client/v4"
@@ -24,12 +21,15 @@ def _plan(*hashes: str) -> Plan:
         Asset(f"/f{n}.html", f"/x/f{n}.html", 10, digest, "text/html", 0, 0, 0)
         for n, digest in enumerate(hashes)
     )
-    return Plan(Path("/x"), assets)
+    return Plan(directory=Path("/x"), assets=assets)
 
 
 def _target(spec: WorkerSpec | None = None, **changes: object) -> DeployTarget:
     target = DeployTarget(
-        "tenant", "customers", DeployMode.WORKER, spec or WorkerSpec("2025-06-01")
+        "tenant",
+        "customers",
+        DeployMode.WORKER,
+        spec or WorkerSpec(compatibility_date="2025-06-01"),
     )
     return dataclasses.replace(target, **changes)  # type: ignore[arg-type]
 
@@ -54,7 +54,7 @@ def test_equal_inputs_give_equal_fingerprints() -> None:
         (_target(), _plan("a" * 32, "c" * 32), BASE, ACCOUNT),  # a file's content
         (_target(), _plan("a" * 32), BASE, ACCOUNT),  # a file fewer
         (
-            _target(WorkerSpec("2025-06-01", headers="/*\n  X-A: 1\n")),
+            _target(WorkerSpec(compatibility_date="2025-06-01", headers="/*\n  X-A: 1\n")),
             _plan("a" * 32, "b" * 32),
             BASE,
             ACCOUNT,
@@ -65,15 +65,20 @@ def test_equal_inputs_give_equal_fingerprints() -> None:
         (_target(namespace=None), _plan("a" * 32, "b" * 32), BASE, ACCOUNT),
         (_target(workers_dev=False), _plan("a" * 32, "b" * 32), BASE, ACCOUNT),
         (_target(mode=DeployMode.VERSION), _plan("a" * 32, "b" * 32), BASE, ACCOUNT),
-        (_target(WorkerSpec("2025-06-02")), _plan("a" * 32, "b" * 32), BASE, ACCOUNT),
         (
-            _target(WorkerSpec("2025-06-01", not_found_handling="404-page")),
+            _target(WorkerSpec(compatibility_date="2025-06-02")),
             _plan("a" * 32, "b" * 32),
             BASE,
             ACCOUNT,
         ),
         (
-            _target(WorkerSpec("2025-06-01", extra={"tags": ["gold"]})),
+            _target(WorkerSpec(compatibility_date="2025-06-01", not_found_handling="404-page")),
+            _plan("a" * 32, "b" * 32),
+            BASE,
+            ACCOUNT,
+        ),
+        (
+            _target(WorkerSpec(compatibility_date="2025-06-01", extra={"tags": ["gold"]})),
             _plan("a" * 32, "b" * 32),
             BASE,
             ACCOUNT,
@@ -93,10 +98,10 @@ def _with_modules(tmp_path: Path, main: bytes, helper: bytes) -> DeployTarget:
     (tmp_path / "lib.js").write_bytes(helper)
     kind = "application/javascript+module"
     modules = WorkerModules(
-        ModuleFile("index.js", tmp_path / "index.js", kind),
-        (ModuleFile("lib.js", tmp_path / "lib.js", kind),),
+        main=ModuleFile(name="index.js", path=tmp_path / "index.js", content_type=kind),
+        others=(ModuleFile(name="lib.js", path=tmp_path / "lib.js", content_type=kind),),
     )
-    return _target(WorkerSpec("2025-06-01", modules=modules))
+    return _target(WorkerSpec(compatibility_date="2025-06-01", modules=modules))
 
 
 def test_module_bytes_are_covered(tmp_path: Path) -> None:

@@ -8,10 +8,9 @@ from typing import Any
 
 import pytest
 
-from entrypoint.config.deploy import DeployMode
 from entrypoint.deploy.flow import DeployTarget
-from entrypoint.deploy.metadata import WorkerSpec
 from entrypoint.errors import ConfigurationError
+from entrypoint.model import DeployMode, WorkerSpec
 from entrypoint.targets.deploys import Job
 from entrypoint.targets.previous import Deployed, TargetKey, read_previous, unchanged
 
@@ -27,7 +26,9 @@ def _write(path: Path, targets: list[object], version: object = 1) -> Path:
 
 
 def _job(index: int, script: str, fingerprint: str, namespace: str | None = "customers") -> Job:
-    target = DeployTarget(script, namespace, DeployMode.WORKER, WorkerSpec("2025-06-01"))
+    target = DeployTarget(
+        script, namespace, DeployMode.WORKER, WorkerSpec(compatibility_date="2025-06-01")
+    )
     return Job(index, script, None, target, fingerprint)
 
 

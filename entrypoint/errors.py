@@ -1,4 +1,5 @@
-"""Every expected failure, each class owning its exit code; ``cli.main`` alone catches them.
+"""Every expected failure, each class owning its exit code; the CLI's command session alone
+catches them (a subclass keeps its parent's code and names a case its catcher acts on).
 
 | code | meaning |
 |------|---------|
@@ -73,6 +74,29 @@ class TransientError(AssetsError):
 
     exit_code = 6
     title = "Deploy did not complete"
+
+
+class RetryableError(TransientError):
+    """A failure worth another try (429, 5xx, a timeout, a dropped connection, a malformed
+    answer); ``retry_after`` is the server's wish, in seconds. The retry policy retries it."""
+
+    def __init__(self, message: str, *, status: int = 0, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.retry_after = retry_after
+
+
+class SessionExpiredError(TransientError):
+    """The upload JWT expired or was refused: a new session will list what is still missing."""
+
+
+class IncompleteUploadError(TransientError):
+    """Every upload request succeeded but none carried the completion token."""
+
+
+class UploadUrlRefusedError(CloudflareRefusedError):
+    """An Images one-time upload URL was refused (expired, already used, unknown): a new one
+    may work."""
 
 
 class DeployInterruptedError(AssetsError):

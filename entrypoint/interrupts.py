@@ -99,6 +99,20 @@ def lost_stop() -> bool:
     return _STATE.lost and not _STATE.finishing
 
 
+def caused_by_stop(error: BaseException) -> bool:
+    """Whether ``error`` was raised because of our stop: Python wraps an exception raised where
+    it cannot pass (a ``KeyboardInterrupt`` in ``__set_name__`` becomes a ``RuntimeError``), so
+    the stop is found on the chain of causes."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        if isinstance(current, KeyboardInterrupt):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
+
+
 def finishing() -> None:
     """The run is over and its outcome being reported: from now on a signal is only noted."""
     _STATE.finishing = True

@@ -21,16 +21,23 @@ _STOPPED = "Stopped by a signal before the run completed."
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``cf-assets`` console script and of ``python -m entrypoint``."""
-    try:
-        from entrypoint import interrupts  # noqa: PLC0415 - the first thing the process does
+    from entrypoint import interrupts  # noqa: PLC0415 - the first thing the process does
 
+    try:
         interrupts.install()
-        from entrypoint.cli import main as run_cli  # noqa: PLC0415 - after the handlers
+        # Held while the CLI imports: a KeyboardInterrupt inside the initialisation of pydantic's
+        # compiled core makes it panic (exit 1, a Rust backtrace); it acts when the import ends.
+        with interrupts.deferred():
+            from entrypoint.cli import main as run_cli  # noqa: PLC0415 - after the handlers
 
         code = run_cli(argv)
         if interrupts.lost_stop():
             code = _stopped()
     except KeyboardInterrupt:
+        code = _stopped()
+    except Exception as error:
+        if not interrupts.caused_by_stop(error):
+            raise
         code = _stopped()
     _forget_handled_interrupt()
     return code

@@ -52,7 +52,8 @@ README_BLOCKS: Final = ("inputs", "outputs", "images-inputs", "images-outputs")
 # Inputs in the contract whose feature is not built yet: parsed and validated, not used.
 NOT_IMPLEMENTED: Final[frozenset[str]] = frozenset()
 
-# Every output the deploy command writes (entrypoint.report.result_outputs and the dry run).
+# Every output the deploy command writes (entrypoint.report.result_outputs and plan_outputs;
+# with targets, entrypoint.report.targets).
 OUTPUTS: Final[Mapping[str, str]] = {
     "completion-token": "The assets completion token (a JWT). Masked in the log; never written "
     "to a dotenv report.",
@@ -68,13 +69,17 @@ OUTPUTS: Final[Mapping[str, str]] = {
     "version-id": "ID of the Worker version the upload created, when Cloudflare returns one.",
     "deployment-id": "ID of the deployment, when known.",
     "deployment-url": "URL of the deployed Worker, when known.",
-    "tenants-total": "With targets: the targets of this run (this shard's, when sharded; with "
+    "targets-total": "With targets: the targets of this run (this shard's, when sharded; with "
     "shards, all of the file's).",
-    "tenants-deployed": "With targets: the targets deployed in this run.",
-    "tenants-unchanged": "With previous-report: the targets not sent again because that "
+    "targets-deployed": "With targets: the targets deployed in this run.",
+    "targets-unchanged": "With previous-report: the targets not sent again because that "
     "report shows them deployed with the same fingerprint.",
-    "tenants-failed": "With targets: the targets that failed (the report file has their errors; "
+    "targets-failed": "With targets: the targets that failed (the report file has their errors; "
     "targets cancelled by fail-fast count as neither).",
+    **{
+        f"tenants-{count}": f"Alias of targets-{count}, its name before v1; kept until v1."
+        for count in ("total", "deployed", "unchanged", "failed")
+    },
     "report-file": "With targets: where the JSON report of every target was written.",
     "matrix": 'With shards: the matrix for the deploy jobs, {"include": [{"shard": "1/N@plan", '
     '"targets": ..., "bytes": ...}, ...]}; pass each entry\'s shard to the shard input.',

@@ -4,7 +4,9 @@ The one place that reads the environment: :func:`main` takes ``os.environ`` once
 mapping down (settings and the runner's variables read only their documented names from it).
 Modules: ``parser`` (commands and flags), ``session`` (one command session: the CI, the
 redactor, the reporter, the guard that turns failures into exit codes — a stop by a signal: 130),
-``deploy`` (deploy and plan), ``images``, ``emulator``. Signal handling is installed before this
+``deploy`` (deploy and plan: settings, then the single-target run and its hand-over to the
+reporter), ``targets`` (the many-target run's hand-over: report file, outputs, summary, exit),
+``images``, ``emulator``. Signal handling is installed before this
 package loads (``launch.py``).
 """
 

@@ -1,22 +1,29 @@
 """``cf-assets deploy`` and ``cf-assets plan``: settings (inputs, then a wrangler config's
-defaults) → the single-target or the many-target run, in one command session.
+defaults) → the single-target or the many-target run, in one command session, and the run's
+outcome handed to the reporter (outputs, summary).
 
 A wrangler config supplies only what no input set, and a config key we do not translate refuses
 the deploy (unless ``metadata`` is given): never a Worker that silently lacks what its config
-says. The runs are imported only when they run (``--help`` and start-up stay fast).
+says. The runs are imported only when they run (``--help`` and start-up stay fast); the
+many-target run's hand-over is :mod:`entrypoint.cli.targets`'s.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from entrypoint.cli.session import CommandSession
 from entrypoint.config.deploy import DeploySettings, apply_defaults, load_settings
 from entrypoint.config.inputs import input_name
 from entrypoint.errors import ConfigurationError
 from entrypoint.files.workspace import Workspace
+from entrypoint.interrupts import deferred
+from entrypoint.report import Reporter, plan_outputs, result_outputs
+
+if TYPE_CHECKING:
+    from entrypoint.config.network import Network
 
 
 def _project_settings(
@@ -91,9 +98,41 @@ def run_deploy(
 def _deploy_flow(*, many_targets: bool) -> Callable[..., int]:
     """The run of a deploy, imported only when it runs (keeps --help and start-up fast)."""
     if many_targets:
-        from entrypoint.targets.run import execute_targets  # noqa: PLC0415
+        from entrypoint.cli.targets import deploy_targets  # noqa: PLC0415
 
-        return execute_targets
+        return deploy_targets
+    return deploy_one
+
+
+def deploy_one(
+    settings: DeploySettings,
+    reporter: Reporter,
+    *,
+    workspace: Path,
+    cwd: Path,
+    runner_temp: Path | None = None,
+    network: Network | None = None,
+) -> int:
+    """``cf-assets deploy`` of one Worker: the run, then its outputs and summary; 0 or raises an
+    AssetsError."""
+    from entrypoint.config.network import DIRECT  # noqa: PLC0415
     from entrypoint.deploy.run import execute  # noqa: PLC0415
 
-    return execute
+    outcome = execute(
+        settings,
+        reporter,
+        workspace=workspace,
+        cwd=cwd,
+        runner_temp=runner_temp,
+        network=network or DIRECT,
+    )
+    manifest_file = str(outcome.manifest_file) if outcome.manifest_file else None
+    with deferred():  # a signal waits: outputs and summary are written whole, or not at all
+        if outcome.result is not None:
+            reporter.outputs(result_outputs(outcome.result, manifest_file))
+            reporter.summary(outcome.result)
+        elif outcome.plan is not None:
+            reporter.outputs(plan_outputs(outcome.plan, manifest_file))
+    if outcome.result is None:
+        reporter.info("Dry run: every input checked; nothing was sent to Cloudflare.")
+    return 0

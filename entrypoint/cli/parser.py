@@ -55,7 +55,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         help="split a targets file into shards for a CI matrix",
         description="Read --targets, weigh every target's files and write the matrix output: "
         '{"include": [{"shard": "1/N@plan", ...}, ...]}, balanced by bytes and stable as targets '
-        "are added. Pass each entry's shard to a deploy job's --shard. Same as deploy with "
+        "are added. Pass each entry's shard to a deploy's --shard. Same as deploy with "
         "--shards; takes every deploy flag, so give it the deploy jobs' include / exclude.",
     )
     if command in {None, "plan"}:

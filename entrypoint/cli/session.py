@@ -107,12 +107,12 @@ class CommandSession:
             if secret is not None:
                 self.redactor.add(secret.get_secret_value())
 
-    def run(self, reporter: Reporter, job: Callable[[], int]) -> int:
-        """Run ``job`` with our log records going to ``reporter``; every failure becomes its exit
+    def run(self, reporter: Reporter, work: Callable[[], int]) -> int:
+        """Run ``work`` with our log records going to ``reporter``; every failure becomes its exit
         code and a report (a bug: exit 1). Once the outcome is known a signal only gets noted:
         the report is printed whole."""
         with _logging_to(reporter):
-            return _guarded(reporter, job)
+            return _guarded(reporter, work)
 
 
 @contextmanager
@@ -126,23 +126,29 @@ def _logging_to(reporter: Reporter) -> Iterator[None]:
         logger.removeHandler(handler)
 
 
-def _guarded(reporter: Reporter, job: Callable[[], int]) -> int:
+def _guarded(reporter: Reporter, work: Callable[[], int]) -> int:
     try:
         reporter.check_files()  # outputs that could not be written: refused before the run
-        code = job()
+        code = work()
     except AssetsError as error:
         interrupts.finishing()
         reporter.error(error)
         return error.exit_code
     except KeyboardInterrupt:
-        interrupts.finishing()
-        stopped = DeployInterruptedError("Stopped by a signal before the run completed.")
-        reporter.error(stopped)
-        return stopped.exit_code
-    except Exception:  # noqa: BLE001 - the one place that turns a bug into exit 1
+        return _stopped(reporter)
+    except Exception as error:  # noqa: BLE001 - the one place that turns a bug into exit 1
+        if interrupts.caused_by_stop(error):  # a stop that Python wrapped (e.g. in __set_name__)
+            return _stopped(reporter)
         interrupts.finishing()
         reporter.untrusted(traceback.format_exc().rstrip("\n").split("\n"))
         reporter.emit("error: unexpected internal error; please report it with the lines above.")
         return 1
     interrupts.finishing()
     return code
+
+
+def _stopped(reporter: Reporter) -> int:
+    interrupts.finishing()
+    stopped = DeployInterruptedError("Stopped by a signal before the run completed.")
+    reporter.error(stopped)
+    return stopped.exit_code

@@ -24,8 +24,8 @@ from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
 from pydantic_core import from_json
 
 from entrypoint.cloudflare.exchange import Answer
-from entrypoint.errors import CloudflareRefusedError
-from entrypoint.pacing.retry import MAX_RETRY_AFTER_SECONDS, RetryableError
+from entrypoint.errors import CloudflareRefusedError, RetryableError
+from entrypoint.pacing.retry import MAX_RETRY_AFTER_SECONDS
 from entrypoint.redact import redact_tokens
 
 PERMISSION_HINT: Final = (

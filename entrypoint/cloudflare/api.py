@@ -40,7 +40,7 @@ from entrypoint.cloudflare.exchange import (
 )
 from entrypoint.cloudflare.multipart import MultipartBody
 from entrypoint.cloudflare.proxy import Proxies, proxy_hint
-from entrypoint.pacing.retry import RetryableError
+from entrypoint.errors import RetryableError
 
 
 class AssetPoster(Protocol):

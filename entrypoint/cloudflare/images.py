@@ -27,9 +27,8 @@ from entrypoint.cloudflare.answers import R, Result
 from entrypoint.cloudflare.api import CloudflareClient
 from entrypoint.cloudflare.multipart import BytesPart, FilePart, MultipartBody, Part
 from entrypoint.config.request_values import url_problem
-from entrypoint.errors import CloudflareRefusedError
+from entrypoint.errors import CloudflareRefusedError, RetryableError, UploadUrlRefusedError
 from entrypoint.images.checks import DirectUploadRequest
-from entrypoint.pacing.retry import RetryableError
 
 _PERMISSION_HINT: Final = (
     "Check that the API token is valid and has the 'Cloudflare Images: Edit' permission "
@@ -64,10 +63,6 @@ class ImageResult(Result):
 
     id: ImageId | None = None
     draft: StrictBool = False
-
-
-class UploadUrlRefusedError(CloudflareRefusedError):
-    """The one-time upload URL was refused (expired, already used, unknown)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,6 +36,7 @@ from entrypoint.config.request_values import (
 )
 from entrypoint.config.values import parse_run_worker_first
 from entrypoint.errors import ConfigurationError
+from entrypoint.model import DeployMode
 
 SCRIPT_NAME_RE: Final = re.compile(r"[a-z0-9_][a-z0-9_-]{0,62}")
 NAMESPACE_RE: Final = re.compile(r"[A-Za-z0-9_.-]{1,255}")
@@ -45,14 +46,6 @@ SHARD_RE: Final = re.compile(r"([1-9][0-9]*)/([1-9][0-9]*)(?:@([0-9a-f]{6,64}))?
 DEFAULT_RATE_LIMIT: Final = 1000
 MAX_SHARDS: Final = 256  # a GitHub Actions matrix runs at most 256 jobs
 DEFAULT_REPORT_FILE: Final = "cf-assets-report.json"
-
-
-class DeployMode(StrEnum):
-    """What happens after the assets are uploaded."""
-
-    WORKER = "worker"
-    VERSION = "version"
-    NONE = "none"
 
 
 class HtmlHandling(StrEnum):
@@ -174,7 +167,7 @@ class DeploySettings(CommandSettings):
         "secrets); on GitLab cf-assets.env unless set."
     )
     targets: Path | None = setting(
-        doc="YAML or JSON file of many deploy targets (tenants): top-level keys are defaults "
+        doc="YAML or JSON file of many deploy targets: top-level keys are defaults "
         "for every target, named like these inputs; 'targets' lists them. All are deployed "
         "concurrently."
     )

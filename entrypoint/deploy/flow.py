@@ -1,179 +1,50 @@
-"""One deploy, end to end, from a Plan: upload session → uploads → Worker release → DeployResult.
+"""One deploy, end to end: upload sessions → uploads → Worker release → DeployResult.
 
-Receives everything it needs (client, plan, target, policy, a progress sink); reads no environment
-and prints nothing. Exit 0 is only possible once a completion token was received and, when
-deploying, the Worker upload was accepted: every other path raises.
+Receives everything it needs (client, plan, spec, retry policy, events); reads no environment and
+prints nothing. :func:`deploy` uploads a Plan, which may still be being built (an awaitable: the
+requests that need no manifest go out meanwhile, and nothing is uploaded before it is ready);
+:func:`deploy_keeping_assets` uploads none (keep-assets: the Worker keeps the assets it has). Exit
+0 is only possible once a completion token was received (or, with keep-assets, none was needed)
+and, when deploying, the Worker upload was accepted: every other path raises.
 """
 
 from __future__ import annotations
 
 import asyncio
-import inspect
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Final, Protocol, TypeVar
+from typing import Any, TypeVar
 
-from entrypoint.cloudflare.api import CloudflareClient, UploadSession
+from entrypoint.cloudflare.api import CloudflareClient
 from entrypoint.cloudflare.multipart import MultipartBody
 from entrypoint.cloudflare.workers import ScriptApi, UploadedVersion
-from entrypoint.config.deploy import DeployMode
-from entrypoint.deploy.metadata import WorkerSpec, worker_body, worker_metadata
+from entrypoint.deploy.metadata import worker_body, worker_metadata
 from entrypoint.deploy.release import (
     SETTINGS_KEYS,
     Release,
-    ReleaseTarget,
     Route,
     choose_route,
     finish,
     send_worker,
     split_settings,
 )
-from entrypoint.deploy.upload import (
-    IncompleteUploadError,
-    SessionExpiredError,
-    UploadContext,
-    UploadProgress,
-    token_expired,
-    upload_assets,
-    upload_mode,
-)
-from entrypoint.errors import ConfigurationError, TransientError
-from entrypoint.pacing.concurrency import Throttle
+from entrypoint.deploy.sessions import UploadSessions
+from entrypoint.deploy.upload import UploadContext, token_expired
+from entrypoint.errors import ConfigurationError, SessionExpiredError
+from entrypoint.events import Events
+from entrypoint.model import DeployMode, DeployResult, DeploySpec, Plan
+from entrypoint.pacing.concurrency import UploadConcurrency
 from entrypoint.pacing.retry import RetryPolicy
-from entrypoint.site.plan import Asset, Plan
 
 T = TypeVar("T")
 
-MAX_RESUMES: Final = 3  # new sessions in a row that make no progress
-MAX_SESSIONS: Final = 25  # new sessions in all, progress or not
 
-
-class DeployProgress(UploadProgress, Protocol):
-    """Upload progress plus the moments a reporter needs to know about."""
-
-    def secret(self, value: str) -> None:
-        """A new secret (upload JWT, completion token) exists: mask it before anything prints."""
-
-    def upload_started(self, files: int, size: int) -> None:
-        """The session asked for ``files`` files (``size`` bytes); none of them is sent yet."""
-
-    def changed_paths(self, keys: Sequence[str]) -> None:
-        """The manifest keys whose content is about to be sent."""
-
-    def worker_started(self) -> None:
-        """The assets are complete; the Worker upload begins."""
-
-    def warning(self, message: str) -> None:
-        """Something the user should look at; the deploy goes on."""
-
-    def resuming(self, reason: str, resume: int) -> None:
-        """The upload session is gone (``reason``); a new one continues where it stopped."""
-
-
-@dataclass(frozen=True)
-class DeployTarget:
-    """Where to deploy and what to attach."""
-
-    script: str
-    namespace: str | None
-    mode: DeployMode
-    worker: WorkerSpec
-    workers_dev: bool = True
-
-    @property
-    def release(self) -> ReleaseTarget:
-        """What the release step needs to know."""
-        return ReleaseTarget(self.script, self.namespace, self.mode, self.workers_dev)
-
-
-@dataclass(frozen=True)
-class DeployResult:
-    """What a deploy did; the reporter turns it into outputs and a summary."""
-
-    script: str
-    namespace: str | None
-    mode: DeployMode
-    #: None with keep-assets (nothing was uploaded).
-    completion_token: str | None
-    upload_mode: str
-    files_total: int
-    files_uploaded: int
-    bytes_total: int
-    bytes_uploaded: int
-    duration_seconds: float
-    manifest_hash: str | None
-    version_id: str | None = None
-    deployment_id: str | None = None
-    deployment_url: str | None = None
-
-    @property
-    def worker_deployed(self) -> bool:
-        """Whether the Worker (not just a version of it) was deployed."""
-        return self.mode is DeployMode.WORKER
-
-    @property
-    def files_skipped(self) -> int:
-        """Files whose content Cloudflare already had."""
-        return self.files_total - self.files_uploaded
-
-
-class _Sessions:
-    """Upload sessions of one deploy: resume with a new session while each one makes progress."""
-
-    def __init__(
-        self, ctx: UploadContext, plan: Plan, target: DeployTarget, progress: DeployProgress
-    ) -> None:
-        self.ctx, self.plan, self.target, self.progress = ctx, plan, target, progress
-        self.manifest = plan.manifest_json
-        self.wanted: list[Asset] | None = None
-        self.mode = "none"
-        self.opened = 0
-        self.stuck = 0
-        self.pending: int | None = None
-
-    async def _open(self) -> UploadSession:
-        async def send() -> UploadSession:
-            target = self.target
-            return await self.ctx.client.create_upload_session(
-                target.script, target.namespace, self.manifest
-            )
-
-        session = await self.ctx.policy.run(send, self.ctx.on_retry)
-        self.progress.secret(session.jwt)
-        self.opened += 1
-        pending = sum(len(bucket) for bucket in session.buckets)
-        progressed = self.pending is None or pending < self.pending
-        self.stuck = 0 if progressed else self.stuck + 1
-        self.pending = pending
-        if self.wanted is None:
-            self._announce(session)
-        return session
-
-    def _announce(self, session: UploadSession) -> None:
-        hashes = {h for bucket in session.buckets for h in bucket}
-        self.wanted = self.plan.keys_with_hashes(hashes)
-        unique = [a for h in hashes if (a := self.plan.asset_for(h)) is not None]
-        self.progress.upload_started(len(unique), sum(a.size for a in unique))
-        self.progress.changed_paths([a.key for a in self.wanted])
-        self.mode = upload_mode(session)
-
-    def lost(self, error: TransientError) -> None:
-        """A session (or its completion token) is gone: give up when resuming stopped helping."""
-        if self.stuck >= MAX_RESUMES or self.opened > MAX_SESSIONS:
-            msg = f"{error.message} Gave up after {self.opened} upload sessions."
-            hint = "Run the deploy again: uploaded files are kept."
-            raise TransientError(msg, hint=hint) from None
-        self.progress.resuming(error.message, self.opened)
-
-    async def complete(self) -> str:
-        """Open sessions and upload until a completion token arrives."""
-        while True:
-            session = await self._open()
-            try:
-                return await upload_assets(self.ctx, self.plan, session)
-            except (SessionExpiredError, IncompleteUploadError) as error:
-                self.lost(error)
+def ready(plan: Plan) -> asyncio.Future[Plan]:
+    """A Plan already built, as :func:`deploy` takes it: a done future (call it in the loop)."""
+    future: asyncio.Future[Plan] = asyncio.get_running_loop().create_future()
+    future.set_result(plan)
+    return future
 
 
 @dataclass
@@ -182,9 +53,8 @@ class _Releaser:
 
     ctx: UploadContext
     api: ScriptApi
-    target: DeployTarget
-    progress: DeployProgress
-    sessions: _Sessions | None = None
+    spec: DeploySpec
+    sessions: UploadSessions | None = None
 
     def run(self, call: Callable[[], Awaitable[T]]) -> Awaitable[T]:
         """``call`` under the retry policy."""
@@ -192,15 +62,15 @@ class _Releaser:
 
     async def existing(self) -> bool:
         """Whether the plain Worker exists (asked only when it matters); refuse what cannot work."""
-        target = self.target
-        if target.namespace is not None or target.mode is DeployMode.NONE:
+        spec, script = self.spec, self.spec.destination.script
+        if spec.destination.namespace is not None or spec.mode is DeployMode.NONE:
             return True
-        exists = await self.run(lambda: self.api.exists(target.script))
-        if not exists and target.mode is DeployMode.VERSION:
-            msg = f"Input 'deploy: version' needs an existing Worker; '{target.script}' has none."
+        exists = await self.run(lambda: self.api.exists(script))
+        if not exists and spec.mode is DeployMode.VERSION:
+            msg = f"Input 'deploy: version' needs an existing Worker; '{script}' has none."
             raise ConfigurationError(msg, hint="Deploy it once with 'deploy: worker'.")
-        if not exists and target.worker.keep_assets:
-            msg = f"Input 'keep-assets' needs a deployed Worker; '{target.script}' has none."
+        if not exists and spec.keep_assets:
+            msg = f"Input 'keep-assets' needs a deployed Worker; '{script}' has none."
             raise ConfigurationError(msg, hint="Deploy it once with its assets first.")
         return exists
 
@@ -209,11 +79,11 @@ class _Releaser:
     ) -> tuple[UploadedVersion, dict[str, Any]]:
         """Send the Worker; a completion token that expires meanwhile is renewed."""
         while True:
-            metadata = worker_metadata(self.target.worker, token)
+            metadata = worker_metadata(self.spec.worker, token)
             settings: dict[str, Any] = {}
             if route is Route.VERSION:
-                metadata, settings = split_settings(metadata, self.target.mode)
-            body = worker_body(metadata, self.target.worker.modules)
+                metadata, settings = split_settings(metadata, self.spec.mode)
+            body = worker_body(metadata, self.spec.worker.modules)
 
             async def send(
                 token: str | None = token, body: MultipartBody = body
@@ -221,7 +91,7 @@ class _Releaser:
                 if token is not None and token_expired(token, self.ctx.clock):
                     msg = "The completion token expired before the Worker upload went through."
                     raise SessionExpiredError(msg)
-                return await send_worker(self.api, self.target.release, route, body)
+                return await send_worker(self.api, self.spec, route, body)
 
             try:
                 return await self.run(send), settings
@@ -230,30 +100,31 @@ class _Releaser:
                     raise
                 self.sessions.lost(error)
                 token = await self.sessions.complete()
-                self.progress.secret(token)
+                self.ctx.events.secret(token)
 
     async def release(
         self, token: str | None, exists: bool, subdomain: Awaitable[str | None] | None = None
     ) -> Release:
         """Send the Worker by the right route and finish the release (``subdomain``: the
         account's workers.dev subdomain, when it was asked for already)."""
-        target = self.target
-        route = choose_route(target.release, exists, worker_metadata(target.worker, token))
+        spec, events = self.spec, self.ctx.events
+        route = choose_route(spec, exists, worker_metadata(spec.worker, token))
         uploaded, settings = await self._send(route, token)
         worker_keys = sorted(key for key in settings if key in SETTINGS_KEYS)
-        if worker_keys and target.mode is DeployMode.VERSION:
-            self.progress.warning(
+        if worker_keys and spec.mode is DeployMode.VERSION:
+            events.warning(
                 f"metadata keys {', '.join(worker_keys)} belong to the Worker, not to a "
-                "version: they apply when a version is deployed with 'deploy: worker'."
+                "version: they apply when a version is deployed with 'deploy: worker'.",
+                target=spec.destination,
             )
         return await finish(
             self.api,
-            target.release,
+            spec,
             route,
             uploaded,
             settings,
             run=self.run,
-            notes=self.progress,
+            events=events,
             subdomain=subdomain,
         )
 
@@ -265,10 +136,10 @@ class _Lookups:
     as when they were asked one after the other; whatever is not read is cancelled."""
 
     def __init__(self, releaser: _Releaser) -> None:
-        target = releaser.target
+        spec = releaser.spec
         self.exists = asyncio.ensure_future(releaser.existing())
         self.subdomain: asyncio.Future[str | None] | None = None
-        if target.namespace is None and target.mode is DeployMode.WORKER:
+        if spec.destination.namespace is None and spec.mode is DeployMode.WORKER:
             self.subdomain = asyncio.ensure_future(releaser.run(releaser.api.account_subdomain))
 
     async def aclose(self) -> None:
@@ -279,56 +150,76 @@ class _Lookups:
         await asyncio.gather(*tasks, return_exceptions=True)
 
 
-async def _ready(plan: Plan | Awaitable[Plan] | None) -> Plan | None:
-    return await plan if inspect.isawaitable(plan) else plan
-
-
 async def deploy(
     client: CloudflareClient,
-    plan: Plan | Awaitable[Plan] | None,
-    target: DeployTarget,
+    plan: Awaitable[Plan],
+    spec: DeploySpec,
     *,
     concurrency: int,
     policy: RetryPolicy,
-    progress: DeployProgress,
+    events: Events,
     clock: Callable[[], float] = time.monotonic,
-    throttle: Throttle | None = None,
+    gates: UploadConcurrency | None = None,
 ) -> DeployResult:
-    """Deploy ``plan`` to ``target``; returns only on full success, raises otherwise.
+    """Upload ``plan`` and release the Worker as ``spec`` says; returns only on full success.
 
-    ``plan`` is None with ``keep-assets``: no upload, the Worker keeps its deployed assets. It may
-    be still coming (an awaitable, e.g. files being hashed): the requests that need no manifest are
-    sent meanwhile, and nothing is uploaded before it is ready (its failure comes first).
-    ``throttle`` shares the upload concurrency with other deploys of the run (many targets).
+    ``plan`` may still be coming (files being hashed; :func:`ready` wraps one that is built): the
+    requests that need no manifest are sent meanwhile, and nothing is uploaded before it is ready
+    (its failure comes first). ``gates`` shares the upload concurrency with other deploys of the
+    run (many targets); ``clock`` times the deploy.
     """
+    assert not spec.keep_assets, "keep-assets uploads nothing: deploy_keeping_assets"
+    ctx = UploadContext(
+        client, policy, gates or UploadConcurrency(), events, concurrency, spec.destination
+    )
+    return await _deploy(ctx, plan, spec, clock)
+
+
+async def deploy_keeping_assets(
+    client: CloudflareClient,
+    spec: DeploySpec,
+    *,
+    policy: RetryPolicy,
+    events: Events,
+    clock: Callable[[], float] = time.monotonic,
+) -> DeployResult:
+    """Release the Worker as ``spec`` says, keeping the assets it has (keep-assets: nothing is
+    uploaded); returns only on full success."""
+    assert spec.keep_assets, "without keep-assets a deploy uploads a Plan: deploy"
+    ctx = UploadContext(client, policy, UploadConcurrency(), events, 1, spec.destination)
+    return await _deploy(ctx, None, spec, clock)
+
+
+async def _deploy(
+    ctx: UploadContext, plan: Awaitable[Plan] | None, spec: DeploySpec, clock: Callable[[], float]
+) -> DeployResult:
+    """The deploy; ``plan`` is None only with keep-assets (the callers above check it)."""
     started = clock()
-    ctx = UploadContext(client, policy, throttle or Throttle(), progress, concurrency)
-    releaser = _Releaser(ctx, ScriptApi(client), target, progress)
+    releaser = _Releaser(ctx, ScriptApi(ctx.client), spec)
     lookups = _Lookups(releaser)
     try:
-        ready = await _ready(plan)
+        built = await plan if plan is not None else None
         exists = await lookups.exists
-        sessions = releaser.sessions = _Sessions(ctx, ready, target, progress) if ready else None
+        sessions = releaser.sessions = UploadSessions(ctx, built) if built else None
         token = None
         if sessions is not None:
             token = await sessions.complete()
-            progress.secret(token)
+            ctx.events.secret(token)
         release = Release()
-        if target.mode is not DeployMode.NONE:
-            progress.worker_started()
+        if spec.mode is not DeployMode.NONE:
+            ctx.events.worker_started(target=spec.destination)
             release = await releaser.release(token, exists, lookups.subdomain)
     finally:
         await lookups.aclose()
-    return _result(
-        target, ready, sessions=sessions, token=token, release=release, seconds=clock() - started
-    )
+    seconds = clock() - started
+    return _result(spec, built, sessions=sessions, token=token, release=release, seconds=seconds)
 
 
 def _result(
-    target: DeployTarget,
+    spec: DeploySpec,
     plan: Plan | None,
     *,
-    sessions: _Sessions | None,
+    sessions: UploadSessions | None,
     token: str | None,
     release: Release,
     seconds: float,
@@ -336,9 +227,8 @@ def _result(
     sent = sessions.wanted or [] if sessions else []
     unique = {a.hash: a.size for a in sent}
     return DeployResult(
-        script=target.script,
-        namespace=target.namespace,
-        mode=target.mode,
+        destination=spec.destination,
+        mode=spec.mode,
         completion_token=token,
         upload_mode=sessions.mode if sessions else "none",
         files_total=len(plan.assets) if plan else 0,

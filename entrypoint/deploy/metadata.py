@@ -28,12 +28,11 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any, Final
 
 from entrypoint.cloudflare.multipart import BytesPart, FilePart, MultipartBody, Part
-from entrypoint.deploy.modules import WorkerModules
 from entrypoint.errors import ConfigurationError, ContentError
+from entrypoint.model import WorkerModules, WorkerSpec
 
 #: The binding types wrangler keeps in every upload with a script (secrets set elsewhere).
 KEEP_SECRETS: Final = ("secret_text", "secret_key")
@@ -41,24 +40,6 @@ KEEP_SECRETS: Final = ("secret_text", "secret_key")
 KEEP_VARS: Final = ("plain_text", "json")
 #: wrangler's default for Durable Objects' code updates, sent with every script Worker.
 CODE_UPDATE_STRATEGY: Final = {"mode": "deferred", "max_delay": 300}
-
-
-@dataclass(frozen=True)
-class WorkerSpec:
-    """What the Worker upload carries besides the completion token."""
-
-    compatibility_date: str
-    compatibility_flags: tuple[str, ...] = ()
-    html_handling: str | None = None
-    not_found_handling: str | None = None
-    run_worker_first: bool | tuple[str, ...] | None = None
-    headers: str | None = None
-    redirects: str | None = None
-    modules: WorkerModules | None = None
-    assets_binding: str | None = None
-    keep_assets: bool = False
-    extra: Mapping[str, Any] = field(default_factory=dict)
-    explicit: frozenset[str] = frozenset()  # inputs the user set (field names)
 
 
 def check_spec(spec: WorkerSpec) -> None:

@@ -9,12 +9,12 @@ the build produced; we do not bundle, so a TypeScript entry is refused with a cl
 from __future__ import annotations
 
 import glob
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Final
 
 from entrypoint.errors import ConfigurationError
 from entrypoint.files.workspace import Workspace
+from entrypoint.model import ModuleFile, WorkerModules
 
 MODULE_TYPES: Final = {
     ".js": "application/javascript+module",
@@ -28,23 +28,6 @@ MODULE_TYPES: Final = {
     ".py": "text/x-python",
 }
 _ENTRY_SUFFIXES: Final = (".js", ".mjs")
-
-
-@dataclass(frozen=True, slots=True)
-class ModuleFile:
-    """One module part: ``name`` is both the part's filename and how metadata refers to it."""
-
-    name: str
-    path: Path
-    content_type: str
-
-
-@dataclass(frozen=True)
-class WorkerModules:
-    """The entry module first, then the others, without duplicates."""
-
-    main: ModuleFile
-    others: tuple[ModuleFile, ...]
 
 
 def _inside(path: Path, root: Path) -> bool:
@@ -62,7 +45,7 @@ def _module(path: Path, base: Path, input_name: str) -> ModuleFile:
         msg = f"Invalid input '{input_name}': '{path}' is not inside the main module's folder."
         raise ConfigurationError(msg)
     name = PurePosixPath(*path.relative_to(base).parts).as_posix()
-    return ModuleFile(name, path, content_type)
+    return ModuleFile(name=name, path=path, content_type=content_type)
 
 
 def _resolve(raw: str, cwd: Path, workspace: Workspace, input_name: str) -> Path:
@@ -105,4 +88,4 @@ def resolve_modules(
             module = _module(_resolve(match, cwd, place, "modules"), base, "modules")
             if module.name != main.name:
                 others.setdefault(module.name, module)
-    return WorkerModules(main, tuple(others.values()))
+    return WorkerModules(main=main, others=tuple(others.values()))

@@ -22,12 +22,13 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Final, Protocol, TypeVar
+from typing import Any, Final, TypeVar
 
 from entrypoint.cloudflare.multipart import MultipartBody
 from entrypoint.cloudflare.workers import ScriptApi, UploadedVersion
-from entrypoint.config.deploy import DeployMode
 from entrypoint.deploy.metadata import CODE_UPDATE_STRATEGY
+from entrypoint.events import Events
+from entrypoint.model import DeployMode, DeploySpec
 
 T = TypeVar("T")
 Run = Callable[[Callable[[], Awaitable[T]]], Awaitable[T]]
@@ -36,28 +37,11 @@ SETTINGS_KEYS: Final = ("logpush", "observability", "tags", "tail_consumers")
 DEPLOYMENT_KEYS: Final = ("code_update_strategy",)
 
 
-class Notes(Protocol):
-    """Where remarks about the release go (the reporter)."""
-
-    def warning(self, message: str) -> None:
-        """Something the user should look at; the deploy goes on."""
-
-
 class Route(StrEnum):
     """How the Worker is sent."""
 
     PUT = "put"
     VERSION = "version"
-
-
-@dataclass(frozen=True)
-class ReleaseTarget:
-    """The Worker and how to release it."""
-
-    script: str
-    namespace: str | None
-    mode: DeployMode
-    workers_dev: bool = True
 
 
 @dataclass(frozen=True)
@@ -69,9 +53,9 @@ class Release:
     url: str | None = None
 
 
-def choose_route(target: ReleaseTarget, exists: bool, metadata: dict[str, Any]) -> Route:
+def choose_route(spec: DeploySpec, exists: bool, metadata: dict[str, Any]) -> Route:
     """PUT for namespaces, new Workers and migrations; the versions API otherwise."""
-    if target.namespace is not None or not exists or "migrations" in metadata:
+    if spec.destination.namespace is not None or not exists or "migrations" in metadata:
         return Route.PUT
     return Route.VERSION
 
@@ -91,75 +75,77 @@ def split_settings(
 
 
 async def send_worker(
-    api: ScriptApi, target: ReleaseTarget, route: Route, body: MultipartBody
+    api: ScriptApi, spec: DeploySpec, route: Route, body: MultipartBody
 ) -> UploadedVersion:
     """One attempt at sending the Worker form by ``route``; returns the new version."""
+    where = spec.destination
     if route is Route.VERSION:
-        return await api.upload_version(target.script, body)
-    return await api.put_script(target.script, target.namespace, body)
+        return await api.upload_version(where.script, body)
+    return await api.put_script(where.script, where.namespace, body)
 
 
 async def finish(
     api: ScriptApi,
-    target: ReleaseTarget,
+    spec: DeploySpec,
     route: Route,
     uploaded: UploadedVersion,
     settings: dict[str, Any],
     *,
     run: Run[Any],
-    notes: Notes,
+    events: Events,
     subdomain: Awaitable[str | None] | None = None,
 ) -> Release:
     """Everything after the Worker form was accepted (``subdomain``: the account's workers.dev
     subdomain when it was asked for already; asked here otherwise)."""
     version_id = uploaded.id or None
-    if target.namespace is not None:
+    script = spec.destination.script
+    if spec.destination.namespace is not None:
         return Release(version_id)
-    if target.mode is DeployMode.VERSION:
-        return Release(version_id, url=await _preview_url(api, target, uploaded, run))
+    if spec.mode is DeployMode.VERSION:
+        return Release(version_id, url=await _preview_url(api, script, uploaded, run))
     if route is Route.VERSION:
         assert version_id is not None  # upload_version insists on an id
         strategy = settings.get("code_update_strategy", CODE_UPDATE_STRATEGY)
-        deployment: str | None = await run(
-            lambda: api.deploy_version(target.script, version_id, strategy)
-        )
+        deployment: str | None = await run(lambda: api.deploy_version(script, version_id, strategy))
         patch = {k: v for k, v in settings.items() if k in SETTINGS_KEYS}
         if patch:
-            await run(lambda: api.patch_settings(target.script, patch))
+            await run(lambda: api.patch_settings(script, patch))
     else:
-        deployment = await run(lambda: api.latest_deployment(target.script))
+        deployment = await run(lambda: api.latest_deployment(script))
     known = subdomain if subdomain is not None else run(api.account_subdomain)
-    url = await _workers_dev(api, target, run, notes, known)
+    url = await _workers_dev(api, spec, run, events, known)
     return Release(version_id, deployment, url)
 
 
 async def _preview_url(
-    api: ScriptApi, target: ReleaseTarget, uploaded: UploadedVersion, run: Run[Any]
+    api: ScriptApi, script: str, uploaded: UploadedVersion, run: Run[Any]
 ) -> str | None:
     if not uploaded.has_preview:
         return None
     subdomain: str | None = await run(api.account_subdomain)
     if subdomain is None:
         return None
-    return f"https://{uploaded.id[:8]}-{target.script}.{subdomain}.workers.dev"
+    return f"https://{uploaded.id[:8]}-{script}.{subdomain}.workers.dev"
 
 
 async def _workers_dev(
     api: ScriptApi,
-    target: ReleaseTarget,
+    spec: DeploySpec,
     run: Run[Any],
-    notes: Notes,
+    events: Events,
     account_subdomain: Awaitable[str | None],
 ) -> str | None:
     subdomain = await account_subdomain
+    script, wanted = spec.destination.script, spec.workers_dev
     if subdomain is None:
-        if target.workers_dev:
-            notes.warning(
+        if wanted:
+            events.warning(
                 "The account has no workers.dev subdomain, so the Worker has no workers.dev URL "
-                "(register one under Workers & Pages, or set workers-dev: false)."
+                "(register one under Workers & Pages, or set workers-dev: false).",
+                target=spec.destination,
             )
         return None
-    enabled: bool = await run(lambda: api.subdomain_enabled(target.script))
-    if enabled != target.workers_dev:
-        await run(lambda: api.set_subdomain(target.script, enabled=target.workers_dev))
-    return f"https://{target.script}.{subdomain}.workers.dev" if target.workers_dev else None
+    enabled: bool = await run(lambda: api.subdomain_enabled(script))
+    if enabled != wanted:
+        await run(lambda: api.set_subdomain(script, enabled=wanted))
+    return f"https://{script}.{subdomain}.workers.dev" if wanted else None

@@ -1,41 +1,51 @@
-"""The deploy command's flow below the CLI: settings → plan → (dry run | deploy) → report.
+"""The deploy command below the CLI: settings → spec and plan → (dry run | deploy) → outcome.
 
-Receives the settings, a reporter and the paths it may use; reads no environment. Every input is
+Receives the settings, the events to tell and the paths it may use; reads no environment and
+writes no output (the CLI hands the :class:`DeployOutcome` to the reporter). Every input is
 checked and the files are listed before any request; hashing then starts (forked workers, before
 any thread exists) and the deploy's first requests, those that need no manifest, go out while the
-files are hashed.
+files are hashed. This run owns the Plan: it awaits it beside the deploy, reports it and writes the
+manifest file as soon as it is ready.
 """
 
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import ssl
 from collections.abc import Awaitable, Callable
 from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TypeVar
 
+from entrypoint.cloudflare.api import CloudflareClient
 from entrypoint.cloudflare.client import ClientConfig, open_client
-from entrypoint.config.deploy import DeployMode, DeploySettings, require_credentials
+from entrypoint.config.deploy import DeploySettings, require_credentials
 from entrypoint.config.network import DIRECT, Network, client_config
-from entrypoint.deploy.flow import DeployResult, DeployTarget, deploy
-from entrypoint.deploy.metadata import WorkerSpec, check_spec
-from entrypoint.deploy.modules import WorkerModules, resolve_modules
+from entrypoint.deploy.flow import deploy, deploy_keeping_assets
+from entrypoint.deploy.spec import ConfigTexts, deploy_spec, today
 from entrypoint.errors import ConfigurationError, DeployInterruptedError
+from entrypoint.events import Events
 from entrypoint.files.output import check_target, write_file, write_own_file
 from entrypoint.files.workspace import Workspace
 from entrypoint.interrupts import deferred, run_task, signals_cancel_this_task
+from entrypoint.model import DeployResult, DeploySpec, Plan
 from entrypoint.pacing.rate_limit import RateLimiter
 from entrypoint.pacing.retry import RetryPolicy
-from entrypoint.report import Reporter, result_outputs
 from entrypoint.site.collect import Collection, collect_files
-from entrypoint.site.plan import PendingPlan, Plan, start_plan
+from entrypoint.site.plan import PendingPlan, start_plan
+
+T = TypeVar("T")
 
 
-def today() -> str:
-    """Today's UTC date, the default compatibility date."""
-    return dt.datetime.now(dt.UTC).date().isoformat()
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeployOutcome:
+    """What ``cf-assets deploy`` did: its Plan (None with keep-assets), where the manifest was
+    written (None: nowhere), and the deploy's result (None: a dry run)."""
+
+    plan: Plan | None
+    manifest_file: Path | None
+    result: DeployResult | None
 
 
 def _directory(settings: DeploySettings, cwd: Path) -> Path:
@@ -62,88 +72,6 @@ def _manifest_path(
     return None
 
 
-def _compatibility_date(settings: DeploySettings, reporter: Reporter) -> str:
-    if settings.compatibility_date is not None:
-        return settings.compatibility_date
-    date = today()
-    reporter.info(f"compatibility-date not set: using today's date, {date}.")
-    return date
-
-
-def _modules(
-    settings: DeploySettings, cwd: Path, workspace: Workspace | Path
-) -> WorkerModules | None:
-    if settings.main_module is None:
-        if settings.modules:
-            msg = "Invalid input 'modules': it needs main-module (the Worker's entry module)."
-            raise ConfigurationError(msg)
-        return None
-    return resolve_modules(settings.main_module, settings.modules, cwd=cwd, workspace=workspace)
-
-
-def _check_mode(settings: DeploySettings) -> None:
-    if settings.dispatch_namespace is not None and settings.deploy is DeployMode.VERSION:
-        msg = (
-            "Input 'deploy: version' is not available with dispatch-namespace: Workers for "
-            "Platforms has no versions API. Use 'worker'."
-        )
-        raise ConfigurationError(msg)
-    if settings.keep_assets and settings.deploy is DeployMode.NONE:
-        msg = "Input 'keep-assets' needs a Worker upload; it cannot go with 'deploy: none'."
-        raise ConfigurationError(msg)
-
-
-class ConfigTexts(Protocol):
-    """Where the root ``_headers`` / ``_redirects`` texts come from (a Collection or a Plan)."""
-
-    @property
-    def headers(self) -> str | None:
-        """The ``_headers`` text, if the directory has one."""
-
-    @property
-    def redirects(self) -> str | None:
-        """The ``_redirects`` text, if the directory has one."""
-
-
-def worker_target(
-    settings: DeploySettings,
-    plan: ConfigTexts | None,
-    compatibility_date: str,
-    *,
-    cwd: Path,
-    workspace: Workspace | Path,
-) -> DeployTarget:
-    """The target and Worker spec of ``settings`` (``plan``: the directory's config texts), every
-    value checked before any request; modules are read from ``workspace``.
-
-    Raises:
-        ConfigurationError: inputs that contradict each other or that the API would refuse.
-    """
-    _check_mode(settings)
-    spec = WorkerSpec(
-        compatibility_date=settings.compatibility_date or compatibility_date,
-        compatibility_flags=settings.compatibility_flags,
-        html_handling=settings.html_handling,
-        not_found_handling=settings.not_found_handling,
-        run_worker_first=settings.run_worker_first,
-        headers=plan.headers if plan else None,
-        redirects=plan.redirects if plan else None,
-        modules=_modules(settings, cwd, workspace),
-        assets_binding=settings.assets_binding,
-        keep_assets=settings.keep_assets,
-        extra=settings.metadata or {},
-        explicit=frozenset(settings.model_fields_set),
-    )
-    check_spec(spec)
-    return DeployTarget(
-        settings.script_name or "",  # set unless this is a dry run (require_credentials)
-        settings.dispatch_namespace,
-        settings.deploy,
-        spec,
-        workers_dev=settings.workers_dev,
-    )
-
-
 async def _interruptible(flow: Callable[[], Awaitable[DeployResult]]) -> DeployResult:
     """Run the deploy; SIGINT / SIGTERM cancel it in order (no exception at a random point)."""
     try:
@@ -154,54 +82,41 @@ async def _interruptible(flow: Callable[[], Awaitable[DeployResult]]) -> DeployR
         raise DeployInterruptedError(msg) from None
 
 
-async def _deploy(
+async def _with_client(
     settings: DeploySettings,
-    plan: Plan | Awaitable[Plan] | None,
-    target: DeployTarget,
-    reporter: Reporter,
-    context: ssl.SSLContext,
-    *,
     config: ClientConfig,
-) -> DeployResult:
+    context: ssl.SSLContext,
+    go: Callable[[CloudflareClient], Awaitable[T]],
+) -> T:
     pacer = RateLimiter(settings.rate_limit)
     async with open_client(config, pacer=pacer, context=context) as client:
-        return await deploy(
-            client,
-            plan,
-            target,
-            concurrency=settings.concurrency,
-            policy=RetryPolicy(max_retries=settings.max_retries),
-            progress=reporter,
-        )
+        return await go(client)
 
 
-async def _hashed(pending: PendingPlan, ready: Callable[[Plan], None]) -> Plan:
-    """The Plan, awaited off the event loop; ``ready`` sees it first. Cancelling stops the
-    workers."""
+async def _hashed(pending: PendingPlan) -> Plan:
+    """The Plan, awaited off the event loop. Cancelling stops the workers."""
     try:
-        plan = await asyncio.to_thread(pending.result)
+        return await asyncio.to_thread(pending.result)
     except asyncio.CancelledError:
         pending.cancel()
         raise
-    ready(plan)
-    return plan
 
 
 class _Sections:
-    """The report's groups, one open at a time: the manifest group closes when the files are
+    """The run's sections, one open at a time: the manifest section closes when the files are
     hashed, which happens while the deploy's first requests are out."""
 
-    def __init__(self, reporter: Reporter) -> None:
-        self._reporter = reporter
+    def __init__(self, events: Events) -> None:
+        self._events = events
         self._open = ExitStack()
 
     def start(self, title: str) -> None:
-        """Close the open group and open ``title``."""
+        """Close the open section and open ``title``."""
         self._open.close()
-        self._open.enter_context(self._reporter.group(title))
+        self._open.enter_context(self._events.section(title))
 
     def close(self) -> None:
-        """Close the open group."""
+        """Close the open section."""
         self._open.close()
 
 
@@ -218,21 +133,6 @@ def _collect(settings: DeploySettings, cwd: Path, workspace: Workspace) -> tuple
     return directory, collection
 
 
-def _dry_run(plan: Plan | None, reporter: Reporter, manifest_file: str | None) -> int:
-    if plan is not None:
-        with deferred():  # a signal waits: the outputs are written whole
-            reporter.outputs(
-                {
-                    "files-total": str(len(plan.assets)),
-                    "bytes-total": str(plan.total_bytes),
-                    "manifest-file": manifest_file or "",
-                    "manifest-hash": plan.manifest_hash,
-                }
-            )
-    reporter.info("Dry run: every input checked; nothing was sent to Cloudflare.")
-    return 0
-
-
 def _refuse_many_target_inputs(settings: DeploySettings) -> None:
     for name in ("shard", "shards", "report_file", "previous_report"):
         if getattr(settings, name) is not None:
@@ -246,107 +146,123 @@ class _Flow:
     def __init__(
         self,
         settings: DeploySettings,
-        reporter: Reporter,
+        events: Events,
         workspace: Workspace,
         cwd: Path,
         network: Network,
     ) -> None:
-        self.settings, self.reporter, self.workspace, self.cwd = settings, reporter, workspace, cwd
+        self.settings, self.events, self.workspace, self.cwd = settings, events, workspace, cwd
         self.client = client_config(settings, network)
-        self.sections = _Sections(reporter)
-        self.manifest_file: str | None = None
+        self.sections = _Sections(events)
+        self.policy = RetryPolicy(max_retries=settings.max_retries)
+        self.plan: Plan | None = None
+        self.manifest_file: Path | None = None
 
-    def target(self, texts: ConfigTexts | None) -> DeployTarget:
-        """The target, every value checked (before any request); the date is reported later."""
+    def spec(self, texts: ConfigTexts | None) -> DeploySpec:
+        """The spec, every value checked (before any request); the date is reported later."""
         date = self.settings.compatibility_date or today()
-        return worker_target(self.settings, texts, date, cwd=self.cwd, workspace=self.workspace)
+        return deploy_spec(self.settings, texts, date, cwd=self.cwd, workspace=self.workspace)
 
     def note_date(self) -> None:
         """Say that today's date stands in for an unset compatibility date."""
         if self.settings.compatibility_date is None:
-            _compatibility_date(self.settings, self.reporter)
+            self.events.info(f"compatibility-date not set: using today's date, {today()}.")
 
-    def plan_ready(self, plan: Plan) -> None:
-        """Report the plan, close the manifest group, write the manifest file."""
-        self.reporter.plan(plan, dry_run=self.settings.dry_run)
+    def plan_ready(self, plan: Plan, spec: DeploySpec) -> None:
+        """Report the plan, close the manifest section, write the manifest file."""
+        self.plan = plan
+        self.events.plan_ready(plan, dry_run=self.settings.dry_run)
         self.sections.close()
         self.note_date()
         with deferred():  # a signal waits: the manifest file is written whole
-            path = _manifest_path(self.settings, plan, self.cwd, self.workspace)
-        self.manifest_file = str(path) if path else None
+            self.manifest_file = _manifest_path(self.settings, plan, self.cwd, self.workspace)
         if not self.settings.dry_run:
-            self.sections.start(f"Deploying to {_where(self.settings)}")
+            self.sections.start(f"Deploying to {spec.destination.name}")
 
-    def deploy(
-        self, plan: Plan | Awaitable[Plan] | None, target: DeployTarget, context: ssl.SSLContext
-    ) -> int:
-        """Deploy, then publish the outputs and the summary."""
-        flow = _interruptible(
-            lambda: _deploy(self.settings, plan, target, self.reporter, context, config=self.client)
-        )
-        result = run_task(flow)
+    def run(
+        self, context: ssl.SSLContext, go: Callable[[CloudflareClient], Awaitable[DeployResult]]
+    ) -> DeployOutcome:
+        """Deploy with a client of the run; SIGINT / SIGTERM stop it in order (one that comes
+        before the loop runs the deploy waits, then cancels it: no coroutine is left unrun)."""
+        settings, config = self.settings, self.client
+        result = run_task(_interruptible(lambda: _with_client(settings, config, context, go)))
         self.sections.close()
-        with deferred():  # a signal waits: outputs and summary are written whole, or not at all
-            self.reporter.outputs(result_outputs(result, self.manifest_file))
-            self.reporter.summary(result)
-        return 0
+        return DeployOutcome(plan=self.plan, manifest_file=self.manifest_file, result=result)
 
-    def keep_assets(self) -> int:
+    async def overlapped(
+        self, client: CloudflareClient, pending: PendingPlan, spec: DeploySpec
+    ) -> DeployResult:
+        """Deploy while the files hash: this run awaits the Plan beside the deploy (which sends
+        its first requests meanwhile) and reports it, writing the manifest file, once it is
+        ready; a failure of either stops both (the hashing's first, as the deploy awaits it)."""
+        hashing = asyncio.ensure_future(_hashed(pending))
+        concurrency, policy, events = self.settings.concurrency, self.policy, self.events
+        deploying = asyncio.ensure_future(
+            deploy(client, hashing, spec, concurrency=concurrency, policy=policy, events=events)
+        )
+        try:
+            await asyncio.wait((hashing, deploying), return_when=asyncio.FIRST_COMPLETED)
+            if hashing.done():
+                self.plan_ready(hashing.result(), spec)
+            return await deploying
+        finally:
+            for task in (hashing, deploying):
+                task.cancel()
+            await asyncio.gather(hashing, deploying, return_exceptions=True)
+
+    def keep_assets(self) -> DeployOutcome:
         """``keep-assets``: no files, the Worker keeps what it has."""
-        self.reporter.info("keep-assets: the Worker keeps the assets it has; none are uploaded.")
-        target = self.target(None)
+        self.events.info("keep-assets: the Worker keeps the assets it has; none are uploaded.")
+        spec = self.spec(None)
         self.note_date()
         if self.settings.dry_run:
-            return _dry_run(None, self.reporter, None)
-        self.sections.start(f"Deploying to {_where(self.settings)}")
-        return self.deploy(None, target, self.client.tls_context())
+            return DeployOutcome(plan=None, manifest_file=None, result=None)
+        self.sections.start(f"Deploying to {spec.destination.name}")
+        return self.run(
+            self.client.tls_context(),
+            lambda client: deploy_keeping_assets(
+                client, spec, policy=self.policy, events=self.events
+            ),
+        )
 
-    def assets(self) -> int:
+    def assets(self) -> DeployOutcome:
         """List, check, start hashing; then the dry run, or the deploy while the files hash."""
         self.sections.start("Building the manifest")
         # The CA bundle loads in a thread while the files are listed; joined before any fork.
         tls = None if self.settings.dry_run else self.client.start_tls()
         directory, collection = _collect(self.settings, self.cwd, self.workspace)
-        target = self.target(collection)
+        spec = self.spec(collection)
         context = tls.result() if tls else None  # joined before start_plan forks
         pending = start_plan(directory, collection)
         if context is None:  # a dry run
-            plan = pending.result()
-            self.plan_ready(plan)
-            return _dry_run(plan, self.reporter, self.manifest_file)
-        hashed = _hashed(pending, self.plan_ready)
+            self.plan_ready(pending.result(), spec)
+            return DeployOutcome(plan=self.plan, manifest_file=self.manifest_file, result=None)
         try:
-            return self.deploy(hashed, target, context)
-        except BaseException:  # a stop before the loop awaited it: no warning, no workers left
-            hashed.close()
+            return self.run(context, lambda client: self.overlapped(client, pending, spec))
+        except BaseException:  # a stop before the loop ran the hashing: no workers left
             pending.cancel()
             raise
 
 
-def _where(settings: DeploySettings) -> str:
-    script = settings.script_name or ""
-    return f"{settings.dispatch_namespace}/{script}" if settings.dispatch_namespace else script
-
-
 def execute(
     settings: DeploySettings,
-    reporter: Reporter,
+    events: Events,
     *,
     workspace: Path,
     cwd: Path,
     runner_temp: Path | None = None,
     network: Network = DIRECT,
-) -> int:
+) -> DeployOutcome:
     """Run ``cf-assets deploy`` in ``workspace`` (``runner_temp``: the runner's temp folder, where
-    files may be written too) on ``network`` (its proxies and CA certificates); returns 0 or
-    raises an AssetsError."""
+    files may be written too) on ``network`` (its proxies and CA certificates); returns what it
+    did or raises an AssetsError."""
     _refuse_many_target_inputs(settings)
     if not settings.dry_run:
         require_credentials(settings)
     place = Workspace.at(workspace, temp=runner_temp, outside=settings.allow_outside_workspace)
     if settings.manifest_file is not None:  # refused before the files are listed, if it must be
         check_target(cwd / settings.manifest_file, place, input_name="manifest-file")
-    flow = _Flow(settings, reporter, place, cwd, network)
+    flow = _Flow(settings, events, place, cwd, network)
     try:
         return flow.keep_assets() if settings.keep_assets else flow.assets()
     finally:

@@ -23,38 +23,24 @@ import time
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, Final, Protocol
+from typing import Any, Final
 
 from entrypoint.cloudflare.api import CloudflareClient, UploadSession
 from entrypoint.cloudflare.multipart import FilePart, MultipartBody, read_file
-from entrypoint.errors import AssetsError, CloudflareRefusedError, TransientError
-from entrypoint.pacing.concurrency import Gate, Throttle
-from entrypoint.pacing.retry import RetryableError, RetryPolicy
-from entrypoint.site.plan import Asset, Plan
+from entrypoint.errors import (
+    AssetsError,
+    CloudflareRefusedError,
+    IncompleteUploadError,
+    RetryableError,
+    SessionExpiredError,
+)
+from entrypoint.events import Events
+from entrypoint.model import Asset, Destination, Plan
+from entrypoint.pacing.concurrency import Gate, UploadConcurrency
+from entrypoint.pacing.retry import RetryPolicy
 
 DEFAULT_SINGLE_CONCURRENCY: Final = 50
 _EXPIRY_MARGIN: Final = 1.0  # seconds: do not start a request on a token about to expire
-
-
-class UploadProgress(Protocol):
-    """Receives progress as requests complete (the reporter implements it)."""
-
-    def uploaded(self, files: int, size: int) -> None:
-        """``files`` more files (``size`` bytes) are on Cloudflare."""
-
-    def retrying(self, attempt: int, error: RetryableError, wait: float) -> None:
-        """A request failed transiently and is tried again after ``wait`` seconds."""
-
-    def slowed_down(self, divisor: int) -> None:
-        """Gateway errors: from now on only 1/``divisor`` of the requests run at once."""
-
-
-class SessionExpiredError(TransientError):
-    """The upload JWT expired or was refused: a new session will list what is still missing."""
-
-
-class IncompleteUploadError(TransientError):
-    """Every request succeeded but none carried the completion token."""
 
 
 def jwt_claims(jwt: str) -> dict[str, Any]:
@@ -111,20 +97,26 @@ def _assets_for(plan: Plan, bucket: tuple[str, ...]) -> list[Asset]:
 
 @dataclass
 class UploadContext:
-    """What every upload request of a run shares: client, retry rules, throttle, progress."""
+    """What every upload request of a deploy shares: client, retry rules, concurrency, events,
+    and the destination its events carry."""
 
     client: CloudflareClient
     policy: RetryPolicy
-    throttle: Throttle
-    progress: UploadProgress
+    gates: UploadConcurrency
+    events: Events
     concurrency: int
+    destination: Destination
     clock: Callable[[], float] = time.time
 
     def on_retry(self, attempt: int, error: RetryableError, wait: float) -> None:
         """Report the retry and lower the concurrency on gateway errors."""
-        self.progress.retrying(attempt, error, wait)
-        if self.throttle.observe(error.status):
-            self.progress.slowed_down(self.throttle.divisor)
+        self.events.retrying(attempt, error, wait, target=self.destination)
+        if self.gates.note_failure(error.status):
+            self.events.slowed_down(self.gates.divisor, target=self.destination)
+
+    def uploaded(self, files: int, size: int) -> None:
+        """Report ``files`` more files (``size`` bytes) on Cloudflare."""
+        self.events.uploaded(files, size, target=self.destination)
 
 
 class _Uploader:
@@ -141,7 +133,7 @@ class _Uploader:
             return await self.ctx.client.upload_bucket(self.jwt, MultipartBody(parts))
 
         self._keep(await self._attempt(send))
-        self.ctx.progress.uploaded(len(assets), sum(a.size for a in assets))
+        self.ctx.uploaded(len(assets), sum(a.size for a in assets))
 
     async def single(self, asset: Asset) -> None:
         async def send() -> str | None:
@@ -156,7 +148,7 @@ class _Uploader:
                 await chunks.aclose()  # the file is open once primed, whatever the request did
 
         self._keep(await self._attempt(send))
-        self.ctx.progress.uploaded(1, asset.size)
+        self.ctx.uploaded(1, asset.size)
 
     async def _attempt(self, send: Callable[[], Awaitable[str | None]]) -> str | None:
         try:
@@ -194,22 +186,22 @@ async def _primed(chunks: AsyncGenerator[bytes, None]) -> AsyncIterator[bytes]:
     return replay()
 
 
-async def _bounded(jobs: list[Callable[[], Awaitable[None]]], gate: Gate) -> None:
-    """Run ``jobs`` through ``gate`` with one task per place, not one per job.
+async def _bounded(calls: list[Callable[[], Awaitable[None]]], gate: Gate) -> None:
+    """Run ``calls`` through ``gate`` with one task per place, not one per call.
 
-    Single-asset mode has a job per file: 20,000 tasks waiting on one gate made every release
+    Single-asset mode has a call per file: 20,000 tasks waiting on one gate made every release
     wake them all (quadratic; measured 95 KiB/s). Workers pulling from a shared iterator keep
     the waiters as few as the places.
     """
-    pending = iter(jobs)
+    pending = iter(calls)
 
     async def worker() -> None:
-        for job in pending:
+        for call in pending:
             async with gate:
-                await job()
+                await call()
 
     async with asyncio.TaskGroup() as group:
-        for _ in range(min(gate.limit, len(jobs))):
+        for _ in range(min(gate.limit, len(calls))):
             group.create_task(worker())
 
 
@@ -228,22 +220,22 @@ async def upload_assets(ctx: UploadContext, plan: Plan, session: UploadSession) 
     groups = [_assets_for(plan, bucket) for bucket in buckets]
     uploader = _Uploader(ctx, session.jwt)
     single = _single_asset_concurrency(jwt_claims(session.jwt))
-    jobs: list[Callable[[], Awaitable[None]]]
+    calls: list[Callable[[], Awaitable[None]]]
     if single is None:
-        jobs = [partial(uploader.bucket, group) for group in groups]
-        await _run(jobs, ctx.throttle.gate(ctx.concurrency))
+        calls = [partial(uploader.bucket, group) for group in groups]
+        await _run(calls, ctx.gates.gate(ctx.concurrency))
     else:
-        jobs = [partial(uploader.single, asset) for group in groups for asset in group]
-        await _run(jobs, ctx.throttle.gate(single))
+        calls = [partial(uploader.single, asset) for group in groups for asset in group]
+        await _run(calls, ctx.gates.gate(single))
     if uploader.token is None:
         msg = "Cloudflare accepted every upload but sent no completion token."
         raise IncompleteUploadError(msg)
     return uploader.token
 
 
-async def _run(jobs: list[Callable[[], Awaitable[None]]], gate: Gate) -> None:
+async def _run(calls: list[Callable[[], Awaitable[None]]], gate: Gate) -> None:
     try:
-        await _bounded(jobs, gate)
+        await _bounded(calls, gate)
     except ExceptionGroup as group:
         first = _first_expected(group)
         if first is None:

@@ -242,7 +242,7 @@ def _runner_error(variable: str, path: Path, why: str) -> ConfigurationError:
 
 def write_own_file(name: str, text: str, workspace: Workspace, *, input_name: str) -> Path:
     """Write a file we name ourselves (the dry run's manifest, the images map) and say where: in
-    the runner's temp folder, which later steps of the job can read; else in a new private folder
+    the runner's temp folder, which later steps can read; else in a new private folder
     (mode 700, unpredictable name) in the system's temp folder, where no one can have planted a
     link.
 

@@ -5,7 +5,7 @@ direct upload is created under the image's id, the file is POSTed to the one-tim
 image is read back until it is no longer a draft. A refused upload URL (expired, already used)
 gets a new one, unless the image turns out to be stored already (an earlier try got through).
 Every request goes through the retry policy; the first failure that retrying cannot fix cancels
-the rest. Reads no environment and prints nothing: progress goes to the sink it is given.
+the rest. Reads no environment and prints nothing: what happens goes to the events it is given.
 """
 
 from __future__ import annotations
@@ -16,32 +16,22 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import Final, Protocol
+from typing import Final
 
-from entrypoint.cloudflare.images import DirectUpload, ImagesClient, UploadUrlRefusedError
+from entrypoint.cloudflare.images import DirectUpload, ImagesClient
 from entrypoint.cloudflare.multipart import FilePart
-from entrypoint.errors import AssetsError, CloudflareRefusedError
+from entrypoint.errors import (
+    AssetsError,
+    CloudflareRefusedError,
+    RetryableError,
+    UploadUrlRefusedError,
+)
+from entrypoint.events import Events
 from entrypoint.images.catalog import CatalogImage
 from entrypoint.images.checks import DirectUploadRequest
-from entrypoint.pacing.retry import RetryableError, RetryPolicy
+from entrypoint.pacing.retry import RetryPolicy
 
 MAX_RENEWALS: Final = 3
-
-
-class SyncProgress(Protocol):
-    """Receives what a person should see while images upload (the reporter implements it)."""
-
-    def upload_started(self, files: int, size: int) -> None:
-        """``files`` images (``size`` bytes) are missing on Cloudflare and will be sent."""
-
-    def uploaded(self, files: int, size: int) -> None:
-        """``files`` more images are stored."""
-
-    def retrying(self, attempt: int, error: RetryableError, wait: float) -> None:
-        """A request failed transiently and is tried again after ``wait`` seconds."""
-
-    def warning(self, message: str) -> None:
-        """Something worth a look; the sync goes on."""
 
 
 @dataclass(frozen=True)
@@ -56,22 +46,22 @@ class SyncResult:
     duration_seconds: float
 
 
-async def run_bounded(jobs: Sequence[Callable[[], Awaitable[None]]], limit: int) -> None:
-    """Run ``jobs`` with at most ``limit`` at once; the first failure cancels the rest.
+async def run_bounded(calls: Sequence[Callable[[], Awaitable[None]]], limit: int) -> None:
+    """Run ``calls`` with at most ``limit`` at once; the first failure cancels the rest.
 
     Raises:
         AssetsError: the first expected failure (unwrapped from the task group).
     """
     gate = asyncio.Semaphore(limit)
 
-    async def bounded(job: Callable[[], Awaitable[None]]) -> None:
+    async def bounded(call: Callable[[], Awaitable[None]]) -> None:
         async with gate:
-            await job()
+            await call()
 
     try:
         async with asyncio.TaskGroup() as group:
-            for job in jobs:
-                group.create_task(bounded(job))
+            for call in calls:
+                group.create_task(bounded(call))
     except* AssetsError as failures:
         raise _first(failures) from None
 
@@ -87,21 +77,21 @@ class _Syncer:
         client: ImagesClient,
         template: DirectUploadRequest,
         policy: RetryPolicy,
-        progress: SyncProgress,
+        events: Events,
     ) -> None:
-        self.client, self.template, self.policy, self.progress = client, template, policy, progress
+        self.client, self.template, self.policy, self.events = client, template, policy, events
         self.renewed = 0
 
     async def stored(self, image: CatalogImage) -> bool:
         found = await self.policy.run(
-            lambda: self.client.details(image.image_id), self.progress.retrying
+            lambda: self.client.details(image.image_id), self.events.retrying
         )
         return found is not None and not found.draft
 
     async def _create(self, image: CatalogImage) -> DirectUpload:
         request = dataclasses.replace(self.template, image_id=image.image_id)
         draft = await self.policy.run(
-            lambda: self.client.create_direct_upload(request), self.progress.retrying
+            lambda: self.client.create_direct_upload(request), self.events.retrying
         )
         if draft.image_id != image.image_id:
             msg = f"Cloudflare created image '{draft.image_id}' instead of '{image.image_id}'."
@@ -116,7 +106,7 @@ class _Syncer:
             try:
                 await self.policy.run(
                     partial(self.client.upload, upload_url, part, image.rel),
-                    self.progress.retrying,
+                    self.events.retrying,
                 )
                 break
             except UploadUrlRefusedError as error:
@@ -125,12 +115,12 @@ class _Syncer:
                 if renewal == MAX_RENEWALS:
                     raise
                 self.renewed += 1
-                self.progress.warning(
+                self.events.warning(
                     f"The upload URL of '{image.rel}' was refused (HTTP {error.status}); "
                     "getting a new one."
                 )
-        await self.policy.run(lambda: self._confirm(image), self.progress.retrying)
-        self.progress.uploaded(1, image.size)
+        await self.policy.run(lambda: self._confirm(image), self.events.retrying)
+        self.events.uploaded(1, image.size)
 
     async def _confirm(self, image: CatalogImage) -> None:
         found = await self.client.details(image.image_id)
@@ -147,7 +137,7 @@ async def sync_images(
     *,
     concurrency: int,
     policy: RetryPolicy,
-    progress: SyncProgress,
+    events: Events,
     clock: Callable[[], float] = time.monotonic,
 ) -> SyncResult:
     """Make every image of ``images`` stored under its id; returns what was done.
@@ -157,7 +147,7 @@ async def sync_images(
         TransientError: retries ran out.
     """
     started = clock()
-    syncer = _Syncer(client, template, policy, progress)
+    syncer = _Syncer(client, template, policy, events)
     stored = [False] * len(images)
 
     async def check(index: int) -> None:
@@ -165,7 +155,7 @@ async def sync_images(
 
     await run_bounded([partial(check, index) for index in range(len(images))], concurrency)
     missing = [image for image, done in zip(images, stored, strict=True) if not done]
-    progress.upload_started(len(missing), sum(image.size for image in missing))
+    events.upload_started(len(missing), sum(image.size for image in missing))
     await run_bounded([partial(syncer.upload, image) for image in missing], concurrency)
     return SyncResult(
         total=len(images),

@@ -41,8 +41,9 @@ class Gate:
             self._changed.notify_all()
 
 
-class Throttle:
-    """The run's scale factor for concurrency; each upload phase takes a Gate from it."""
+class UploadConcurrency:
+    """How many uploads may run at once, lowered on gateway trouble: each upload phase takes a
+    Gate from it, scaled down by what happened so far."""
 
     def __init__(self) -> None:
         """Start at full concurrency."""
@@ -56,7 +57,7 @@ class Throttle:
         self._gates.append(gate)
         return gate
 
-    def observe(self, status: int) -> bool:
+    def note_failure(self, status: int) -> bool:
         """Note a failed request's status; returns True when the concurrency was lowered."""
         if status == 524:
             self._lower()

@@ -56,7 +56,7 @@ class RateLimiter:
         self._turn = asyncio.Lock()
         self._resume_at = 0.0
         #: 429 answers seen, and the seconds requests spent waiting for the window.
-        self.throttled = 0
+        self.rate_limited = 0
         self.waited_seconds = 0.0
 
     async def acquire(self, *, counted: bool = True) -> None:
@@ -81,7 +81,7 @@ class RateLimiter:
         """A request failed with ``status``; a 429's ``Retry-After`` pauses every request."""
         if status != 429:
             return
-        self.throttled += 1
+        self.rate_limited += 1
         if retry_after is not None and retry_after > 0:
             until = self._clock() + min(retry_after, MAX_PAUSE_SECONDS)
             self._resume_at = max(self._resume_at, until)

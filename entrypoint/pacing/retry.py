@@ -15,20 +15,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Final, TypeVar
 
-from entrypoint.errors import TransientError
+from entrypoint.errors import RetryableError
 
 T = TypeVar("T")
 #: The longest wait a ``Retry-After`` can ask for; a longer one is taken as this.
 MAX_RETRY_AFTER_SECONDS: Final = 60.0
-
-
-class RetryableError(TransientError):
-    """A failure worth another try; ``retry_after`` is the server's wish, in seconds."""
-
-    def __init__(self, message: str, *, status: int = 0, retry_after: float | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.retry_after = retry_after
 
 
 OnRetry = Callable[[int, RetryableError, float], None]

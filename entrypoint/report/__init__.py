@@ -1,8 +1,12 @@
-"""Everything a person or a later job reads: log lines, groups, progress, outputs, summaries.
+"""Everything a person or a later step reads: log lines, groups, progress, outputs, summaries.
 
-``Reporter`` holds what is common (redaction of every line, bounded progress, the outputs of a
-result); ``github``, ``gitlab`` and ``console`` render it for their CI. The CLI builds one and hands
-it down as the progress sink; nothing else prints.
+``Reporter`` listens to the runs' events (:class:`~entrypoint.events.Events`) and holds what is
+common (redaction of every line, the outputs of a result); ``github``, ``gitlab`` and ``console``
+render it for their CI. The CLI builds one, hands it down as the runs' events, and hands it the
+outcome of a run for outputs and summaries; nothing else prints. Modules: ``progress`` (metering
+an upload: counts, rate, 10 % steps), ``targets`` (what a many-target run shows and outputs),
+``images`` (the same for ``cf-assets images``), and the renderers ``github``, ``gitlab``,
+``console``.
 
 Every line of text, whatever it carries (file names, a target's name, Cloudflare's error messages),
 reaches the log through :meth:`Reporter.untrusted` (``emit`` and every message method use it):
@@ -18,18 +22,17 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
 from typing import Final, TextIO
 
-from entrypoint.config.deploy import DeployMode
-from entrypoint.deploy.flow import DeployResult
-from entrypoint.errors import AssetsError
-from entrypoint.pacing.retry import RetryableError
+from entrypoint.errors import AssetsError, RetryableError
+from entrypoint.events import Events
+from entrypoint.model import DeployMode, DeployResult, Destination, Plan
 from entrypoint.redact import Redactor
-from entrypoint.site.plan import Plan
+from entrypoint.report.progress import ProgressMeter
 
 LISTED_PATHS: Final = 100
-PROGRESS_STEP: Final = 0.10
 #: What acts rather than shows: C0 controls but tab (ESC, CR, LF …), DEL, C1 controls, Unicode
 #: line and paragraph separators, bidirectional embeddings, overrides and isolates.
 _ACTIVE: Final = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
@@ -70,6 +73,16 @@ def result_outputs(result: DeployResult, manifest_file: str | None) -> dict[str,
     return outputs
 
 
+def plan_outputs(plan: Plan, manifest_file: str | None) -> dict[str, str]:
+    """The action outputs of a dry run: what the deploy would send."""
+    return {
+        "files-total": str(len(plan.assets)),
+        "bytes-total": str(plan.total_bytes),
+        "manifest-file": manifest_file or "",
+        "manifest-hash": plan.manifest_hash,
+    }
+
+
 def worker_outcome(result: DeployResult) -> str:
     """What happened to the Worker, in a few words."""
     if result.mode is DeployMode.WORKER:
@@ -88,8 +101,9 @@ def human_bytes(size: float) -> str:
     return f"{size:.1f} GiB"
 
 
-class Reporter:
-    """Plain-text reporting; subclasses change how groups, masks, outputs and errors look."""
+class Reporter(Events):
+    """Plain-text reporting of every event; subclasses change how groups, masks, outputs and
+    errors look. A run of one deploy: the events' ``target`` is that deploy's, and not shown."""
 
     def __init__(
         self,
@@ -104,12 +118,7 @@ class Reporter:
         self.redact = redactor
         self.debug_enabled = debug
         self.clock = clock
-        self._total_files = 0
-        self._total_bytes = 0
-        self._done_files = 0
-        self._done_bytes = 0
-        self._next_report = PROGRESS_STEP
-        self._started = clock()
+        self.meter = ProgressMeter(clock)
 
     # -- lines ------------------------------------------------------------------------------
     def emit(self, line: str) -> None:
@@ -147,7 +156,7 @@ class Reporter:
         if self.debug_enabled:
             self.emit(f"debug: {message}")
 
-    def warning(self, message: str) -> None:
+    def warning(self, message: str, *, target: Destination | None = None) -> None:
         """Something the user should look at; the run goes on."""
         self.emit(f"warning: {message}")
 
@@ -165,60 +174,71 @@ class Reporter:
         self.emit(f"── {title}")
         yield
 
+    def section(self, title: str) -> AbstractContextManager[None]:
+        """A stage of the run: a group."""
+        return self.group(title)
+
     # -- secrets ----------------------------------------------------------------------------
     def secret(self, value: str) -> None:
         """Never show ``value`` from now on."""
         self.redact.add(value)
 
-    # -- progress (DeployProgress) --------------------------------------------------------------
-    def upload_started(self, files: int, size: int) -> None:
-        """Announce the upload and reset the counters."""
-        self._total_files, self._total_bytes = files, size
-        self._done_files = self._done_bytes = 0
-        self._next_report = PROGRESS_STEP
-        self._started = self.clock()
+    # -- progress ---------------------------------------------------------------------------------
+    def upload_started(self, files: int, size: int, *, target: Destination | None = None) -> None:
+        """Announce the upload and restart the meter."""
+        self.meter.start(files, size)
         if files:
             self.info(f"Uploading {files} new or changed file(s), {human_bytes(size)}.")
         else:
             self.info("Nothing new to upload: Cloudflare already has every file.")
 
-    def uploaded(self, files: int, size: int) -> None:
-        """Count finished files; report at most every 10 %."""
-        self._done_files += files
-        self._done_bytes += size
-        fraction = self._done_files / self._total_files if self._total_files else 1.0
-        if fraction >= self._next_report or self._done_files == self._total_files:
-            while self._next_report <= fraction:
-                self._next_report += PROGRESS_STEP
+    def uploaded(self, files: int, size: int, *, target: Destination | None = None) -> None:
+        """Count finished files; a line at every 10 % step."""
+        fraction = self.meter.add(files, size)
+        if fraction is not None:
             self.show_progress(fraction)
 
     def show_progress(self, fraction: float) -> None:
         """One progress line."""
-        elapsed = max(self.clock() - self._started, 1e-6)
-        rate = human_bytes(self._done_bytes / elapsed)
+        meter = self.meter
         self.info(
-            f"Uploaded {self._done_files} of {self._total_files} files "
-            f"({fraction:.0%}, {human_bytes(self._done_bytes)}, {rate}/s)"
+            f"Uploaded {meter.done_files} of {meter.total_files} files "
+            f"({fraction:.0%}, {human_bytes(meter.done_bytes)}, {human_bytes(meter.rate())}/s)"
         )
 
-    def retrying(self, attempt: int, error: RetryableError, wait: float) -> None:
+    def retrying(
+        self,
+        attempt: int,
+        error: RetryableError,
+        wait: float,
+        *,
+        target: Destination | None = None,
+    ) -> None:
         """A transient failure; say what and when the next try is."""
         self.warning(f"{error.message} Retrying in {wait:.1f} s (retry {attempt}).")
 
-    def slowed_down(self, divisor: int) -> None:
+    def slowed_down(self, divisor: int, *, target: Destination | None = None) -> None:
         """Gateway errors lowered the concurrency."""
         self.warning(f"Cloudflare's gateway is struggling: uploading at 1/{divisor} concurrency.")
 
-    def resuming(self, reason: str, resume: int) -> None:
+    def resuming(self, reason: str, sessions: int, *, target: Destination | None = None) -> None:
         """A new upload session continues the upload."""
-        self.warning(f"{reason} Opening upload session #{resume + 1}; it lists what is missing.")
+        self.warning(f"{reason} Opening upload session #{sessions + 1}; it lists what is missing.")
 
-    def worker_started(self) -> None:
+    def worker_started(self, *, target: Destination | None = None) -> None:
         """The Worker upload begins."""
         self.info("Uploading the Worker with its assets.")
 
     # -- results ----------------------------------------------------------------------------
-    def plan(self, plan: Plan, *, dry_run: bool) -> None:
+    def targets_read(self, targets: int, size: int, file: str) -> None:
+        """How many targets, and how much to deploy."""
+        self.info(f"{targets} targets in {file}, {human_bytes(size)} of files.")
+
+    def images_found(self, images: int, size: int, directory: Path, ignored: int) -> None:
+        """How many images, and how much."""
+        self.info(f"{images} image(s), {human_bytes(size)} in '{directory}' ({ignored} ignored)")
+
+    def plan_ready(self, plan: Plan, *, dry_run: bool) -> None:
         """Describe the plan (and, for a dry run, every file)."""
         self.info(
             f"{len(plan.assets)} files, {human_bytes(plan.total_bytes)} in '{plan.directory}'"
@@ -230,7 +250,7 @@ class Reporter:
             if len(listed) > LISTED_PATHS:
                 self.info(f"… and {len(listed) - LISTED_PATHS} more (see manifest-file).")
 
-    def changed_paths(self, keys: Sequence[str]) -> None:
+    def changed_paths(self, keys: Sequence[str], *, target: Destination | None = None) -> None:
         """The first changed paths, like wrangler's ``+ /path`` list."""
         self.untrusted([f"+ {key}" for key in keys[:LISTED_PATHS]])
         if len(keys) > LISTED_PATHS:
@@ -243,7 +263,7 @@ class Reporter:
             self.info(f"{name}={shown}")
 
     def markdown(self, lines: Sequence[str]) -> None:
-        """A block of the job summary (GitHub's step summary); other CIs have none."""
+        """A block of the step summary (GitHub's ``$GITHUB_STEP_SUMMARY``); other CIs have none."""
 
     def check_files(self) -> None:
         """Refuse, before the run, the files outputs will be written to when they cannot be
@@ -251,7 +271,7 @@ class Reporter:
 
     def summary(self, result: DeployResult) -> None:
         """A closing line."""
-        where = f"{result.namespace}/{result.script}" if result.namespace else result.script
+        where = result.destination.name
         action = {
             DeployMode.WORKER: "Deployed",
             DeployMode.VERSION: "Uploaded a version of",

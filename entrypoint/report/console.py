@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Final
 
+from entrypoint.model import Destination
 from entrypoint.report import Reporter, human_bytes
 
 _REDRAW_EVERY: Final = 0.1
@@ -16,26 +17,24 @@ class ConsoleReporter(Reporter):
     _last_draw = 0.0
     _drawn = False
 
-    def uploaded(self, files: int, size: int) -> None:
+    def uploaded(self, files: int, size: int, *, target: Destination | None = None) -> None:
         """Count and redraw, at most ten times a second (and always at the end)."""
-        self._done_files += files
-        self._done_bytes += size
+        self.meter.add(files, size)
         now = self.clock()
-        finished = self._done_files >= self._total_files
+        finished = self.meter.finished
         if finished or now - self._last_draw >= _REDRAW_EVERY:
             self._last_draw = now
             self._draw(finished)
 
     def _draw(self, finished: bool) -> None:
-        total = max(self._total_files, 1)
-        fraction = min(self._done_files / total, 1.0)
+        meter = self.meter
+        fraction = min(meter.done_files / max(meter.total_files, 1), 1.0)
         filled = int(fraction * _WIDTH)
-        elapsed = max(self.clock() - self._started, 1e-6)
         bar = "█" * filled + "░" * (_WIDTH - filled)
         line = (
-            f"\r{bar} {self._done_files}/{self._total_files} files  "
-            f"{human_bytes(self._done_bytes)}/{human_bytes(self._total_bytes)}  "
-            f"{human_bytes(self._done_bytes / elapsed)}/s"
+            f"\r{bar} {meter.done_files}/{meter.total_files} files  "
+            f"{human_bytes(meter.done_bytes)}/{human_bytes(meter.total_bytes)}  "
+            f"{human_bytes(meter.rate())}/s"
         )
         self.stream.write(self.redact(line) + ("\n" if finished else ""))
         self.stream.flush()

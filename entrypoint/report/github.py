@@ -1,5 +1,5 @@
 """GitHub Actions: workflow commands (escaped), masks, groups, ``$GITHUB_OUTPUT`` heredocs with a
-random delimiter, and a job-summary table in ``$GITHUB_STEP_SUMMARY`` (both appended to through
+random delimiter, and a step-summary table in ``$GITHUB_STEP_SUMMARY`` (both appended to through
 no link: :mod:`entrypoint.files.output`).
 
 The runner reads commands in every line of the log: ``::name props::data`` at the start of a line
@@ -20,9 +20,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from entrypoint.deploy.flow import DeployResult
 from entrypoint.errors import AssetsError
 from entrypoint.files.output import append_runner_file, check_runner_file
+from entrypoint.model import DeployResult, Destination
 from entrypoint.report import LISTED_PATHS, Reporter, human_bytes, visible, worker_outcome
 
 
@@ -84,12 +84,12 @@ class GitHubReporter(Reporter):
         """``::debug::`` lines show only with step debugging on."""
         self.command("debug", message)
 
-    def warning(self, message: str) -> None:
+    def warning(self, message: str, *, target: Destination | None = None) -> None:
         """A warning annotation."""
         self.command("warning", message)
 
     def error(self, error: AssetsError) -> None:
-        """An error annotation plus the full story in the job summary."""
+        """An error annotation plus the full story in the step summary."""
         text = f"{error.message} {error.hint}".strip()
         self.command("error", text, f"title={escape_property(visible(error.title))}")
         self.untrusted([f"  - {detail}" for detail in error.details[:LISTED_PATHS]])
@@ -130,11 +130,11 @@ class GitHubReporter(Reporter):
             check_runner_file(self.summary_file, variable="GITHUB_STEP_SUMMARY")
 
     def summary(self, result: DeployResult) -> None:
-        """The closing line and a job-summary table."""
+        """The closing line and a step-summary table."""
         super().summary(result)
         rows = [
-            ("Script", result.script),
-            ("Dispatch namespace", result.namespace or "—"),
+            ("Script", result.destination.script),
+            ("Dispatch namespace", result.destination.namespace or "—"),
             ("Files", str(result.files_total)),
             ("Uploaded", str(result.files_uploaded)),
             ("Already on Cloudflare", str(result.files_skipped)),

@@ -1,130 +1,118 @@
-"""What a many-target run tells people and later jobs: a line per target, outputs, the JSON report
-file and the job-summary tables (failures first, long lists folded in ``<details>``).
+"""What a many-target run shows and outputs: a line per target, the outputs, the shard
+assignment, and the step-summary tables (failures first, long lists folded in ``<details>``).
 
-:class:`TenantLog` is the run's progress sink (it adapts a :class:`~entrypoint.report.Reporter`);
-the functions build outputs, the report document and the summary from a :class:`RunSummary`.
-No completion token or upload token ever reaches any of them; error texts are redacted.
+:class:`TargetsLog` listens to the run's events (a :class:`~entrypoint.report.Reporter` renders
+them); the functions show a run's outcome (:mod:`entrypoint.targets.outcome`). The report file's
+format is :mod:`entrypoint.targets.report_file`'s. No completion token or upload token ever
+reaches any of them; error texts are redacted.
+
+Outputs ``targets-total``, ``targets-deployed``, ``targets-unchanged`` and ``targets-failed`` are
+also written as ``tenants-*``, their names before v1 (documented aliases, kept until v1).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Any, Final
+from typing import Final
 
-from entrypoint.pacing.retry import RetryableError
+from entrypoint.errors import RetryableError
+from entrypoint.events import Relay
+from entrypoint.model import Destination, TargetResult, TargetStatus
 from entrypoint.report import Reporter, human_bytes
-from entrypoint.targets.deploys import Status, TenantResult
+from entrypoint.targets.outcome import (
+    RunSummary,
+    ShardAssignment,
+    TargetsDeployed,
+    TargetsDryRun,
+    files_of,
+    sent_of,
+)
 
-REPORT_VERSION: Final = 1
 #: Rows of a summary table shown open; the rest are folded.
 OPEN_ROWS: Final = 20
 _DEPLOYED_HEADER: Final = [
     "| # | Target | Files | Sent | Size | Duration | Version |",
     "|---|---|---|---|---|---|---|",
 ]
+#: The ``targets-*`` counts, also written under their names before v1 (aliases until v1).
+ALIASES: Final = {
+    "targets-total": "tenants-total",
+    "targets-deployed": "tenants-deployed",
+    "targets-unchanged": "tenants-unchanged",
+    "targets-failed": "tenants-failed",
+}
 
 
-@dataclass(frozen=True)
-class RunSummary:
-    """A finished (or stopped) run: every target's result and what the run as a whole saw."""
-
-    results: Sequence[TenantResult]
-    duration_seconds: float
-    targets_file: str
-    shard: str | None = None
-    files_listed: int = 0
-    files_hashed: int = 0
-    retried: int = 0
-    rate_limited: int = 0
-
-    def count(self, status: Status) -> int:
-        """Targets that ended with ``status``."""
-        return sum(1 for result in self.results if result.status is status)
-
-    @property
-    def failed(self) -> list[TenantResult]:
-        """The failed targets, in file order."""
-        return [result for result in self.results if result.status is Status.FAILED]
-
-
-def _files(result: TenantResult) -> tuple[int, int]:
-    plan = result.job.plan
-    return (len(plan.assets), plan.total_bytes) if plan else (0, 0)
+def _with_aliases(outputs: dict[str, str]) -> dict[str, str]:
+    """``outputs`` with each ``targets-*`` count also under its alias, right after it."""
+    both: dict[str, str] = {}
+    for name, value in outputs.items():
+        both[name] = value
+        if name in ALIASES:
+            both[ALIASES[name]] = value
+    return both
 
 
 def run_outputs(summary: RunSummary, report_file: str) -> dict[str, str]:
     """The step outputs of a many-target deploy."""
     done = [r.deployed for r in summary.results if r.deployed is not None]
-    return {
-        "tenants-total": str(len(summary.results)),
-        "tenants-deployed": str(summary.count(Status.DEPLOYED)),
-        "tenants-failed": str(summary.count(Status.FAILED)),
-        "tenants-unchanged": str(summary.count(Status.UNCHANGED)),
-        "report-file": report_file,
-        "files-total": str(sum(_files(r)[0] for r in summary.results)),
-        "files-uploaded": str(sum(d.files_uploaded for d in done)),
-        "files-skipped": str(sum(_sent(r)[1] or 0 for r in summary.results)),
-        "bytes-total": str(sum(_files(r)[1] for r in summary.results)),
-        "bytes-uploaded": str(sum(d.bytes_uploaded for d in done)),
-        "duration-seconds": f"{summary.duration_seconds:.2f}",
-    }
+    return _with_aliases(
+        {
+            "targets-total": str(len(summary.results)),
+            "targets-deployed": str(summary.count(TargetStatus.DEPLOYED)),
+            "targets-failed": str(summary.count(TargetStatus.FAILED)),
+            "targets-unchanged": str(summary.count(TargetStatus.UNCHANGED)),
+            "report-file": report_file,
+            "files-total": str(sum(files_of(r)[0] for r in summary.results)),
+            "files-uploaded": str(sum(d.files_uploaded for d in done)),
+            "files-skipped": str(sum(sent_of(r)[1] or 0 for r in summary.results)),
+            "bytes-total": str(sum(files_of(r)[1] for r in summary.results)),
+            "bytes-uploaded": str(sum(d.bytes_uploaded for d in done)),
+            "duration-seconds": f"{summary.duration_seconds:.2f}",
+        }
+    )
 
 
-def _sent(result: TenantResult) -> tuple[int | None, int | None, int | None]:
-    """Files uploaded, files skipped and bytes uploaded (unknown where the deploy did not end)."""
-    done = result.deployed
-    if done is not None:
-        return done.files_uploaded, done.files_skipped, done.bytes_uploaded
-    if result.status is Status.UNCHANGED:
-        return 0, _files(result)[0], 0
-    return None, None, None
+def dry_run_outputs(outcome: TargetsDryRun) -> dict[str, str]:
+    """The step outputs of a many-target dry run."""
+    plans = [target.plan for target in outcome.targets if target.plan]
+    return _with_aliases(
+        {
+            "targets-total": str(len(outcome.targets)),
+            "targets-unchanged": str(outcome.unchanged),
+            "files-total": str(sum(len(plan.assets) for plan in plans)),
+            "bytes-total": str(sum(plan.total_bytes for plan in plans)),
+        }
+    )
 
 
-def _entry(result: TenantResult, redact: Callable[[str], str]) -> dict[str, Any]:
-    job, done, error = result.job, result.deployed, result.error
-    files, size = _files(result)
-    uploaded, skipped, bytes_uploaded = _sent(result)
-    return {
-        "index": job.index,
-        "script": job.target.script,
-        "namespace": job.target.namespace,
-        "status": result.status.value,
-        "files_total": files,
-        "files_uploaded": uploaded,
-        "files_skipped": skipped,
-        "bytes_total": size,
-        "bytes_uploaded": bytes_uploaded,
-        "duration_seconds": round(result.duration_seconds, 3),
-        "version_id": done.version_id if done else result.kept_version,
-        "fingerprint": job.fingerprint or None,
-        "error": None
-        if error is None
-        else {
-            "message": redact(error.message),
-            "hint": redact(error.hint),
-            "exit_code": error.exit_code,
-        },
-    }
+def assignment_outputs(outcome: ShardAssignment) -> dict[str, str]:
+    """The step outputs of ``cf-assets plan``: the matrix, and how many targets it assigns."""
+    matrix = json.dumps(outcome.matrix, separators=(",", ":"))
+    return _with_aliases({"matrix": matrix, "targets-total": str(outcome.targets)})
 
 
-def report_document(summary: RunSummary, redact: Callable[[str], str]) -> dict[str, Any]:
-    """The JSON report file's content (every text passed through ``redact``)."""
-    return {
-        "version": REPORT_VERSION,
-        "targets_file": summary.targets_file,
-        "shard": summary.shard,
-        "ok": summary.count(Status.DEPLOYED) + summary.count(Status.UNCHANGED)
-        == len(summary.results),
-        "duration_seconds": round(summary.duration_seconds, 3),
-        "counts": {
-            "total": len(summary.results),
-            **{status.value: summary.count(status) for status in Status},
-        },
-        "files": {"listed": summary.files_listed, "hashed": summary.files_hashed},
-        "requests": {"retried": summary.retried, "rate_limited": summary.rate_limited},
-        "targets": [_entry(result, redact) for result in summary.results],
-    }
+def show_assignment(reporter: Reporter, outcome: ShardAssignment) -> None:
+    """The shard assignment as a step-summary table."""
+    entries = outcome.matrix["include"]
+    rows = [f"| {e['shard']} | {e['targets']} | {e['bytes']} |" for e in entries]
+    reporter.markdown(["### Shard plan", "", "| Shard | Targets | Bytes |", "|---|---|---|", *rows])
+
+
+def show_deployed(reporter: Reporter, outcome: TargetsDeployed) -> None:
+    """Outputs, step summary and the closing line of a run that deployed."""
+    summary = outcome.summary
+    # As given: a relative path means the same file to later steps outside the container.
+    reporter.outputs(run_outputs(summary, str(outcome.report_given)))
+    reporter.markdown(summary_markdown(summary, reporter.redact))
+    deployed = summary.count(TargetStatus.DEPLOYED)
+    reporter.info(
+        f"Deployed {deployed} of {len(summary.results)} targets in "
+        f"{summary.duration_seconds:.2f} s ({summary.count(TargetStatus.UNCHANGED)} unchanged, "
+        f"{summary.count(TargetStatus.FAILED)} failed, "
+        f"{summary.count(TargetStatus.CANCELLED)} cancelled); report: {outcome.report_path}"
+    )
 
 
 def cell(text: str) -> str:
@@ -145,23 +133,23 @@ def _folded(title: str, header: list[str], rows: list[str]) -> list[str]:
     return lines
 
 
-def _row(result: TenantResult) -> str:
+def _row(result: TargetResult) -> str:
     done = result.deployed
-    files, size = _files(result)
+    files, size = files_of(result)
     sent = f"{done.files_uploaded} ({human_bytes(done.bytes_uploaded)})" if done else "—"
     version = (done.version_id or "—") if done else "—"
     return (
-        f"| {result.job.index} | {cell(result.job.name)} | {files} | {sent} | "
+        f"| {result.target.index} | {cell(result.target.name)} | {files} | {sent} | "
         f"{human_bytes(size)} | {result.duration_seconds:.2f} s | {cell(version)} |"
     )
 
 
 def summary_markdown(summary: RunSummary, redact: Callable[[str], str]) -> list[str]:
-    """The job summary: totals, failures first, then deployed and cancelled targets."""
+    """The step summary: totals, failures first, then deployed and cancelled targets."""
     total, failed = len(summary.results), summary.failed
-    deployed = [r for r in summary.results if r.status is Status.DEPLOYED]
-    kept = [r for r in summary.results if r.status is Status.UNCHANGED]
-    cancelled = [r for r in summary.results if r.status is Status.CANCELLED]
+    deployed = [r for r in summary.results if r.status is TargetStatus.DEPLOYED]
+    kept = [r for r in summary.results if r.status is TargetStatus.UNCHANGED]
+    cancelled = [r for r in summary.results if r.status is TargetStatus.CANCELLED]
     lines = [f"### {_title(summary)} ({cell(summary.targets_file)}{_shard(summary)})", ""]
     lines += ["| Targets | Deployed | Unchanged | Failed | Cancelled | Files sent | Duration |"]
     lines += ["|---|---|---|---|---|---|---|"]
@@ -172,22 +160,25 @@ def summary_markdown(summary: RunSummary, redact: Callable[[str], str]) -> list[
         "",
     ]
     failure_rows = [
-        f"| {r.job.index} | {cell(r.job.name)} | {cell(redact(r.error.message))} |"
+        f"| {r.target.index} | {cell(r.target.name)} | {cell(redact(r.error.message))} |"
         for r in failed
         if r.error is not None
     ]
     lines += _folded("Failed", ["| # | Target | Error |", "|---|---|---|"], failure_rows)
     lines += _folded("Deployed", _DEPLOYED_HEADER, [_row(r) for r in deployed])
-    rows = [f"| {r.job.index} | {cell(r.job.name)} | {cell(r.kept_version or '—')} |" for r in kept]
+    rows = [
+        f"| {r.target.index} | {cell(r.target.name)} | {cell(r.kept_version or '—')} |"
+        for r in kept
+    ]
     lines += _folded("Unchanged", ["| # | Target | Version |", "|---|---|---|"], rows)
-    rows = [f"| {r.job.index} | {cell(r.job.name)} |" for r in cancelled]
+    rows = [f"| {r.target.index} | {cell(r.target.name)} |" for r in cancelled]
     lines += _folded("Cancelled", ["| # | Target |", "|---|---|"], rows)
     return lines
 
 
 def _title(summary: RunSummary) -> str:
     total, failed = len(summary.results), len(summary.failed)
-    cancelled, kept = summary.count(Status.CANCELLED), summary.count(Status.UNCHANGED)
+    cancelled, kept = summary.count(TargetStatus.CANCELLED), summary.count(TargetStatus.UNCHANGED)
     if failed:
         return f"❌ {failed} of {total} targets failed"
     if cancelled:
@@ -201,38 +192,63 @@ def _shard(summary: RunSummary) -> str:
     return f", shard {summary.shard}" if summary.shard else ""
 
 
-class TenantLog:
-    """The run's notes: a line per finished target, counted retries, masked secrets."""
+class TargetsLog(Relay):
+    """The events of a many-target run, as a reporter shows them: a line per finished target, a
+    target's warnings under its name, retries only when debugging (the first 429 is worth a
+    warning), and nothing of each target's upload progress."""
 
     def __init__(self, reporter: Reporter) -> None:
         """Report through ``reporter``."""
+        super().__init__(reporter)
         self.reporter = reporter
-        self.retries = 0
         self._warned_429 = False
 
-    def secret(self, value: str) -> None:
-        """Mask a token before anything could print it."""
-        self.reporter.secret(value)
+    def warning(self, message: str, *, target: Destination | None = None) -> None:
+        """A warning, under its target's name when it has one."""
+        self.reporter.warning(f"{target.name}: {message}" if target else message)
 
-    def warning(self, message: str) -> None:
-        """Pass a warning on."""
-        self.reporter.warning(message)
-
-    def retrying(self, name: str, error: RetryableError, wait: float) -> None:
-        """Count a retry; show it only when debugging (the first 429 is worth a warning)."""
-        self.retries += 1
+    def retrying(
+        self,
+        attempt: int,
+        error: RetryableError,
+        wait: float,
+        *,
+        target: Destination | None = None,
+    ) -> None:
+        """Shown only when debugging (the first 429 is worth a warning)."""
         if error.status == 429 and not self._warned_429:
             self._warned_429 = True
             self.reporter.warning(
                 "Cloudflare is rate-limiting these requests (HTTP 429): every request waits as "
                 "Retry-After asks, then goes on. Lower rate-limit if this happens often."
             )
-        self.reporter.debug(f"{name}: {error.message} Retrying in {wait:.1f} s.")
+        name = f"{target.name}: " if target else ""
+        self.reporter.debug(f"{name}{error.message} Retrying in {wait:.1f} s.")
 
-    def finished(self, result: TenantResult) -> None:
+    def slowed_down(self, divisor: int, *, target: Destination | None = None) -> None:
+        """The run's uploads go slower: a warning."""
+        self.reporter.warning(f"Cloudflare's gateway is struggling: uploads at 1/{divisor}.")
+
+    def resuming(self, reason: str, sessions: int, *, target: Destination | None = None) -> None:
+        """A target's new upload session: a warning under its name."""
+        self.warning(f"{reason} Opening upload session #{sessions + 1}.", target=target)
+
+    def upload_started(self, files: int, size: int, *, target: Destination | None = None) -> None:
+        """Not shown per target."""
+
+    def changed_paths(self, keys: Sequence[str], *, target: Destination | None = None) -> None:
+        """Not shown per target."""
+
+    def uploaded(self, files: int, size: int, *, target: Destination | None = None) -> None:
+        """Not shown per target."""
+
+    def worker_started(self, *, target: Destination | None = None) -> None:
+        """Not shown per target."""
+
+    def target_finished(self, result: TargetResult) -> None:
         """One line per deployed or failed target (cancelled ones only when debugging)."""
-        name = result.job.name
-        if result.status is Status.CANCELLED:
+        name = result.target.name
+        if result.status is TargetStatus.CANCELLED:
             self.reporter.debug(f"{name}: cancelled")
         elif result.error is not None:
             self.reporter.info(f"✗ {name} failed: {result.error.message}")

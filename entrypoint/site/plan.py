@@ -1,5 +1,5 @@
-"""The Plan: every asset with its key, hash, size, content type and file identity, plus the config
-texts.
+"""Hashing a collection into the Plan (:class:`~entrypoint.model.Plan`: every asset with its key,
+hash, size, content type and file identity, plus the config texts).
 
 Pure and local (no network): ``dry-run`` stops here. Hashing never runs on the event loop. Most of
 a site's hashing time is per-file Python work that holds the GIL, so threads do not spread it over
@@ -17,18 +17,15 @@ deploy flow sends its first API requests while the workers hash.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 from entrypoint import interrupts
 from entrypoint.errors import ContentError
+from entrypoint.model import Asset, Plan
 from entrypoint.site.collect import MAX_FILE_SIZE, UNSIZED, Collection, FoundFile, check_sizes
 from entrypoint.site.identity import (
     FileStat,
@@ -45,74 +42,6 @@ if TYPE_CHECKING:
 PARALLEL_MIN_COST: Final = 48 * 1024 * 1024
 _FILE_COST: Final = 16 * 1024  # the per-file work (open, read, small hash) in bytes of hashing
 _BATCHES_PER_WORKER: Final = 16  # small batches even out files whose sizes are not known yet
-
-
-@dataclass(frozen=True, slots=True)
-class Asset:
-    """One file of the manifest, and the file it was hashed from: ``dev``, ``ino`` and
-    ``mtime_ns`` (with ``size``) are the hashed descriptor's, which the upload checks again."""
-
-    key: str
-    path: str
-    size: int
-    hash: str
-    content_type: str
-    dev: int
-    ino: int
-    mtime_ns: int
-
-
-@dataclass(frozen=True)
-class Plan:
-    """What a deploy will send, in manifest order."""
-
-    directory: Path
-    assets: tuple[Asset, ...]
-    headers: str | None = None
-    redirects: str | None = None
-    ignored: int = 0
-    _by_hash: dict[str, Asset] = field(default_factory=dict, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        for asset in self.assets:
-            self._by_hash.setdefault(asset.hash, asset)
-
-    def asset_for(self, hash_: str) -> Asset | None:
-        """The first asset with this hash (O(1)); identical content is uploaded once."""
-        return self._by_hash.get(hash_)
-
-    @property
-    def total_bytes(self) -> int:
-        """Sum of all asset sizes."""
-        return sum(asset.size for asset in self.assets)
-
-    def manifest(self) -> dict[str, dict[str, str | int]]:
-        """The upload-session manifest: ``{"/key": {"hash": ..., "size": ...}}``."""
-        return {a.key: {"hash": a.hash, "size": a.size} for a in self.assets}
-
-    @cached_property
-    def manifest_json(self) -> str:
-        """The manifest as canonical JSON (sorted keys, raw UTF-8), one entry per line.
-
-        Written by hand: with ``indent`` the stdlib falls back to its pure-Python encoder (about
-        0.2 s for 20,000 entries); keys still go through the C string encoder.
-        """
-        encode = json.encoder.encode_basestring  # raw UTF-8, escapes only what JSON must
-        by_key = {a.key: a for a in self.assets}
-        lines = [
-            f' {encode(key)}: {{"hash": "{by_key[key].hash}", "size": {by_key[key].size}}}'
-            for key in sorted(by_key)
-        ]
-        return "{\n" + ",\n".join(lines) + "\n}" if lines else "{}"
-
-    @property
-    def manifest_hash(self) -> str:
-        """SHA-256 of the canonical manifest: equal for equal sites, whatever the walk order."""
-        return hashlib.sha256(self.manifest_json.encode("utf-8")).hexdigest()
-
-    def keys_with_hashes(self, hashes: set[str]) -> list[Asset]:
-        """Every asset whose content is among ``hashes``."""
-        return [a for a in self.assets if a.hash in hashes]
 
 
 #: Hashes and the files as hashed, in order ("" and the listed size where unreadable), and the
@@ -320,7 +249,11 @@ class PendingPlan:
         )
         collection = self.collection
         return Plan(
-            self.directory, assets, collection.headers, collection.redirects, collection.ignored
+            directory=self.directory,
+            assets=assets,
+            headers=collection.headers,
+            redirects=collection.redirects,
+            ignored=collection.ignored,
         )
 
     @property

@@ -14,9 +14,10 @@ few others (the tests measure it), and the weight of every shard is bounded:
 ``max((1 + SLACK) * average, average + heaviest target)``.
 
 A target's weight is the bytes of its files plus ``TARGET_WEIGHT``, the fixed cost of its requests,
-so shards of many tiny sites balance too. The plan job and every deploy job compute the same
-assignment from the same files; the matrix carries a digest of it (``shard: 2/4@<digest>``) and a
-deploy job whose files give another assignment refuses to start rather than deploy a wrong share.
+so shards of many tiny sites balance too. ``cf-assets plan`` and every deploy of a shard compute
+the same assignment from the same files; the matrix carries a digest of it (``shard:
+2/4@<digest>``) and a deploy whose files give another assignment refuses to start rather than
+deploy a wrong share.
 """
 
 from __future__ import annotations
@@ -82,13 +83,13 @@ def digest(assignment: Mapping[str, int]) -> str:
 def matrix(items: Sequence[Weighted], shards: int) -> dict[str, Any]:
     """The GitHub Actions matrix: one ``include`` entry per shard, ``shard`` as ``i/N@digest``."""
     assignment = assign(items, shards)
-    plan = digest(assignment)
+    checksum = digest(assignment)
     entries = []
     for shard in range(1, shards + 1):
         mine = [item for item in items if assignment[item.name] == shard]
         entries.append(
             {
-                "shard": f"{shard}/{shards}@{plan}",
+                "shard": f"{shard}/{shards}@{checksum}",
                 "targets": len(mine),
                 "bytes": sum(item.size for item in mine),
             }
@@ -96,21 +97,21 @@ def matrix(items: Sequence[Weighted], shards: int) -> dict[str, Any]:
     return {"include": entries}
 
 
-def select(items: Sequence[Weighted], index: int, shards: int, plan: str | None) -> set[str]:
+def select(items: Sequence[Weighted], index: int, shards: int, expected: str | None) -> set[str]:
     """The names shard ``index`` of ``shards`` deploys.
 
     Raises:
-        ConfigurationError: ``plan`` (the matrix's digest) differs from this assignment's: the
-            targets or their files changed between the plan job and this one.
+        ConfigurationError: ``expected`` (the matrix's digest) differs from this assignment's: the
+            targets or their files changed between ``cf-assets plan`` and this run.
     """
     assignment = assign(items, shards)
-    if plan is not None and plan != digest(assignment):
+    if expected is not None and expected != digest(assignment):
         msg = (
-            f"Invalid input 'shard': it was planned as {plan}, but these targets and files give "
-            f"the plan {digest(assignment)}, so shards could overlap or miss targets."
+            f"Invalid input 'shard': it was planned as {expected}, but these targets and files "
+            f"give the plan {digest(assignment)}, so shards could overlap or miss targets."
         )
         hint = (
-            "Run the plan job on the same commit and the same built files as the deploy jobs "
+            "Run cf-assets plan on the same commit and the same built files as the deploys "
             "(the assignment weighs each target's files)."
         )
         raise ConfigurationError(msg, hint=hint)

@@ -1,11 +1,12 @@
 """Many deploys in one run, concurrently, under shared limits, each failure kept to its target.
 
-Owns running one :func:`~entrypoint.deploy.flow.deploy` per target on one client: at most
-``concurrency`` targets in progress, one upload budget for all of them (a shared throttle: every
-upload request of the run takes a place from the same gates), and whatever rate limit the client
-carries. A target that fails is recorded with its error and the others go on; with ``fail_fast``
-the first failure cancels the rest. Cancellation from outside (a signal) leaves every unfinished
-target recorded as cancelled. Reads no environment and prints nothing: results go to ``notes``.
+Owns running one deploy per target on one client: at most ``concurrency`` targets in progress,
+one upload budget for all of them (shared gates: every upload request of the run takes a place
+from the same gates), and whatever rate limit the client carries. A target that fails is recorded
+with its error and the others go on; with ``fail_fast`` the first failure cancels the rest.
+Cancellation from outside (a signal) leaves every unfinished target recorded as cancelled. Reads
+no environment and prints nothing: every deploy's events (each carrying its target) and each
+finished target go to the run's events, its retries counted on the way.
 """
 
 from __future__ import annotations
@@ -14,70 +15,23 @@ import asyncio
 import time
 import traceback
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from enum import StrEnum
-from typing import Protocol
 
 from entrypoint.cloudflare.api import CloudflareClient
-from entrypoint.deploy.flow import DeployResult, DeployTarget, deploy
-from entrypoint.errors import AssetsError
-from entrypoint.pacing.concurrency import Gate, Throttle
-from entrypoint.pacing.retry import RetryableError, RetryPolicy
-from entrypoint.site.plan import Plan
+from entrypoint.deploy.flow import deploy, deploy_keeping_assets, ready
+from entrypoint.errors import AssetsError, RetryableError
+from entrypoint.events import Events, Relay
+from entrypoint.model import (
+    DeployResult,
+    Destination,
+    TargetResult,
+    TargetRun,
+    TargetStatus,
+)
+from entrypoint.pacing.concurrency import Gate, UploadConcurrency
+from entrypoint.pacing.retry import RetryPolicy
 
 
-class Status(StrEnum):
-    """How a target's deploy ended."""
-
-    DEPLOYED = "deployed"
-    #: Not sent: the previous report shows it deployed with the same fingerprint.
-    UNCHANGED = "unchanged"
-    FAILED = "failed"
-    CANCELLED = "cancelled"
-
-
-@dataclass(frozen=True)
-class Job:
-    """One target to deploy: its position and name, what to send and where, and the digest
-    of all that (see :mod:`entrypoint.targets.fingerprint`)."""
-
-    index: int
-    name: str
-    plan: Plan | None
-    target: DeployTarget
-    fingerprint: str = ""
-
-
-@dataclass(frozen=True)
-class TenantResult:
-    """What happened to one target; ``deployed`` is set only on success, ``kept_version`` (the
-    version an earlier run deployed) only when unchanged."""
-
-    job: Job
-    status: Status
-    duration_seconds: float
-    deployed: DeployResult | None = None
-    error: AssetsError | None = None
-    kept_version: str | None = None
-
-
-class TenantNotes(Protocol):
-    """Where a many-target run reports (the reporter, through an adapter)."""
-
-    def secret(self, value: str) -> None:
-        """A new secret (upload JWT, completion token): mask it before anything prints."""
-
-    def warning(self, message: str) -> None:
-        """Something the user should look at; the run goes on."""
-
-    def retrying(self, name: str, error: RetryableError, wait: float) -> None:
-        """A request of target ``name`` failed transiently and is tried again."""
-
-    def finished(self, result: TenantResult) -> None:
-        """A target is done (deployed, failed or cancelled)."""
-
-
-class SharedThrottle(Throttle):
+class SharedUploadConcurrency(UploadConcurrency):
     """One gate per upload mode for the whole run: every target's uploads share its places."""
 
     def __init__(self) -> None:
@@ -92,42 +46,29 @@ class SharedThrottle(Throttle):
         return self._shared[wanted]
 
 
-class _Progress:
-    """One target's deploy progress, as the run's notes want it (most of it is not shown)."""
+class RetryCount(Relay):
+    """Passes every event on and counts the retries of the run (for its report)."""
 
-    def __init__(self, notes: TenantNotes, name: str) -> None:
-        self.notes, self.name = notes, name
+    def __init__(self, listener: Events) -> None:
+        """Count, then pass on to ``listener``."""
+        super().__init__(listener)
+        self.retries = 0
 
-    def secret(self, value: str) -> None:
-        self.notes.secret(value)
-
-    def warning(self, message: str) -> None:
-        self.notes.warning(f"{self.name}: {message}")
-
-    def resuming(self, reason: str, resume: int) -> None:
-        self.notes.warning(f"{self.name}: {reason} Opening upload session #{resume + 1}.")
-
-    def retrying(self, attempt: int, error: RetryableError, wait: float) -> None:
-        self.notes.retrying(self.name, error, wait)
-
-    def slowed_down(self, divisor: int) -> None:
-        self.notes.warning(f"Cloudflare's gateway is struggling: uploads at 1/{divisor}.")
-
-    def upload_started(self, files: int, size: int) -> None:
-        """Not shown per target."""
-
-    def uploaded(self, files: int, size: int) -> None:
-        """Not shown per target."""
-
-    def changed_paths(self, keys: Sequence[str]) -> None:
-        """Not shown per target."""
-
-    def worker_started(self) -> None:
-        """Not shown per target."""
+    def retrying(
+        self,
+        attempt: int,
+        error: RetryableError,
+        wait: float,
+        *,
+        target: Destination | None = None,
+    ) -> None:
+        """Count the retry, pass it on."""
+        self.retries += 1
+        super().retrying(attempt, error, wait, target=target)
 
 
-class TenantRun:
-    """Deploys jobs concurrently on one client; ``results`` holds what finished so far."""
+class ConcurrentDeploys:
+    """Deploys targets concurrently on one client; ``results`` holds what finished so far."""
 
     def __init__(
         self,
@@ -135,71 +76,102 @@ class TenantRun:
         *,
         concurrency: int,
         policy: RetryPolicy,
-        notes: TenantNotes,
+        events: Events,
         fail_fast: bool = False,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         """At most ``concurrency`` targets at once, and as many upload requests in all."""
-        self.client, self.policy, self.notes = client, policy, notes
+        self.client, self.policy, self.events = client, policy, RetryCount(events)
         self.concurrency, self.fail_fast, self.clock = concurrency, fail_fast, clock
-        self.throttle = SharedThrottle()
+        self.gates = SharedUploadConcurrency()
         self._places = asyncio.Semaphore(concurrency)
-        self._results: dict[int, TenantResult] = {}
+        self._results: dict[int, TargetResult] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._started = clock()
 
-    async def run(self, jobs: Sequence[Job]) -> list[TenantResult]:
-        """Deploy every job; one result per job, in job order. Failures are results.
+    @property
+    def retries(self) -> int:
+        """Requests of the run retried so far."""
+        return self.events.retries
+
+    async def run(self, targets: Sequence[TargetRun]) -> list[TargetResult]:
+        """Deploy every target; one result per target, in order. Failures are results.
 
         Raises:
             asyncio.CancelledError: the run itself was cancelled; :meth:`results` has the rest.
         """
-        self._tasks = [asyncio.create_task(self._one(job), name=job.name) for job in jobs]
+        self._tasks = [asyncio.create_task(self._one(t), name=t.name) for t in targets]
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        return self.results(jobs)
+        return self.results(targets)
 
-    def results(self, jobs: Sequence[Job]) -> list[TenantResult]:
-        """Every job's result so far; a job that never finished counts as cancelled."""
+    def results(self, targets: Sequence[TargetRun]) -> list[TargetResult]:
+        """Every target's result so far; a target that never finished counts as cancelled."""
         waited = self.clock() - self._started
+        cancelled = TargetStatus.CANCELLED
         return [
-            self._results.get(job.index, TenantResult(job, Status.CANCELLED, waited))
-            for job in jobs
+            self._results.get(
+                t.index, TargetResult(target=t, status=cancelled, duration_seconds=waited)
+            )
+            for t in targets
         ]
 
-    async def _one(self, job: Job) -> None:
+    async def _deploy(self, target: TargetRun) -> DeployResult:
+        if target.spec.keep_assets:
+            return await deploy_keeping_assets(
+                self.client, target.spec, policy=self.policy, events=self.events, clock=self.clock
+            )
+        assert target.plan is not None  # a target that uploads has its Plan
+        return await deploy(
+            self.client,
+            ready(target.plan),
+            target.spec,
+            concurrency=self.concurrency,
+            policy=self.policy,
+            events=self.events,
+            clock=self.clock,
+            gates=self.gates,
+        )
+
+    async def _one(self, target: TargetRun) -> None:
         started = self.clock()
         try:
             async with self._places:
                 started = self.clock()
-                done = await deploy(
-                    self.client,
-                    job.plan,
-                    job.target,
-                    concurrency=self.concurrency,
-                    policy=self.policy,
-                    progress=_Progress(self.notes, job.name),
-                    clock=self.clock,
-                    throttle=self.throttle,
-                )
+                done = await self._deploy(target)
         except asyncio.CancelledError:
-            self._record(TenantResult(job, Status.CANCELLED, self.clock() - started))
+            self._record(target, TargetStatus.CANCELLED, self.clock() - started)
             raise
         except Exception as exc:  # noqa: BLE001 - one target's failure must not stop the others
-            self._failed(job, _as_assets_error(exc), self.clock() - started)
+            self._failed(target, _as_assets_error(exc), self.clock() - started)
         else:
-            self._record(TenantResult(job, Status.DEPLOYED, done.duration_seconds, deployed=done))
+            self._record(target, TargetStatus.DEPLOYED, done.duration_seconds, deployed=done)
 
-    def _failed(self, job: Job, error: AssetsError, duration: float) -> None:
-        self._record(TenantResult(job, Status.FAILED, duration, error=error))
+    def _failed(self, target: TargetRun, error: AssetsError, duration: float) -> None:
+        self._record(target, TargetStatus.FAILED, duration, error=error)
         if self.fail_fast:
             current = asyncio.current_task()
             for task in self._tasks:
                 if task is not current:
                     task.cancel()
 
-    def _record(self, result: TenantResult) -> None:
-        self._results[result.job.index] = result
-        self.notes.finished(result)
+    def _record(
+        self,
+        target: TargetRun,
+        status: TargetStatus,
+        duration: float,
+        *,
+        deployed: DeployResult | None = None,
+        error: AssetsError | None = None,
+    ) -> None:
+        result = TargetResult(
+            target=target,
+            status=status,
+            duration_seconds=duration,
+            deployed=deployed,
+            error=error,
+        )
+        self._results[target.index] = result
+        self.events.target_finished(result)
 
 
 def _as_assets_error(exc: Exception) -> AssetsError:

@@ -1,4 +1,5 @@
-"""The targets file of a many-tenant run: read it (YAML or JSON), check it, one settings per target.
+"""The targets file of a many-target run: read it (YAML or JSON), check it, one settings per
+target.
 
 Owns the file's shape and every check that can run before a request. Top-level keys are defaults
 for every target, named like the deploy inputs (``dispatch-namespace``, ``compatibility-date`` …);
@@ -23,8 +24,10 @@ from typing import Any, Final
 from entrypoint.config.deploy import DeploySettings, settings_from_values
 from entrypoint.config.inputs import input_name
 from entrypoint.config.values import load_json
+from entrypoint.deploy.spec import destination
 from entrypoint.errors import ConfigurationError
 from entrypoint.files.workspace import MIB, Workspace, read_input
+from entrypoint.model import Destination
 
 #: The settings one target may set (field names): what describes one Worker and its files.
 TARGET_FIELDS: Final = (
@@ -55,27 +58,23 @@ _SHOWN: Final = 5
 MAX_TARGETS_SIZE: Final = 32 * MIB
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Target:
-    """One target: its 1-based position in the file and its complete settings."""
+    """One target: its 1-based position in the file and its complete settings (built from the
+    file's plain mapping, as the step's are from its inputs)."""
 
     index: int
     settings: DeploySettings
 
     @property
-    def script(self) -> str:
-        """The Worker's name (checked to be set)."""
-        return self.settings.script_name or ""
-
-    @property
-    def namespace(self) -> str | None:
-        """The dispatch namespace, if any."""
-        return self.settings.dispatch_namespace
+    def destination(self) -> Destination:
+        """Where the target deploys (its script name checked to be set)."""
+        return destination(self.settings)
 
     @property
     def name(self) -> str:
         """``namespace/script`` (or ``script``): how logs and reports name it."""
-        return f"{self.namespace}/{self.script}" if self.namespace else self.script
+        return self.destination.name
 
 
 @dataclass(frozen=True)
@@ -159,7 +158,7 @@ class _Checker:
             text = error.message.replace("Invalid input '", "invalid '")
             self.problems.append(f"{self.path.name}: {where}: {text}")
             return None
-        return self._complete(Target(index, settings), where)
+        return self._complete(Target(index=index, settings=settings), where)
 
     def _complete(self, target: Target, where: str) -> Target | None:
         settings = target.settings
@@ -180,15 +179,15 @@ class _Checker:
 
     def duplicates(self, targets: Sequence[Target]) -> None:
         """Two targets naming the same Worker would overwrite each other."""
-        first: dict[tuple[str | None, str], int] = {}
+        first: dict[Destination, int] = {}
         for target in targets:
-            key = (target.namespace, target.script)
-            if key in first:
+            where = target.destination
+            if where in first:
                 self.problems.append(
-                    f"{self.path.name}: target {target.index} ({target.script}): "
-                    f"'{target.name}' is already target {first[key]}"
+                    f"{self.path.name}: target {target.index} ({where.script}): "
+                    f"'{where.name}' is already target {first[where]}"
                 )
-            first.setdefault(key, target.index)
+            first.setdefault(where, target.index)
 
 
 def _read(path: Path, workspace: Workspace | None) -> object:

@@ -14,10 +14,9 @@ import hashlib
 import json
 from pathlib import Path
 
-from entrypoint.deploy.flow import DeployTarget
 from entrypoint.deploy.metadata import worker_metadata
 from entrypoint.errors import ContentError
-from entrypoint.site.plan import Plan
+from entrypoint.model import DeploySpec, Plan
 
 #: Bumped when what the digest covers changes, so older reports never match.
 SCHEME = "cf-assets-fingerprint/1"
@@ -31,8 +30,8 @@ def _file_digest(path: Path) -> str:
         raise ContentError(msg) from None
 
 
-def _modules(target: DeployTarget) -> list[list[str]]:
-    modules = target.worker.modules
+def _modules(spec: DeploySpec) -> list[list[str]]:
+    modules = spec.worker.modules
     if modules is None:
         return []
     return [
@@ -41,20 +40,21 @@ def _modules(target: DeployTarget) -> list[list[str]]:
     ]
 
 
-def fingerprint(target: DeployTarget, plan: Plan | None, *, api_base_url: str, account: str) -> str:
-    """The target's fingerprint (SHA-256 hex).
+def fingerprint(spec: DeploySpec, plan: Plan | None, *, api_base_url: str, account: str) -> str:
+    """The fingerprint of deploying ``plan`` (None: keep-assets) as ``spec`` says (SHA-256 hex).
 
     Raises:
         ContentError: a module file cannot be read.
     """
     # The placeholder token makes the metadata carry the assets config, as the deploy's will.
-    metadata = worker_metadata(target.worker, "" if plan is not None else None)
+    metadata = worker_metadata(spec.worker, "" if plan is not None else None)
+    where = spec.destination
     document = {
         "scheme": SCHEME,
         "where": [api_base_url.rstrip("/"), account],
-        "worker": [target.namespace, target.script, target.mode.value, target.workers_dev],
+        "worker": [where.namespace, where.script, spec.mode.value, spec.workers_dev],
         "metadata": metadata,
-        "modules": _modules(target),
+        "modules": _modules(spec),
         "manifest": plan.manifest_hash if plan is not None else None,
     }
     text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)

@@ -19,9 +19,10 @@ from pathlib import Path
 
 from entrypoint.errors import AssetsError, ConfigurationError, ContentError
 from entrypoint.files.workspace import Workspace
+from entrypoint.model import Asset, Plan
 from entrypoint.site.collect import Collection, FoundFile, collect_files
 from entrypoint.site.identity import node_extname
-from entrypoint.site.plan import Asset, Plan, build_plan
+from entrypoint.site.plan import build_plan
 from entrypoint.targets.assignment import Weighted
 from entrypoint.targets.file import Target
 
@@ -139,7 +140,13 @@ def _plan(
             assets.append(first)
         else:
             assets.append(replace(first, key=manifest_key, path=file.path))
-    return Plan(folder, tuple(assets), found.headers, found.redirects, found.ignored)
+    return Plan(
+        directory=folder,
+        assets=tuple(assets),
+        headers=found.headers,
+        redirects=found.redirects,
+        ignored=found.ignored,
+    )
 
 
 def plan_targets(

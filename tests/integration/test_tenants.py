@@ -73,9 +73,11 @@ def test_fifty_tenants_deploy_from_one_run_and_a_rerun_sends_nothing(
     tenants = write_tenants(workspace, 50, files=(5, 12), shared=3)
     first = run_action(workspace, tmp_path, _inputs(emulator))
     assert first.returncode == 0, first.stdout + first.stderr
-    assert first.outputs["tenants-total"] == "50"
-    assert first.outputs["tenants-deployed"] == "50"
-    assert first.outputs["tenants-failed"] == "0"
+    assert first.outputs["targets-total"] == "50"
+    assert first.outputs["targets-deployed"] == "50"
+    assert first.outputs["targets-failed"] == "0"
+    for count in ("total", "deployed", "unchanged", "failed"):  # the aliases until v1
+        assert first.outputs[f"tenants-{count}"] == first.outputs[f"targets-{count}"], count
     _assert_served(emulator, tenants, set(tenants.expected))
     assert first.summary.startswith("### ✅ 50 deployed (tenants.json)")
     assert first.stdout.count("✓ customers/tenant-") == 50
@@ -136,8 +138,8 @@ def test_a_rerun_with_the_previous_report_sends_only_what_failed_or_changed(
         "deployed": sent_again,
         "unchanged": set(tenants.expected) - sent_again,
     }
-    assert rerun.outputs["tenants-deployed"] == "3"
-    assert rerun.outputs["tenants-unchanged"] == "17"
+    assert rerun.outputs["targets-deployed"] == "3"
+    assert rerun.outputs["targets-unchanged"] == "17"
     assert after["sessions_opened"] - before["sessions_opened"] == 3
     assert after["scripts_deployed"] - before["scripts_deployed"] == 3
     _assert_served(emulator, tenants, set(tenants.expected))
@@ -155,8 +157,8 @@ def test_a_rerun_with_the_previous_report_sends_only_what_failed_or_changed(
     requests = _requests(emulator)
     third = run_action(workspace, tmp_path, _inputs(emulator, previous_report="previous.json"))
     assert third.returncode == 0, third.stdout + third.stderr
-    assert third.outputs["tenants-unchanged"] == "20"
-    assert third.outputs["tenants-deployed"] == "0"
+    assert third.outputs["targets-unchanged"] == "20"
+    assert third.outputs["targets-deployed"] == "0"
     assert _requests(emulator) == requests
     _assert_served(emulator, tenants, set(tenants.expected))
 
@@ -168,7 +170,7 @@ def test_previous_report_missing_deploys_all_and_garbage_stops_before_any_reques
     write_tenants(workspace, 3, files=(2, 3))
     missing = run_action(workspace, tmp_path, _inputs(emulator, previous_report="gone.json"))
     assert missing.returncode == 0, missing.stdout + missing.stderr
-    assert missing.outputs["tenants-deployed"] == "3"
+    assert missing.outputs["targets-deployed"] == "3"
     assert "previous-report" in missing.stdout
     assert "does not exist: deploying every target" in missing.stdout
 
@@ -196,8 +198,8 @@ def test_refused_tenants_fail_alone_while_everyone_is_rate_limited(
     )
     run = run_action(workspace, tmp_path, _inputs(emulator, max_retries="20"))
     assert run.returncode == 5, run.stdout + run.stderr  # Cloudflare refused: exit code 5
-    assert run.outputs["tenants-deployed"] == "17"
-    assert run.outputs["tenants-failed"] == "3"
+    assert run.outputs["targets-deployed"] == "17"
+    assert run.outputs["targets-failed"] == "3"
     report = _report(run, workspace)
     failed = {t["script"] for t in report["targets"] if t["status"] == "failed"}
     assert failed == refused
@@ -221,7 +223,7 @@ def test_fail_fast_stops_at_the_first_failure(emulator: EmulatorThread, tmp_path
     assert run.returncode == 5, run.stdout + run.stderr
     statuses = [t["status"] for t in _report(run, workspace)["targets"]]
     assert statuses == ["failed"] + ["cancelled"] * 5
-    assert run.outputs["tenants-deployed"] == "0"
+    assert run.outputs["targets-deployed"] == "0"
     assert httpx.get(f"{emulator.root_url}/__emulator/scripts").json() == []
 
 

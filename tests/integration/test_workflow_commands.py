@@ -98,6 +98,9 @@ def _write_site(folder: Path, names: list[str]) -> None:
         (folder / name).write_text(f"content {index}")
 
 
+_COUNTS = ("total", "deployed", "failed", "unchanged")
+
+
 def _assert_runner_obeys_only_us(run: ActionRun, outputs: set[str]) -> None:
     """Read stdout and stderr as the runner does; only our commands ran, no output was set."""
     runner = run_log(run.stdout).feed(run.stderr)
@@ -210,10 +213,7 @@ def test_a_failed_targets_line_echoing_hostile_names_runs_nothing(
     run = run_action(workspace, tmp_path / "gh", inputs)
     assert run.returncode == 5, run.stdout + run.stderr
     target_outputs = {
-        "tenants-total",
-        "tenants-deployed",
-        "tenants-failed",
-        "tenants-unchanged",
+        *(f"{prefix}-{count}" for prefix in ("targets", "tenants") for count in _COUNTS),
         "report-file",
         "files-total",
         "files-uploaded",
@@ -223,7 +223,7 @@ def test_a_failed_targets_line_echoing_hostile_names_runs_nothing(
         "duration-seconds",
     }
     _assert_runner_obeys_only_us(run, target_outputs)
-    assert run.outputs["tenants-failed"] == "1"
+    assert run.outputs["targets-failed"] == run.outputs["tenants-failed"] == "1"
     failed = [line for line in run_log(run.stdout).shown if "✗ customers/t-2 failed" in line]
     assert len(failed) == 1
     assert "##[set-output name=pwned;]legacy.txt" in failed[0]

@@ -16,14 +16,15 @@ import pytest
 import yaml
 
 from entrypoint import __version__
-from entrypoint.config.deploy import DeployMode, fields, load_settings
+from entrypoint.cli.deploy import deploy_one
+from entrypoint.cli.targets import deploy_targets
+from entrypoint.config.deploy import fields, load_settings
 from entrypoint.config.inputs import cloudflare_env_names, input_name
-from entrypoint.deploy.flow import DeployResult
-from entrypoint.deploy.run import execute
+from entrypoint.model import DeployMode, DeployResult, Destination
 from entrypoint.redact import Redactor
 from entrypoint.report import Reporter, result_outputs
-from entrypoint.report.targets import RunSummary, run_outputs
-from entrypoint.targets.run import execute_targets
+from entrypoint.report.targets import run_outputs
+from entrypoint.targets.outcome import RunSummary
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -82,8 +83,7 @@ class _CapturingReporter(Reporter):
 def _written_outputs(tmp_path: Path) -> set[str]:
     """Every output name the deploy command writes: a full deploy's and a dry run's."""
     result = DeployResult(
-        script="s",
-        namespace=None,
+        destination=Destination(script="s"),
         completion_token="t",
         upload_mode="bulk",
         files_total=1,
@@ -100,17 +100,18 @@ def _written_outputs(tmp_path: Path) -> set[str]:
     reporter = _CapturingReporter()
     manifest = str(tmp_path / "manifest.json")
     settings = load_settings({"directory": "site", "dry_run": "true", "manifest_file": manifest})
-    assert execute(settings, reporter, workspace=tmp_path, cwd=tmp_path) == 0
+    assert deploy_one(settings, reporter, workspace=tmp_path, cwd=tmp_path) == 0
     return names | set(reporter.captured) | _written_target_outputs(tmp_path)
 
 
 def _written_target_outputs(tmp_path: Path) -> set[str]:
     """The outputs of a run with targets (a deploy's) and of a shard plan."""
     (tmp_path / "targets.yml").write_text("targets:\n  - {script-name: s, directory: site}\n")
-    names = set(run_outputs(RunSummary([], 0.0, "targets.yml"), "report.json"))
+    summary = RunSummary(results=[], duration_seconds=0.0, targets_file="targets.yml")
+    names = set(run_outputs(summary, "report.json"))
     reporter = _CapturingReporter()
     settings = load_settings({"targets": "targets.yml", "shards": "2"})
-    assert execute_targets(settings, reporter, workspace=tmp_path, cwd=tmp_path) == 0
+    assert deploy_targets(settings, reporter, workspace=tmp_path, cwd=tmp_path) == 0
     return names | set(reporter.captured)
 
 
@@ -223,7 +224,7 @@ def test_images_action_inputs_are_the_images_settings() -> None:
 
 def test_images_action_outputs_are_what_the_images_command_writes() -> None:
     from entrypoint.cloudflare.images import DirectUpload
-    from entrypoint.images import report
+    from entrypoint.report import images as report
 
     written = set(report.create_url_outputs(DirectUpload("i", "u"))) | set(
         report.sync_outputs(1, 1, 0, "m")

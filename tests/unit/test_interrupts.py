@@ -253,3 +253,18 @@ def test_a_signal_while_the_loop_closes_stops_the_run_once_it_is_closed() -> Non
     with pytest.raises(KeyboardInterrupt):
         interrupts.run_task(main())
     assert reached == ["done"]
+
+
+@pytest.mark.usefixtures("installed")
+def test_a_stop_that_python_wrapped_is_still_a_stop() -> None:
+    """A KeyboardInterrupt raised inside ``__set_name__`` reaches us as a RuntimeError (Python
+    3.11 wraps it): it must be read as our stop, not as a bug (exit 1)."""
+
+    class Named:
+        def __set_name__(self, owner: type, name: str) -> None:
+            raise KeyboardInterrupt
+
+    with pytest.raises(RuntimeError) as caught:
+        type("Owner", (), {"field": Named()})
+    assert interrupts.caused_by_stop(caught.value)
+    assert not interrupts.caused_by_stop(RuntimeError("a bug"))

@@ -18,8 +18,7 @@ from entrypoint.cloudflare.answers import (
 )
 from entrypoint.cloudflare.api import SessionResult, UploadResult
 from entrypoint.cloudflare.exchange import Answer
-from entrypoint.errors import CloudflareRefusedError
-from entrypoint.pacing.retry import RetryableError
+from entrypoint.errors import CloudflareRefusedError, RetryableError
 
 NOW = 1_700_000_000.0
 JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzZXNzaW9uIjoxfQ.c2lnbmF0dXJlLXNlY3JldA"

@@ -17,8 +17,8 @@ from pydantic import SecretStr
 
 from entrypoint.cloudflare.api import CloudflareClient, Credentials, UploadSession
 from entrypoint.cloudflare.multipart import FilePart, MultipartBody
-from entrypoint.errors import CloudflareRefusedError
-from entrypoint.pacing.retry import RetryableError, RetryPolicy
+from entrypoint.errors import CloudflareRefusedError, RetryableError
+from entrypoint.pacing.retry import RetryPolicy
 
 T = TypeVar("T")
 

@@ -21,7 +21,7 @@ from entrypoint.cloudflare.client import USER_AGENT, ClientConfig, _poster, open
 from entrypoint.cloudflare.lean import Timeouts
 from entrypoint.cloudflare.proxy import NoProxy, Proxies, Proxy
 from entrypoint.cloudflare.tls import Trust
-from entrypoint.pacing.retry import RetryableError
+from entrypoint.errors import RetryableError
 from tests.certificates import Certificate, self_signed
 from tests.forward_proxy import ForwardProxy
 

@@ -17,7 +17,7 @@ from entrypoint.cloudflare.api import CloudflareClient, Credentials
 from entrypoint.cloudflare.exchange import AnswerTooLargeError, RequestBounds, RequestBudget
 from entrypoint.cloudflare.lean import LeanClient, Timeouts
 from entrypoint.cloudflare.tls import tls_context
-from entrypoint.pacing.retry import RetryableError
+from entrypoint.errors import RetryableError
 from tests.hostile_server import (
     HostileServer,
     Script,

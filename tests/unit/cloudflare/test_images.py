@@ -14,17 +14,11 @@ import respx
 from pydantic import SecretStr
 
 from entrypoint.cloudflare.api import CloudflareClient, Credentials
-from entrypoint.cloudflare.images import (
-    DirectUpload,
-    ImagesClient,
-    StoredImage,
-    UploadUrlRefusedError,
-)
+from entrypoint.cloudflare.images import DirectUpload, ImagesClient, StoredImage
 from entrypoint.cloudflare.multipart import FilePart
 from entrypoint.emulator.multipart import parse_multipart
-from entrypoint.errors import CloudflareRefusedError
+from entrypoint.errors import CloudflareRefusedError, RetryableError, UploadUrlRefusedError
 from entrypoint.images.checks import DirectUploadRequest
-from entrypoint.pacing.retry import RetryableError
 from tests.imagegen import png
 
 T = TypeVar("T")

@@ -18,8 +18,7 @@ from pydantic import SecretStr
 from entrypoint.cloudflare.api import CloudflareClient, Credentials
 from entrypoint.cloudflare.lean import LeanClient, Timeouts
 from entrypoint.cloudflare.tls import tls_context
-from entrypoint.errors import CloudflareRefusedError
-from entrypoint.pacing.retry import RetryableError
+from entrypoint.errors import CloudflareRefusedError, RetryableError
 
 ACCOUNT = "0123456789abcdef0123456789abcdef"
 OK = b'{"success": true, "errors": [], "result": {}}'

@@ -11,8 +11,7 @@ import respx
 
 from entrypoint.cloudflare.multipart import BytesPart, MultipartBody
 from entrypoint.cloudflare.workers import ScriptApi, UploadedVersion
-from entrypoint.errors import CloudflareRefusedError
-from entrypoint.pacing.retry import RetryableError
+from entrypoint.errors import CloudflareRefusedError, RetryableError
 from tests.unit.cloudflare.test_api import ACCOUNT, BASE, TOKEN, Recorder, _envelope, _failure, _run
 
 SCRIPT = f"{BASE}/accounts/{ACCOUNT}/workers/scripts/site"

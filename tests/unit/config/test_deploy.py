@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 
 from entrypoint.config.deploy import (
-    DeployMode,
     DeploySettings,
     HtmlHandling,
     NotFoundHandling,
@@ -21,6 +20,7 @@ from entrypoint.config.deploy import (
 )
 from entrypoint.config.inputs import DEFAULT_API_BASE_URL
 from entrypoint.errors import ConfigurationError
+from entrypoint.model import DeployMode
 
 SECRET = "tok_9Qz7SECRETvalueXk2"
 ACCOUNT = "0123456789abcdef0123456789abcdef"

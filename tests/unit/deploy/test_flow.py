@@ -12,17 +12,18 @@ import pytest
 import respx
 from pydantic import SecretStr
 
+from entrypoint import events
 from entrypoint.cloudflare.api import CloudflareClient, Credentials
-from entrypoint.config.deploy import DeployMode
-from entrypoint.deploy.flow import MAX_RESUMES, DeployResult, DeployTarget, deploy
-from entrypoint.deploy.metadata import WorkerSpec
+from entrypoint.deploy.flow import deploy, ready
+from entrypoint.deploy.sessions import MAX_RESUMES
 from entrypoint.errors import (
     CloudflareRefusedError,
     ConfigurationError,
     ContentError,
     TransientError,
 )
-from entrypoint.pacing.retry import RetryableError, RetryPolicy
+from entrypoint.model import DeployMode, DeployResult, DeploySpec, Destination, WorkerSpec
+from entrypoint.pacing.retry import RetryPolicy
 from tests.unit.deploy.test_upload import ACCOUNT, BASE, DONE_JWT, TOKEN, _envelope, _plan, make_jwt
 
 SESSION_URL = f"{BASE}/accounts/{ACCOUNT}/workers/scripts/site/assets-upload-session"
@@ -43,7 +44,15 @@ def _new_worker_routes(router: respx.Router) -> None:
     router.get(SUBDOMAIN_URL).mock(return_value=httpx.Response(404, json=no_subdomain))
 
 
-class Events:
+SITE = Destination(script="site")
+
+
+def _spec(mode: DeployMode = DeployMode.WORKER, **worker: Any) -> DeploySpec:
+    spec = WorkerSpec(compatibility_date="2025-06-01", **worker)
+    return DeploySpec(destination=SITE, mode=mode, worker=spec)
+
+
+class Events(events.Events):
     def __init__(self) -> None:
         self.secrets: list[str] = []
         self.resumes: list[tuple[str, int]] = []
@@ -53,28 +62,16 @@ class Events:
     def secret(self, value: str) -> None:
         self.secrets.append(value)
 
-    def upload_started(self, files: int, size: int) -> None:
-        pass
-
-    def changed_paths(self, keys: Any) -> None:
-        pass
-
-    def uploaded(self, files: int, size: int) -> None:
+    def uploaded(self, files: int, size: int, *, target: Destination | None = None) -> None:
+        assert target == SITE
         self.files += files
 
-    def retrying(self, attempt: int, error: RetryableError, wait: float) -> None:
-        pass
+    def resuming(self, reason: str, sessions: int, *, target: Destination | None = None) -> None:
+        assert target == SITE
+        self.resumes.append((reason, sessions))
 
-    def slowed_down(self, divisor: int) -> None:
-        pass
-
-    def worker_started(self) -> None:
-        pass
-
-    def resuming(self, reason: str, resume: int) -> None:
-        self.resumes.append((reason, resume))
-
-    def warning(self, message: str) -> None:
+    def warning(self, message: str, *, target: Destination | None = None) -> None:
+        assert target == SITE
         self.warnings.append(message)
 
 
@@ -90,9 +87,10 @@ def _deploy(router: respx.Router, tmp_path: Path, events: Events) -> DeployResul
         transport = httpx.MockTransport(router.async_handler)
         async with httpx.AsyncClient(transport=transport, base_url=BASE) as http:
             client = CloudflareClient(http, ACCOUNT, Credentials(token=SecretStr(TOKEN)))
-            target = DeployTarget("site", None, DeployMode.WORKER, WorkerSpec("2025-06-01"))
             policy = RetryPolicy(max_retries=1, sleep=_no_sleep)
-            return await deploy(client, plan, target, concurrency=2, policy=policy, progress=events)
+            return await deploy(
+                client, ready(plan), _spec(), concurrency=2, policy=policy, events=events
+            )
 
     return asyncio.run(main())
 
@@ -225,10 +223,11 @@ def _existing_worker_run(
         transport = httpx.MockTransport(router.async_handler)
         async with httpx.AsyncClient(transport=transport, base_url=BASE) as http:
             client = CloudflareClient(http, ACCOUNT, Credentials(token=SecretStr(TOKEN)))
-            spec = WorkerSpec("2025-06-01", extra=metadata)
-            target = DeployTarget("site", None, mode, spec)
+            spec = _spec(mode, extra=metadata)
             policy = RetryPolicy(max_retries=1, sleep=_no_sleep)
-            return await deploy(client, plan, target, concurrency=2, policy=policy, progress=events)
+            return await deploy(
+                client, ready(plan), spec, concurrency=2, policy=policy, events=events
+            )
 
     return router, asyncio.run(main()), events
 
@@ -266,7 +265,7 @@ def test_deploy_version_uploads_a_version_only_and_gives_its_preview_url(tmp_pat
 
 
 def _deploy_pending(
-    router: respx.Router, target: DeployTarget, plan: Any, events: Events
+    router: respx.Router, spec: DeploySpec, plan: Any, events: Events
 ) -> DeployResult:
     """``deploy`` with ``plan`` still coming (an awaitable), over the mocked API."""
 
@@ -275,9 +274,7 @@ def _deploy_pending(
         async with httpx.AsyncClient(transport=transport, base_url=BASE) as http:
             client = CloudflareClient(http, ACCOUNT, Credentials(token=SecretStr(TOKEN)))
             policy = RetryPolicy(max_retries=1, sleep=_no_sleep)
-            return await deploy(
-                client, plan(), target, concurrency=2, policy=policy, progress=events
-            )
+            return await deploy(client, plan(), spec, concurrency=2, policy=policy, events=events)
 
     return asyncio.run(main())
 
@@ -299,7 +296,7 @@ def test_lookups_that_need_no_manifest_go_out_while_it_is_being_built(tmp_path):
         seen_before_plan.extend(call.request.url.path for call in router.calls)
         return _plan(tmp_path, {"a.txt": b"a", "b.css": b"b{}"})
 
-    target = DeployTarget("site", None, DeployMode.WORKER, WorkerSpec("2025-06-01"))
+    target = _spec()
     result = _deploy_pending(router, target, plan, Events())
     assert sorted(seen_before_plan) == sorted(
         httpx.URL(url).path for url in (SERVICE_URL, SUBDOMAIN_URL)
@@ -322,7 +319,7 @@ def test_a_plan_that_fails_uploads_nothing_and_its_error_wins(tmp_path):
         msg = "1 file(s) could not be read"
         raise ContentError(msg)
 
-    target = DeployTarget("site", None, DeployMode.WORKER, WorkerSpec("2025-06-01"))
+    target = _spec()
     with pytest.raises(ContentError, match="could not be read"):
         _deploy_pending(router, target, plan, Events())
     assert sessions.call_count == 0
@@ -339,7 +336,7 @@ def test_a_failed_lookup_stops_the_deploy_before_any_upload(tmp_path):
     async def plan() -> Any:
         return _plan(tmp_path, {"a.txt": b"a"})
 
-    target = DeployTarget("site", None, DeployMode.WORKER, WorkerSpec("2025-06-01"))
+    target = _spec()
     with pytest.raises(CloudflareRefusedError, match="refused the credentials"):
         _deploy_pending(router, target, plan, Events())
     assert sessions.call_count == 0
@@ -354,7 +351,7 @@ def test_version_mode_needs_an_existing_worker_and_uploads_nothing_without_one(t
     async def plan() -> Any:
         return _plan(tmp_path, {"a.txt": b"a"})
 
-    target = DeployTarget("site", None, DeployMode.VERSION, WorkerSpec("2025-06-01"))
+    target = _spec(DeployMode.VERSION)
     with pytest.raises(ConfigurationError, match="needs an existing Worker"):
         _deploy_pending(router, target, plan, Events())
     assert sessions.call_count == 0

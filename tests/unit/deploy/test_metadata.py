@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 from entrypoint.cloudflare.multipart import MultipartBody
-from entrypoint.deploy.metadata import WorkerSpec, check_spec, worker_body, worker_metadata
+from entrypoint.deploy.metadata import check_spec, worker_body, worker_metadata
 from entrypoint.deploy.modules import resolve_modules
 from entrypoint.errors import ConfigurationError
+from entrypoint.model import WorkerSpec
 
 
 def _worker(tmp_path: Path) -> Path:
@@ -26,7 +27,12 @@ def _worker(tmp_path: Path) -> Path:
 
 
 def test_assets_only_metadata_is_what_wrangler_sends():
-    spec = WorkerSpec("2025-06-01", ("nodejs_compat",), not_found_handling="404-page", headers="/*")
+    spec = WorkerSpec(
+        compatibility_date="2025-06-01",
+        compatibility_flags=("nodejs_compat",),
+        not_found_handling="404-page",
+        headers="/*",
+    )
     assert worker_metadata(spec, "TOKEN") == {
         "assets": {"jwt": "TOKEN", "config": {"not_found_handling": "404-page", "_headers": "/*"}},
         "compatibility_date": "2025-06-01",
@@ -57,7 +63,9 @@ def test_script_worker_with_binding_modules_and_user_metadata(tmp_path: Path):
         "observability": {"enabled": True},
         "compatibility_date": "2024-01-01",
     }
-    spec = WorkerSpec("2025-06-01", modules=modules, assets_binding="ASSETS", extra=extra)
+    spec = WorkerSpec(
+        compatibility_date="2025-06-01", modules=modules, assets_binding="ASSETS", extra=extra
+    )
     metadata = worker_metadata(spec, "TOKEN")
     assert metadata["main_module"] == "index.js"
     assert metadata["bindings"] == [
@@ -67,7 +75,10 @@ def test_script_worker_with_binding_modules_and_user_metadata(tmp_path: Path):
     assert metadata["observability"] == {"enabled": True}
     assert metadata["compatibility_date"] == "2024-01-01"  # the input was not set: user's wins
     explicit = WorkerSpec(
-        "2025-06-01", modules=modules, extra=extra, explicit=frozenset({"compatibility_date"})
+        compatibility_date="2025-06-01",
+        modules=modules,
+        extra=extra,
+        explicit=frozenset({"compatibility_date"}),
     )
     assert worker_metadata(explicit, "TOKEN")["compatibility_date"] == "2025-06-01"
     body = b"".join(_drain(worker_body(metadata, modules)))
@@ -85,7 +96,7 @@ def _drain(body: MultipartBody) -> list[bytes]:
 
 
 def test_keep_assets_sends_no_assets_and_the_flag():
-    metadata = worker_metadata(WorkerSpec("2025-06-01", keep_assets=True), None)
+    metadata = worker_metadata(WorkerSpec(compatibility_date="2025-06-01", keep_assets=True), None)
     assert metadata == {
         "keep_assets": True,
         "compatibility_date": "2025-06-01",
@@ -96,7 +107,7 @@ def test_keep_assets_sends_no_assets_and_the_flag():
 def _script_spec(tmp_path: Path, extra: dict[str, object] | None = None) -> WorkerSpec:
     _worker(tmp_path)
     modules = resolve_modules("dist/index.js", (), cwd=tmp_path, workspace=tmp_path)
-    return WorkerSpec("2025-06-01", modules=modules, extra=extra or {})
+    return WorkerSpec(compatibility_date="2025-06-01", modules=modules, extra=extra or {})
 
 
 def test_a_script_worker_keeps_secrets_as_wrangler_does(tmp_path: Path):
@@ -135,27 +146,36 @@ def test_the_users_code_update_strategy_wins(tmp_path: Path):
 
 
 def test_an_assets_only_worker_keeps_nothing_unless_asked():
-    spec = WorkerSpec("2025-06-01", extra={"keep_vars": True})
+    spec = WorkerSpec(compatibility_date="2025-06-01", extra={"keep_vars": True})
     assert worker_metadata(spec, "TOKEN") == {
         "assets": {"jwt": "TOKEN", "config": {}},
         "compatibility_date": "2025-06-01",
         "compatibility_flags": [],
     }
-    asked = WorkerSpec("2025-06-01", extra={"keep_bindings": ["secret_text"]})
+    asked = WorkerSpec(compatibility_date="2025-06-01", extra={"keep_bindings": ["secret_text"]})
     assert worker_metadata(asked, "TOKEN")["keep_bindings"] == ["secret_text"]
 
 
 @pytest.mark.parametrize(
     ("spec", "needle"),
     [
-        (WorkerSpec("2025-06-01", run_worker_first=True), "run-worker-first"),
-        (WorkerSpec("2025-06-01", run_worker_first=("/api/*",)), "run-worker-first"),
-        (WorkerSpec("2025-06-01", assets_binding="ASSETS"), "assets-binding"),
-        (WorkerSpec("2025-06-01", extra={"main_module": "x.js"}), "metadata"),
-        (WorkerSpec("2025-06-01", extra={"assets": {}}), "metadata"),
-        (WorkerSpec("2025-06-01", extra={"keep_vars": "yes"}), "keep_vars"),
-        (WorkerSpec("2025-06-01", extra={"keep_bindings": "secret_text"}), "keep_bindings"),
-        (WorkerSpec("2025-06-01", extra={"keep_bindings": [1]}), "keep_bindings"),
+        (WorkerSpec(compatibility_date="2025-06-01", run_worker_first=True), "run-worker-first"),
+        (
+            WorkerSpec(compatibility_date="2025-06-01", run_worker_first=("/api/*",)),
+            "run-worker-first",
+        ),
+        (WorkerSpec(compatibility_date="2025-06-01", assets_binding="ASSETS"), "assets-binding"),
+        (WorkerSpec(compatibility_date="2025-06-01", extra={"main_module": "x.js"}), "metadata"),
+        (WorkerSpec(compatibility_date="2025-06-01", extra={"assets": {}}), "metadata"),
+        (WorkerSpec(compatibility_date="2025-06-01", extra={"keep_vars": "yes"}), "keep_vars"),
+        (
+            WorkerSpec(compatibility_date="2025-06-01", extra={"keep_bindings": "secret_text"}),
+            "keep_bindings",
+        ),
+        (
+            WorkerSpec(compatibility_date="2025-06-01", extra={"keep_bindings": [1]}),
+            "keep_bindings",
+        ),
     ],
 )
 def test_refused_before_any_upload(spec, needle):

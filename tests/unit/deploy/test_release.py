@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from entrypoint.config.deploy import DeployMode
 from entrypoint.deploy.release import split_settings
+from entrypoint.model import DeployMode
 
 PUT_METADATA = {
     "main_module": "index.js",

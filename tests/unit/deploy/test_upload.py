@@ -26,11 +26,12 @@ from entrypoint.deploy.upload import (
     upload_assets,
     upload_mode,
 )
-from entrypoint.errors import CloudflareRefusedError, TransientError
-from entrypoint.pacing.concurrency import Throttle
-from entrypoint.pacing.retry import RetryableError, RetryPolicy
+from entrypoint.errors import CloudflareRefusedError, RetryableError, TransientError
+from entrypoint.events import Events
+from entrypoint.model import Asset, Destination, Plan
+from entrypoint.pacing.concurrency import UploadConcurrency
+from entrypoint.pacing.retry import RetryPolicy
 from entrypoint.site.identity import content_type, hash_bytes, node_extname
-from entrypoint.site.plan import Asset, Plan
 
 T = TypeVar("T")
 
@@ -52,21 +53,28 @@ def make_jwt(**claims: Any) -> str:
 SESSION_JWT = make_jwt(exp=2_000_000_000, account_id=ACCOUNT)
 
 
-class Progress:
+SITE_DESTINATION = Destination(script="site")
+
+
+class Progress(Events):
     def __init__(self) -> None:
         self.files = 0
         self.bytes = 0
         self.retries: list[tuple[int, float]] = []
         self.divisors: list[int] = []
 
-    def uploaded(self, files: int, size: int) -> None:
+    def uploaded(self, files: int, size: int, *, target: Destination | None = None) -> None:
+        assert target == SITE_DESTINATION
         self.files += files
         self.bytes += size
 
-    def slowed_down(self, divisor: int) -> None:
+    def slowed_down(self, divisor: int, *, target: Destination | None = None) -> None:
         self.divisors.append(divisor)
 
-    def retrying(self, attempt: int, error: RetryableError, wait: float) -> None:
+    def retrying(
+        self, attempt: int, error: RetryableError, wait: float, *, target: Destination | None = None
+    ) -> None:
+        assert target == SITE_DESTINATION
         self.retries.append((attempt, wait))
 
 
@@ -102,7 +110,7 @@ def _plan(tmp_path: Path, files: dict[str, bytes]) -> Plan:
         key = "/" + rel
         digest = hash_bytes(data, node_extname(rel))
         assets.append(asset_of(key, path, digest))
-    return Plan(tmp_path, tuple(assets))
+    return Plan(directory=tmp_path, assets=tuple(assets))
 
 
 def _hash(plan: Plan, key: str) -> str:
@@ -160,7 +168,14 @@ def _upload(
     return _run(
         router,
         lambda client: upload_assets(
-            UploadContext(client, policy, Throttle(), progress or Progress(), concurrency),
+            UploadContext(
+                client,
+                policy,
+                UploadConcurrency(),
+                progress or Progress(),
+                concurrency,
+                SITE_DESTINATION,
+            ),
             plan,
             session,
         ),
@@ -498,7 +513,7 @@ def test_a_25_mib_file_is_uploaded_without_ever_holding_its_body(tmp_path: Path)
     with path.open("wb") as handle:
         handle.truncate(size)
     digest = hash_bytes(bytes(size), "wasm")
-    plan = Plan(tmp_path, (asset_of("/huge.wasm", path, digest),))
+    plan = Plan(directory=tmp_path, assets=(asset_of("/huge.wasm", path, digest),))
     seen: dict[str, int] = {"bytes": 0, "chunks": 0, "biggest": 0, "declared": 0}
 
     async def server(request: httpx.Request) -> httpx.Response:
@@ -514,7 +529,9 @@ def test_a_25_mib_file_is_uploaded_without_ever_holding_its_body(tmp_path: Path)
         async with httpx.AsyncClient(transport=StreamingServer(server), base_url=BASE) as http:
             client = CloudflareClient(http, ACCOUNT, Credentials(token=SecretStr(TOKEN)))
             policy = RetryPolicy(max_retries=0, sleep=Sleeps(), jitter=lambda: 0.0)
-            ctx = UploadContext(client, policy, Throttle(), Progress(), 1)
+            ctx = UploadContext(
+                client, policy, UploadConcurrency(), Progress(), 1, SITE_DESTINATION
+            )
             return await upload_assets(ctx, plan, UploadSession(SESSION_JWT, ((digest,),)))
 
     tracemalloc.start()
@@ -550,7 +567,9 @@ def test_single_asset_mode_keeps_as_many_tasks_as_places(tmp_path: Path) -> None
         async with httpx.AsyncClient(transport=transport, base_url=BASE) as http:
             client = CloudflareClient(http, ACCOUNT, Credentials(token=SecretStr(TOKEN)))
             policy = RetryPolicy(max_retries=0, sleep=Sleeps(), jitter=lambda: 0.0)
-            ctx = UploadContext(client, policy, Throttle(), Progress(), 1)
+            ctx = UploadContext(
+                client, policy, UploadConcurrency(), Progress(), 1, SITE_DESTINATION
+            )
             hashes = tuple(asset.hash for asset in plan.assets)
             return await upload_assets(ctx, plan, UploadSession(jwt, (hashes,)))
 

@@ -32,10 +32,11 @@ from entrypoint.cloudflare.tls import tls_context
 from entrypoint.deploy.upload import UploadContext, upload_assets
 from entrypoint.emulator import EmulatorConfig, EmulatorThread
 from entrypoint.errors import ContentError
-from entrypoint.pacing.concurrency import Throttle
+from entrypoint.events import Events
+from entrypoint.model import Asset, Destination, Plan
+from entrypoint.pacing.concurrency import UploadConcurrency
 from entrypoint.pacing.retry import RetryPolicy
 from entrypoint.site.identity import content_type, hash_bytes, node_extname
-from entrypoint.site.plan import Asset, Plan
 
 ACCOUNT = "0123456789abcdef0123456789abcdef"
 
@@ -292,7 +293,9 @@ def _upload(
                 http, ACCOUNT, Credentials(token=SecretStr("t")), poster=poster
             )
             policy = RetryPolicy(max_retries=3, sleep=_no_sleep, jitter=lambda: 0.0)
-            ctx = UploadContext(client, policy, Throttle(), _Progress(), 4)
+            ctx = UploadContext(
+                client, policy, UploadConcurrency(), Events(), 4, Destination(script="site")
+            )
             try:
                 return await upload_assets(ctx, plan, session)
             finally:
@@ -303,17 +306,6 @@ def _upload(
 
 async def _no_sleep(seconds: float) -> None:
     del seconds
-
-
-class _Progress:
-    def uploaded(self, files: int, size: int) -> None:
-        del files, size
-
-    def retrying(self, attempt: int, error: object, wait: float) -> None:
-        del attempt, error, wait
-
-    def slowed_down(self, divisor: int) -> None:
-        del divisor
 
 
 class _Failing(httpx.AsyncBaseTransport):
@@ -358,7 +350,7 @@ def _site(tmp_path: Path, big: bool) -> tuple[Plan, Path]:
     paths = [_file(tmp_path, f"f{n}.txt", f"file number {n}\n".encode() * 50) for n in range(6)]
     victim = _file(tmp_path, "victim.bin", os.urandom(2 * READ_CHUNK + 7 if big else 900))
     assets = tuple(hashed(path) for path in [*paths, victim])
-    return Plan(tmp_path, assets), victim
+    return Plan(directory=tmp_path, assets=assets), victim
 
 
 @pytest.mark.parametrize("single", [False, True], ids=["bulk", "single-asset"])

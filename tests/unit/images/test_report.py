@@ -8,16 +8,17 @@ from pathlib import Path
 
 import pytest
 
+from entrypoint.cli.images import images_command
 from entrypoint.cloudflare.images import DirectUpload
 from entrypoint.config.images import load_images_settings
 from entrypoint.errors import ContentError
-from entrypoint.images import report
+from entrypoint.images import map_file
 from entrypoint.images.catalog import CatalogImage
 from entrypoint.images.probe import ImageFormat, ImageInfo
-from entrypoint.images.run import execute_images
 from entrypoint.images.sync import SyncResult
 from entrypoint.redact import Redactor
 from entrypoint.report import Reporter
+from entrypoint.report import images as report
 from entrypoint.report.github import GitHubReporter
 from entrypoint.report.gitlab import GitLabReporter
 from tests.imagegen import image_tree, png
@@ -41,13 +42,13 @@ def _image(rel: str, image_id: str) -> CatalogImage:
 
 def test_map_document_sorted_with_delivery_urls() -> None:
     images = [_image("b/c d.png", "p/b/c d.png"), _image("a.png", "p/a.png")]
-    document = json.loads(report.map_document(images, "HaSh"))
+    document = json.loads(map_file.map_document(images, "HaSh"))
     assert list(document) == ["a.png", "b/c d.png"]
     assert document["b/c d.png"] == {
         "id": "p/b/c d.png",
         "url": "https://imagedelivery.net/HaSh/p/b/c%20d.png/public",
     }
-    assert json.loads(report.map_document(images, None))["a.png"] == {"id": "p/a.png"}
+    assert json.loads(map_file.map_document(images, None))["a.png"] == {"id": "p/a.png"}
 
 
 def test_github_masks_the_upload_url_first_and_never_shows_it(tmp_path: Path) -> None:
@@ -99,7 +100,7 @@ def test_dry_run_sync_checks_and_writes_the_map(tmp_path: Path) -> None:
         }
     )
     reporter = Capture()
-    assert execute_images(settings, reporter, workspace=tmp_path, cwd=tmp_path) == 0
+    assert images_command(settings, reporter, workspace=tmp_path, cwd=tmp_path) == 0
     assert reporter.captured == {
         "images-total": "12",
         "images-uploaded": "0",
@@ -116,7 +117,7 @@ def test_dry_run_sync_without_map_file_uses_a_temporary_one(tmp_path: Path) -> N
     image_tree(tmp_path / "img", 2)
     settings = load_images_settings({"mode": "sync", "directory": "img", "dry_run": "true"})
     reporter = Capture()
-    execute_images(settings, reporter, workspace=tmp_path, cwd=tmp_path)
+    images_command(settings, reporter, workspace=tmp_path, cwd=tmp_path)
     assert Path(reporter.captured["map-file"]).is_absolute()
     assert Path(reporter.captured["map-file"]).exists()
 
@@ -124,7 +125,7 @@ def test_dry_run_sync_without_map_file_uses_a_temporary_one(tmp_path: Path) -> N
 def test_dry_run_create_url_sends_nothing_and_needs_no_credentials(tmp_path: Path) -> None:
     settings = load_images_settings({"mode": "create-url", "image_id": "a/b", "dry_run": "true"})
     reporter = Capture()
-    assert execute_images(settings, reporter, workspace=tmp_path, cwd=tmp_path) == 0
+    assert images_command(settings, reporter, workspace=tmp_path, cwd=tmp_path) == 0
     assert reporter.captured == {"image-id": "a/b"}
 
 
@@ -134,4 +135,4 @@ def test_bad_files_fail_before_credentials_are_needed_in_a_dry_run(tmp_path: Pat
     (tmp_path / "img" / "ok.png").write_bytes(png(1, 1))
     settings = load_images_settings({"mode": "sync", "directory": "img", "dry_run": "true"})
     with pytest.raises(ContentError, match=r"x\.txt"):
-        execute_images(settings, Capture(), workspace=tmp_path, cwd=tmp_path)
+        images_command(settings, Capture(), workspace=tmp_path, cwd=tmp_path)

@@ -8,19 +8,21 @@ from pathlib import Path
 
 import pytest
 
-from entrypoint.cloudflare.images import (
-    DirectUpload,
-    ImagesClient,
-    StoredImage,
+from entrypoint.cloudflare.images import DirectUpload, ImagesClient, StoredImage
+from entrypoint.cloudflare.multipart import FilePart
+from entrypoint.errors import (
+    CloudflareRefusedError,
+    RetryableError,
+    TransientError,
     UploadUrlRefusedError,
 )
-from entrypoint.cloudflare.multipart import FilePart
-from entrypoint.errors import CloudflareRefusedError, TransientError
+from entrypoint.events import Events
 from entrypoint.images.catalog import CatalogImage
 from entrypoint.images.checks import DirectUploadRequest
 from entrypoint.images.probe import ImageFormat, ImageInfo
 from entrypoint.images.sync import MAX_RENEWALS, SyncResult, sync_images
-from entrypoint.pacing.retry import RetryableError, RetryPolicy
+from entrypoint.model import Destination
+from entrypoint.pacing.retry import RetryPolicy
 
 
 class FakeImages(ImagesClient):
@@ -60,23 +62,25 @@ class FakeImages(ImagesClient):
         return StoredImage(image_id, draft=not self.images[image_id])
 
 
-class Progress:
+class Progress(Events):
     def __init__(self) -> None:
         self.started: tuple[int, int] | None = None
         self.done = 0
         self.retries = 0
         self.warnings: list[str] = []
 
-    def upload_started(self, files: int, size: int) -> None:
+    def upload_started(self, files: int, size: int, *, target: Destination | None = None) -> None:
         self.started = (files, size)
 
-    def uploaded(self, files: int, size: int) -> None:
+    def uploaded(self, files: int, size: int, *, target: Destination | None = None) -> None:
         self.done += files
 
-    def retrying(self, attempt: int, error: RetryableError, wait: float) -> None:
+    def retrying(
+        self, attempt: int, error: RetryableError, wait: float, *, target: Destination | None = None
+    ) -> None:
         self.retries += 1
 
-    def warning(self, message: str) -> None:
+    def warning(self, message: str, *, target: Destination | None = None) -> None:
         self.warnings.append(message)
 
 
@@ -106,7 +110,7 @@ def _sync(client: FakeImages, images: list[CatalogImage], progress: Progress) ->
             template,
             concurrency=3,
             policy=POLICY,
-            progress=progress,
+            events=progress,
             clock=lambda: 0,
         )
     )

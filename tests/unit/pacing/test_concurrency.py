@@ -1,38 +1,38 @@
-"""The concurrency throttle: 524 halves at once, other gateway errors every third time."""
+"""The upload concurrency: 524 halves at once, other gateway errors every third time."""
 
 from __future__ import annotations
 
 import asyncio
 
-from entrypoint.pacing.concurrency import Gate, Throttle
+from entrypoint.pacing.concurrency import Gate, UploadConcurrency
 
 
 def test_524_halves_every_gate_and_later_gates():
-    throttle = Throttle()
-    gate = throttle.gate(8)
-    assert throttle.observe(524) is True
+    concurrency = UploadConcurrency()
+    gate = concurrency.gate(8)
+    assert concurrency.note_failure(524) is True
     assert gate.limit == 4
-    assert throttle.gate(8).limit == 4
-    assert throttle.observe(524) is True
+    assert concurrency.gate(8).limit == 4
+    assert concurrency.note_failure(524) is True
     assert gate.limit == 2
-    assert throttle.gate(50).limit == 12
+    assert concurrency.gate(50).limit == 12
 
 
 def test_other_gateway_errors_lower_every_third_time_and_never_below_one():
-    throttle = Throttle()
-    gate = throttle.gate(2)
-    assert [throttle.observe(502) for _ in range(3)] == [False, False, True]
+    concurrency = UploadConcurrency()
+    gate = concurrency.gate(2)
+    assert [concurrency.note_failure(502) for _ in range(3)] == [False, False, True]
     assert gate.limit == 1
     for _ in range(9):
-        throttle.observe(503)
+        concurrency.note_failure(503)
     assert gate.limit == 1
-    assert throttle.gate(1).limit == 1
+    assert concurrency.gate(1).limit == 1
 
 
 def test_client_errors_and_429_do_not_lower():
-    throttle = Throttle()
-    gate = throttle.gate(8)
-    assert not any(throttle.observe(status) for status in (0, 400, 401, 429, 500))
+    concurrency = UploadConcurrency()
+    gate = concurrency.gate(8)
+    assert not any(concurrency.note_failure(status) for status in (0, 400, 401, 429, 500))
     assert gate.limit == 8
 
 

@@ -86,7 +86,7 @@ def test_a_429_with_retry_after_pauses_every_request() -> None:
         return [after_first, time.now]
 
     assert asyncio.run(main()) == [1007.0, 1007.0]
-    assert limiter.throttled == 1
+    assert limiter.rate_limited == 1
 
 
 def test_a_huge_retry_after_is_capped() -> None:

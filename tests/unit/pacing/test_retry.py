@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from entrypoint.errors import CloudflareRefusedError, TransientError
-from entrypoint.pacing.retry import RetryableError, RetryPolicy
+from entrypoint.errors import CloudflareRefusedError, RetryableError, TransientError
+from entrypoint.pacing.retry import RetryPolicy
 
 
 class Sleeps:

@@ -8,13 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from entrypoint.config.deploy import DeployMode
-from entrypoint.deploy.flow import DeployResult
 from entrypoint.errors import ContentError
+from entrypoint.model import Asset, DeployMode, DeployResult, Destination, Plan
 from entrypoint.redact import Redactor
 from entrypoint.report import result_outputs, visible
 from entrypoint.report.github import GitHubReporter, escape_data, escape_property
-from entrypoint.site.plan import Asset, Plan
 from tests.runner_commands import foreign, run_log
 
 SECRET = "eyJhbGciOiJIUzI1NiJ9.eyJjb21wbGV0ZSI6MX0.c2VjcmV0LXNpZw"
@@ -37,8 +35,7 @@ def _reporter(
 
 def _result(**overrides: object) -> DeployResult:
     values: dict[str, object] = {
-        "script": "my-site",
-        "namespace": None,
+        "destination": Destination(script="my-site"),
         "completion_token": SECRET,
         "upload_mode": "bulk",
         "files_total": 10,
@@ -240,7 +237,7 @@ def test_dry_run_plan_lists_keys_without_running_commands(tmp_path: Path) -> Non
         Asset(name, "/x", 1, f"{i:032x}", "application/null", 0, 0, 0)
         for i, name in enumerate(UNTRUSTED_NAMES)
     )
-    reporter.plan(Plan(tmp_path, assets), dry_run=True)
+    reporter.plan_ready(Plan(directory=tmp_path, assets=assets), dry_run=True)
     assert foreign_commands(stream.getvalue()) == []
     assert "/::error::pwned.html  1  application/null" in stream.getvalue()
 
@@ -285,7 +282,8 @@ def test_error_title_is_escaped_as_a_property() -> None:
 def test_summary_table_has_the_counts(tmp_path: Path) -> None:
     reporter, stream = _reporter(tmp_path)
     reporter.secret(SECRET)
-    reporter.summary(_result(namespace="tenants", version_id="v-1"))
+    where = Destination(script="my-site", namespace="tenants")
+    reporter.summary(_result(destination=where, version_id="v-1"))
     summary = (tmp_path / "summary.md").read_text("utf-8")
     assert "### ✅ Cloudflare assets deployed" in summary
     for row in [

@@ -6,8 +6,7 @@ import io
 import re
 from pathlib import Path
 
-from entrypoint.config.deploy import DeployMode
-from entrypoint.deploy.flow import DeployResult
+from entrypoint.model import DeployMode, DeployResult, Destination
 from entrypoint.redact import Redactor
 from entrypoint.report import Reporter, result_outputs
 from entrypoint.report.gitlab import GitLabReporter, dotenv_lines
@@ -17,8 +16,7 @@ TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJjb21wbGV0ZSI6MX0.c2VjcmV0LXNpZw"
 
 def _result() -> DeployResult:
     return DeployResult(
-        script="my-site",
-        namespace=None,
+        destination=Destination(script="my-site"),
         completion_token=TOKEN,
         upload_mode="bulk",
         files_total=10,

@@ -1,5 +1,6 @@
-"""What a many-target run reports: outputs, the JSON report file, the job summary (failures first,
-long lists folded) and a line per target; never a token."""
+"""What a many-target run reports: outputs (``targets-*`` and their ``tenants-*`` aliases), the
+JSON report file, the step summary (failures first, long lists folded) and a line per target;
+never a token."""
 
 from __future__ import annotations
 
@@ -7,24 +8,33 @@ import io
 import json
 from pathlib import Path
 
-from entrypoint.config.deploy import DeployMode
-from entrypoint.deploy.flow import DeployResult, DeployTarget
-from entrypoint.deploy.metadata import WorkerSpec
-from entrypoint.errors import CloudflareRefusedError, TransientError
-from entrypoint.pacing.retry import RetryableError
+from entrypoint.errors import CloudflareRefusedError, RetryableError, TransientError
+from entrypoint.model import (
+    Asset,
+    DeployMode,
+    DeployResult,
+    DeploySpec,
+    Destination,
+    Plan,
+    TargetResult,
+    TargetRun,
+    TargetStatus,
+    WorkerSpec,
+)
 from entrypoint.redact import Redactor
 from entrypoint.report import Reporter
 from entrypoint.report.github import GitHubReporter
 from entrypoint.report.targets import (
+    ALIASES,
     OPEN_ROWS,
-    RunSummary,
-    TenantLog,
-    report_document,
+    TargetsLog,
     run_outputs,
     summary_markdown,
 )
-from entrypoint.site.plan import Asset, Plan
-from entrypoint.targets.deploys import Job, Status, TenantResult
+from entrypoint.targets.outcome import RunSummary
+from entrypoint.targets.report_file import report_document
+
+Status = TargetStatus
 
 TOKEN = "cfat_secret-token-value-0123"
 
@@ -34,20 +44,31 @@ def _plan(files: int) -> Plan:
         Asset(f"/f{n}.html", f"/x/f{n}", 100, f"{n:032x}", "text/html", 0, 0, 0)
         for n in range(files)
     )
-    return Plan(Path("/x"), assets)
+    return Plan(directory=Path("/x"), assets=assets)
 
 
-def _result(index: int, status: Status, error: Exception | None = None) -> TenantResult:
-    target = DeployTarget(f"t{index:03d}", "ns", DeployMode.WORKER, WorkerSpec("2025-06-01"))
-    job = Job(index, f"ns/t{index:03d}", _plan(3), target)
+def _spec(index: int) -> DeploySpec:
+    return DeploySpec(
+        destination=Destination(script=f"t{index:03d}", namespace="ns"),
+        mode=DeployMode.WORKER,
+        worker=WorkerSpec(compatibility_date="2025-06-01"),
+    )
+
+
+def _result(index: int, status: Status, error: Exception | None = None) -> TargetResult:
+    target = TargetRun(index=index, plan=_plan(3), spec=_spec(index))
     deployed = None
     if status is Status.DEPLOYED:
         deployed = DeployResult(
-            target.script, "ns", DeployMode.WORKER, "eyJcompletion.token.x", "bulk",
-            3, 1, 300, 100, 0.25, "f" * 64, version_id=f"v-{index}",
+            destination=target.destination, mode=DeployMode.WORKER,
+            completion_token="eyJcompletion.token.x", upload_mode="bulk", files_total=3,
+            files_uploaded=1, bytes_total=300, bytes_uploaded=100, duration_seconds=0.25,
+            manifest_hash="f" * 64, version_id=f"v-{index}",
         )  # fmt: skip
     assert error is None or isinstance(error, CloudflareRefusedError | TransientError)
-    return TenantResult(job, status, 0.25, deployed, error)
+    return TargetResult(
+        target=target, status=status, duration_seconds=0.25, deployed=deployed, error=error
+    )
 
 
 def _summary(deployed: int = 3, failed: tuple[int, ...] = (2,), cancelled: int = 0) -> RunSummary:
@@ -60,7 +81,16 @@ def _summary(deployed: int = 3, failed: tuple[int, ...] = (2,), cancelled: int =
             results.append(_result(index, Status.CANCELLED))
         else:
             results.append(_result(index, Status.DEPLOYED))
-    return RunSummary(results, 1.5, "tenants.yml", "2/4", 12, 10, 3, 1)
+    return RunSummary(
+        results=results,
+        duration_seconds=1.5,
+        targets_file="tenants.yml",
+        shard="2/4",
+        files_listed=12,
+        files_hashed=10,
+        retried=3,
+        rate_limited=1,
+    )
 
 
 def _redactor() -> Redactor:
@@ -72,9 +102,13 @@ def _redactor() -> Redactor:
 def test_outputs_count_targets_and_sum_files() -> None:
     outputs = run_outputs(_summary(), "/w/report.json")
     assert outputs == {
+        "targets-total": "4",
         "tenants-total": "4",
+        "targets-deployed": "3",
         "tenants-deployed": "3",
+        "targets-failed": "1",
         "tenants-failed": "1",
+        "targets-unchanged": "0",
         "tenants-unchanged": "0",
         "report-file": "/w/report.json",
         "files-total": "12",
@@ -123,15 +157,16 @@ def test_a_clean_run_is_one_short_table() -> None:
     assert "<details>" not in "\n".join(lines)
 
 
-def _unchanged(index: int) -> TenantResult:
-    target = DeployTarget(f"t{index:03d}", "ns", DeployMode.WORKER, WorkerSpec("2025-06-01"))
-    job = Job(index, f"ns/t{index:03d}", _plan(3), target, f"{index:064x}")
-    return TenantResult(job, Status.UNCHANGED, 0.0, kept_version=f"kept-{index}")
+def _unchanged(index: int) -> TargetResult:
+    target = TargetRun(index=index, plan=_plan(3), spec=_spec(index), fingerprint=f"{index:064x}")
+    return TargetResult(
+        target=target, status=Status.UNCHANGED, duration_seconds=0.0, kept_version=f"kept-{index}"
+    )
 
 
 def test_unchanged_targets_count_as_live_and_sent_nothing() -> None:
     results = [_result(1, Status.DEPLOYED), _unchanged(2), _unchanged(3)]
-    summary = RunSummary(results, 0.5, "tenants.yml")
+    summary = RunSummary(results=results, duration_seconds=0.5, targets_file="tenants.yml")
 
     document = report_document(summary, _redactor())
     outputs = run_outputs(summary, "r.json")
@@ -144,8 +179,8 @@ def test_unchanged_targets_count_as_live_and_sent_nothing() -> None:
     assert (kept["files_uploaded"], kept["files_skipped"], kept["bytes_uploaded"]) == (0, 3, 0)
     assert kept["version_id"] == "kept-2"
     assert kept["fingerprint"] == f"{2:064x}"
-    assert outputs["tenants-deployed"] == "1"
-    assert outputs["tenants-unchanged"] == "2"
+    assert outputs["targets-deployed"] == "1"
+    assert outputs["targets-unchanged"] == "2"
     assert outputs["files-uploaded"] == "1"
     assert outputs["files-skipped"] == "8"  # 2 of t001, 3 + 3 of the unchanged
     assert lines[0] == "### ✅ 1 deployed, 2 unchanged (tenants.yml)"
@@ -165,15 +200,30 @@ def test_github_appends_the_summary(tmp_path: Path) -> None:
 
 def test_the_log_has_a_line_per_target_and_one_rate_limit_warning() -> None:
     stream = io.StringIO()
-    log = TenantLog(Reporter(stream, _redactor()))
+    log = TargetsLog(Reporter(stream, _redactor()))
     for result in _summary(cancelled=1).results:
-        log.finished(result)
-    throttled = RetryableError("Could not open the upload session: HTTP 429", status=429)
-    log.retrying("ns/t001", throttled, 2.0)
-    log.retrying("ns/t002", throttled, 2.0)
+        log.target_finished(result)
+    rate_limited = RetryableError("Could not open the upload session: HTTP 429", status=429)
+    log.retrying(1, rate_limited, 2.0, target=_spec(1).destination)
+    log.retrying(1, rate_limited, 2.0, target=_spec(2).destination)
+    log.warning("gone", target=_spec(2).destination)
+    log.uploaded(1, 100, target=_spec(2).destination)  # per-target progress: not shown
     lines = stream.getvalue().splitlines()
     assert lines[0] == "✓ ns/t001: 3 files, 1 sent (100 B) in 0.25 s"
     assert lines[1].startswith("✗ ns/t002 failed: Could not upload the Worker: bad ***")
-    assert len([line for line in lines if line.startswith("warning: ")]) == 1
+    assert len([line for line in lines if "rate-limiting" in line]) == 1
+    assert lines[-1] == "warning: ns/t002: gone"
     assert not any("t005" in line for line in lines)  # cancelled: only when debugging
-    assert log.retries == 2
+    assert not any("Uploaded" in line for line in lines)
+
+
+def test_every_targets_count_is_also_written_under_its_alias() -> None:
+    outputs = run_outputs(_summary(deployed=3, failed=(2, 5)), "r.json")
+    for name, alias in ALIASES.items():
+        assert outputs[name] == outputs[alias], name
+    assert set(ALIASES.values()) == {
+        "tenants-total",
+        "tenants-deployed",
+        "tenants-unchanged",
+        "tenants-failed",
+    }

@@ -11,18 +11,12 @@ from pathlib import Path
 import pytest
 
 from entrypoint.errors import ContentError
+from entrypoint.model import Asset, Plan
 from entrypoint.site import identity as manifest_module
 from entrypoint.site import plan as plan_module
 from entrypoint.site.collect import MAX_FILE_SIZE, UNSIZED, Collection, FoundFile, collect_files
 from entrypoint.site.identity import FileStat, hash_and_size, hash_and_stat, hash_bytes
-from entrypoint.site.plan import (
-    Asset,
-    HashingCancelledError,
-    Plan,
-    build_plan,
-    split_batches,
-    start_plan,
-)
+from entrypoint.site.plan import HashingCancelledError, build_plan, split_batches, start_plan
 
 
 def _site(root: Path) -> Path:
@@ -99,7 +93,10 @@ def test_manifest_hash_is_stable_across_runs_and_locations(tmp_path: Path) -> No
 def test_manifest_hash_ignores_asset_order(tmp_path: Path) -> None:
     a = Asset("/a.txt", "/x/a.txt", 1, "1" * 32, "text/plain; charset=utf-8", 0, 0, 0)
     b = Asset("/b.txt", "/x/b.txt", 2, "2" * 32, "text/plain; charset=utf-8", 0, 0, 0)
-    assert Plan(tmp_path, (a, b)).manifest_hash == Plan(tmp_path, (b, a)).manifest_hash
+    assert (
+        Plan(directory=tmp_path, assets=(a, b)).manifest_hash
+        == Plan(directory=tmp_path, assets=(b, a)).manifest_hash
+    )
 
 
 def test_asset_for_returns_the_first_asset_with_that_hash(tmp_path: Path) -> None:
@@ -119,7 +116,7 @@ def test_asset_for_uses_the_index(tmp_path: Path) -> None:
     assets = tuple(
         Asset(f"/{i}", f"/p/{i}", i, f"{i:032x}", "application/null", 0, 0, 0) for i in range(2000)
     )
-    plan = Plan(tmp_path, assets)
+    plan = Plan(directory=tmp_path, assets=assets)
     assert plan._by_hash[f"{1999:032x}"] is assets[1999]
     assert plan.asset_for(f"{1234:032x}") is assets[1234]
 
@@ -245,15 +242,15 @@ def test_split_batches_covers_every_file_once_in_order() -> None:
 def test_manifest_json_is_sorted_one_entry_per_line(tmp_path: Path) -> None:
     a = Asset('/b"q.txt', "/x/b", 2, "2" * 32, "text/plain; charset=utf-8", 0, 0, 0)
     b = Asset("/é.txt", "/x/a", 1, "1" * 32, "text/plain; charset=utf-8", 0, 0, 0)
-    text = Plan(tmp_path, (b, a)).manifest_json
+    text = Plan(directory=tmp_path, assets=(b, a)).manifest_json
     assert text.splitlines() == [
         "{",
         f' "/b\\"q.txt": {{"hash": "{"2" * 32}", "size": 2}},',
         f' "/é.txt": {{"hash": "{"1" * 32}", "size": 1}}',
         "}",
     ]
-    assert json.loads(text) == Plan(tmp_path, (a, b)).manifest()
-    assert Plan(tmp_path, ()).manifest_json == "{}"
+    assert json.loads(text) == Plan(directory=tmp_path, assets=(a, b)).manifest()
+    assert Plan(directory=tmp_path, assets=()).manifest_json == "{}"
 
 
 def test_sizes_left_to_the_hashing_are_read_from_the_files(tmp_path: Path) -> None:

@@ -5,45 +5,73 @@ does what each test asks, so only the orchestration is under test."""
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from entrypoint.config.deploy import DeployMode
-from entrypoint.deploy.flow import DeployResult, DeployTarget
-from entrypoint.deploy.metadata import WorkerSpec
-from entrypoint.errors import CloudflareRefusedError
-from entrypoint.pacing.retry import RetryableError, RetryPolicy
-from entrypoint.targets.deploys import Job, SharedThrottle, Status, TenantResult, TenantRun
+from entrypoint.errors import CloudflareRefusedError, RetryableError
+from entrypoint.events import Events
+from entrypoint.model import (
+    DeployMode,
+    DeployResult,
+    DeploySpec,
+    Destination,
+    Plan,
+    TargetResult,
+    TargetRun,
+    TargetStatus,
+    WorkerSpec,
+)
+from entrypoint.pacing.retry import RetryPolicy
+from entrypoint.targets.deploys import ConcurrentDeploys, SharedUploadConcurrency
+
+Status = TargetStatus
 
 
-class Notes:
+class Notes(Events):
     def __init__(self) -> None:
-        self.done: list[TenantResult] = []
+        self.done: list[TargetResult] = []
         self.warnings: list[str] = []
         self.secrets: list[str] = []
+        self.retries = 0
 
     def secret(self, value: str) -> None:
         self.secrets.append(value)
 
-    def warning(self, message: str) -> None:
+    def warning(self, message: str, *, target: Destination | None = None) -> None:
         self.warnings.append(message)
 
-    def retrying(self, name: str, error: RetryableError, wait: float) -> None:
-        del name, error, wait
+    def retrying(
+        self, attempt: int, error: RetryableError, wait: float, *, target: Destination | None = None
+    ) -> None:
+        self.retries += 1
 
-    def finished(self, result: TenantResult) -> None:
+    def target_finished(self, result: TargetResult) -> None:
         self.done.append(result)
 
 
-def _job(index: int) -> Job:
-    target = DeployTarget(f"t{index}", "ns", DeployMode.WORKER, WorkerSpec("2025-06-01"))
-    return Job(index, f"ns/t{index}", None, target)
+def _job(index: int) -> TargetRun:
+    spec = DeploySpec(
+        destination=Destination(script=f"t{index}", namespace="ns"),
+        mode=DeployMode.WORKER,
+        worker=WorkerSpec(compatibility_date="2025-06-01"),
+    )
+    return TargetRun(index=index, plan=Plan(directory=Path("/x"), assets=()), spec=spec)
 
 
-def _result(target: DeployTarget) -> DeployResult:
+def _result(spec: DeploySpec) -> DeployResult:
     return DeployResult(
-        target.script, target.namespace, target.mode, "tok", "bulk", 1, 1, 1, 1, 0.5, None
+        destination=spec.destination,
+        mode=spec.mode,
+        completion_token="tok",
+        upload_mode="bulk",
+        files_total=1,
+        files_uploaded=1,
+        bytes_total=1,
+        bytes_uploaded=1,
+        duration_seconds=0.5,
+        manifest_hash=None,
     )
 
 
@@ -56,17 +84,22 @@ class FakeDeploy:
         self.started: list[str] = []
         self.in_flight = self.most_in_flight = 0
 
-    async def __call__(self, client: Any, plan: Any, target: DeployTarget, **kw: Any) -> Any:
-        self.started.append(target.script)
+    async def __call__(self, client: Any, plan: Any, spec: DeploySpec, **kw: Any) -> Any:
+        await plan  # a ready Plan: an awaitable that is done
+        script = spec.destination.script
+        self.started.append(script)
         self.in_flight += 1
         self.most_in_flight = max(self.most_in_flight, self.in_flight)
         try:
             await asyncio.sleep(0)
-            if target.script in self.failing:
-                raise self.error or CloudflareRefusedError(f"{target.script} refused", status=400)
+            if script in self.failing:
+                raise self.error or CloudflareRefusedError(f"{script} refused", status=400)
             await self.release.wait()
-            kw["progress"].secret(f"jwt-of-{target.script}")
-            return _result(target)
+            kw["events"].secret(f"jwt-of-{script}")
+            kw["events"].retrying(
+                1, RetryableError("busy", status=503), 0.0, target=spec.destination
+            )
+            return _result(spec)
         finally:
             self.in_flight -= 1
 
@@ -74,12 +107,12 @@ class FakeDeploy:
 def _run(fake: FakeDeploy, count: int, *, concurrency: int = 4, fail_fast: bool = False) -> Any:
     notes = Notes()
 
-    async def main() -> list[TenantResult]:
-        run = TenantRun(
+    async def main() -> list[TargetResult]:
+        run = ConcurrentDeploys(
             client=None,  # type: ignore[arg-type]
             concurrency=concurrency,
             policy=RetryPolicy(max_retries=0),
-            notes=notes,
+            events=notes,
             fail_fast=fail_fast,
         )
         task = asyncio.create_task(run.run([_job(n) for n in range(1, count + 1)]))
@@ -99,13 +132,16 @@ def fake(monkeypatch: pytest.MonkeyPatch) -> FakeDeploy:
 
 def test_a_failing_target_never_stops_the_others(fake: FakeDeploy) -> None:
     results, notes = _run(fake, 10)
-    assert [r.job.index for r in results] == list(range(1, 11))
-    failed = {r.job.target.script for r in results if r.status is Status.FAILED}
+    assert [r.target.index for r in results] == list(range(1, 11))
+    failed = {r.target.destination.script for r in results if r.status is Status.FAILED}
     assert failed == {"t3", "t7"}
-    assert all(r.status is Status.DEPLOYED for r in results if r.job.target.script not in failed)
+    assert all(
+        r.status is Status.DEPLOYED for r in results if r.target.destination.script not in failed
+    )
     assert all(r.error is not None and r.error.exit_code == 5 for r in results if r.error)
     assert len(notes.done) == 10
     assert "jwt-of-t1" in notes.secrets
+    assert notes.retries == 8  # every deployed target's retry reached the run's events
 
 
 def test_at_most_concurrency_targets_run_at_once(fake: FakeDeploy) -> None:
@@ -139,12 +175,12 @@ def test_a_bug_in_one_target_is_its_failure_with_exit_code_1(
 def test_cancelling_the_run_records_every_unfinished_target(fake: FakeDeploy) -> None:
     notes = Notes()
 
-    async def main() -> list[TenantResult]:
-        run = TenantRun(
+    async def main() -> list[TargetResult]:
+        run = ConcurrentDeploys(
             None,  # type: ignore[arg-type]
             concurrency=2,
             policy=RetryPolicy(),
-            notes=notes,
+            events=notes,
         )
         jobs = [_job(n) for n in (1, 2, 4, 5)]
         task = asyncio.create_task(run.run(jobs))
@@ -158,11 +194,11 @@ def test_cancelling_the_run_records_every_unfinished_target(fake: FakeDeploy) ->
     assert {r.status for r in results} == {Status.CANCELLED}
 
 
-def test_the_shared_throttle_gives_every_deploy_the_same_gate() -> None:
-    throttle = SharedThrottle()
-    first = throttle.gate(8)
-    assert throttle.gate(8) is first
-    single = throttle.gate(50)
+def test_the_shared_upload_concurrency_gives_every_deploy_the_same_gate() -> None:
+    shared = SharedUploadConcurrency()
+    first = shared.gate(8)
+    assert shared.gate(8) is first
+    single = shared.gate(50)
     assert single is not first
-    throttle.observe(524)  # gateway trouble lowers the run's gates, shared ones included
+    shared.note_failure(524)  # gateway trouble lowers the run's gates, shared ones included
     assert (first.limit, single.limit) == (4, 25)

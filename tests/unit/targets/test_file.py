@@ -10,9 +10,10 @@ from typing import Any
 
 import pytest
 
-from entrypoint.config.deploy import DeployMode, NotFoundHandling, load_settings
+from entrypoint.config.deploy import NotFoundHandling, load_settings
 from entrypoint.deploy.run import execute
 from entrypoint.errors import ConfigurationError
+from entrypoint.model import DeployMode
 from entrypoint.redact import Redactor
 from entrypoint.report import Reporter
 from entrypoint.targets.file import load_targets
@@ -68,7 +69,7 @@ def test_json_files_work_too(tmp_path: Path) -> None:
     path = _write(tmp_path, json.dumps(document), "tenants.json")
     (target,) = load_targets(path, {}).targets
     assert target.name == "a"
-    assert target.namespace is None
+    assert target.destination.namespace is None
 
 
 @pytest.mark.parametrize(

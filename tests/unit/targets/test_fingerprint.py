@@ -7,12 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from entrypoint.config.deploy import DeployMode
-from entrypoint.deploy.flow import DeployTarget
-from entrypoint.deploy.metadata import WorkerSpec
-from entrypoint.deploy.modules import ModuleFile, WorkerModules
 from entrypoint.errors import ContentError
-from entrypoint.site.plan import Asset, Plan
+from entrypoint.model import (
+    Asset,
+    DeployMode,
+    DeploySpec,
+    Destination,
+    ModuleFile,
+    Plan,
+    WorkerModules,
+    WorkerSpec,
+)
 from entrypoint.targets.fingerprint import fingerprint
 
 BASE = "https://api.example.test/client/v4"
@@ -24,19 +29,23 @@ def _plan(*hashes: str) -> Plan:
         Asset(f"/f{n}.html", f"/x/f{n}.html", 10, digest, "text/html", 0, 0, 0)
         for n, digest in enumerate(hashes)
     )
-    return Plan(Path("/x"), assets)
+    return Plan(directory=Path("/x"), assets=assets)
 
 
-def _target(spec: WorkerSpec | None = None, **changes: object) -> DeployTarget:
-    target = DeployTarget(
-        "tenant", "customers", DeployMode.WORKER, spec or WorkerSpec("2025-06-01")
+def _at(script: str = "site-a", namespace: str | None = "customers") -> Destination:
+    return Destination(script=script, namespace=namespace)
+
+
+def _target(spec: WorkerSpec | None = None, **changes: object) -> DeploySpec:
+    target = DeploySpec(
+        destination=_at(),
+        mode=DeployMode.WORKER,
+        worker=spec or WorkerSpec(compatibility_date="2025-06-01"),
     )
     return dataclasses.replace(target, **changes)  # type: ignore[arg-type]
 
 
-def _print(
-    target: DeployTarget, plan: Plan | None, base: str = BASE, account: str = ACCOUNT
-) -> str:
+def _print(target: DeploySpec, plan: Plan | None, base: str = BASE, account: str = ACCOUNT) -> str:
     return fingerprint(target, plan, api_base_url=base, account=account)
 
 
@@ -54,26 +63,31 @@ def test_equal_inputs_give_equal_fingerprints() -> None:
         (_target(), _plan("a" * 32, "c" * 32), BASE, ACCOUNT),  # a file's content
         (_target(), _plan("a" * 32), BASE, ACCOUNT),  # a file fewer
         (
-            _target(WorkerSpec("2025-06-01", headers="/*\n  X-A: 1\n")),
+            _target(WorkerSpec(compatibility_date="2025-06-01", headers="/*\n  X-A: 1\n")),
             _plan("a" * 32, "b" * 32),
             BASE,
             ACCOUNT,
         ),
         (_target(), None, BASE, ACCOUNT),  # no assets
-        (_target(script="other"), _plan("a" * 32, "b" * 32), BASE, ACCOUNT),
-        (_target(namespace="staging"), _plan("a" * 32, "b" * 32), BASE, ACCOUNT),
-        (_target(namespace=None), _plan("a" * 32, "b" * 32), BASE, ACCOUNT),
+        (_target(destination=_at("other")), _plan("a" * 32, "b" * 32), BASE, ACCOUNT),
+        (_target(destination=_at(namespace="staging")), _plan("a" * 32, "b" * 32), BASE, ACCOUNT),
+        (_target(destination=_at(namespace=None)), _plan("a" * 32, "b" * 32), BASE, ACCOUNT),
         (_target(workers_dev=False), _plan("a" * 32, "b" * 32), BASE, ACCOUNT),
         (_target(mode=DeployMode.VERSION), _plan("a" * 32, "b" * 32), BASE, ACCOUNT),
-        (_target(WorkerSpec("2025-06-02")), _plan("a" * 32, "b" * 32), BASE, ACCOUNT),
         (
-            _target(WorkerSpec("2025-06-01", not_found_handling="404-page")),
+            _target(WorkerSpec(compatibility_date="2025-06-02")),
             _plan("a" * 32, "b" * 32),
             BASE,
             ACCOUNT,
         ),
         (
-            _target(WorkerSpec("2025-06-01", extra={"tags": ["gold"]})),
+            _target(WorkerSpec(compatibility_date="2025-06-01", not_found_handling="404-page")),
+            _plan("a" * 32, "b" * 32),
+            BASE,
+            ACCOUNT,
+        ),
+        (
+            _target(WorkerSpec(compatibility_date="2025-06-01", extra={"tags": ["gold"]})),
             _plan("a" * 32, "b" * 32),
             BASE,
             ACCOUNT,
@@ -83,20 +97,20 @@ def test_equal_inputs_give_equal_fingerprints() -> None:
     ],
 )
 def test_anything_sent_or_where_changes_it(
-    target: DeployTarget, plan: Plan | None, base: str, account: str
+    target: DeploySpec, plan: Plan | None, base: str, account: str
 ) -> None:
     assert _print(target, plan, base, account) != _print(_target(), _plan("a" * 32, "b" * 32))
 
 
-def _with_modules(tmp_path: Path, main: bytes, helper: bytes) -> DeployTarget:
+def _with_modules(tmp_path: Path, main: bytes, helper: bytes) -> DeploySpec:
     (tmp_path / "index.js").write_bytes(main)
     (tmp_path / "lib.js").write_bytes(helper)
     kind = "application/javascript+module"
     modules = WorkerModules(
-        ModuleFile("index.js", tmp_path / "index.js", kind),
-        (ModuleFile("lib.js", tmp_path / "lib.js", kind),),
+        main=ModuleFile(name="index.js", path=tmp_path / "index.js", content_type=kind),
+        others=(ModuleFile(name="lib.js", path=tmp_path / "lib.js", content_type=kind),),
     )
-    return _target(WorkerSpec("2025-06-01", modules=modules))
+    return _target(WorkerSpec(compatibility_date="2025-06-01", modules=modules))
 
 
 def test_module_bytes_are_covered(tmp_path: Path) -> None:

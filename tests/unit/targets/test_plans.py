@@ -26,11 +26,11 @@ def test_plans_equal_single_deploys_and_shared_files_are_hashed_once(tmp_path: P
     assert count.hashed == listed - 5 * 4  # the theme's 4 files, once instead of 6 times
     for target, plan in zip(loaded.targets, plans, strict=True):
         assert plan is not None
-        folder = tmp_path / "sites" / target.script
+        folder = tmp_path / "sites" / target.destination.script
         alone = build_plan(folder, collect_files(folder, workspace=tmp_path))
         assert plan.assets == alone.assets
         assert plan.manifest_hash == alone.manifest_hash
-        assert {a.key for a in plan.assets} == set(tenants.expected[target.script])
+        assert {a.key for a in plan.assets} == set(tenants.expected[target.destination.script])
 
 
 def test_one_folder_under_two_names_is_hashed_once(tmp_path: Path) -> None:

@@ -8,12 +8,10 @@ from typing import Any
 
 import pytest
 
-from entrypoint.config.deploy import DeployMode
-from entrypoint.deploy.flow import DeployTarget
-from entrypoint.deploy.metadata import WorkerSpec
 from entrypoint.errors import ConfigurationError
-from entrypoint.targets.deploys import Job
-from entrypoint.targets.previous import Deployed, TargetKey, read_previous, unchanged
+from entrypoint.model import DeployMode, DeploySpec, Destination, TargetRun, WorkerSpec
+from entrypoint.targets.previous import unchanged
+from entrypoint.targets.report_file import Deployed, read_previous
 
 
 def _entry(script: str, status: str, fingerprint: str | None, **more: Any) -> dict[str, Any]:
@@ -26,9 +24,15 @@ def _write(path: Path, targets: list[object], version: object = 1) -> Path:
     return path
 
 
-def _job(index: int, script: str, fingerprint: str, namespace: str | None = "customers") -> Job:
-    target = DeployTarget(script, namespace, DeployMode.WORKER, WorkerSpec("2025-06-01"))
-    return Job(index, script, None, target, fingerprint)
+def _job(
+    index: int, script: str, fingerprint: str, namespace: str | None = "customers"
+) -> TargetRun:
+    spec = DeploySpec(
+        destination=Destination(script=script, namespace=namespace),
+        mode=DeployMode.WORKER,
+        worker=WorkerSpec(compatibility_date="2025-06-01"),
+    )
+    return TargetRun(index=index, plan=None, spec=spec, fingerprint=fingerprint)
 
 
 def test_deployed_and_unchanged_entries_are_live_the_rest_are_not(tmp_path: Path) -> None:
@@ -48,9 +52,9 @@ def test_deployed_and_unchanged_entries_are_live_the_rest_are_not(tmp_path: Path
     live = read_previous(path)
 
     assert live == {
-        ("customers", "a"): Deployed("f1", "v-a"),
-        ("customers", "b"): Deployed("f2", "v-b"),
-        ("customers", "f"): Deployed("f6", None),
+        Destination(script="a", namespace="customers"): Deployed("f1", "v-a"),
+        Destination(script="b", namespace="customers"): Deployed("f2", "v-b"),
+        Destination(script="f", namespace="customers"): Deployed("f6", None),
     }
 
 
@@ -87,10 +91,10 @@ def test_a_folder_is_bad_input(tmp_path: Path) -> None:
 
 
 def test_only_equal_fingerprints_of_the_same_worker_are_unchanged() -> None:
-    previous: dict[TargetKey, Deployed] = {
-        ("customers", "a"): Deployed("f1", "v-a"),
-        ("customers", "b"): Deployed("f2", "v-b"),
-        ("customers", "c"): Deployed("f3", "v-c"),
+    previous: dict[Destination, Deployed] = {
+        Destination(script="a", namespace="customers"): Deployed("f1", "v-a"),
+        Destination(script="b", namespace="customers"): Deployed("f2", "v-b"),
+        Destination(script="c", namespace="customers"): Deployed("f3", "v-c"),
     }
     jobs = [
         _job(1, "a", "f1"),  # same

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from entrypoint.cli.targets import deploy_targets
 from entrypoint.config.deploy import load_settings
 from entrypoint.errors import ConfigurationError
 from entrypoint.redact import Redactor
 from entrypoint.report import Reporter
-from entrypoint.targets.run import execute_targets
 
 
 class Capturing(Reporter):
@@ -42,14 +42,16 @@ def _workspace(tmp_path: Path, extra: str = "") -> Path:
 def _execute(tmp_path: Path, **inputs: str) -> Capturing:
     reporter = Capturing()
     settings = load_settings({"targets": "t.yml", **inputs})
-    assert execute_targets(settings, reporter, workspace=tmp_path, cwd=tmp_path) == 0
+    assert deploy_targets(settings, reporter, workspace=tmp_path, cwd=tmp_path) == 0
     return reporter
 
 
 def test_a_dry_run_checks_every_target_without_credentials(tmp_path: Path) -> None:
     reporter = _execute(_workspace(tmp_path), dry_run="true")
     assert reporter.captured == {
+        "targets-total": "3",
         "tenants-total": "3",
+        "targets-unchanged": "0",
         "tenants-unchanged": "0",
         "files-total": "3",
         "bytes-total": "300",
@@ -61,14 +63,14 @@ def test_the_plan_writes_the_matrix_and_sends_nothing(tmp_path: Path) -> None:
     matrix = json.loads(reporter.captured["matrix"])
     assert [entry["shard"][:3] for entry in matrix["include"]] == ["1/2", "2/2"]
     assert sum(entry["targets"] for entry in matrix["include"]) == 3
-    assert reporter.captured["tenants-total"] == "3"
+    assert reporter.captured["targets-total"] == reporter.captured["tenants-total"] == "3"
 
 
 def test_a_shard_of_a_dry_run_keeps_only_its_targets(tmp_path: Path) -> None:
     workspace = _workspace(tmp_path)
     shard = json.loads(_execute(workspace, shards="2").captured["matrix"])["include"][0]
     reporter = _execute(workspace, dry_run="true", shard=shard["shard"])
-    assert reporter.captured["tenants-total"] == str(shard["targets"])
+    assert reporter.captured["targets-total"] == str(shard["targets"])
 
 
 def test_a_shard_planned_on_other_files_is_refused(tmp_path: Path) -> None:

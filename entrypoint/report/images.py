@@ -1,41 +1,19 @@
-"""What ``cf-assets images`` leaves behind: outputs, the map file's text, a summary
-(:mod:`entrypoint.files.output` writes the map and upload-URL files).
+"""What ``cf-assets images`` shows and outputs once it is done: the outputs, a closing line and a
+step-summary table per mode, and a dry run's list of images.
 
-The map file is JSON, ``{"relative/path.png": {"id": "prefix/relative/path.png", "url":
-"https://imagedelivery.net/<account hash>/<id>/public"}}`` (``url`` only with an account hash),
-sorted by path. Output ``upload-url`` is a capability: the run masks it before the outputs are
-written, and this module never puts it in a log line, a summary or a dotenv report.
+Output ``upload-url`` is a capability: the run masks it before the outputs are written (an event
+the reporter acts on), and this module never puts it in a log line, a summary or a dotenv report.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-from typing import Final
-from urllib.parse import quote
 
 from entrypoint.cloudflare.images import DirectUpload
-from entrypoint.images.catalog import CatalogImage
+from entrypoint.images.catalog import Catalog
+from entrypoint.images.run import ImagesSynced, UrlCreated
 from entrypoint.images.sync import SyncResult
-from entrypoint.report import Reporter
-
-DELIVERY_BASE: Final = "https://imagedelivery.net"
-
-
-def delivery_url(account_hash: str, image_id: str) -> str:
-    """The URL of the image's ``public`` variant."""
-    return f"{DELIVERY_BASE}/{account_hash}/{quote(image_id, safe='/')}/public"
-
-
-def map_document(images: Sequence[CatalogImage], account_hash: str | None) -> str:
-    """The map file's JSON text."""
-    entries: dict[str, dict[str, str]] = {}
-    for image in sorted(images, key=lambda item: item.rel):
-        entry = {"id": image.image_id}
-        if account_hash:
-            entry["url"] = delivery_url(account_hash, image.image_id)
-        entries[image.rel] = entry
-    return json.dumps(entries, indent=2, ensure_ascii=False) + "\n"
+from entrypoint.report import LISTED_PATHS, Reporter
 
 
 def create_url_outputs(draft: DirectUpload) -> dict[str, str]:
@@ -58,7 +36,7 @@ def _cell(text: str) -> str:
 
 
 def _summary_table(reporter: Reporter, title: str, rows: Sequence[tuple[str, str]]) -> None:
-    """A job-summary table on GitHub (redacted like every line); nothing elsewhere."""
+    """A step-summary table on GitHub (redacted like every line); nothing elsewhere."""
     lines = [f"### ✅ {title}", "", "| | |", "|---|---|"]
     lines += [f"| {name} | {_cell(value)} |" for name, value in rows]
     reporter.markdown(lines)
@@ -87,3 +65,34 @@ def sync_summary(reporter: Reporter, result: SyncResult, map_file: str) -> None:
         ("Duration", f"{result.duration_seconds:.2f} s"),
     ]
     _summary_table(reporter, "Cloudflare Images synced", rows)
+
+
+def list_images(reporter: Reporter, catalog: Catalog) -> None:
+    """A dry run's images, each with its id (the first ones, as for files)."""
+    lines = []
+    for image in catalog.images[:LISTED_PATHS]:
+        info = image.info
+        size = f"{info.width}x{info.height}" if info.width and info.height else "size unknown"
+        lines.append(f"{image.rel} → {image.image_id}  ({info.format.value}, {size})")
+    reporter.untrusted(lines)
+    if len(catalog.images) > LISTED_PATHS:
+        reporter.info(f"… and {len(catalog.images) - LISTED_PATHS} more (see map-file).")
+
+
+def show_url_created(reporter: Reporter, outcome: UrlCreated) -> None:
+    """Outputs and summary of mode create-url (a dry run: the image id only)."""
+    if outcome.draft is None:
+        reporter.outputs({"image-id": outcome.image_id or ""})
+        return
+    reporter.outputs(create_url_outputs(outcome.draft))
+    create_url_summary(reporter, outcome.draft, outcome.expiry)
+
+
+def show_synced(reporter: Reporter, outcome: ImagesSynced) -> None:
+    """Outputs and summary of mode sync (a dry run: its outputs)."""
+    result = outcome.result
+    if result is None:
+        reporter.outputs(sync_outputs(len(outcome.catalog.images), 0, 0, outcome.map_file))
+        return
+    reporter.outputs(sync_outputs(result.total, result.uploaded, result.skipped, outcome.map_file))
+    sync_summary(reporter, result, outcome.map_file)

@@ -1,0 +1,103 @@
+"""Settings → DeploySpec: the one translation, for a single deploy and for each target of a
+targets file (whose settings are built from the file's plain mapping, then come here too).
+
+Every value is checked here, before any request: modes that contradict each other, options the
+API refuses for an assets-only Worker, metadata that fights the inputs, module files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Protocol
+
+from entrypoint.config.deploy import DeploySettings
+from entrypoint.deploy.metadata import check_spec
+from entrypoint.deploy.modules import resolve_modules
+from entrypoint.errors import ConfigurationError
+from entrypoint.files.workspace import Workspace
+from entrypoint.model import DeployMode, DeploySpec, Destination, WorkerModules, WorkerSpec
+
+
+def today() -> str:
+    """Today's UTC date, the default compatibility date."""
+    return dt.datetime.now(dt.UTC).date().isoformat()
+
+
+class ConfigTexts(Protocol):
+    """Where the root ``_headers`` / ``_redirects`` texts come from (a Collection or a Plan)."""
+
+    @property
+    def headers(self) -> str | None:
+        """The ``_headers`` text, if the directory has one."""
+
+    @property
+    def redirects(self) -> str | None:
+        """The ``_redirects`` text, if the directory has one."""
+
+
+def destination(settings: DeploySettings) -> Destination:
+    """Where ``settings`` deploy (the script name is empty only in a dry run without one)."""
+    return Destination(script=settings.script_name or "", namespace=settings.dispatch_namespace)
+
+
+def _check_mode(settings: DeploySettings) -> None:
+    if settings.dispatch_namespace is not None and settings.deploy is DeployMode.VERSION:
+        msg = (
+            "Input 'deploy: version' is not available with dispatch-namespace: Workers for "
+            "Platforms has no versions API. Use 'worker'."
+        )
+        raise ConfigurationError(msg)
+    if settings.keep_assets and settings.deploy is DeployMode.NONE:
+        msg = "Input 'keep-assets' needs a Worker upload; it cannot go with 'deploy: none'."
+        raise ConfigurationError(msg)
+
+
+def _modules(
+    settings: DeploySettings, cwd: Path, workspace: Workspace | Path
+) -> WorkerModules | None:
+    if settings.main_module is None:
+        if settings.modules:
+            msg = "Invalid input 'modules': it needs main-module (the Worker's entry module)."
+            raise ConfigurationError(msg)
+        return None
+    return resolve_modules(settings.main_module, settings.modules, cwd=cwd, workspace=workspace)
+
+
+def deploy_spec(
+    settings: DeploySettings,
+    texts: ConfigTexts | None,
+    compatibility_date: str,
+    *,
+    cwd: Path,
+    workspace: Workspace | Path,
+) -> DeploySpec:
+    """The spec of ``settings`` (``texts``: the directory's config texts; None with keep-assets;
+    ``compatibility_date``: the date when none is set), every value checked before any request;
+    modules are read from ``workspace``.
+
+    Raises:
+        ConfigurationError: inputs that contradict each other or that the API would refuse.
+    """
+    _check_mode(settings)
+    worker = WorkerSpec(
+        compatibility_date=settings.compatibility_date or compatibility_date,
+        compatibility_flags=settings.compatibility_flags,
+        html_handling=settings.html_handling,
+        not_found_handling=settings.not_found_handling,
+        run_worker_first=settings.run_worker_first,
+        headers=texts.headers if texts else None,
+        redirects=texts.redirects if texts else None,
+        modules=_modules(settings, cwd, workspace),
+        assets_binding=settings.assets_binding,
+        keep_assets=settings.keep_assets,
+        extra=settings.metadata or {},
+        explicit=frozenset(settings.model_fields_set),
+    )
+    check_spec(worker)
+    return DeploySpec(
+        destination=destination(settings),
+        mode=settings.deploy,
+        worker=worker,
+        workers_dev=settings.workers_dev,
+    )

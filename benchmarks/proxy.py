@@ -10,7 +10,7 @@ alternative: single-asset uploads through the pooled httpx path, which crosses t
 ways). Each for the emulator over plain http and behind a TLS front (a loopback relay with a
 self-signed certificate the CLI trusts through ``SSL_CERT_FILE``). The ``pooled`` row runs the CLI
 with the lean client switched off in-process; nothing else differs. Figures only: nothing here
-asserts. The proxy (``tests/forward_proxy.py``) and the TLS front run in this process, the
+asserts. The proxy (``tests/support/forward_proxy.py``) and the TLS front run in this process, the
 emulator and the CLI in their own.
 """
 
@@ -37,7 +37,7 @@ if __package__ in {None, ""}:  # run as a script: make ``benchmarks`` and ``test
 from benchmarks.emulator_process import EmulatorProcess
 from benchmarks.sitegen import SiteSpec, write_site
 from benchmarks.tools import OurCli
-from tests.forward_proxy import ForwardProxy
+from tests.support.forward_proxy import ForwardProxy
 
 #: Each scheme's API base URL and the environment its runs add.
 Scenes = dict[str, tuple[str, dict[str, str]]]

@@ -45,7 +45,7 @@ from entrypoint.site.collect import collect_files
 from entrypoint.site.plan import build_plan
 from entrypoint.targets.file import load_targets
 from entrypoint.targets.plans import collect_targets, plan_targets
-from tests.tenantgen import Tenants, write_tenants
+from tests.support.tenantgen import Tenants, write_tenants
 
 REPO_ROOT: Final = Path(__file__).resolve().parent.parent
 NAMESPACE: Final = "customers"

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
-from entrypoint.emulator import EmulatorConfig, EmulatorThread
+from entrypoint.emulator import EmulatorConfig
 from tests.action.harness import IMAGE, TOKEN, FirstRequestClock, engine_path, image_exists
+from tests.support.emulators import emulator_fixtures
 
 
 @pytest.fixture(scope="session")
@@ -30,20 +29,13 @@ def first_request() -> FirstRequestClock:
     return FirstRequestClock()
 
 
-@pytest.fixture(scope="session")
-def emulator_server(first_request: FirstRequestClock) -> Iterator[EmulatorThread]:
-    """The emulator on the host's loopback; containers reach it with ``--network=host``."""
-    config = EmulatorConfig(api_tokens=frozenset({TOKEN}), faults=first_request)
-    with EmulatorThread(config) as server:
-        yield server
-
-
-@pytest.fixture
-def emulator(emulator_server: EmulatorThread, first_request: FirstRequestClock) -> EmulatorThread:
-    """A clean emulator for each test."""
-    httpx.post(f"{emulator_server.root_url}/__emulator/reset").raise_for_status()
-    first_request.reset()
-    return emulator_server
+# The emulator on the host's loopback (containers reach it with ``--network=host``), reset with
+# its first-request clock before each test.
+emulator_server, emulator = emulator_fixtures(
+    lambda clock: EmulatorConfig(api_tokens=frozenset({TOKEN}), faults=clock),
+    after_reset=FirstRequestClock.reset,
+    needs=("first_request",),
+)
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ import yaml
 
 from entrypoint.emulator import FaultAction
 from entrypoint.emulator.envelope import Request
-from tests.github_output import parse_github_output
+from tests.support.github_output import parse_github_output
 
 IMAGE: Final = os.environ.get("CONTAINER_TEST_IMAGE", "localhost/cf-assets-action:test")
 ENGINE: Final = os.environ.get("CONTAINER_ENGINE", "podman")

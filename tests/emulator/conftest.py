@@ -12,38 +12,33 @@ import httpx
 import pytest
 
 from entrypoint.emulator import EmulatorConfig, EmulatorThread
+from tests.support.emulators import emulator_fixtures
+
+emulator_server, emulator = emulator_fixtures(EmulatorConfig)
 
 
 @pytest.fixture(scope="session")
-def emulator() -> Iterator[EmulatorThread]:
-    with EmulatorThread(EmulatorConfig()) as running:
-        yield running
-
-
-@pytest.fixture(scope="session")
-def inspect(emulator: EmulatorThread) -> Iterator[httpx.Client]:
+def inspect(emulator_server: EmulatorThread) -> Iterator[httpx.Client]:
     """A client for the ``/__emulator/`` inspection endpoints."""
-    with httpx.Client(base_url=emulator.root_url + "/__emulator", timeout=10) as client:
+    with httpx.Client(base_url=emulator_server.root_url + "/__emulator", timeout=10) as client:
         yield client
 
 
 @pytest.fixture(scope="session")
-def _api_client(emulator: EmulatorThread) -> Iterator[httpx.Client]:
+def _api_client(emulator_server: EmulatorThread) -> Iterator[httpx.Client]:
     headers = {"Authorization": "Bearer test-token"}
-    with httpx.Client(base_url=emulator.base_url, headers=headers, timeout=10) as client:
+    with httpx.Client(base_url=emulator_server.base_url, headers=headers, timeout=10) as client:
         yield client
 
 
 @pytest.fixture
-def api(_api_client: httpx.Client, inspect: httpx.Client) -> httpx.Client:
+def api(_api_client: httpx.Client, emulator: EmulatorThread) -> httpx.Client:
     """A client for ``/client/v4`` with an API token, on a freshly reset emulator."""
-    inspect.post("/reset").raise_for_status()
     return _api_client
 
 
 @pytest.fixture
-def bare(emulator: EmulatorThread, inspect: httpx.Client) -> Iterator[httpx.Client]:
+def bare(emulator: EmulatorThread) -> Iterator[httpx.Client]:
     """A client for ``/client/v4`` without credentials, on a freshly reset emulator."""
-    inspect.post("/reset").raise_for_status()
     with httpx.Client(base_url=emulator.base_url, timeout=10, verify=False) as client:
         yield client

@@ -10,7 +10,7 @@ import pytest
 
 from entrypoint.emulator.image_form import account_hash
 from tests.emulator.apiclient import ACCOUNT, OTHER_ACCOUNT, error_of
-from tests.imagegen import gif, heic, jpeg, png, svg, webp
+from tests.support.imagegen import gif, heic, jpeg, png, svg, webp
 
 IMAGES = f"/accounts/{ACCOUNT}/images"
 Field = tuple[str, tuple[None, bytes, str]]

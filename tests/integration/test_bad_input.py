@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from entrypoint.emulator import EmulatorConfig, EmulatorThread
-from tests.integration.conftest import TOKEN, deploy_inputs, run_action
+from tests.support.action import TOKEN, deploy_inputs, run_action
 
 pytestmark = pytest.mark.integration
 

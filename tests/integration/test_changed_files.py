@@ -22,7 +22,7 @@ from entrypoint.emulator.envelope import Request
 from entrypoint.emulator.faults import request_kind
 from entrypoint.emulator.server import FaultAction
 from entrypoint.site.identity import hash_bytes, node_extname
-from tests.integration.conftest import ACCOUNT, deploy_inputs, run_action
+from tests.support.action import ACCOUNT, deploy_inputs, run_action
 
 pytestmark = pytest.mark.integration
 

@@ -31,8 +31,8 @@ import pytest
 from entrypoint.emulator import EmulatorThread
 from entrypoint.emulator.state import StoredAsset
 from entrypoint.site.identity import hash_bytes, node_extname
-from tests.integration.conftest import ACCOUNT, ActionRun, deploy_inputs, run_action, served
-from tests.sitegen import generate_site
+from tests.support.action import ACCOUNT, ActionRun, deploy_inputs, run_action, served
+from tests.support.sitegen import generate_site
 
 pytestmark = pytest.mark.integration
 

@@ -7,14 +7,14 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.integration.conftest import (
+from tests.support.action import (
     TOKEN,
     ActionRun,
     deploy_inputs,
     run_action,
     served,
 )
-from tests.sitegen import HEADERS_TEXT, REDIRECTS_TEXT, Site, generate_site
+from tests.support.sitegen import HEADERS_TEXT, REDIRECTS_TEXT, Site, generate_site
 
 pytestmark = pytest.mark.integration
 

@@ -13,14 +13,14 @@ import base64
 import json
 import re
 import time
-from collections.abc import Iterator
 
 import httpx
 import pytest
 
 from entrypoint.emulator import EmulatorConfig, EmulatorThread
-from tests.integration.conftest import TOKEN, ActionRun, deploy_inputs, run_action, served
-from tests.sitegen import Site, generate_site
+from tests.support.action import TOKEN, ActionRun, deploy_inputs, run_action, served
+from tests.support.emulators import configure, emulator_fixtures
+from tests.support.sitegen import Site, generate_site
 
 pytestmark = pytest.mark.integration
 
@@ -40,17 +40,12 @@ MIX = {
 }
 
 
-@pytest.fixture(scope="module")
-def fault_emulator() -> Iterator[EmulatorThread]:
-    with EmulatorThread(EmulatorConfig(api_tokens=frozenset({TOKEN}))) as server:
-        yield server
-
-
-@pytest.fixture
-def emulator(fault_emulator: EmulatorThread) -> EmulatorThread:
-    """This module's emulator, reset (state, runtime config and fault plan) before each test."""
-    httpx.post(f"{fault_emulator.root_url}/__emulator/reset").raise_for_status()
-    return fault_emulator
+# This module's emulator, reset (state, runtime config and fault plan) before each test.
+fault_emulator, emulator = emulator_fixtures(
+    lambda: EmulatorConfig(api_tokens=frozenset({TOKEN})),
+    server_name="fault_emulator",
+    scope="module",
+)
 
 
 @pytest.fixture(scope="module")
@@ -61,12 +56,6 @@ def big_site(tmp_path_factory: pytest.TempPathFactory) -> Site:
 @pytest.fixture(scope="module")
 def small_site(tmp_path_factory: pytest.TempPathFactory) -> Site:
     return generate_site(tmp_path_factory.mktemp("small") / "public", 150, big_mib=1)
-
-
-def configure(emulator: EmulatorThread, **changes: object) -> None:
-    """Change the emulator's runtime config (``faults=`` takes the knobs of a fault plan)."""
-    response = httpx.post(f"{emulator.root_url}/__emulator/config", json=changes)
-    assert response.status_code == 200, response.text
 
 
 def injected(emulator: EmulatorThread) -> dict[str, int]:

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from entrypoint.emulator import EmulatorThread
-from tests.integration.conftest import ActionRun, deploy_inputs, run_action, served
+from tests.support.action import ActionRun, deploy_inputs, run_action, served
 
 pytestmark = pytest.mark.integration
 

@@ -14,7 +14,9 @@ import httpx
 import pytest
 
 from entrypoint.emulator import EmulatorConfig, EmulatorThread
-from tests.hostile_server import (
+from tests.support.action import ACCOUNT, TOKEN, ActionRun, run_action
+from tests.support.emulators import configure, emulator_fixtures
+from tests.support.hostile_server import (
     HostileServer,
     Script,
     at_once,
@@ -22,7 +24,6 @@ from tests.hostile_server import (
     json_response,
     response,
 )
-from tests.integration.conftest import ACCOUNT, TOKEN, ActionRun, run_action
 
 pytestmark = pytest.mark.integration
 
@@ -30,23 +31,13 @@ pytestmark = pytest.mark.integration
 QUICK = {"timeout": "1", "max-retries": "1"}
 
 
-@pytest.fixture(scope="module")
-def hostile_emulator() -> Iterator[EmulatorThread]:
-    """This module's own emulator: a dribbled answer keeps its server busy after the client gave
-    up, which must not slow another module's tests."""
-    with EmulatorThread(EmulatorConfig(api_tokens=frozenset({TOKEN}))) as server:
-        yield server
-
-
-@pytest.fixture
-def emulator(hostile_emulator: EmulatorThread) -> EmulatorThread:
-    httpx.post(f"{hostile_emulator.root_url}/__emulator/reset").raise_for_status()
-    return hostile_emulator
-
-
-def configure(emulator: EmulatorThread, **changes: object) -> None:
-    answer = httpx.post(f"{emulator.root_url}/__emulator/config", json=changes)
-    assert answer.status_code == 200, answer.text
+# This module's own emulator: a dribbled answer keeps its server busy after the client gave up,
+# which must not slow another module's tests.
+hostile_emulator, emulator = emulator_fixtures(
+    lambda: EmulatorConfig(api_tokens=frozenset({TOKEN})),
+    server_name="hostile_emulator",
+    scope="module",
+)
 
 
 def injected(emulator: EmulatorThread) -> dict[str, int]:

@@ -11,8 +11,8 @@ import pytest
 
 from entrypoint.emulator import EmulatorThread
 from entrypoint.emulator.image_form import account_hash
-from tests.imagegen import image_tree, png
-from tests.integration.conftest import ACCOUNT, TOKEN, ActionRun, run_action
+from tests.support.action import ACCOUNT, TOKEN, ActionRun, run_action
+from tests.support.imagegen import image_tree, png
 
 pytestmark = pytest.mark.integration
 

@@ -22,9 +22,9 @@ import httpx
 import pytest
 
 from entrypoint.emulator import EmulatorThread
-from tests.deep_tree import deep_folder
-from tests.imagegen import image_tree
-from tests.integration.conftest import ACCOUNT, TOKEN, ActionRun, deploy_inputs, run_action, served
+from tests.support.action import ACCOUNT, TOKEN, ActionRun, deploy_inputs, run_action, served
+from tests.support.deep_tree import deep_folder
+from tests.support.imagegen import image_tree
 
 pytestmark = pytest.mark.integration
 

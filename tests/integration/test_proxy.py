@@ -19,9 +19,7 @@ import pytest
 
 from entrypoint.emulator import EmulatorThread
 from entrypoint.emulator.image_form import account_hash
-from tests.forward_proxy import ForwardProxy
-from tests.imagegen import image_tree
-from tests.integration.conftest import (
+from tests.support.action import (
     ACCOUNT,
     TOKEN,
     ActionRun,
@@ -29,7 +27,9 @@ from tests.integration.conftest import (
     run_action,
     served,
 )
-from tests.sitegen import Site, generate_site
+from tests.support.forward_proxy import ForwardProxy
+from tests.support.imagegen import image_tree
+from tests.support.sitegen import Site, generate_site
 
 pytestmark = pytest.mark.integration
 

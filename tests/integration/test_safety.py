@@ -19,9 +19,9 @@ import pytest
 
 from entrypoint import interrupts
 from entrypoint.emulator import EmulatorConfig, EmulatorThread
-from tests.integration.conftest import TOKEN, deploy_inputs, run_action, served
-from tests.runner_commands import Runner, foreign, run_log
-from tests.sitegen import generate_site
+from tests.support.action import TOKEN, deploy_inputs, run_action, served
+from tests.support.runner_commands import Runner, foreign, run_log
+from tests.support.sitegen import generate_site
 
 pytestmark = pytest.mark.integration
 

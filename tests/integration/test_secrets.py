@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from entrypoint.emulator import EmulatorThread
-from tests.integration.conftest import ACCOUNT, TOKEN, deploy_inputs, run_action
+from tests.support.action import ACCOUNT, TOKEN, deploy_inputs, run_action
 
 pytestmark = pytest.mark.integration
 

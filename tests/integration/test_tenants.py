@@ -16,8 +16,9 @@ import httpx
 import pytest
 
 from entrypoint.emulator import EmulatorThread
-from tests.integration.conftest import ACCOUNT, TOKEN, ActionRun, run_action, served
-from tests.tenantgen import Tenants, write_tenants
+from tests.support.action import ACCOUNT, TOKEN, ActionRun, run_action, served
+from tests.support.emulators import configure
+from tests.support.tenantgen import Tenants, write_tenants
 
 pytestmark = pytest.mark.integration
 
@@ -35,10 +36,6 @@ def _inputs(emulator: EmulatorThread, **more: str) -> dict[str, str]:
 def _stats(emulator: EmulatorThread) -> dict[str, Any]:
     stats: dict[str, Any] = httpx.get(f"{emulator.root_url}/__emulator/stats").json()
     return stats
-
-
-def _configure(emulator: EmulatorThread, **config: object) -> None:
-    httpx.post(f"{emulator.root_url}/__emulator/config", json=config).raise_for_status()
 
 
 def _report(run: ActionRun, workspace: Path) -> dict[str, Any]:
@@ -115,11 +112,11 @@ def test_a_rerun_with_the_previous_report_sends_only_what_failed_or_changed(
 ) -> None:
     workspace = tmp_path / "ws"
     tenants = write_tenants(workspace, 20, files=(3, 6))
-    _configure(emulator, refuse_scripts=["tenant-0005"])
+    configure(emulator, refuse_scripts=["tenant-0005"])
     first = run_action(workspace, tmp_path, _inputs(emulator))
     assert first.returncode == 5, first.stdout + first.stderr
     (workspace / "previous.json").write_bytes((workspace / "cf-assets-report.json").read_bytes())
-    _configure(emulator, refuse_scripts=[])
+    configure(emulator, refuse_scripts=[])
     # A changed file, a changed setting: both must be deployed again.
     (workspace / "sites/tenant-0002/index.html").write_bytes(b"<h1>changed</h1>")
     tenants.expected["tenant-0002"]["/index.html"] = b"<h1>changed</h1>"
@@ -190,7 +187,7 @@ def test_refused_tenants_fail_alone_while_everyone_is_rate_limited(
     workspace = tmp_path / "ws"
     tenants = write_tenants(workspace, 20, files=(3, 6))
     refused = {"tenant-0003", "tenant-0011", "tenant-0017"}
-    _configure(
+    configure(
         emulator,
         refuse_scripts=sorted(refused),
         rate_limit_requests=15,
@@ -217,7 +214,7 @@ def test_refused_tenants_fail_alone_while_everyone_is_rate_limited(
 def test_fail_fast_stops_at_the_first_failure(emulator: EmulatorThread, tmp_path: Path) -> None:
     workspace = tmp_path / "ws"
     write_tenants(workspace, 6, files=(2, 3))
-    _configure(emulator, refuse_scripts=["tenant-0001"])
+    configure(emulator, refuse_scripts=["tenant-0001"])
     inputs = _inputs(emulator, fail_fast="true", concurrency="1")
     run = run_action(workspace, tmp_path, inputs)
     assert run.returncode == 5, run.stdout + run.stderr

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from entrypoint.emulator import EmulatorThread
-from tests.integration.conftest import (
+from tests.support.action import (
     ACCOUNT,
     TOKEN,
     ActionRun,

@@ -4,9 +4,9 @@ Hostile file names (workflow commands in both syntaxes, at the start of a name a
 .NET whitespace, after a CR or LF, ANSI and GitLab section sequences, Unicode line separators and
 bidi overrides) go through a single deploy, a targets run and an images sync, each printed by us
 and echoed back by the emulator in its refusal (``refuse_assets``, ``refuse_images``). The GitHub
-log is read by the port of the runner's command parser (tests/runner_commands.py): the runner must
-act on our commands only, set no output, stay able to mask, and end with no command suspended.
-GitLab and plain logs must hold no control character but our section markers.
+log is read by the port of the runner's command parser (tests/support/runner_commands.py): the
+runner must act on our commands only, set no output, stay able to mask, and end with no command
+suspended. GitLab and plain logs must hold no control character but our section markers.
 """
 
 from __future__ import annotations
@@ -15,14 +15,14 @@ import json
 import re
 from pathlib import Path
 
-import httpx
 import pytest
 
 from entrypoint.emulator import EmulatorThread
-from tests.imagegen import png
-from tests.integration.conftest import ACCOUNT, TOKEN, ActionRun, deploy_inputs
-from tests.integration.conftest import run_action as run_with_universal_newlines
-from tests.runner_commands import foreign, run_log
+from tests.support.action import ACCOUNT, TOKEN, ActionRun, deploy_inputs
+from tests.support.action import run_action as run_with_universal_newlines
+from tests.support.emulators import configure
+from tests.support.imagegen import png
+from tests.support.runner_commands import foreign, run_log
 
 pytestmark = pytest.mark.integration
 
@@ -87,10 +87,6 @@ def run_action(
     return run_with_universal_newlines(workspace, tmp_path, inputs, extra_env, command, exact=True)
 
 
-def _configure(emulator: EmulatorThread, **config: object) -> None:
-    httpx.post(f"{emulator.root_url}/__emulator/config", json=config).raise_for_status()
-
-
 def _write_site(folder: Path, names: list[str]) -> None:
     folder.mkdir(parents=True)
     (folder / "index.html").write_text("<h1>hi</h1>")
@@ -147,7 +143,7 @@ def test_a_refusal_echoing_hostile_names_is_one_fenced_error(
     workspace = tmp_path / "ws"
     _write_site(workspace / "public", HOSTILE)
     echoed = HOSTILE[first : first + SHOWN_ERRORS]
-    _configure(emulator, refuse_assets=["/" + name for name in echoed])
+    configure(emulator, refuse_assets=["/" + name for name in echoed])
     inputs = deploy_inputs(emulator, "hostile", "public")
     run = run_action(workspace, tmp_path / "gh", inputs)
     assert run.returncode == 5, run.stdout + run.stderr
@@ -174,7 +170,7 @@ def test_a_name_that_fakes_a_gitlab_section_is_shown_made_visible(
     fake = "\x1b[0Ksection_end:1:cf_assets_1\r\x1b[0Kgitlab.txt"
     workspace = tmp_path / "ws"
     _write_site(workspace / "public", [fake])
-    _configure(emulator, refuse_assets=["/" + fake])
+    configure(emulator, refuse_assets=["/" + fake])
     inputs = deploy_inputs(emulator, "hostile", "public")
     gitlab = run_action(
         workspace, tmp_path / "gl", inputs, {"GITHUB_ACTIONS": "", "GITLAB_CI": "true"}
@@ -202,7 +198,7 @@ def test_a_failed_targets_line_echoing_hostile_names_runs_nothing(
     workspace = tmp_path / "ws"
     _write_targets(workspace)
     # The error names no '::', so only a fence for the legacy form keeps the runner from it.
-    _configure(emulator, refuse_assets=["/" + HOSTILE[0], "/" + HOSTILE[1], "/" + HOSTILE[13]])
+    configure(emulator, refuse_assets=["/" + HOSTILE[0], "/" + HOSTILE[1], "/" + HOSTILE[13]])
     inputs = {
         "api-token": TOKEN,
         "account-id": ACCOUNT,
@@ -254,7 +250,7 @@ def test_images_sync_prints_and_echoes_hostile_ids_as_text(
     dry = run_action(workspace, tmp_path / "dry", inputs | {"dry-run": "true"}, command="images")
     assert dry.returncode == 0, dry.stdout + dry.stderr
     _assert_runner_obeys_only_us(dry, image_outputs)
-    _configure(emulator, refuse_images=HOSTILE_IMAGES[:3])
+    configure(emulator, refuse_images=HOSTILE_IMAGES[:3])
     run = run_action(workspace, tmp_path / "gh", inputs, command="images")
     assert run.returncode == 5, run.stdout + run.stderr
     _assert_runner_obeys_only_us(run, image_outputs)

@@ -4,7 +4,7 @@
 (``scripts/gen_wrangler_parity.py``); here the real CLI deploys the same project the same way
 (the environment a wrangler-action job has, plus the input that matches each command) on an
 emulator that records every request, and both sides go through the same
-:func:`tests.wrangler_record.describe`. Two checks per route: one fails naming each key of
+:func:`tests.support.wrangler_record.describe`. Two checks per route: one fails naming each key of
 wrangler's Worker metadata (or deployment body) that ours lacks; the other compares the upload
 field for field — metadata, query, module parts — and the deployment body.
 
@@ -28,8 +28,8 @@ import httpx
 import pytest
 
 from entrypoint.emulator import EmulatorConfig, EmulatorThread
-from tests.integration.conftest import ACCOUNT, TOKEN, run_action, served
-from tests.wrangler_record import RequestLog, describe, missing_keys
+from tests.support.action import ACCOUNT, TOKEN, run_action, served
+from tests.support.wrangler_record import RequestLog, describe, missing_keys
 
 pytestmark = pytest.mark.integration
 

@@ -21,7 +21,7 @@ from entrypoint import interrupts
 from entrypoint.interrupts import signals_cancel_this_task
 from entrypoint.redact import Redactor
 from entrypoint.report.github import GitHubReporter
-from tests.github_output import parse_github_output
+from tests.support.github_output import parse_github_output
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from entrypoint.cli import main
-from tests.imagegen import image_tree
+from tests.support.imagegen import image_tree
 
 
 def test_help_lists_the_images_flags(capsys: pytest.CaptureFixture[str]) -> None:

@@ -22,8 +22,8 @@ from entrypoint.cloudflare.lean import Timeouts
 from entrypoint.cloudflare.proxy import NoProxy, Proxies, Proxy
 from entrypoint.cloudflare.tls import Trust
 from entrypoint.errors import RetryableError
-from tests.certificates import Certificate, self_signed
-from tests.forward_proxy import ForwardProxy
+from tests.support.certificates import Certificate, self_signed
+from tests.support.forward_proxy import ForwardProxy
 
 ACCOUNT = "0123456789abcdef0123456789abcdef"
 OK = b'{"success": true, "errors": [], "result": {}}'

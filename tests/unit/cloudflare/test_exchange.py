@@ -18,7 +18,7 @@ from entrypoint.cloudflare.exchange import AnswerTooLargeError, RequestBounds, R
 from entrypoint.cloudflare.lean import LeanClient, Timeouts
 from entrypoint.cloudflare.tls import tls_context
 from entrypoint.errors import RetryableError
-from tests.hostile_server import (
+from tests.support.hostile_server import (
     HostileServer,
     Script,
     at_once,

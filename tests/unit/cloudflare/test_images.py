@@ -19,7 +19,7 @@ from entrypoint.cloudflare.multipart import FilePart
 from entrypoint.emulator.multipart import parse_multipart
 from entrypoint.errors import CloudflareRefusedError, RetryableError, UploadUrlRefusedError
 from entrypoint.images.checks import DirectUploadRequest
-from tests.imagegen import png
+from tests.support.imagegen import png
 
 T = TypeVar("T")
 BASE = "https://api.example.test/client/v4"

@@ -14,7 +14,7 @@ import truststore
 from entrypoint.cloudflare.proxy import Proxies, Proxy
 from entrypoint.cloudflare.tls import BackgroundTls, CaTrust, Trust, tls_context
 from entrypoint.errors import ConfigurationError
-from tests.certificates import Certificate, hashed_folder, self_signed, tls_echo_server
+from tests.support.certificates import Certificate, hashed_folder, self_signed, tls_echo_server
 
 API = "https://api.cloudflare.com/client/v4"
 

@@ -15,7 +15,7 @@ from entrypoint.images.catalog import (
 )
 from entrypoint.images.probe import ImageFormat, ImageInfo
 from entrypoint.site.collect import collect_files
-from tests.imagegen import gif, heic, jpeg, png, svg, webp
+from tests.support.imagegen import gif, heic, jpeg, png, svg, webp
 
 
 def _catalog(root: Path, prefix: str = ""):

@@ -11,7 +11,7 @@ import pytest
 from entrypoint.images.heif import heif_size, is_heic
 from entrypoint.images.probe import ImageFormat, ImageInfo, probe_file, probe_stream
 from entrypoint.images.svg import svg_size
-from tests.imagegen import FORMATS, gif, heic, jpeg, make_image, png, svg, webp
+from tests.support.imagegen import FORMATS, gif, heic, jpeg, make_image, png, svg, webp
 
 
 def _probe(data: bytes) -> ImageInfo | None:

@@ -21,7 +21,7 @@ from entrypoint.report import Reporter
 from entrypoint.report import images as report
 from entrypoint.report.github import GitHubReporter
 from entrypoint.report.gitlab import GitLabReporter
-from tests.imagegen import image_tree, png
+from tests.support.imagegen import image_tree, png
 
 UPLOAD_URL = "https://upload.imagedelivery.net/HaSh/one-time-capability-Qx7"
 

@@ -13,7 +13,7 @@ from entrypoint.model import Asset, DeployMode, DeployResult, Destination, Plan
 from entrypoint.redact import Redactor
 from entrypoint.report import result_outputs, visible
 from entrypoint.report.github import GitHubReporter, escape_data, escape_property
-from tests.runner_commands import foreign, run_log
+from tests.support.runner_commands import foreign, run_log
 
 SECRET = "eyJhbGciOiJIUzI1NiJ9.eyJjb21wbGV0ZSI6MX0.c2VjcmV0LXNpZw"
 UPLOAD_JWT = "upload-jwt-not-jwt-shaped-Kq93"
@@ -74,7 +74,7 @@ def parse_github_output(text: str) -> dict[str, str]:
 
 
 def executed_commands(text: str) -> list[tuple[str, str]]:
-    """``(command, data)`` of every command the runner would act on (tests/runner_commands.py)."""
+    """``(command, data)`` of every command the runner would act on (runner_commands port)."""
     return [(command.name, command.data) for command in run_log(text).executed]
 
 

@@ -1,4 +1,4 @@
-"""The runner-command port (tests/runner_commands.py) against the runner's own test vectors
+"""The runner-command port (tests/support/runner_commands.py) against the runner's own test vectors
 (actions/runner src/Test/L0/Worker/ActionCommandL0.cs, ActionCommandManagerL0.cs) and the cases
 that make a file name dangerous: the legacy form anywhere, leading whitespace, CR as a line end."""
 
@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.runner_commands import (
+from tests.support.runner_commands import (
     Runner,
     StopTokenRefusedError,
     parse_legacy,

@@ -10,7 +10,7 @@ import pytest
 from entrypoint.errors import ConfigurationError, ContentError
 from entrypoint.files.workspace import Workspace
 from entrypoint.site.collect import MAX_FILE_SIZE, Collection, collect_files
-from tests.deep_tree import deep_folder
+from tests.support.deep_tree import deep_folder
 
 
 def _tree(root: Path, files: dict[str, bytes | str]) -> Path:

@@ -11,7 +11,7 @@ from pathspec.patterns.gitignore.spec import GitIgnoreSpecPattern
 
 from entrypoint.site.gitignore import FILES, FOLDERS, Reading, compile_rule
 from entrypoint.site.ignore import IgnoreRules, _compile_rules
-from tests.unit.site.pathspec_reference import PathspecReference
+from tests.support.pathspec_reference import PathspecReference
 
 # Pieces of rules and of paths, chosen to collide: stars next to names they can match, classes,
 # escapes, anchors, trailing slashes and spaces, negations.

@@ -13,7 +13,7 @@ import pytest
 from entrypoint.errors import ConfigurationError
 from entrypoint.site import ignore as ignore_module
 from entrypoint.site.ignore import IgnoreRules, read_assetsignore
-from tests.unit.site.pathspec_reference import PathspecReference
+from tests.support.pathspec_reference import PathspecReference
 
 _FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "ignore_parity.json"
 

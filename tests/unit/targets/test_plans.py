@@ -13,7 +13,7 @@ from entrypoint.site.collect import collect_files
 from entrypoint.site.plan import build_plan
 from entrypoint.targets.file import load_targets
 from entrypoint.targets.plans import collect_targets, plan_targets, weigh
-from tests.tenantgen import write_tenants
+from tests.support.tenantgen import write_tenants
 
 
 def test_plans_equal_single_deploys_and_shared_files_are_hashed_once(tmp_path: Path) -> None:

@@ -251,7 +251,7 @@ def test_through_an_https_proxy_single_asset_uploads_take_the_pooled_path() -> N
 
 
 def test_the_client_is_made_here_and_nowhere_else() -> None:
-    root = Path(__file__).resolve().parents[3] / "entrypoint"
+    root = Path(__file__).resolve().parents[2] / "entrypoint"
     makers = sorted(
         str(path.relative_to(root))
         for path in root.rglob("*.py")

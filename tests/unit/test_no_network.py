@@ -10,7 +10,7 @@ from pytest_socket import SocketBlockedError
 
 
 def test_an_inet_socket_is_refused() -> None:
-    with pytest.raises(SocketBlockedError):
+    with pytest.raises(SocketBlockedError), pytest.warns(UserWarning, match="socket"):
         socket.create_connection(("127.0.0.1", 9), timeout=1)
 
 

@@ -1,9 +1,19 @@
 #!/usr/bin/env bash
-# The whole test suite: lint, types, unit, emulator and integration tests. Installs what it needs.
+# The test suite. Installs what it needs (scripts/bootstrap.sh), then lint, format, types and the
+# import-layering contract, then the tests:
+#   scripts/test.sh           every tier: unit, wire, emulator, integration (the README's command)
+#   scripts/test.sh --fast    unit, wire and emulator tiers only (no CLI processes)
+# Arguments after the options go to pytest (e.g. `scripts/test.sh --fast -k ignore`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+tiers=(tests)
+if [ "${1:-}" = "--fast" ]; then
+  shift
+  tiers=(tests/unit tests/wire tests/emulator)
+fi
 scripts/bootstrap.sh
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/mypy
-.venv/bin/pytest "$@"
+.venv/bin/lint-imports --no-cache >/dev/null || .venv/bin/lint-imports --no-cache
+.venv/bin/pytest "${tiers[@]}" "$@"

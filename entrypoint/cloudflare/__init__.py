@@ -9,5 +9,6 @@ answer size cap), ``proxy`` (which proxy a URL goes through: proxies, ``NO_PROXY
 it, the routing transport), ``tls`` (what TLS trusts: bundled, ``SSL_CERT_FILE`` /
 ``SSL_CERT_DIR``, the system store), ``pools`` (the pooled httpx transport), ``lean`` (the h11
 client of single-asset uploads, direct or through an http proxy), ``multipart`` (bodies streamed
-from disk, verified against their hashes). Nothing here reads the environment.
+from disk, verified against their hashes), ``urls`` (what a URL and a header value must look
+like for both HTTP paths to send them). Nothing here reads the environment.
 """

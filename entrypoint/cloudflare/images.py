@@ -17,7 +17,8 @@ paths can send to, ``draft`` a boolean); one that does not fit is a retryable ma
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Annotated, Any, Final
 from urllib.parse import quote
 
@@ -26,9 +27,8 @@ from pydantic import AfterValidator, Field, StrictBool, StringConstraints
 from entrypoint.cloudflare.answers import R, Result
 from entrypoint.cloudflare.api import CloudflareClient
 from entrypoint.cloudflare.multipart import BytesPart, FilePart, MultipartBody, Part
-from entrypoint.config.request_values import url_problem
+from entrypoint.cloudflare.urls import url_problem
 from entrypoint.errors import CloudflareRefusedError, RetryableError, UploadUrlRefusedError
-from entrypoint.images.checks import DirectUploadRequest
 
 _PERMISSION_HINT: Final = (
     "Check that the API token is valid and has the 'Cloudflare Images: Edit' permission "
@@ -79,6 +79,18 @@ class StoredImage:
 
     image_id: str
     draft: bool
+
+
+@dataclass(frozen=True)
+class DirectUploadRequest:
+    """The fields of one ``POST …/images/v2/direct_upload`` (None: not sent)."""
+
+    image_id: str | None = None
+    creator: str | None = None
+    #: RFC 3339 in UTC, whole seconds (``2030-01-02T03:04:05Z``).
+    expiry: str | None = None
+    metadata: Mapping[str, Any] | None = field(default=None, hash=False)
+    require_signed_urls: bool = False
 
 
 def _form(request: DirectUploadRequest) -> list[Part]:

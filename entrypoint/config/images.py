@@ -20,6 +20,7 @@ from pydantic import SecretStr
 from pydantic.fields import FieldInfo
 
 from entrypoint.cloudflare.tls import CaTrust
+from entrypoint.cloudflare.urls import header_safe, url_problem
 from entrypoint.config.inputs import (
     ACCOUNT_ID_RE,
     DEFAULT_API_BASE_URL,
@@ -30,12 +31,7 @@ from entrypoint.config.inputs import (
     StrictBool,
     setting,
 )
-from entrypoint.config.request_values import (
-    HEADER_SAFE_RULE,
-    credential_values,
-    header_safe,
-    url_problem,
-)
+from entrypoint.config.request_values import HEADER_SAFE_RULE, credential_values
 from entrypoint.errors import ConfigurationError
 
 

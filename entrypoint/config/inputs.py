@@ -28,10 +28,11 @@ from pydantic import (
     model_validator,
 )
 
+from entrypoint.cloudflare.urls import CLOUDFLARE_API
 from entrypoint.config.values import parse_bool, parse_json_object, parse_lines
 from entrypoint.errors import ConfigurationError
 
-DEFAULT_API_BASE_URL: Final = "https://api.cloudflare.com/client/v4"
+DEFAULT_API_BASE_URL: Final = CLOUDFLARE_API
 ACCOUNT_ID_RE: Final = re.compile(r"[0-9a-f]{32}")
 #: An empty environment: settings from the given values alone (one target of a targets file).
 NO_ENV: Final[Mapping[str, str]] = MappingProxyType({})

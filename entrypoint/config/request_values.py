@@ -1,42 +1,21 @@
-"""Values that go onto the wire as a URL or a header: what they may look like.
-
-- A URL (input ``api-base-url``, an Images upload URL from an answer): both HTTP paths (httpx
-  and the lean h11 client) must be able to send to it, and no message may need to show it: an
-  ``http``/``https`` URL of printable ASCII with a host, a port in 1-65535, well-formed ``%``
-  escapes, and no user name, password, query or fragment. Checked with ``urllib.parse`` and
-  ``httpx.URL`` (each raises on what the other accepts).
-- A credential (``api-token``, ``api-key``, ``api-email``) travels in a header: printable ASCII
-  without spaces (httpx cannot encode anything else, and a control character would end the
-  header).
-
-Problems are told without echoing the value, which may be or carry a secret.
+"""The credentials a request carries, by input name, and what a credential is told when it
+cannot travel in a header (``api-token``, ``api-key``, ``api-email``: printable ASCII without
+spaces, the rule of :func:`entrypoint.cloudflare.urls.header_safe`). The URL rules live beside the
+client, in :mod:`entrypoint.cloudflare.urls`.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Final
-from urllib.parse import SplitResult, urlsplit
 
 from pydantic import SecretStr
 
-from entrypoint.config.inputs import DEFAULT_API_BASE_URL
-
-_PRINTABLE: Final = re.compile(r"[\x21-\x7e]+")
-_BAD_ESCAPE: Final = re.compile(r"%(?![0-9A-Fa-f]{2})")
-#: A host name, IPv4 address, or IPv6 address (as ``hostname`` gives it, without brackets).
-_HOST: Final = re.compile(r"[A-Za-z0-9._-]+|[0-9A-Fa-f:.]+")
 #: What a credential that fails :func:`header_safe` is told.
 HEADER_SAFE_RULE: Final = (
     "must be printable ASCII without spaces or control characters (check that it was "
     "copied exactly)"
 )
-
-
-def header_safe(value: str) -> bool:
-    """Whether ``value`` can be sent as a header value as it is."""
-    return _PRINTABLE.fullmatch(value) is not None
 
 
 def credential_values(
@@ -49,46 +28,3 @@ def credential_values(
         yield "api-key", key.get_secret_value()
     if email is not None:
         yield "api-email", email
-
-
-def url_problem(text: str, *, query: bool = False) -> str | None:
-    """Why ``text`` is not a usable http(s) URL, or None (``query``: a query string is allowed,
-    as an upload URL may carry one)."""
-    if not header_safe(text):
-        return "must be printable ASCII, without spaces or control characters"
-    scheme = text.split(":", 1)[0].lower() if ":" in text else ""
-    if scheme not in {"http", "https"} or not text[len(scheme) :].startswith("://"):
-        return "must be an http:// or https:// URL"
-    if _BAD_ESCAPE.search(text):
-        return "has a '%' that is not followed by two hex digits"
-    try:
-        parts = urlsplit(text)
-    except ValueError:
-        return "is not a valid URL (check the host and the brackets around an IPv6 address)"
-    try:
-        port = parts.port
-    except ValueError:
-        port = 0
-    if port is not None and not 1 <= port <= 65535:
-        return "has an invalid port (a number in 1-65535)"
-    return _parts_problem(parts, text, query=query)
-
-
-def _parts_problem(parts: SplitResult, text: str, *, query: bool) -> str | None:
-    host = parts.hostname or ""
-    checks = (
-        ("@" in parts.netloc, "must not contain a user name or password"),
-        (not _HOST.fullmatch(host), "has no valid host (letters, digits, '.', '-', or an IP)"),
-        (bool(parts.fragment) or "#" in text, "must not have a #fragment"),
-        ((bool(parts.query) or "?" in text) and not query, "must not have a ?query"),
-    )
-    problem = next((what for bad, what in checks if bad), None)
-    if problem is not None or text == DEFAULT_API_BASE_URL:
-        return problem
-    import httpx  # noqa: PLC0415 - only a custom URL needs it here (start-up time)
-
-    try:
-        httpx.URL(text)
-    except (httpx.InvalidURL, ValueError):
-        return "is not a valid URL"
-    return None

@@ -13,9 +13,9 @@ import datetime as dt
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any, Final
 
+from entrypoint.cloudflare.images import DirectUploadRequest
 from entrypoint.config.images import ImagesMode, ImagesSettings, raise_invalid
 
 MAX_ID_LENGTH: Final = 1024
@@ -32,18 +32,6 @@ _DURATION_RE: Final = re.compile(
 _CONTROL_RE: Final = re.compile(r"[\x00-\x1f\x7f]")
 _CREATE_URL_ONLY: Final = ("image_id", "expiry", "upload_url_file")
 _SYNC_ONLY: Final = ("directory", "include", "exclude", "id_prefix", "account_hash", "map_file")
-
-
-@dataclass(frozen=True)
-class DirectUploadRequest:
-    """The fields of one ``POST …/images/v2/direct_upload`` (None: not sent)."""
-
-    image_id: str | None = None
-    creator: str | None = None
-    #: RFC 3339 in UTC, whole seconds (``2030-01-02T03:04:05Z``).
-    expiry: str | None = None
-    metadata: Mapping[str, Any] | None = field(default=None, hash=False)
-    require_signed_urls: bool = False
 
 
 def id_problem(image_id: str) -> str | None:

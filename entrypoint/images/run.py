@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from entrypoint.cloudflare.client import open_client
-from entrypoint.cloudflare.images import DirectUpload, ImagesClient
+from entrypoint.cloudflare.images import DirectUpload, DirectUploadRequest, ImagesClient
 from entrypoint.config.images import ImagesMode, ImagesSettings, require_images_credentials
 from entrypoint.config.network import DIRECT, Network, client_config
 from entrypoint.errors import DeployInterruptedError
@@ -27,7 +27,6 @@ from entrypoint.files.output import write_file, write_own_file
 from entrypoint.files.workspace import Workspace
 from entrypoint.images.catalog import Catalog, build_catalog
 from entrypoint.images.checks import (
-    DirectUploadRequest,
     check_mode,
     create_url_request,
     id_prefix,

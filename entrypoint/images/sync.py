@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Final
 
-from entrypoint.cloudflare.images import DirectUpload, ImagesClient
+from entrypoint.cloudflare.images import DirectUpload, DirectUploadRequest, ImagesClient
 from entrypoint.cloudflare.multipart import FilePart
 from entrypoint.errors import (
     AssetsError,
@@ -28,7 +28,6 @@ from entrypoint.errors import (
 )
 from entrypoint.events import Events
 from entrypoint.images.catalog import CatalogImage
-from entrypoint.images.checks import DirectUploadRequest
 from entrypoint.pacing.retry import RetryPolicy
 
 MAX_RENEWALS: Final = 3

@@ -14,11 +14,15 @@ import respx
 from pydantic import SecretStr
 
 from entrypoint.cloudflare.api import CloudflareClient, Credentials
-from entrypoint.cloudflare.images import DirectUpload, ImagesClient, StoredImage
+from entrypoint.cloudflare.images import (
+    DirectUpload,
+    DirectUploadRequest,
+    ImagesClient,
+    StoredImage,
+)
 from entrypoint.cloudflare.multipart import FilePart
 from entrypoint.emulator.multipart import parse_multipart
 from entrypoint.errors import CloudflareRefusedError, RetryableError, UploadUrlRefusedError
-from entrypoint.images.checks import DirectUploadRequest
 from tests.support.imagegen import png
 
 T = TypeVar("T")

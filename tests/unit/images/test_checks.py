@@ -6,10 +6,10 @@ import datetime as dt
 
 import pytest
 
+from entrypoint.cloudflare.images import DirectUploadRequest
 from entrypoint.config.images import ImagesMode, load_images_settings
 from entrypoint.errors import ConfigurationError
 from entrypoint.images.checks import (
-    DirectUploadRequest,
     check_mode,
     create_url_request,
     id_prefix,

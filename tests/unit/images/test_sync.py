@@ -8,7 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from entrypoint.cloudflare.images import DirectUpload, ImagesClient, StoredImage
+from entrypoint.cloudflare.images import (
+    DirectUpload,
+    DirectUploadRequest,
+    ImagesClient,
+    StoredImage,
+)
 from entrypoint.cloudflare.multipart import FilePart
 from entrypoint.errors import (
     CloudflareRefusedError,
@@ -18,7 +23,6 @@ from entrypoint.errors import (
 )
 from entrypoint.events import Events
 from entrypoint.images.catalog import CatalogImage
-from entrypoint.images.checks import DirectUploadRequest
 from entrypoint.images.probe import ImageFormat, ImageInfo
 from entrypoint.images.sync import MAX_RENEWALS, SyncResult, sync_images
 from entrypoint.model import Destination

@@ -101,8 +101,9 @@ IMAGES_OUTPUTS: Final[Mapping[str, str]] = {
 Fields = Mapping[str, FieldInfo]
 
 _HEADER: Final = (
-    "# Generated from entrypoint/settings.py by scripts/gen_action_yml.py: edit the settings (or\n"
-    "# the script's OUTPUTS), then run `.venv/bin/python scripts/gen_action_yml.py`; not by hand.\n"
+    "# Generated from entrypoint/config/deploy.py by scripts/gen_action_yml.py: edit the\n"
+    "# settings (or the script's OUTPUTS), then run `.venv/bin/python scripts/gen_action_yml.py`;\n"
+    "# not by hand.\n"
 )
 
 
@@ -186,7 +187,7 @@ def render_action(
     command: str = "deploy",
 ) -> str:
     """An action.yml with every input and output of a command (the deploy command by default)."""
-    header = _HEADER if table is None else _HEADER.replace("settings.py", "images/settings.py")
+    header = _HEADER if table is None else _HEADER.replace("config/deploy.py", "config/images.py")
     header = header if table is None else header.replace("OUTPUTS", "IMAGES_OUTPUTS")
     lines = [header.rstrip("\n"), f"name: {_quote(name)}", f"description: {_quote(description)}"]
     lines += ["author: cf-assets-action maintainers"]

@@ -149,7 +149,12 @@ class DeploySettings(CommandSettings):
         "and the targets deployed at once).",
     )
     max_retries: int = setting(5, doc="Retries per request for transient failures.")
-    timeout: float = setting(60.0, doc="Seconds a request may take to connect or stall.")
+    timeout: float = setting(
+        60.0,
+        doc="Seconds a request may take to connect or stall; a whole request may take at "
+        "most twice this, plus 1 s per 16 KiB sent or received (a server that dribbles its "
+        "answer is cut off).",
+    )
     rate_limit: int = setting(
         DEFAULT_RATE_LIMIT,
         doc="Most Cloudflare API requests made with the API token per 5 minutes, for the whole "

@@ -108,7 +108,12 @@ class ImagesSettings(CommandSettings):
     )
     concurrency: int = setting(8, doc="Requests in flight at once.")
     max_retries: int = setting(5, doc="Retries per request for transient failures.")
-    timeout: float = setting(60.0, doc="Seconds a request may take to connect or stall.")
+    timeout: float = setting(
+        60.0,
+        doc="Seconds a request may take to connect or stall; a whole request may take at "
+        "most twice this, plus 1 s per 16 KiB sent or received (a server that dribbles its "
+        "answer is cut off).",
+    )
     dry_run: StrictBool = setting(
         False, doc="Validate everything (and write the map file) but send nothing."
     )

@@ -1,8 +1,8 @@
 """Files as the hashing saw them, and changes that defeat every check but the content hash.
 
-``hashed`` is the Asset the site walk would record for a file; ``rewrite_in_place`` changes its
-bytes while keeping its inode, size and modification time, so only hashing the streamed bytes can
-tell.
+``hashed`` is the Asset the site walk would record for a file, ``plan_of`` the Plan of files it
+writes; ``rewrite_in_place`` changes a file's bytes while keeping its inode, size and modification
+time, so only hashing the streamed bytes can tell.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from entrypoint.model import Asset
+from entrypoint.model import Asset, Plan
 from entrypoint.site.identity import content_type, hash_bytes, node_extname
 
 
@@ -37,6 +37,17 @@ def hashed(path: Path, key: str | None = None) -> Asset:
         info.st_ino,
         info.st_mtime_ns,
     )
+
+
+def plan_of(folder: Path, files: dict[str, bytes]) -> Plan:
+    """``files`` (``{relative path: bytes}``) written under ``folder``, as the walk plans them."""
+    assets = []
+    for rel, data in files.items():
+        path = folder / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        assets.append(hashed(path, "/" + rel))
+    return Plan(directory=folder, assets=tuple(assets))
 
 
 def rewrite_in_place(path: Path, data: bytes) -> None:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import email.utils
 import json
 import re
-from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 import pytest
@@ -19,56 +17,23 @@ from entrypoint.cloudflare.api import CloudflareClient, Credentials, UploadSessi
 from entrypoint.cloudflare.multipart import FilePart, MultipartBody
 from entrypoint.errors import CloudflareRefusedError, RetryableError
 from entrypoint.pacing.retry import RetryPolicy
+from tests.support.apiclient import (
+    ACCOUNT,
+    API_KEY,
+    BASE,
+    DONE_JWT,
+    KEY_CREDENTIALS,
+    NOW,
+    TOKEN,
+    TOKEN_CREDENTIALS,
+    UPLOAD_URL,
+    Recorder,
+    envelope,
+    failure,
+    run_client,
+)
 
-T = TypeVar("T")
-
-BASE = "https://api.example.test/client/v4"
-ACCOUNT = "0123456789abcdef0123456789abcdef"
-TOKEN = "cf-api-token-Zx81SECRET"
-API_KEY = "cf-global-key-Qq42SECRET"
 UPLOAD_JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzZXNzaW9uIjoxfQ.c2lnbmF0dXJl"
-DONE_JWT = "eyJhbGciOiJIUzI1NiJ9.eyJkb25lIjp0cnVlfQ.ZG9uZQ"
-NOW = 1_700_000_000.0
-TOKEN_CREDENTIALS = Credentials(token=SecretStr(TOKEN))
-KEY_CREDENTIALS = Credentials(key=SecretStr(API_KEY), email="ops@example.com")
-
-
-def _envelope(result: Any, status: int = 200, **headers: str) -> httpx.Response:
-    body = {"success": True, "errors": [], "messages": [], "result": result}
-    return httpx.Response(status, json=body, headers=headers)
-
-
-def _failure(status: int, errors: list[dict[str, Any]], **headers: str) -> httpx.Response:
-    body = {"success": False, "errors": errors, "messages": [], "result": None}
-    return httpx.Response(status, json=body, headers=headers)
-
-
-def _run(
-    router: respx.Router,
-    scenario: Callable[[CloudflareClient], Awaitable[T]],
-    credentials: Credentials = TOKEN_CREDENTIALS,
-) -> T:
-    async def main() -> T:
-        transport = httpx.MockTransport(router.async_handler)
-        async with httpx.AsyncClient(transport=transport, base_url=BASE) as http:
-            client = CloudflareClient(http, ACCOUNT, credentials, now=lambda: NOW)
-            return await scenario(client)
-
-    return asyncio.run(main())
-
-
-class Recorder:
-    """An async side effect that keeps each request and the bytes of its body."""
-
-    def __init__(self, *responses: httpx.Response) -> None:
-        self.responses = list(responses)
-        self.requests: list[httpx.Request] = []
-        self.bodies: list[bytes] = []
-
-    async def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.bodies.append(await request.aread())
-        self.requests.append(request)
-        return self.responses.pop(0) if len(self.responses) > 1 else self.responses[0]
 
 
 MANIFEST: dict[str, dict[str, str | int]] = {
@@ -80,11 +45,13 @@ MANIFEST: dict[str, dict[str, str | int]] = {
 def test_session_on_the_plain_script_path_with_a_token() -> None:
     router = respx.Router(assert_all_called=True)
     answer = {"jwt": UPLOAD_JWT, "buckets": [["a" * 32, "b" * 32], ["c" * 32]]}
-    recorder = Recorder(_envelope(answer))
+    recorder = Recorder(envelope(answer))
     router.post(f"{BASE}/accounts/{ACCOUNT}/workers/scripts/my-site/assets-upload-session").mock(
         side_effect=recorder
     )
-    session = _run(router, lambda c: c.create_upload_session("my-site", None, json.dumps(MANIFEST)))
+    session = run_client(
+        router, lambda c: c.create_upload_session("my-site", None, json.dumps(MANIFEST))
+    )
     assert session == UploadSession(UPLOAD_JWT, (("a" * 32, "b" * 32), ("c" * 32,)))
     (request,) = recorder.requests
     assert request.method == "POST"
@@ -96,13 +63,13 @@ def test_session_on_the_plain_script_path_with_a_token() -> None:
 
 def test_session_on_the_dispatch_path_with_key_and_email() -> None:
     router = respx.Router(assert_all_called=True)
-    recorder = Recorder(_envelope({"jwt": UPLOAD_JWT, "buckets": []}))
+    recorder = Recorder(envelope({"jwt": UPLOAD_JWT, "buckets": []}))
     path = f"/accounts/{ACCOUNT}/workers/dispatch/namespaces/tenants.prod/scripts/site-1"
     router.post(f"{BASE}{path}/assets-upload-session").mock(side_effect=recorder)
-    session = _run(
+    session = run_client(
         router,
         lambda c: c.create_upload_session("site-1", "tenants.prod", json.dumps(MANIFEST)),
-        KEY_CREDENTIALS,
+        credentials=KEY_CREDENTIALS,
     )
     assert session == UploadSession(UPLOAD_JWT, ())
     (request,) = recorder.requests
@@ -116,10 +83,10 @@ def test_session_on_the_dispatch_path_with_key_and_email() -> None:
 def test_session_answer_without_jwt_is_retryable() -> None:
     router = respx.Router()
     router.post(url__regex=r".*/assets-upload-session$").mock(
-        return_value=_envelope({"buckets": [["a" * 32]]})
+        return_value=envelope({"buckets": [["a" * 32]]})
     )
     with pytest.raises(RetryableError, match=r"malformed answer \(HTTP 200, result.jwt: Field"):
-        _run(router, lambda c: c.create_upload_session("s", None, json.dumps(MANIFEST)))
+        run_client(router, lambda c: c.create_upload_session("s", None, json.dumps(MANIFEST)))
 
 
 def test_credentials_headers() -> None:
@@ -142,16 +109,13 @@ def _bucket_body(tmp_path: Path) -> MultipartBody:
     )
 
 
-UPLOAD_URL = f"{BASE}/accounts/{ACCOUNT}/workers/assets/upload"
-
-
 @pytest.mark.parametrize(
     ("response", "expected"),
     [
-        (_envelope({"jwt": DONE_JWT}, status=201), DONE_JWT),
-        (_envelope(None, status=202), None),
-        (_envelope({}, status=202), None),
-        (_envelope({"jwt": ""}, status=201), None),
+        (envelope({"jwt": DONE_JWT}, status=201), DONE_JWT),
+        (envelope(None, status=202), None),
+        (envelope({}, status=202), None),
+        (envelope({"jwt": ""}, status=201), None),
     ],
 )
 def test_upload_bucket(tmp_path: Path, response: httpx.Response, expected: str | None) -> None:
@@ -159,7 +123,7 @@ def test_upload_bucket(tmp_path: Path, response: httpx.Response, expected: str |
     router = respx.Router(assert_all_called=True)
     recorder = Recorder(response)
     router.post(UPLOAD_URL, params={"base64": "true"}).mock(side_effect=recorder)
-    assert _run(router, lambda c: c.upload_bucket(UPLOAD_JWT, body)) == expected
+    assert run_client(router, lambda c: c.upload_bucket(UPLOAD_JWT, body)) == expected
     (request,) = recorder.requests
     assert request.url.path == f"/client/v4/accounts/{ACCOUNT}/workers/assets/upload"
     assert dict(request.url.params) == {"base64": "true"}
@@ -176,9 +140,13 @@ def test_upload_bucket(tmp_path: Path, response: httpx.Response, expected: str |
 
 def test_upload_bucket_never_sends_api_credentials_even_with_key(tmp_path: Path) -> None:
     router = respx.Router()
-    recorder = Recorder(_envelope(None, status=202))
+    recorder = Recorder(envelope(None, status=202))
     router.post(UPLOAD_URL, params={"base64": "true"}).mock(side_effect=recorder)
-    _run(router, lambda c: c.upload_bucket(UPLOAD_JWT, _bucket_body(tmp_path)), KEY_CREDENTIALS)
+    run_client(
+        router,
+        lambda c: c.upload_bucket(UPLOAD_JWT, _bucket_body(tmp_path)),
+        credentials=KEY_CREDENTIALS,
+    )
     headers = recorder.requests[0].headers
     assert headers["authorization"] == f"Bearer {UPLOAD_JWT}"
     assert "x-auth-key" not in headers
@@ -194,9 +162,9 @@ def test_upload_asset_sends_raw_bytes_to_the_hash_path() -> None:
             yield data[start : start + 999]
 
     router = respx.Router(assert_all_called=True)
-    recorder = Recorder(_envelope({"jwt": DONE_JWT}, status=201))
+    recorder = Recorder(envelope({"jwt": DONE_JWT}, status=201))
     router.post(f"{UPLOAD_URL}/{hash_}").mock(side_effect=recorder)
-    token = _run(
+    token = run_client(
         router,
         lambda c: c.upload_asset(UPLOAD_JWT, hash_, content(), len(data), "image/png"),
     )
@@ -218,7 +186,7 @@ def _session_error(response: httpx.Response | type[Exception] | Exception) -> Ba
     else:
         route.mock(side_effect=response)
     try:
-        _run(router, lambda c: c.create_upload_session("site", None, json.dumps(MANIFEST)))
+        run_client(router, lambda c: c.create_upload_session("site", None, json.dumps(MANIFEST)))
     except Exception as error:  # noqa: BLE001 - the test inspects whatever was raised
         return error
     pytest.fail("no error was raised")
@@ -227,7 +195,7 @@ def _session_error(response: httpx.Response | type[Exception] | Exception) -> Ba
 @pytest.mark.parametrize("status", [401, 403])
 def test_auth_refusal_has_the_permission_hint(status: int) -> None:
     error = _session_error(
-        _failure(status, [{"code": 10000, "message": "Authentication error"}], **{"cf-ray": "r1"})
+        failure(status, [{"code": 10000, "message": "Authentication error"}], **{"cf-ray": "r1"})
     )
     assert isinstance(error, CloudflareRefusedError)
     assert error.status == status
@@ -240,7 +208,7 @@ def test_auth_refusal_has_the_permission_hint(status: int) -> None:
 
 def test_validation_refusal_shows_the_codes() -> None:
     error = _session_error(
-        _failure(
+        failure(
             400,
             [
                 {"code": 10021, "message": "Uncaught SyntaxError"},
@@ -260,7 +228,7 @@ def test_validation_refusal_shows_the_codes() -> None:
 
 def test_an_error_without_a_code_keeps_codes_on_their_own_messages() -> None:
     error = _session_error(
-        _failure(400, [{"message": "no code here"}, {"code": 10021, "message": "bad script"}])
+        failure(400, [{"message": "no code here"}, {"code": 10021, "message": "bad script"}])
     )
     assert isinstance(error, CloudflareRefusedError)
     assert error.codes == (10021,)
@@ -275,14 +243,14 @@ def test_refusal_without_a_json_body_names_the_status() -> None:
 
 
 def test_success_false_with_200_is_a_refusal() -> None:
-    error = _session_error(_failure(200, [{"code": 8000000, "message": "nope"}]))
+    error = _session_error(failure(200, [{"code": 8000000, "message": "nope"}]))
     assert isinstance(error, CloudflareRefusedError)
     assert error.codes == (8000000,)
 
 
 def test_429_with_retry_after_seconds() -> None:
     error = _session_error(
-        _failure(429, [{"code": 971, "message": "Please wait"}], **{"retry-after": "12"})
+        failure(429, [{"code": 971, "message": "Please wait"}], **{"retry-after": "12"})
     )
     assert isinstance(error, RetryableError)
     assert error.status == 429
@@ -292,13 +260,13 @@ def test_429_with_retry_after_seconds() -> None:
 
 def test_429_with_retry_after_http_date() -> None:
     when = email.utils.formatdate(NOW + 30, usegmt=True)
-    error = _session_error(_failure(429, [], **{"retry-after": when}))
+    error = _session_error(failure(429, [], **{"retry-after": when}))
     assert isinstance(error, RetryableError)
     assert error.retry_after == pytest.approx(30.0)
 
 
 def test_retry_after_is_capped_at_the_documented_60_seconds() -> None:
-    error = _session_error(_failure(429, [], **{"retry-after": "600"}))
+    error = _session_error(failure(429, [], **{"retry-after": "600"}))
     assert isinstance(error, RetryableError)
     assert error.retry_after == 60.0
     assert RetryPolicy().delay(1, error) == 60.0
@@ -315,7 +283,7 @@ def test_a_session_answer_with_buckets_of_the_wrong_type_is_retryable() -> None:
 
 
 def test_429_with_unparseable_retry_after_has_none() -> None:
-    error = _session_error(_failure(429, [], **{"retry-after": "soon"}))
+    error = _session_error(failure(429, [], **{"retry-after": "soon"}))
     assert isinstance(error, RetryableError)
     assert error.retry_after is None
 
@@ -361,7 +329,7 @@ def test_json_that_is_not_an_object_is_retryable() -> None:
 
 def test_jwt_in_an_error_message_is_redacted() -> None:
     message = f"upload token {UPLOAD_JWT} is expired"
-    error = _session_error(_failure(401, [{"code": 10001, "message": message}]))
+    error = _session_error(failure(401, [{"code": 10001, "message": message}]))
     assert isinstance(error, CloudflareRefusedError)
     assert UPLOAD_JWT not in str(error)
     assert "upload token *** is expired" in str(error)
@@ -391,29 +359,24 @@ class Pacer:
 def test_the_pacer_counts_only_requests_made_with_the_accounts_credentials() -> None:
     router = respx.Router(base_url=BASE)
     router.post(f"/accounts/{ACCOUNT}/workers/scripts/site/assets-upload-session").mock(
-        return_value=_envelope({"jwt": UPLOAD_JWT, "buckets": [["a" * 32]]})
+        return_value=envelope({"jwt": UPLOAD_JWT, "buckets": [["a" * 32]]})
     )
     router.post(f"/accounts/{ACCOUNT}/workers/assets/upload/{'a' * 32}").mock(
-        side_effect=[_failure(429, [], **{"Retry-After": "7"}), _envelope({"jwt": DONE_JWT})]
+        side_effect=[failure(429, [], **{"Retry-After": "7"}), envelope({"jwt": DONE_JWT})]
     )
     pacer = Pacer()
 
-    async def main() -> None:
-        transport = httpx.MockTransport(router.async_handler)
-        async with httpx.AsyncClient(transport=transport, base_url=BASE) as http:
-            client = CloudflareClient(
-                http, ACCOUNT, TOKEN_CREDENTIALS, now=lambda: NOW, pacer=pacer
-            )
-            manifest = json.dumps({"/a": {"hash": "a" * 32, "size": 1}})
-            await client.create_upload_session("site", None, manifest)
+    async def scenario(client: CloudflareClient) -> None:
+        manifest = json.dumps({"/a": {"hash": "a" * 32, "size": 1}})
+        await client.create_upload_session("site", None, manifest)
 
-            async def body() -> Any:
-                yield b"x"
+        async def body() -> Any:
+            yield b"x"
 
-            with pytest.raises(RetryableError):
-                await client.upload_asset(UPLOAD_JWT, "a" * 32, body(), 1, "text/plain")
-            assert await client.upload_asset(UPLOAD_JWT, "a" * 32, body(), 1, "text/plain")
+        with pytest.raises(RetryableError):
+            await client.upload_asset(UPLOAD_JWT, "a" * 32, body(), 1, "text/plain")
+        assert await client.upload_asset(UPLOAD_JWT, "a" * 32, body(), 1, "text/plain")
 
-    asyncio.run(main())
+    run_client(router, scenario, pacer=pacer)
     assert pacer.asked == [True, False, False]
     assert pacer.told == [(429, 7.0)]

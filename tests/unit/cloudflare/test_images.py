@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
-from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 import pytest
 import respx
-from pydantic import SecretStr
 
-from entrypoint.cloudflare.api import CloudflareClient, Credentials
 from entrypoint.cloudflare.images import (
     DirectUpload,
     DirectUploadRequest,
@@ -21,48 +17,22 @@ from entrypoint.cloudflare.images import (
     StoredImage,
 )
 from entrypoint.cloudflare.multipart import FilePart
-from entrypoint.emulator.multipart import parse_multipart
 from entrypoint.errors import CloudflareRefusedError, RetryableError, UploadUrlRefusedError
+from tests.support.apiclient import ACCOUNT_URL, TOKEN, envelope, failure, form_fields, run_images
 from tests.support.imagegen import png
 
-T = TypeVar("T")
-BASE = "https://api.example.test/client/v4"
-ACCOUNT = "0123456789abcdef0123456789abcdef"
-TOKEN = "images-token-Pp31SECRET"
 UPLOAD_URL = "https://upload.imagedelivery.net/Vi7wi5KSItxGFsWRG2Us6Q/one-time-Zk2"
-IMAGES = f"{BASE}/accounts/{ACCOUNT}/images"
+IMAGES = f"{ACCOUNT_URL}/images"
 
 
-def _envelope(result: Any, status: int = 200) -> httpx.Response:
-    return httpx.Response(
-        status, json={"success": True, "errors": [], "messages": [], "result": result}
-    )
-
-
-def _failure(status: int, code: int, message: str) -> httpx.Response:
-    body = {"success": False, "errors": [{"code": code, "message": message}], "result": None}
-    return httpx.Response(status, json={**body, "messages": []})
-
-
-def _run(router: respx.Router, scenario: Callable[[ImagesClient], Awaitable[T]]) -> T:
-    async def main() -> T:
-        transport = httpx.MockTransport(router.async_handler)
-        async with httpx.AsyncClient(transport=transport, base_url=BASE) as http:
-            credentials = Credentials(token=SecretStr(TOKEN))
-            return await scenario(ImagesClient(CloudflareClient(http, ACCOUNT, credentials)))
-
-    return asyncio.run(main())
-
-
-def _fields(request: httpx.Request) -> dict[str, tuple[str | None, bytes]]:
-    parts = parse_multipart(request.content, request.headers["content-type"])
-    return {part.name: (part.content_type, part.data) for part in parts}
+def _refused(status: int, code: int, message: str) -> httpx.Response:
+    return failure(status, [{"code": code, "message": message}])
 
 
 def test_direct_upload_sends_every_field_as_multipart() -> None:
     router = respx.Router(assert_all_called=True)
     route = router.post(f"{IMAGES}/v2/direct_upload").mock(
-        return_value=_envelope({"id": "avatars/42", "uploadURL": UPLOAD_URL})
+        return_value=envelope({"id": "avatars/42", "uploadURL": UPLOAD_URL})
     )
     request = DirectUploadRequest(
         image_id="avatars/42",
@@ -71,11 +41,11 @@ def test_direct_upload_sends_every_field_as_multipart() -> None:
         metadata={"k": "ü"},
         require_signed_urls=False,
     )
-    draft = _run(router, lambda client: client.create_direct_upload(request))
+    draft = run_images(router, lambda client: client.create_direct_upload(request))
     assert draft == DirectUpload("avatars/42", UPLOAD_URL)
     sent = route.calls.last.request
     assert sent.headers["authorization"] == f"Bearer {TOKEN}"
-    fields = _fields(sent)
+    fields = form_fields(sent)
     assert fields["id"][1] == b"avatars/42"
     assert fields["creator"][1] == b"user-42"
     assert fields["expiry"][1] == b"2030-01-02T03:04:05Z"
@@ -87,13 +57,13 @@ def test_direct_upload_sends_every_field_as_multipart() -> None:
 def test_direct_upload_with_nothing_but_signed_urls() -> None:
     router = respx.Router()
     route = router.post(f"{IMAGES}/v2/direct_upload").mock(
-        return_value=_envelope(
+        return_value=envelope(
             {"id": "e22e9e6b-c02b-42fd-c405-6c32af5fe600", "uploadURL": UPLOAD_URL}
         )
     )
     request = DirectUploadRequest(require_signed_urls=True)
-    _run(router, lambda client: client.create_direct_upload(request))
-    assert set(_fields(route.calls.last.request)) == {"requireSignedURLs"}
+    run_images(router, lambda client: client.create_direct_upload(request))
+    assert set(form_fields(route.calls.last.request)) == {"requireSignedURLs"}
 
 
 @pytest.mark.parametrize(
@@ -113,9 +83,9 @@ def test_direct_upload_with_nothing_but_signed_urls() -> None:
 )
 def test_a_direct_upload_answer_of_the_wrong_shape_is_retryable(result: Any, named: str) -> None:
     router = respx.Router()
-    router.post(f"{IMAGES}/v2/direct_upload").mock(return_value=_envelope(result))
+    router.post(f"{IMAGES}/v2/direct_upload").mock(return_value=envelope(result))
     with pytest.raises(RetryableError) as caught:
-        _run(router, lambda client: client.create_direct_upload(DirectUploadRequest()))
+        run_images(router, lambda client: client.create_direct_upload(DirectUploadRequest()))
     message = str(caught.value)
     assert message.startswith("Could not create a direct upload URL: malformed answer (")
     assert named in message
@@ -133,9 +103,9 @@ def test_a_direct_upload_answer_of_the_wrong_shape_is_retryable(result: Any, nam
 )
 def test_image_details_of_the_wrong_shape_are_retryable(result: Any, named: str) -> None:
     router = respx.Router()
-    router.get(f"{IMAGES}/v1/a").mock(return_value=_envelope(result))
+    router.get(f"{IMAGES}/v1/a").mock(return_value=envelope(result))
     with pytest.raises(RetryableError, match=re.escape(named)):
-        _run(router, lambda client: client.details("a"))
+        run_images(router, lambda client: client.details("a"))
 
 
 def _part(tmp_path: Path) -> FilePart:
@@ -146,13 +116,13 @@ def _part(tmp_path: Path) -> FilePart:
 
 def test_upload_goes_to_the_url_without_credentials(tmp_path: Path) -> None:
     router = respx.Router(assert_all_called=True)
-    route = router.post(UPLOAD_URL).mock(return_value=_envelope({"id": "shop/shoe.png"}))
+    route = router.post(UPLOAD_URL).mock(return_value=envelope({"id": "shop/shoe.png"}))
     part = _part(tmp_path)
-    _run(router, lambda client: client.upload(UPLOAD_URL, part, "shoe.png"))
+    run_images(router, lambda client: client.upload(UPLOAD_URL, part, "shoe.png"))
     sent = route.calls.last.request
     assert "authorization" not in sent.headers
     assert "x-auth-key" not in sent.headers
-    fields = _fields(sent)
+    fields = form_fields(sent)
     assert fields == {"file": ("image/png", png(4, 4, "shoe"))}
     assert b'filename="shoe.png"' in sent.content
 
@@ -160,10 +130,10 @@ def test_upload_goes_to_the_url_without_credentials(tmp_path: Path) -> None:
 @pytest.mark.parametrize("status", [400, 403, 404, 409, 410])
 def test_a_refused_url_is_told_apart_and_never_shown(tmp_path: Path, status: int) -> None:
     router = respx.Router()
-    router.post(UPLOAD_URL).mock(return_value=_failure(status, 5410, f"bad URL {UPLOAD_URL}"))
+    router.post(UPLOAD_URL).mock(return_value=_refused(status, 5410, f"bad URL {UPLOAD_URL}"))
     part = _part(tmp_path)
     with pytest.raises(UploadUrlRefusedError) as caught:
-        _run(router, lambda client: client.upload(UPLOAD_URL, part, "shoe.png"))
+        run_images(router, lambda client: client.upload(UPLOAD_URL, part, "shoe.png"))
     assert UPLOAD_URL not in str(caught.value)
     assert "'shoe.png'" in caught.value.message
     assert caught.value.status == status
@@ -172,10 +142,10 @@ def test_a_refused_url_is_told_apart_and_never_shown(tmp_path: Path, status: int
 @pytest.mark.parametrize("status", [413, 415, 422])
 def test_a_refused_file_is_not_a_url_problem(tmp_path: Path, status: int) -> None:
     router = respx.Router()
-    router.post(UPLOAD_URL).mock(return_value=_failure(status, 5415, "Unsupported image format"))
+    router.post(UPLOAD_URL).mock(return_value=_refused(status, 5415, "Unsupported image format"))
     part = _part(tmp_path)
     with pytest.raises(CloudflareRefusedError) as caught:
-        _run(router, lambda client: client.upload(UPLOAD_URL, part, "shoe.png"))
+        run_images(router, lambda client: client.upload(UPLOAD_URL, part, "shoe.png"))
     assert not isinstance(caught.value, UploadUrlRefusedError)
     assert caught.value.exit_code == 5
 
@@ -185,31 +155,34 @@ def test_transient_upload_failure_without_the_url(tmp_path: Path) -> None:
     router.post(UPLOAD_URL).mock(side_effect=httpx.ConnectError(f"cannot reach {UPLOAD_URL}"))
     part = _part(tmp_path)
     with pytest.raises(RetryableError) as caught:
-        _run(router, lambda client: client.upload(UPLOAD_URL, part, "shoe.png"))
+        run_images(router, lambda client: client.upload(UPLOAD_URL, part, "shoe.png"))
     assert UPLOAD_URL not in str(caught.value)
 
 
 def test_details_encode_the_id_and_read_the_draft_flag() -> None:
     router = respx.Router(assert_all_called=True)
     route = router.get(url__regex=r".*/images/v1/shop%2Fshoe\.png$").mock(
-        return_value=_envelope({"id": "shop/shoe.png", "draft": True})
+        return_value=envelope({"id": "shop/shoe.png", "draft": True})
     )
-    found = _run(router, lambda client: client.details("shop/shoe.png"))
+    found = run_images(router, lambda client: client.details("shop/shoe.png"))
     assert found == StoredImage("shop/shoe.png", draft=True)
     assert route.calls.last.request.headers["authorization"] == f"Bearer {TOKEN}"
 
 
 def test_details_of_a_stored_image_and_of_none() -> None:
     router = respx.Router()
-    router.get(f"{IMAGES}/v1/a").mock(return_value=_envelope({"id": "a", "variants": []}))
-    router.get(f"{IMAGES}/v1/b").mock(return_value=_failure(404, 5404, "Image not found"))
-    assert _run(router, lambda client: client.details("a")) == StoredImage("a", draft=False)
-    assert _run(router, lambda client: client.details("b")) is None
+    router.get(f"{IMAGES}/v1/a").mock(return_value=envelope({"id": "a", "variants": []}))
+    router.get(f"{IMAGES}/v1/b").mock(return_value=_refused(404, 5404, "Image not found"))
+
+    async def scenario(client: ImagesClient) -> tuple[StoredImage | None, StoredImage | None]:
+        return await client.details("a"), await client.details("b")
+
+    assert run_images(router, scenario) == (StoredImage("a", draft=False), None)
 
 
 def test_refused_credentials_get_the_images_hint() -> None:
     router = respx.Router()
-    router.get(f"{IMAGES}/v1/a").mock(return_value=_failure(403, 10000, "Authentication error"))
+    router.get(f"{IMAGES}/v1/a").mock(return_value=_refused(403, 10000, "Authentication error"))
     with pytest.raises(CloudflareRefusedError) as caught:
-        _run(router, lambda client: client.details("a"))
+        run_images(router, lambda client: client.details("a"))
     assert "Cloudflare Images: Edit" in caught.value.hint

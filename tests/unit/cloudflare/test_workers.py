@@ -12,9 +12,9 @@ import respx
 from entrypoint.cloudflare.multipart import BytesPart, MultipartBody
 from entrypoint.cloudflare.workers import ScriptApi, UploadedVersion
 from entrypoint.errors import CloudflareRefusedError, RetryableError
-from tests.unit.cloudflare.test_api import ACCOUNT, BASE, TOKEN, Recorder, _envelope, _failure, _run
+from tests.support.apiclient import ACCOUNT_URL, TOKEN, Recorder, envelope, failure, run_client
 
-SCRIPT = f"{BASE}/accounts/{ACCOUNT}/workers/scripts/site"
+SCRIPT = f"{ACCOUNT_URL}/workers/scripts/site"
 
 
 def _body() -> MultipartBody:
@@ -25,32 +25,33 @@ def _body() -> MultipartBody:
 @pytest.mark.parametrize(
     ("response", "expected"),
     [
-        (_envelope({"id": "site"}), True),
-        (_failure(404, [{"code": 10090, "message": "no such Worker"}]), False),
-        (_failure(400, [{"code": 10007, "message": "not found"}]), False),
+        (envelope({"id": "site"}), True),
+        (failure(404, [{"code": 10090, "message": "no such Worker"}]), False),
+        (failure(400, [{"code": 10007, "message": "not found"}]), False),
     ],
 )
 def test_exists_reads_not_found_codes(response: httpx.Response, expected: bool) -> None:
     router = respx.Router(assert_all_called=True)
-    router.get(f"{BASE}/accounts/{ACCOUNT}/workers/services/site").mock(return_value=response)
-    assert _run(router, lambda c: ScriptApi(c).exists("site")) is expected
+    router.get(f"{ACCOUNT_URL}/workers/services/site").mock(return_value=response)
+    assert run_client(router, lambda c: ScriptApi(c).exists("site")) is expected
 
 
 def test_exists_does_not_hide_a_refusal() -> None:
     router = respx.Router()
     router.get(url__regex=r".*/services/site$").mock(
-        return_value=_failure(403, [{"code": 10000, "message": "Authentication error"}])
+        return_value=failure(403, [{"code": 10000, "message": "Authentication error"}])
     )
     with pytest.raises(CloudflareRefusedError, match="refused the credentials"):
-        _run(router, lambda c: ScriptApi(c).exists("site"))
+        run_client(router, lambda c: ScriptApi(c).exists("site"))
 
 
 def test_put_script_sends_the_form_with_credentials_to_the_namespace_path() -> None:
     router = respx.Router(assert_all_called=True)
-    recorder = Recorder(_envelope({"id": "site", "deployment_id": "v-1"}))
-    path = f"/accounts/{ACCOUNT}/workers/dispatch/namespaces/ns/scripts/site"
-    router.put(f"{BASE}{path}").mock(side_effect=recorder)
-    result = _run(router, lambda c: ScriptApi(c).put_script("site", "ns", _body()))
+    recorder = Recorder(envelope({"id": "site", "deployment_id": "v-1"}))
+    router.put(f"{ACCOUNT_URL}/workers/dispatch/namespaces/ns/scripts/site").mock(
+        side_effect=recorder
+    )
+    result = run_client(router, lambda c: ScriptApi(c).put_script("site", "ns", _body()))
     assert result == UploadedVersion("v-1", has_preview=False)
     request = recorder.requests[0]
     assert request.headers["authorization"] == f"Bearer {TOKEN}"
@@ -62,25 +63,25 @@ def test_put_script_sends_the_form_with_credentials_to_the_namespace_path() -> N
 def test_upload_version_reads_id_and_preview_flag() -> None:
     router = respx.Router(assert_all_called=True)
     answer = {"id": "v-2", "number": 2, "metadata": {"has_preview": True}}
-    route = router.post(f"{SCRIPT}/versions").mock(return_value=_envelope(answer))
-    version = _run(router, lambda c: ScriptApi(c).upload_version("site", _body()))
+    route = router.post(f"{SCRIPT}/versions").mock(return_value=envelope(answer))
+    version = run_client(router, lambda c: ScriptApi(c).upload_version("site", _body()))
     assert version == UploadedVersion("v-2", has_preview=True)
     assert route.calls.last.request.url.query == b"bindings_inherit=strict"
 
 
 def test_a_version_answer_without_an_id_is_retryable() -> None:
     router = respx.Router()
-    router.post(f"{SCRIPT}/versions").mock(return_value=_envelope({"number": 2}))
+    router.post(f"{SCRIPT}/versions").mock(return_value=envelope({"number": 2}))
     with pytest.raises(
         RetryableError, match=r"malformed answer \(HTTP 200, result.id: Field required"
     ):
-        _run(router, lambda c: ScriptApi(c).upload_version("site", _body()))
+        run_client(router, lambda c: ScriptApi(c).upload_version("site", _body()))
 
 
 def test_a_put_answer_without_a_deployment_id_gives_no_version_id() -> None:
     router = respx.Router()
-    router.put(url__regex=r".*/scripts/site(\?.*)?$").mock(return_value=_envelope({"id": "site"}))
-    result = _run(router, lambda c: ScriptApi(c).put_script("site", None, _body()))
+    router.put(url__regex=r".*/scripts/site(\?.*)?$").mock(return_value=envelope({"id": "site"}))
+    result = run_client(router, lambda c: ScriptApi(c).put_script("site", None, _body()))
     assert result == UploadedVersion("", has_preview=False)
 
 
@@ -123,9 +124,9 @@ def test_an_answer_of_the_wrong_type_is_one_retryable_line(
 ) -> None:
     method, path, call = ENDPOINTS[index]
     router = respx.Router()
-    router.route(method=method, url__regex=path).mock(return_value=_envelope(result))
+    router.route(method=method, url__regex=path).mock(return_value=envelope(result))
     with pytest.raises(RetryableError) as caught:
-        _run(router, lambda c: call(ScriptApi(c)))
+        run_client(router, lambda c: call(ScriptApi(c)))
     message = str(caught.value)
     assert message.startswith("Could not ")
     assert ": malformed answer (HTTP 200, " in message
@@ -136,35 +137,35 @@ def test_an_answer_of_the_wrong_type_is_one_retryable_line(
 
 def test_deploy_version_sends_all_traffic_to_it() -> None:
     router = respx.Router(assert_all_called=True)
-    recorder = Recorder(_envelope({"id": "dep-9"}))
+    recorder = Recorder(envelope({"id": "dep-9"}))
     router.post(f"{SCRIPT}/deployments").mock(side_effect=recorder)
-    assert _run(router, lambda c: ScriptApi(c).deploy_version("site", "v-2")) == "dep-9"
+    assert run_client(router, lambda c: ScriptApi(c).deploy_version("site", "v-2")) == "dep-9"
     assert json.loads(recorder.bodies[0]) == {
         "strategy": "percentage",
         "versions": [{"version_id": "v-2", "percentage": 100}],
         "annotations": {},
     }
     strategy = {"mode": "deferred", "max_delay": 300}
-    _run(router, lambda c: ScriptApi(c).deploy_version("site", "v-2", strategy))
+    run_client(router, lambda c: ScriptApi(c).deploy_version("site", "v-2", strategy))
     assert json.loads(recorder.bodies[1])["code_update_strategy"] == strategy
 
 
 def test_latest_deployment_is_the_first_listed_or_none() -> None:
     router = respx.Router()
     route = router.get(f"{SCRIPT}/deployments")
-    route.mock(return_value=_envelope({"deployments": [{"id": "new"}, {"id": "old"}]}))
-    assert _run(router, lambda c: ScriptApi(c).latest_deployment("site")) == "new"
-    route.mock(return_value=_envelope({"deployments": []}))
-    assert _run(router, lambda c: ScriptApi(c).latest_deployment("site")) is None
+    route.mock(return_value=envelope({"deployments": [{"id": "new"}, {"id": "old"}]}))
+    assert run_client(router, lambda c: ScriptApi(c).latest_deployment("site")) == "new"
+    route.mock(return_value=envelope({"deployments": []}))
+    assert run_client(router, lambda c: ScriptApi(c).latest_deployment("site")) is None
 
 
 def test_subdomain_calls() -> None:
     router = respx.Router(assert_all_called=True)
-    router.get(f"{BASE}/accounts/{ACCOUNT}/workers/subdomain").mock(
-        return_value=_envelope({"subdomain": "acme"})
+    router.get(f"{ACCOUNT_URL}/workers/subdomain").mock(
+        return_value=envelope({"subdomain": "acme"})
     )
-    router.get(f"{SCRIPT}/subdomain").mock(return_value=_envelope({"enabled": False}))
-    recorder = Recorder(_envelope({"enabled": True}))
+    router.get(f"{SCRIPT}/subdomain").mock(return_value=envelope({"enabled": False}))
+    recorder = Recorder(envelope({"enabled": True}))
     router.post(f"{SCRIPT}/subdomain").mock(side_effect=recorder)
 
     async def scenario(api: ScriptApi) -> tuple[str | None, bool]:
@@ -172,14 +173,14 @@ def test_subdomain_calls() -> None:
         await api.set_subdomain("site", enabled=True)
         return subdomain, enabled
 
-    assert _run(router, lambda c: scenario(ScriptApi(c))) == ("acme", False)
+    assert run_client(router, lambda c: scenario(ScriptApi(c))) == ("acme", False)
     assert json.loads(recorder.bodies[0]) == {"enabled": True}
     assert recorder.requests[0].headers["cloudflare-workers-script-api-date"] == "2025-08-01"
 
 
 def test_no_account_subdomain_is_none() -> None:
     router = respx.Router()
-    router.get(f"{BASE}/accounts/{ACCOUNT}/workers/subdomain").mock(
-        return_value=_failure(404, [{"code": 10007, "message": "no subdomain"}])
+    router.get(f"{ACCOUNT_URL}/workers/subdomain").mock(
+        return_value=failure(404, [{"code": 10007, "message": "no subdomain"}])
     )
-    assert _run(router, lambda c: ScriptApi(c).account_subdomain()) is None
+    assert run_client(router, lambda c: ScriptApi(c).account_subdomain()) is None

@@ -10,10 +10,9 @@ from typing import Any
 import httpx
 import pytest
 import respx
-from pydantic import SecretStr
 
 from entrypoint import events
-from entrypoint.cloudflare.api import CloudflareClient, Credentials
+from entrypoint.cloudflare.api import CloudflareClient
 from entrypoint.deploy.flow import deploy, ready
 from entrypoint.deploy.sessions import MAX_RESUMES
 from entrypoint.errors import (
@@ -24,24 +23,33 @@ from entrypoint.errors import (
 )
 from entrypoint.model import DeployMode, DeployResult, DeploySpec, Destination, WorkerSpec
 from entrypoint.pacing.retry import RetryPolicy
-from tests.unit.deploy.test_upload import ACCOUNT, BASE, DONE_JWT, TOKEN, _envelope, _plan, make_jwt
+from tests.support.apiclient import (
+    ACCOUNT_URL,
+    DONE_JWT,
+    UPLOAD_URL,
+    envelope,
+    failure,
+    form_fields,
+    make_jwt,
+    run_client,
+)
+from tests.support.changes import plan_of
 
-SESSION_URL = f"{BASE}/accounts/{ACCOUNT}/workers/scripts/site/assets-upload-session"
-UPLOAD_URL = f"{BASE}/accounts/{ACCOUNT}/workers/assets/upload"
-WORKER_URL = f"{BASE}/accounts/{ACCOUNT}/workers/scripts/site"
-SERVICE_URL = f"{BASE}/accounts/{ACCOUNT}/workers/services/site"
-SUBDOMAIN_URL = f"{BASE}/accounts/{ACCOUNT}/workers/subdomain"
+SESSION_URL = f"{ACCOUNT_URL}/workers/scripts/site/assets-upload-session"
+WORKER_URL = f"{ACCOUNT_URL}/workers/scripts/site"
+SERVICE_URL = f"{ACCOUNT_URL}/workers/services/site"
+SUBDOMAIN_URL = f"{ACCOUNT_URL}/workers/subdomain"
 
 
 def _new_worker_routes(router: respx.Router) -> None:
     """A Worker that does not exist yet, on an account without a workers.dev subdomain."""
-    missing = {"success": False, "errors": [{"code": 10090, "message": "no such Worker"}]}
-    router.get(SERVICE_URL).mock(return_value=httpx.Response(404, json=missing))
+    missing = failure(404, [{"code": 10090, "message": "no such Worker"}])
+    router.get(SERVICE_URL).mock(return_value=missing)
     router.get(f"{WORKER_URL}/deployments").mock(
-        return_value=_envelope({"deployments": [{"id": "dep-1"}]})
+        return_value=envelope({"deployments": [{"id": "dep-1"}]})
     )
-    no_subdomain = {"success": False, "errors": [{"code": 10007, "message": "no subdomain"}]}
-    router.get(SUBDOMAIN_URL).mock(return_value=httpx.Response(404, json=no_subdomain))
+    no_subdomain = failure(404, [{"code": 10007, "message": "no subdomain"}])
+    router.get(SUBDOMAIN_URL).mock(return_value=no_subdomain)
 
 
 SITE = Destination(script="site")
@@ -80,23 +88,27 @@ async def _no_sleep(seconds: float) -> None:
 
 
 def _deploy(router: respx.Router, tmp_path: Path, events: Events) -> DeployResult:
-    plan = _plan(tmp_path, {"a.txt": b"a", "b.css": b"b{}"})
+    plan = plan_of(tmp_path, {"a.txt": b"a", "b.css": b"b{}"})
     _new_worker_routes(router)
 
-    async def main() -> DeployResult:
-        transport = httpx.MockTransport(router.async_handler)
-        async with httpx.AsyncClient(transport=transport, base_url=BASE) as http:
-            client = CloudflareClient(http, ACCOUNT, Credentials(token=SecretStr(TOKEN)))
-            policy = RetryPolicy(max_retries=1, sleep=_no_sleep)
-            return await deploy(
-                client, ready(plan), _spec(), concurrency=2, policy=policy, events=events
-            )
+    async def scenario(client: CloudflareClient) -> DeployResult:
+        policy = RetryPolicy(max_retries=1, sleep=_no_sleep)
+        return await deploy(
+            client, ready(plan), _spec(), concurrency=2, policy=policy, events=events
+        )
 
-    return asyncio.run(main())
+    return run_client(router, scenario)
+
+
+def _metadata_part(request: httpx.Request) -> dict[str, Any]:
+    """The JSON of the Worker upload's ``metadata`` part."""
+    value = json.loads(form_fields(request)["metadata"][1])
+    assert isinstance(value, dict)
+    return value
 
 
 def _hashes(tmp_path: Path) -> list[str]:
-    return [a.hash for a in _plan(tmp_path, {"a.txt": b"a", "b.css": b"b{}"}).assets]
+    return [a.hash for a in plan_of(tmp_path, {"a.txt": b"a", "b.css": b"b{}"}).assets]
 
 
 def test_a_refused_upload_token_opens_a_new_session(tmp_path):
@@ -105,19 +117,17 @@ def test_a_refused_upload_token_opens_a_new_session(tmp_path):
     first, second = make_jwt(exp=2_000_000_000, n=1), make_jwt(exp=2_000_000_000, n=2)
     sessions = router.post(SESSION_URL).mock(
         side_effect=[
-            _envelope({"jwt": first, "buckets": [hashes]}),
-            _envelope({"jwt": second, "buckets": [hashes[1:]]}),
+            envelope({"jwt": first, "buckets": [hashes]}),
+            envelope({"jwt": second, "buckets": [hashes[1:]]}),
         ]
     )
     uploads = router.post(url__startswith=UPLOAD_URL).mock(
         side_effect=[
-            httpx.Response(
-                401, json={"success": False, "errors": [{"code": 10000, "message": "expired"}]}
-            ),
-            _envelope({"jwt": DONE_JWT}, status=201),
+            failure(401, [{"code": 10000, "message": "expired"}]),
+            envelope({"jwt": DONE_JWT}, status=201),
         ]
     )
-    worker = router.put(WORKER_URL).mock(return_value=_envelope({"id": "site"}))
+    worker = router.put(WORKER_URL).mock(return_value=envelope({"id": "site"}))
     events = Events()
     result = _deploy(router, tmp_path, events)
     assert sessions.call_count == 2
@@ -141,14 +151,14 @@ def test_an_expired_token_is_never_used(tmp_path):
     expired = make_jwt(exp=1_000)
     router.post(SESSION_URL).mock(
         side_effect=[
-            _envelope({"jwt": expired, "buckets": [hashes]}),
-            _envelope({"jwt": make_jwt(exp=2_000_000_000), "buckets": [hashes]}),
+            envelope({"jwt": expired, "buckets": [hashes]}),
+            envelope({"jwt": make_jwt(exp=2_000_000_000), "buckets": [hashes]}),
         ]
     )
     uploads = router.post(url__startswith=UPLOAD_URL).mock(
-        return_value=_envelope({"jwt": DONE_JWT}, status=201)
+        return_value=envelope({"jwt": DONE_JWT}, status=201)
     )
-    router.put(WORKER_URL).mock(return_value=_envelope({"id": "site"}))
+    router.put(WORKER_URL).mock(return_value=envelope({"id": "site"}))
     events = Events()
     _deploy(router, tmp_path, events)
     assert uploads.call_count == 1
@@ -161,21 +171,16 @@ def test_a_lost_completion_token_resumes_and_the_new_session_completes(tmp_path)
     router = respx.Router()
     router.post(SESSION_URL).mock(
         side_effect=[
-            _envelope({"jwt": make_jwt(exp=2_000_000_000), "buckets": [hashes]}),
-            _envelope({"jwt": DONE_JWT, "buckets": []}),
+            envelope({"jwt": make_jwt(exp=2_000_000_000), "buckets": [hashes]}),
+            envelope({"jwt": DONE_JWT, "buckets": []}),
         ]
     )
-    router.post(url__startswith=UPLOAD_URL).mock(return_value=_envelope({}, status=202))
-    worker = router.put(WORKER_URL).mock(return_value=_envelope({"id": "site"}))
+    router.post(url__startswith=UPLOAD_URL).mock(return_value=envelope({}, status=202))
+    worker = router.put(WORKER_URL).mock(return_value=envelope({"id": "site"}))
     events = Events()
     result = _deploy(router, tmp_path, events)
     assert result.completion_token == DONE_JWT
-    assert (
-        json.loads(
-            worker.calls.last.request.content.split(b"\r\n\r\n", 1)[1].rsplit(b"\r\n--", 1)[0]
-        )["assets"]["jwt"]
-        == DONE_JWT
-    )
+    assert _metadata_part(worker.calls.last.request)["assets"]["jwt"] == DONE_JWT
     assert len(events.resumes) == 1
 
 
@@ -183,10 +188,10 @@ def test_resumes_are_bounded_and_then_the_run_fails(tmp_path):
     hashes = _hashes(tmp_path)
     router = respx.Router()
     sessions = router.post(SESSION_URL).mock(
-        return_value=_envelope({"jwt": make_jwt(exp=2_000_000_000), "buckets": [hashes]})
+        return_value=envelope({"jwt": make_jwt(exp=2_000_000_000), "buckets": [hashes]})
     )
-    router.post(url__startswith=UPLOAD_URL).mock(return_value=_envelope({}, status=202))
-    worker = router.put(WORKER_URL).mock(return_value=_envelope({"id": "site"}))
+    router.post(url__startswith=UPLOAD_URL).mock(return_value=envelope({}, status=202))
+    worker = router.put(WORKER_URL).mock(return_value=envelope({"id": "site"}))
     with pytest.raises(TransientError, match="Gave up after 4 upload sessions") as caught:
         _deploy(router, tmp_path, Events())
     assert caught.value.exit_code == 6
@@ -197,46 +202,40 @@ def test_resumes_are_bounded_and_then_the_run_fails(tmp_path):
 def _existing_worker_run(
     tmp_path: Path, mode: DeployMode, metadata: dict[str, Any]
 ) -> tuple[respx.Router, DeployResult, Events]:
-    """Deploy to a Worker that exists, on an account whose workers.dev subdomain is 'acme'."""
+    """Deploy to a Worker that exists, on an account whose workers.dev subdomain is 'acme'.
+
+    Only the endpoints ``mode`` needs have a route: a request to any other fails the run.
+    """
     router = respx.Router()
     hashes = _hashes(tmp_path)
-    router.get(SERVICE_URL).mock(return_value=_envelope({"id": "site"}))
+    router.get(SERVICE_URL).mock(return_value=envelope({"id": "site"}))
     router.post(SESSION_URL).mock(
-        return_value=_envelope({"jwt": make_jwt(exp=2_000_000_000), "buckets": [hashes]})
+        return_value=envelope({"jwt": make_jwt(exp=2_000_000_000), "buckets": [hashes]})
     )
-    router.post(url__startswith=UPLOAD_URL).mock(return_value=_envelope({"jwt": DONE_JWT}, 201))
+    router.post(url__startswith=UPLOAD_URL).mock(return_value=envelope({"jwt": DONE_JWT}, 201))
     version = {"id": "0123abcd-0000-4000-8000-000000000000", "metadata": {"has_preview": True}}
-    router.post(f"{WORKER_URL}/versions", name="versions").mock(return_value=_envelope(version))
-    router.post(f"{WORKER_URL}/deployments", name="deploy").mock(
-        return_value=_envelope({"id": "dep-2"})
-    )
-    router.patch(f"{WORKER_URL}/script-settings", name="settings").mock(return_value=_envelope({}))
-    router.get(SUBDOMAIN_URL).mock(return_value=_envelope({"subdomain": "acme"}))
-    router.get(f"{WORKER_URL}/subdomain").mock(return_value=_envelope({"enabled": False}))
-    router.post(f"{WORKER_URL}/subdomain", name="enable").mock(
-        return_value=_envelope({"enabled": True})
-    )
-    plan = _plan(tmp_path, {"a.txt": b"a", "b.css": b"b{}"})
+    router.post(f"{WORKER_URL}/versions", name="versions").mock(return_value=envelope(version))
+    router.get(SUBDOMAIN_URL).mock(return_value=envelope({"subdomain": "acme"}))
+    if mode is DeployMode.WORKER:
+        router.post(f"{WORKER_URL}/deployments", name="deploy").mock(
+            return_value=envelope({"id": "dep-2"})
+        )
+        router.patch(f"{WORKER_URL}/script-settings", name="settings").mock(
+            return_value=envelope({})
+        )
+        router.get(f"{WORKER_URL}/subdomain").mock(return_value=envelope({"enabled": False}))
+        router.post(f"{WORKER_URL}/subdomain", name="enable").mock(
+            return_value=envelope({"enabled": True})
+        )
+    plan = plan_of(tmp_path, {"a.txt": b"a", "b.css": b"b{}"})
     events = Events()
 
-    async def main() -> DeployResult:
-        transport = httpx.MockTransport(router.async_handler)
-        async with httpx.AsyncClient(transport=transport, base_url=BASE) as http:
-            client = CloudflareClient(http, ACCOUNT, Credentials(token=SecretStr(TOKEN)))
-            spec = _spec(mode, extra=metadata)
-            policy = RetryPolicy(max_retries=1, sleep=_no_sleep)
-            return await deploy(
-                client, ready(plan), spec, concurrency=2, policy=policy, events=events
-            )
+    async def scenario(client: CloudflareClient) -> DeployResult:
+        spec = _spec(mode, extra=metadata)
+        policy = RetryPolicy(max_retries=1, sleep=_no_sleep)
+        return await deploy(client, ready(plan), spec, concurrency=2, policy=policy, events=events)
 
-    return router, asyncio.run(main()), events
-
-
-def _metadata_part(request: httpx.Request) -> dict[str, Any]:
-    body = request.content.split(b"\r\n\r\n", 1)[1].rsplit(b"\r\n--", 1)[0]
-    value = json.loads(body)
-    assert isinstance(value, dict)
-    return value
+    return router, run_client(router, scenario), events
 
 
 def test_an_existing_worker_gets_a_version_deployed_at_100_percent(tmp_path):
@@ -255,9 +254,9 @@ def test_an_existing_worker_gets_a_version_deployed_at_100_percent(tmp_path):
 
 def test_deploy_version_uploads_a_version_only_and_gives_its_preview_url(tmp_path):
     router, result, events = _existing_worker_run(tmp_path, DeployMode.VERSION, {"tags": ["web"]})
-    assert router.routes["deploy"].call_count == 0  # no deployment
-    assert router.routes["settings"].call_count == 0  # no settings change
-    assert router.routes["enable"].call_count == 0  # workers.dev left alone
+    # No deployment, no settings change, workers.dev left alone: version mode has no route for
+    # them, so asking any would have failed the run.
+    assert router.routes["versions"].call_count == 1
     assert result.deployment_id is None
     assert result.deployment_url == "https://0123abcd-site.acme.workers.dev"
     assert not result.worker_deployed
@@ -269,14 +268,11 @@ def _deploy_pending(
 ) -> DeployResult:
     """``deploy`` with ``plan`` still coming (an awaitable), over the mocked API."""
 
-    async def main() -> DeployResult:
-        transport = httpx.MockTransport(router.async_handler)
-        async with httpx.AsyncClient(transport=transport, base_url=BASE) as http:
-            client = CloudflareClient(http, ACCOUNT, Credentials(token=SecretStr(TOKEN)))
-            policy = RetryPolicy(max_retries=1, sleep=_no_sleep)
-            return await deploy(client, plan(), spec, concurrency=2, policy=policy, events=events)
+    async def scenario(client: CloudflareClient) -> DeployResult:
+        policy = RetryPolicy(max_retries=1, sleep=_no_sleep)
+        return await deploy(client, plan(), spec, concurrency=2, policy=policy, events=events)
 
-    return asyncio.run(main())
+    return run_client(router, scenario)
 
 
 def test_lookups_that_need_no_manifest_go_out_while_it_is_being_built(tmp_path):
@@ -284,17 +280,17 @@ def test_lookups_that_need_no_manifest_go_out_while_it_is_being_built(tmp_path):
     _new_worker_routes(router)
     hashes = _hashes(tmp_path)
     sessions = router.post(SESSION_URL).mock(
-        return_value=_envelope({"jwt": make_jwt(exp=2_000_000_000), "buckets": [hashes]})
+        return_value=envelope({"jwt": make_jwt(exp=2_000_000_000), "buckets": [hashes]})
     )
-    router.post(url__startswith=UPLOAD_URL).mock(return_value=_envelope({"jwt": DONE_JWT}, 201))
-    router.put(WORKER_URL).mock(return_value=_envelope({"id": "site"}))
+    router.post(url__startswith=UPLOAD_URL).mock(return_value=envelope({"jwt": DONE_JWT}, 201))
+    router.put(WORKER_URL).mock(return_value=envelope({"id": "site"}))
     seen_before_plan: list[str] = []
 
     async def plan() -> Any:
         for _ in range(50):  # let the lookups run: both are answered before the plan is ready
             await asyncio.sleep(0)
         seen_before_plan.extend(call.request.url.path for call in router.calls)
-        return _plan(tmp_path, {"a.txt": b"a", "b.css": b"b{}"})
+        return plan_of(tmp_path, {"a.txt": b"a", "b.css": b"b{}"})
 
     target = _spec()
     result = _deploy_pending(router, target, plan, Events())
@@ -309,10 +305,10 @@ def test_lookups_that_need_no_manifest_go_out_while_it_is_being_built(tmp_path):
 
 def test_a_plan_that_fails_uploads_nothing_and_its_error_wins(tmp_path):
     router = respx.Router()
-    refused = {"success": False, "errors": [{"code": 10000, "message": "bad token"}]}
-    router.get(SERVICE_URL).mock(return_value=httpx.Response(403, json=refused))
-    router.get(SUBDOMAIN_URL).mock(return_value=httpx.Response(403, json=refused))
-    sessions = router.post(SESSION_URL).mock(return_value=_envelope({}))
+    refused = failure(403, [{"code": 10000, "message": "bad token"}])
+    router.get(SERVICE_URL).mock(return_value=refused)
+    router.get(SUBDOMAIN_URL).mock(return_value=refused)
+    sessions = router.post(SESSION_URL).mock(return_value=envelope({}))
 
     async def plan() -> Any:
         await asyncio.sleep(0)
@@ -327,14 +323,14 @@ def test_a_plan_that_fails_uploads_nothing_and_its_error_wins(tmp_path):
 
 def test_a_failed_lookup_stops_the_deploy_before_any_upload(tmp_path):
     router = respx.Router()
-    refused = {"success": False, "errors": [{"code": 10000, "message": "bad token"}]}
-    router.get(SERVICE_URL).mock(return_value=httpx.Response(403, json=refused))
-    router.get(SUBDOMAIN_URL).mock(return_value=_envelope({"subdomain": "acme"}))
-    sessions = router.post(SESSION_URL).mock(return_value=_envelope({}))
-    uploads = router.post(url__startswith=UPLOAD_URL).mock(return_value=_envelope({}))
+    refused = failure(403, [{"code": 10000, "message": "bad token"}])
+    router.get(SERVICE_URL).mock(return_value=refused)
+    router.get(SUBDOMAIN_URL).mock(return_value=envelope({"subdomain": "acme"}))
+    sessions = router.post(SESSION_URL).mock(return_value=envelope({}))
+    uploads = router.post(url__startswith=UPLOAD_URL).mock(return_value=envelope({}))
 
     async def plan() -> Any:
-        return _plan(tmp_path, {"a.txt": b"a"})
+        return plan_of(tmp_path, {"a.txt": b"a"})
 
     target = _spec()
     with pytest.raises(CloudflareRefusedError, match="refused the credentials"):
@@ -346,10 +342,10 @@ def test_a_failed_lookup_stops_the_deploy_before_any_upload(tmp_path):
 def test_version_mode_needs_an_existing_worker_and_uploads_nothing_without_one(tmp_path):
     router = respx.Router()
     _new_worker_routes(router)
-    sessions = router.post(SESSION_URL).mock(return_value=_envelope({}))
+    sessions = router.post(SESSION_URL).mock(return_value=envelope({}))
 
     async def plan() -> Any:
-        return _plan(tmp_path, {"a.txt": b"a"})
+        return plan_of(tmp_path, {"a.txt": b"a"})
 
     target = _spec(DeployMode.VERSION)
     with pytest.raises(ConfigurationError, match="needs an existing Worker"):

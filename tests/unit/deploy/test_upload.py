@@ -6,19 +6,17 @@ import asyncio
 import base64
 import email.parser
 import email.policy
-import json
 import time
 from collections.abc import Awaitable, Callable
 from email.message import Message
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 import pytest
 import respx
-from pydantic import SecretStr
 
-from entrypoint.cloudflare.api import CloudflareClient, Credentials, UploadSession
+from entrypoint.cloudflare.api import UploadSession
 from entrypoint.deploy.upload import (
     DEFAULT_SINGLE_CONCURRENCY,
     UploadContext,
@@ -28,27 +26,21 @@ from entrypoint.deploy.upload import (
 )
 from entrypoint.errors import CloudflareRefusedError, RetryableError, TransientError
 from entrypoint.events import Events
-from entrypoint.model import Asset, Destination, Plan
+from entrypoint.model import Destination, Plan
 from entrypoint.pacing.concurrency import UploadConcurrency
 from entrypoint.pacing.retry import RetryPolicy
-from entrypoint.site.identity import content_type, hash_bytes, node_extname
-
-T = TypeVar("T")
-
-BASE = "https://api.example.test/client/v4"
-ACCOUNT = "0123456789abcdef0123456789abcdef"
-TOKEN = "cf-api-token-Zx81SECRET"
-UPLOAD_URL = f"{BASE}/accounts/{ACCOUNT}/workers/assets/upload"
-DONE_JWT = "eyJhbGciOiJIUzI1NiJ9.eyJkb25lIjp0cnVlfQ.ZG9uZQ"
-
-
-def _b64url(data: dict[str, Any]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
-
-
-def make_jwt(**claims: Any) -> str:
-    return f"{_b64url({'alg': 'none', 'typ': 'JWT'})}.{_b64url(claims)}.sig"
-
+from tests.support.apiclient import (
+    ACCOUNT,
+    DONE_JWT,
+    TOKEN,
+    UPLOAD_URL,
+    client_over,
+    envelope,
+    failure,
+    make_jwt,
+    run_client,
+)
+from tests.support.changes import hashed, plan_of
 
 SESSION_JWT = make_jwt(exp=2_000_000_000, account_id=ACCOUNT)
 
@@ -86,41 +78,8 @@ class Sleeps:
         self.waits.append(seconds)
 
 
-def asset_of(key: str, path: Path, digest: str) -> Asset:
-    """The Asset of a file on disk, as the hashing records it."""
-    info = path.stat()
-    return Asset(
-        key,
-        str(path),
-        info.st_size,
-        digest,
-        content_type(key),
-        info.st_dev,
-        info.st_ino,
-        info.st_mtime_ns,
-    )
-
-
-def _plan(tmp_path: Path, files: dict[str, bytes]) -> Plan:
-    assets = []
-    for rel, data in files.items():
-        path = tmp_path / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-        key = "/" + rel
-        digest = hash_bytes(data, node_extname(rel))
-        assets.append(asset_of(key, path, digest))
-    return Plan(directory=tmp_path, assets=tuple(assets))
-
-
 def _hash(plan: Plan, key: str) -> str:
     return next(a.hash for a in plan.assets if a.key == key)
-
-
-def _envelope(result: Any, status: int = 200) -> httpx.Response:
-    return httpx.Response(
-        status, json={"success": True, "errors": [], "messages": [], "result": result}
-    )
 
 
 def _parts(request: httpx.Request, body: bytes) -> dict[str, tuple[str, bytes]]:
@@ -141,19 +100,6 @@ def _parts(request: httpx.Request, body: bytes) -> dict[str, tuple[str, bytes]]:
     return parts
 
 
-def _run(
-    router: respx.Router,
-    scenario: Callable[[CloudflareClient], Awaitable[T]],
-) -> T:
-    async def main() -> T:
-        transport = httpx.MockTransport(router.async_handler)
-        async with httpx.AsyncClient(transport=transport, base_url=BASE) as http:
-            credentials = Credentials(token=SecretStr(TOKEN))
-            return await scenario(CloudflareClient(http, ACCOUNT, credentials))
-
-    return asyncio.run(main())
-
-
 def _upload(
     router: respx.Router,
     plan: Plan,
@@ -165,7 +111,7 @@ def _upload(
     max_retries: int = 3,
 ) -> str:
     policy = RetryPolicy(max_retries=max_retries, sleep=sleeps or Sleeps(), jitter=lambda: 0.0)
-    return _run(
+    return run_client(
         router,
         lambda client: upload_assets(
             UploadContext(
@@ -192,7 +138,7 @@ SITE = {
 
 
 def test_bulk_uploads_each_bucket_once_with_parts_named_by_hash(tmp_path: Path) -> None:
-    plan = _plan(tmp_path, SITE)
+    plan = plan_of(tmp_path, SITE)
     html, css, js, blob = (
         _hash(plan, k) for k in ("/index.html", "/css/site.css", "/app.js", "/blob")
     )
@@ -205,8 +151,8 @@ def test_bulk_uploads_each_bucket_once_with_parts_named_by_hash(tmp_path: Path) 
         assert request.headers["content-length"] == str(len(request.content))
         seen.append((request, parts))
         if blob in parts:
-            return _envelope({"jwt": DONE_JWT}, status=201)
-        return _envelope(None, status=202)
+            return envelope({"jwt": DONE_JWT}, status=201)
+        return envelope(None, status=202)
 
     router = respx.Router(assert_all_called=True)
     router.post(UPLOAD_URL, params={"base64": "true"}).mock(side_effect=server)
@@ -231,13 +177,13 @@ def test_bulk_uploads_each_bucket_once_with_parts_named_by_hash(tmp_path: Path) 
 
 
 def test_identical_content_is_uploaded_once(tmp_path: Path) -> None:
-    plan = _plan(tmp_path, {"a/x.txt": b"same", "b/x.txt": b"same", "c/y.txt": b"same"})
+    plan = plan_of(tmp_path, {"a/x.txt": b"same", "b/x.txt": b"same", "c/y.txt": b"same"})
     (only,) = {a.hash for a in plan.assets}
     bodies: list[bytes] = []
 
     async def server(request: httpx.Request) -> httpx.Response:
         bodies.append(await request.aread())
-        return _envelope({"jwt": DONE_JWT}, status=201)
+        return envelope({"jwt": DONE_JWT}, status=201)
 
     router = respx.Router()
     router.post(UPLOAD_URL).mock(side_effect=server)
@@ -251,18 +197,17 @@ def test_identical_content_is_uploaded_once(tmp_path: Path) -> None:
 def test_empty_buckets_return_the_session_jwt_without_requests(
     tmp_path: Path, buckets: tuple[tuple[str, ...], ...]
 ) -> None:
-    plan = _plan(tmp_path, SITE)
-    router = respx.Router()
-    route = router.route()
+    plan = plan_of(tmp_path, SITE)
+    router = respx.Router()  # no route: any request fails the test
     outcome = _upload(router, plan, UploadSession(SESSION_JWT, buckets))
     assert outcome == SESSION_JWT
-    assert route.call_count == 0
+    assert not router.calls
 
 
 def test_no_completion_token_is_a_transient_error(tmp_path: Path) -> None:
-    plan = _plan(tmp_path, SITE)
+    plan = plan_of(tmp_path, SITE)
     router = respx.Router()
-    router.post(UPLOAD_URL).mock(return_value=_envelope(None, status=202))
+    router.post(UPLOAD_URL).mock(return_value=envelope(None, status=202))
     session = UploadSession(SESSION_JWT, ((_hash(plan, "/index.html"),), (_hash(plan, "/app.js"),)))
     with pytest.raises(TransientError, match="sent no completion token") as caught:
         _upload(router, plan, session)
@@ -271,7 +216,7 @@ def test_no_completion_token_is_a_transient_error(tmp_path: Path) -> None:
 
 
 def test_unknown_hash_in_a_bucket_is_refused(tmp_path: Path) -> None:
-    plan = _plan(tmp_path, SITE)
+    plan = plan_of(tmp_path, SITE)
     router = respx.Router()
     route = router.route()
     with pytest.raises(CloudflareRefusedError, match="not in the manifest"):
@@ -280,7 +225,7 @@ def test_unknown_hash_in_a_bucket_is_refused(tmp_path: Path) -> None:
 
 
 def test_single_asset_mode_when_the_jwt_claims_it(tmp_path: Path) -> None:
-    plan = _plan(tmp_path, SITE)
+    plan = plan_of(tmp_path, SITE)
     hashes = [_hash(plan, k) for k in ("/index.html", "/css/site.css", "/app.js", "/blob")]
     jwt = make_jwt(wrangler_single_asset_uploads=True, edge_kv_upload_concurrency=2)
     received: dict[str, tuple[str, bytes]] = {}
@@ -300,17 +245,15 @@ def test_single_asset_mode_when_the_jwt_claims_it(tmp_path: Path) -> None:
         assert request.headers["content-length"] == str(len(body))
         received[hash_] = (request.headers["content-type"], body)
         if hash_ == hashes[-1]:
-            return _envelope({"jwt": DONE_JWT}, status=201)
-        return _envelope(None, status=202)
+            return envelope({"jwt": DONE_JWT}, status=201)
+        return envelope(None, status=202)
 
-    router = respx.Router()
-    bulk = router.post(UPLOAD_URL)
+    router = respx.Router()  # single-asset URLs only: a bulk upload would match no route
     router.post(url__regex=rf"^{UPLOAD_URL}/[0-9a-f]{{32}}$").mock(side_effect=server)
     session = UploadSession(jwt, ((hashes[0], hashes[1]), (hashes[2], hashes[3])))
     outcome = _upload(router, plan, session, concurrency=8)
     assert outcome == DONE_JWT
     assert set(received) == set(hashes)
-    assert bulk.call_count == 0
     assert received == {
         hashes[0]: ("text/html; charset=utf-8", SITE["index.html"]),
         hashes[1]: ("text/css; charset=utf-8", SITE["css/site.css"]),
@@ -332,10 +275,10 @@ def test_single_asset_mode_when_the_jwt_claims_it(tmp_path: Path) -> None:
 def test_mode_follows_the_claim_exactly(
     tmp_path: Path, claims: dict[str, Any], expected_mode: str
 ) -> None:
-    plan = _plan(tmp_path, {"a.txt": b"a"})
+    plan = plan_of(tmp_path, {"a.txt": b"a"})
     router = respx.Router()
     router.post(url__startswith=UPLOAD_URL).mock(
-        return_value=_envelope({"jwt": DONE_JWT}, status=201)
+        return_value=envelope({"jwt": DONE_JWT}, status=201)
     )
     session = UploadSession(make_jwt(**claims), ((plan.assets[0].hash,),))
     _upload(router, plan, session)
@@ -343,10 +286,10 @@ def test_mode_follows_the_claim_exactly(
 
 
 def test_undecodable_jwt_means_bulk_mode(tmp_path: Path) -> None:
-    plan = _plan(tmp_path, {"a.txt": b"a"})
+    plan = plan_of(tmp_path, {"a.txt": b"a"})
     router = respx.Router()
     route = router.post(UPLOAD_URL, params={"base64": "true"})
-    route.mock(return_value=_envelope({"jwt": DONE_JWT}, status=201))
+    route.mock(return_value=envelope({"jwt": DONE_JWT}, status=201))
     session = UploadSession("not-a-jwt", ((plan.assets[0].hash,),))
     _upload(router, plan, session)
     assert upload_mode(session) == "bulk"
@@ -369,7 +312,7 @@ def test_jwt_claims(jwt: str, expected: dict[str, Any]) -> None:
 
 def test_single_asset_default_concurrency(tmp_path: Path) -> None:
     files = {f"f{i}.txt": str(i).encode() for i in range(DEFAULT_SINGLE_CONCURRENCY + 10)}
-    plan = _plan(tmp_path, files)
+    plan = plan_of(tmp_path, files)
     in_flight = peak = 0
 
     async def server(request: httpx.Request) -> httpx.Response:
@@ -379,7 +322,7 @@ def test_single_asset_default_concurrency(tmp_path: Path) -> None:
         for _ in range(10):
             await asyncio.sleep(0)
         in_flight -= 1
-        return _envelope({"jwt": DONE_JWT}, status=201)
+        return envelope({"jwt": DONE_JWT}, status=201)
 
     router = respx.Router()
     router.post(url__startswith=f"{UPLOAD_URL}/").mock(side_effect=server)
@@ -391,7 +334,7 @@ def test_single_asset_default_concurrency(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("limit", [1, 3])
 def test_bulk_concurrency_limit_is_respected(tmp_path: Path, limit: int) -> None:
-    plan = _plan(tmp_path, {f"f{i}.txt": str(i).encode() for i in range(10)})
+    plan = plan_of(tmp_path, {f"f{i}.txt": str(i).encode() for i in range(10)})
     in_flight = peak = calls = 0
 
     async def server(request: httpx.Request) -> httpx.Response:
@@ -403,7 +346,7 @@ def test_bulk_concurrency_limit_is_respected(tmp_path: Path, limit: int) -> None
         for _ in range(10):
             await asyncio.sleep(0)
         in_flight -= 1
-        return _envelope({"jwt": DONE_JWT}, status=201)
+        return envelope({"jwt": DONE_JWT}, status=201)
 
     router = respx.Router()
     router.post(UPLOAD_URL).mock(side_effect=server)
@@ -414,7 +357,7 @@ def test_bulk_concurrency_limit_is_respected(tmp_path: Path, limit: int) -> None
 
 
 def test_a_refusal_cancels_the_rest(tmp_path: Path) -> None:
-    plan = _plan(tmp_path, {f"f{i}.txt": str(i).encode() for i in range(8)})
+    plan = plan_of(tmp_path, {f"f{i}.txt": str(i).encode() for i in range(8)})
     first = plan.assets[0].hash
     started: list[str] = []
     cancelled: list[str] = []
@@ -425,21 +368,13 @@ def test_a_refusal_cancels_the_rest(tmp_path: Path) -> None:
         started.append(hash_)
         if hash_ == first:
             await asyncio.sleep(0)
-            return httpx.Response(
-                400,
-                json={
-                    "success": False,
-                    "errors": [{"code": 10000, "message": "bad bucket"}],
-                    "messages": [],
-                    "result": None,
-                },
-            )
+            return failure(400, [{"code": 10000, "message": "bad bucket"}])
         try:
             await asyncio.sleep(30)
         except asyncio.CancelledError:
             cancelled.append(hash_)
             raise
-        return _envelope(None, status=202)
+        return envelope(None, status=202)
 
     router = respx.Router()
     router.post(UPLOAD_URL).mock(side_effect=server)
@@ -457,11 +392,11 @@ def test_a_refusal_cancels_the_rest(tmp_path: Path) -> None:
 
 
 def test_transient_failures_are_retried_and_reported(tmp_path: Path) -> None:
-    plan = _plan(tmp_path, {"a.txt": b"aaa"})
+    plan = plan_of(tmp_path, {"a.txt": b"aaa"})
     answers = [
         httpx.Response(502, text="bad gateway"),
-        httpx.Response(429, headers={"retry-after": "4"}, json={"success": False, "errors": []}),
-        _envelope({"jwt": DONE_JWT}, status=201),
+        failure(429, [], **{"retry-after": "4"}),
+        envelope({"jwt": DONE_JWT}, status=201),
     ]
     bodies: list[bytes] = []
 
@@ -485,7 +420,7 @@ def test_transient_failures_are_retried_and_reported(tmp_path: Path) -> None:
 
 
 def test_retries_running_out_surface_the_last_transient_error(tmp_path: Path) -> None:
-    plan = _plan(tmp_path, {"a.txt": b"a"})
+    plan = plan_of(tmp_path, {"a.txt": b"a"})
     router = respx.Router()
     route = router.post(UPLOAD_URL).mock(return_value=httpx.Response(503, text="down"))
     session = UploadSession(SESSION_JWT, ((plan.assets[0].hash,),))
@@ -512,8 +447,9 @@ def test_a_25_mib_file_is_uploaded_without_ever_holding_its_body(tmp_path: Path)
     path = tmp_path / "huge.wasm"
     with path.open("wb") as handle:
         handle.truncate(size)
-    digest = hash_bytes(bytes(size), "wasm")
-    plan = Plan(directory=tmp_path, assets=(asset_of("/huge.wasm", path, digest),))
+    asset = hashed(path)
+    digest = asset.hash
+    plan = Plan(directory=tmp_path, assets=(asset,))
     seen: dict[str, int] = {"bytes": 0, "chunks": 0, "biggest": 0, "declared": 0}
 
     async def server(request: httpx.Request) -> httpx.Response:
@@ -523,11 +459,10 @@ def test_a_25_mib_file_is_uploaded_without_ever_holding_its_body(tmp_path: Path)
             seen["bytes"] += len(chunk)
             seen["chunks"] += 1
             seen["biggest"] = max(seen["biggest"], len(chunk))
-        return _envelope({"jwt": DONE_JWT}, 201)
+        return envelope({"jwt": DONE_JWT}, 201)
 
     async def main() -> str:
-        async with httpx.AsyncClient(transport=StreamingServer(server), base_url=BASE) as http:
-            client = CloudflareClient(http, ACCOUNT, Credentials(token=SecretStr(TOKEN)))
+        async with client_over(StreamingServer(server)) as client:
             policy = RetryPolicy(max_retries=0, sleep=Sleeps(), jitter=lambda: 0.0)
             ctx = UploadContext(
                 client, policy, UploadConcurrency(), Progress(), 1, SITE_DESTINATION
@@ -550,7 +485,7 @@ def test_a_25_mib_file_is_uploaded_without_ever_holding_its_body(tmp_path: Path)
 def test_single_asset_mode_keeps_as_many_tasks_as_places(tmp_path: Path) -> None:
     """One worker task per place, not one per file (waking thousands of waiters is quadratic)."""
     files = {f"f{index:04d}.txt": f"file {index}".encode() for index in range(300)}
-    plan = _plan(tmp_path, files)
+    plan = plan_of(tmp_path, files)
     jwt = make_jwt(
         exp=2_000_000_000, wrangler_single_asset_uploads=True, edge_kv_upload_concurrency=4
     )
@@ -560,18 +495,11 @@ def test_single_asset_mode_keeps_as_many_tasks_as_places(tmp_path: Path) -> None
         nonlocal most
         most = max(most, len(asyncio.all_tasks()))
         await asyncio.sleep(0)
-        return _envelope({"jwt": DONE_JWT}, 201)
+        return envelope({"jwt": DONE_JWT}, 201)
 
-    async def main() -> str:
-        transport = httpx.MockTransport(server)
-        async with httpx.AsyncClient(transport=transport, base_url=BASE) as http:
-            client = CloudflareClient(http, ACCOUNT, Credentials(token=SecretStr(TOKEN)))
-            policy = RetryPolicy(max_retries=0, sleep=Sleeps(), jitter=lambda: 0.0)
-            ctx = UploadContext(
-                client, policy, UploadConcurrency(), Progress(), 1, SITE_DESTINATION
-            )
-            hashes = tuple(asset.hash for asset in plan.assets)
-            return await upload_assets(ctx, plan, UploadSession(jwt, (hashes,)))
-
-    assert asyncio.run(main()) == DONE_JWT
+    router = respx.Router()
+    router.post(url__regex=rf"^{UPLOAD_URL}/[0-9a-f]{{32}}$").mock(side_effect=server)
+    hashes = tuple(asset.hash for asset in plan.assets)
+    outcome = _upload(router, plan, UploadSession(jwt, (hashes,)), concurrency=1, max_retries=0)
+    assert outcome == DONE_JWT
     assert 1 < most <= 4 + 1  # the workers and the main task

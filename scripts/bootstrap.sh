@@ -7,7 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 stamp=.venv/.installed
 if [ -f "$stamp" ] && [ "$stamp" -nt pyproject.toml ] && [ "$stamp" -nt requirements/runtime.txt ] \
-  && [ -x .venv/bin/cf-assets ]; then
+  && [ "$stamp" -nt requirements/tools.txt ] && [ -x .venv/bin/cf-assets ] \
+  && [ -x .venv-tools/bin/lint-imports ]; then
   exit 0
 fi
 python3 -m venv .venv
@@ -15,4 +16,7 @@ pip=(.venv/bin/python -m pip --quiet --disable-pip-version-check)
 "${pip[@]}" install --upgrade pip
 "${pip[@]}" install --require-hashes --no-deps -r requirements/runtime.txt
 "${pip[@]}" install -e '.[dev]'
+# Tools kept out of .venv (requirements/tools.txt says why).
+python3 -m venv .venv-tools
+.venv-tools/bin/python -m pip --quiet --disable-pip-version-check install -r requirements/tools.txt
 touch "$stamp"

@@ -15,5 +15,6 @@ scripts/bootstrap.sh
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/mypy
-.venv/bin/lint-imports --no-cache >/dev/null || .venv/bin/lint-imports --no-cache
+layers() { PYTHONPATH=. .venv-tools/bin/lint-imports --no-cache "$@"; }
+layers >/dev/null || layers
 .venv/bin/pytest "${tiers[@]}" "$@"

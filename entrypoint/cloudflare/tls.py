@@ -26,8 +26,6 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
-import httpx
-
 from entrypoint.errors import ConfigurationError
 
 if TYPE_CHECKING:  # the settings import this module: it stays light
@@ -106,6 +104,8 @@ def _trusting(trust: Trust) -> ssl.SSLContext:
         return context
     if cafile is not None or capath is not None:  # instead of the bundle, as httpx reads them
         return ssl.create_default_context(cafile=cafile, capath=capath)
+    import httpx  # noqa: PLC0415 - the settings import this module: httpx stays off start-up
+
     return httpx.create_ssl_context(trust_env=False)  # certifi's bundle
 
 

@@ -1,11 +1,11 @@
 """Deterministic benchmark sites: many nested files of mixed types and sizes, and a 1 % change.
 
-Owns the shape of the sites the benchmark deploys (``tests/support/sitegen.py`` owns the edge cases the
-tests check; this one owns volume). A :class:`SiteSpec` fixes file count, total size, the number
-of big files (up to 25 MiB), the share of duplicates and the seed; the same spec always writes
-the same bytes. Content comes from BLAKE3's extendable output keyed by seed and file index, so
-writing hundreds of MiB costs about as much as the disk does and no two files collide unless
-they are meant to.
+Owns the shape of the sites the benchmark deploys (``tests/support/sitegen.py`` owns the edge
+cases the tests check; this one owns volume). A :class:`SiteSpec` fixes file count, total size,
+the number of big files (up to 25 MiB), the share of duplicates and the seed; the same spec always
+writes the same bytes. Content comes from BLAKE3's extendable output keyed by seed and file
+index, so writing hundreds of MiB costs about as much as the disk does and no two files collide
+unless they are meant to.
 
     .venv/bin/python benchmarks/sitegen.py /tmp/site --files 20000 --size-mib 300
 """

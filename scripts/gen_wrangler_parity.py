@@ -8,8 +8,8 @@ with nested files, ``_headers``, ``_redirects`` and an ``.assetsignore``); insta
 newest unless a version is given) and Node 22 from the npm registry into a temporary directory,
 never into the repository; copy the project there and run each command of :data:`SCENARIOS` in
 order against one emulator on loopback, recording every request
-(:class:`tests.support.wrangler_record.RequestLog`). The fixture keeps, per command, the request lines
-and the Worker upload (metadata field for field, completion token removed; module parts),
+(:class:`tests.support.wrangler_record.RequestLog`). The fixture keeps, per command, the request
+lines and the Worker upload (metadata field for field, completion token removed; module parts),
 deployment, script-settings and secret bodies; the wrangler and Node versions; and the manifest
 the first deploy stored. Fails if a command fails, a request hit a path the emulator does not
 route, or the secret set with ``wrangler secret put`` did not survive the redeploys (the emulator

@@ -146,6 +146,8 @@ class WorkerSpec:
     compatibility_flags: tuple[str, ...] = ()
     html_handling: str | None = None
     not_found_handling: str | None = None
+    #: The URL prefix the assets are served under, as the user wrote it (checked, not normalised).
+    base_path: str | None = None
     run_worker_first: bool | tuple[str, ...] | None = None
     headers: str | None = None
     redirects: str | None = None

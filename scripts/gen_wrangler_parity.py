@@ -3,8 +3,9 @@ upload``, ``secret put``) sends for Workers with static assets, recorded on the 
 
 Steps: write the fixed project ``tests/fixtures/wrangler_project/`` (``wrangler.jsonc``: a
 ``main`` module and every ``assets`` option; ``assets-only.jsonc``: no ``main``;
-``keep-vars.jsonc``: ``vars`` with ``keep_vars = true``; ``src/index.js``; a ``public/`` folder
-with nested files, ``_headers``, ``_redirects`` and an ``.assetsignore``); install wrangler (the
+``keep-vars.jsonc``: ``vars`` with ``keep_vars = true``; ``base-path.jsonc``: an
+``assets.base_path``; ``src/index.js``; a ``public/`` folder with nested files, ``_headers``,
+``_redirects`` and an ``.assetsignore``); install wrangler (the
 newest unless a version is given) and Node 22 from the npm registry into a temporary directory,
 never into the repository; copy the project there and run each command of :data:`SCENARIOS` in
 order against one emulator on loopback, recording every request
@@ -65,6 +66,7 @@ SCENARIOS: Final = (
     ("assets_only_existing", ["deploy", "--config", "assets-only.jsonc"]),
     ("keep_vars_new", ["deploy", "--config", "keep-vars.jsonc"]),
     ("keep_vars_existing", ["deploy", "--config", "keep-vars.jsonc"]),
+    ("base_path_new", ["deploy", "--config", "base-path.jsonc"]),
 )
 
 _HEADER: Final = "// Written by scripts/gen_wrangler_parity.py (rewritten on every run).\n"
@@ -97,6 +99,11 @@ CONFIGS: Final[dict[str, dict[str, Any]]] = {
         "keep_vars": True,
         "vars": {"STAGE": "production", "LIMITS": {"burst": 10}},
         "assets": {"directory": "./public", "binding": "ASSETS"},
+    },
+    "base-path.jsonc": {
+        "name": "parity-base-path",
+        "compatibility_date": "2025-06-01",
+        "assets": {**_ASSETS_OPTIONS, "base_path": "docs/v2"},  # sent as written
     },
 }
 INDEX_JS: Final = """\

@@ -19,6 +19,7 @@ from pydantic.fields import FieldInfo
 
 from entrypoint.cloudflare.tls import CaTrust
 from entrypoint.cloudflare.urls import header_safe, url_problem
+from entrypoint.config.base_path import check_base_path
 from entrypoint.config.inputs import (
     ACCOUNT_ID_RE,
     DEFAULT_API_BASE_URL,
@@ -61,6 +62,7 @@ class NotFoundHandling(StrEnum):
     NONE = "none"
 
 
+BasePath = Annotated[str | None, BeforeValidator(check_base_path)]
 RunWorkerFirst = Annotated[bool | tuple[str, ...] | None, BeforeValidator(parse_run_worker_first)]
 
 
@@ -122,6 +124,10 @@ class DeploySettings(CommandSettings):
     )
     not_found_handling: NotFoundHandling | None = setting(
         doc="What a path without an asset serves: single-page-application, 404-page or none."
+    )
+    base_path: BasePath = setting(
+        doc="URL path the assets are served under (e.g. /docs: /docs/index.html serves "
+        "index.html); a pathname without ?, #, % or backslashes. Unset: the root."
     )
     run_worker_first: RunWorkerFirst = setting(
         doc="true, false, or a newline list of route rules (/… or !/…)."

@@ -4,13 +4,13 @@ Owns finding the file (input ``config``, else the working directory, in wrangler
 jsonc, toml), reading it safely (inside the workspace, a regular file of at most 4 MiB:
 :mod:`entrypoint.files.workspace`), parsing it (JSONC comments and trailing commas included) and
 mapping the keys we use (``name``, ``main``, ``compatibility_date``, ``compatibility_flags``,
-``account_id``, ``workers_dev``, ``assets.*``) onto our inputs (``vars`` become ``metadata``
-bindings, as wrangler sends them, and ``keep_vars`` rides along in ``metadata`` for ``worker.py``
-to turn into ``keep_bindings``). Paths are resolved against the file's folder, as wrangler
-resolves them (and checked against the workspace where they are used). The values are defaults:
-inputs set any other way win (the caller decides). Keys that change the deployed Worker but have
-no input here (``kv_namespaces``, ``routes``, ``observability`` …) are listed so the caller can
-refuse to deploy a Worker that would silently lack them.
+``account_id``, ``workers_dev``, ``assets.*`` with ``assets.base_path``) onto our inputs
+(``vars`` become ``metadata`` bindings, as wrangler sends them, and ``keep_vars`` rides along in
+``metadata`` for ``worker.py`` to turn into ``keep_bindings``). Paths are resolved against the
+file's folder, as wrangler resolves them (and checked against the workspace where they are used).
+The values are defaults: inputs set any other way win (the caller decides). Keys that change the
+deployed Worker but have no input here (``kv_namespaces``, ``routes``, ``observability`` …) are
+listed so the caller can refuse to deploy a Worker that would silently lack them.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ _ASSETS: Final = {
     "binding": "assets_binding",
     "html_handling": "html_handling",
     "not_found_handling": "not_found_handling",
+    "base_path": "base_path",
     "run_worker_first": "run_worker_first",
 }
 

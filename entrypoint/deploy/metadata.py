@@ -4,9 +4,10 @@ The metadata is what the newest wrangler sends (4.164, recorded per route in
 ``tests/fixtures/wrangler_parity.json``), key for key. An assets-only Worker is a form with a
 single ``metadata`` part: ``{assets: {jwt, config}, compatibility_date, compatibility_flags}``
 (flags sent even when empty), ``config`` holding only the options that were set
-(``html_handling``, ``not_found_handling``, ``run_worker_first``, and the raw texts of the root
-``_headers`` / ``_redirects``). A script Worker adds ``main_module``, ``bindings`` (an ``assets``
-binding when asked; a list even when empty), one part per module, and as wrangler does:
+(``html_handling``, ``not_found_handling``, ``base_path`` as the user wrote it,
+``run_worker_first``, and the raw texts of the root ``_headers`` / ``_redirects``). A script
+Worker adds ``main_module``, ``bindings`` (an ``assets`` binding when asked; a list even when
+empty), one part per module, and as wrangler does:
 
 - ``keep_bindings: ["secret_text", "secret_key"]``: Cloudflare carries those bindings over from
   the previous version, so secrets set with ``wrangler secret put`` or the dashboard survive the
@@ -51,6 +52,12 @@ def check_spec(spec: WorkerSpec) -> None:
         if spec.assets_binding is not None:
             msg = "Invalid input 'assets-binding': it needs a Worker script (set main-module)."
             raise ConfigurationError(msg)
+    if spec.keep_assets and spec.base_path is not None:
+        msg = (
+            "Invalid input 'base-path': keep-assets sends no assets config (the Worker keeps the "
+            "assets and the base path it has); unset one of them."
+        )
+        raise ConfigurationError(msg)
     for key in ("main_module", "body_part", "assets", "keep_assets"):
         if key in spec.extra:
             msg = f"Invalid input 'metadata': '{key}' is set by cf-assets; use the inputs instead."
@@ -70,6 +77,7 @@ def assets_config(spec: WorkerSpec) -> dict[str, Any]:
     candidates: dict[str, Any] = {
         "html_handling": spec.html_handling,
         "not_found_handling": spec.not_found_handling,
+        "base_path": spec.base_path,
         "run_worker_first": list(rwf) if isinstance(rwf, tuple) else rwf,
         "_headers": spec.headers,
         "_redirects": spec.redirects,

@@ -85,6 +85,7 @@ def deploy_spec(
         compatibility_flags=settings.compatibility_flags,
         html_handling=settings.html_handling,
         not_found_handling=settings.not_found_handling,
+        base_path=settings.base_path,
         run_worker_first=settings.run_worker_first,
         headers=texts.headers if texts else None,
         redirects=texts.redirects if texts else None,

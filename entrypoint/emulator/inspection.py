@@ -1,7 +1,8 @@
 """The ``/__emulator/`` inspection endpoints: what was deployed, counters, reset, runtime config.
 
-Owns what these endpoints reveal or change: the bytes a deployed Worker serves at a manifest key
-(plain or dispatch namespace, percent-encoded or not), every asset an account (or namespace) stores
+Owns what these endpoints reveal or change: the bytes a deployed Worker serves at a request path
+(plain or dispatch namespace, percent-encoded or not; under the Worker's ``base_path``, and
+nothing outside it), every asset an account (or namespace) stores
 by hash, deployed or not, with its bytes (what an upload left behind, checked or not), every Worker
 without tokens or module bodies, the request and upload counters, a full reset, and the
 runtime-changeable settings (the fault plan included: the server asks the live config for its
@@ -46,7 +47,8 @@ class InspectionEndpoints:
         self.reset_hooks: list[Callable[[], None]] = [limits.reset]
 
     def asset(self, request: Request, params: Mapping[str, str]) -> Response:
-        """The raw bytes deployed at a manifest key, with the stored content type."""
+        """The raw bytes a deployed Worker serves at a request path (its manifest key under the
+        Worker's base path), with the stored content type."""
         del request
         account, _, rest = params["rest"].partition("/")
         found = self._find_asset(account, rest)

@@ -1,7 +1,8 @@
 """What a Worker upload form may carry: the multipart form and strict checks of its metadata.
 
 Owns splitting the form (one ``metadata`` part, module parts named by filename) and checking the
-metadata fields this emulator understands: assets config, compatibility settings, module names,
+metadata fields this emulator understands: assets config (``base_path`` as ``base_path.py`` reads
+it), compatibility settings, module names,
 bindings, ``keep_assets``, ``keep_bindings``, ``code_update_strategy`` and annotations.
 Completion tokens and what an accepted upload becomes are ``scripts.py``'s business.
 """
@@ -15,6 +16,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Final, NoReturn
 
+from entrypoint.emulator.base_path import normalize
 from entrypoint.emulator.bindings import public_bindings
 from entrypoint.emulator.envelope import (
     CODE_CONTENT_TYPE,
@@ -60,9 +62,20 @@ def _check_run_worker_first(value: object) -> None:
         _fail("assets.config.run_worker_first needs at least one positive rule (starting with '/')")
 
 
+def _check_base_path(value: object) -> None:
+    if value is None:
+        return
+    if not isinstance(value, str):
+        _fail("assets.config.base_path must be a string or null")
+    reason = normalize(value)[1]
+    if reason is not None:
+        _fail(f"Invalid assets base_path: {reason}")
+
+
 _CONFIG_RULES: Final[Mapping[str, Callable[[object], None]]] = {
     "html_handling": lambda v: _check_enum("html_handling", v, _HTML_HANDLING),
     "not_found_handling": lambda v: _check_enum("not_found_handling", v, _NOT_FOUND_HANDLING),
+    "base_path": _check_base_path,
     "run_worker_first": _check_run_worker_first,
     "_headers": lambda v: _check_type("assets.config._headers", v, str),
     "_redirects": lambda v: _check_type("assets.config._redirects", v, str),

@@ -13,6 +13,7 @@ import threading
 from collections import Counter
 from collections.abc import Iterable
 
+from entrypoint.emulator.base_path import asset_path, config_prefix
 from entrypoint.emulator.config import EmulatorConfig
 from entrypoint.emulator.jwt import JwtSigner
 from entrypoint.emulator.records import WorkerRecord
@@ -199,12 +200,15 @@ class Store:
             return list(self._scripts.values())
 
     def deployed_asset(
-        self, account: str, namespace: str | None, script: str, key: str
+        self, account: str, namespace: str | None, script: str, path: str
     ) -> tuple[str, StoredAsset] | None:
-        """The hash and asset served at manifest ``key`` by a deployed Worker, if any."""
+        """The hash and asset a deployed Worker serves at the decoded request ``path``, if any:
+        the manifest key ``path`` names under the served version's base path."""
         with self._lock:
             record = self._scripts.get((account, namespace, script))
-            digest = record.served.manifest.get(key) if record else None
+            version = record.served if record else None
+            key = asset_path(path, config_prefix(version.assets_config)) if version else None
+            digest = version.manifest.get(key) if version and key else None
             asset = self._assets.get((account, namespace), {}).get(digest) if digest else None
         return (digest, asset) if digest and asset else None
 

@@ -44,6 +44,7 @@ TARGET_FIELDS: Final = (
     "compatibility_flags",
     "html_handling",
     "not_found_handling",
+    "base_path",
     "run_worker_first",
     "assets_binding",
     "keep_assets",

@@ -169,7 +169,12 @@ def test_nothing_to_deploy(api: httpx.Client) -> None:
         ({"run_worker_first": "yes"}, "boolean or a list"),
         ({"_headers": ["/a"]}, "_headers must be a string"),
         ({"serve_directly": "true"}, "serve_directly must be a boolean"),
-        ({"base_path": "/x"}, "base_path is not a known option"),
+        ({"base_url": "/x"}, "base_url is not a known option"),
+        ({"base_path": 5}, "base_path must be a string or null"),
+        (
+            {"base_path": "//x"},
+            "Invalid assets base_path: The value must be a pathname, not a URL.",
+        ),
         ([], "assets.config must be an object"),
     ],
 )
@@ -187,6 +192,7 @@ def test_every_valid_config_option_is_accepted(api: httpx.Client) -> None:
         "_headers": "/*\n  X-Frame-Options: DENY\n",
         "_redirects": "/old /new 301\n",
         "serve_directly": False,
+        "base_path": "/docs",
     }
 
     response = put_worker(api, {"assets": {"jwt": upload_site(api, SITE), "config": config}})

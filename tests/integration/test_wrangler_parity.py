@@ -45,7 +45,10 @@ OURS: Final[dict[str, tuple[dict[str, str], str | None]]] = {
     "assets_only_existing": ({"config": "assets-only.jsonc"}, "assets_only_new"),
     "keep_vars_new": ({"config": "keep-vars.jsonc"}, None),
     "keep_vars_existing": ({"config": "keep-vars.jsonc"}, "keep_vars_new"),
+    "base_path_new": ({"config": "base-path.jsonc"}, None),
 }
+#: The routes of a Worker without ``main`` (nothing bundled, no source map).
+ASSETS_ONLY: Final = {"assets_only_new", "assets_only_existing", "base_path_new"}
 #: Recorded commands that are not deploys (``wrangler secret put``: see test_secrets.py).
 NOT_DEPLOYS: Final = {"secret_put"}
 ENV: Final = {  # the environment a wrangler-action job already has; inputs add the rest
@@ -112,7 +115,7 @@ def test_our_upload_is_wranglers_field_for_field(recorder: Recorder, name: str):
     assert ours["upload"]["request"] == theirs["upload"]["request"]
     parts = theirs["upload"]["parts"]
     bundled_maps = [part for part in parts if part["filename"].endswith(".map")]
-    assert bundled_maps == ([] if name.startswith("assets_only") else [_SOURCE_MAP])
+    assert bundled_maps == ([] if name in ASSETS_ONLY else [_SOURCE_MAP])
     assert ours["upload"]["parts"] == [part for part in parts if part not in bundled_maps]
     assert ours.get("deployment") == theirs.get("deployment")
     assert "script_settings" not in ours  # we leave the Worker's settings as they are

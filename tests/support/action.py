@@ -3,7 +3,8 @@
 ``run_action`` starts ``cf-assets <command>`` in a fresh process with the GitHub runner's
 environment built from nothing but ``PATH`` and the inputs (``INPUT_*``), and reads back the
 outputs and the step summary it wrote; ``deploy_inputs`` are the inputs of a plain deploy to the
-emulator; ``served`` reads back what the emulator serves for an asset key.
+emulator; ``served`` reads back what the emulator serves at a path (an asset key, under the
+Worker's base path if it has one).
 """
 
 from __future__ import annotations
@@ -105,6 +106,7 @@ def deploy_inputs(emulator: EmulatorThread, script: str, directory: str) -> dict
 def served(
     emulator: EmulatorThread, script: str, key: str, namespace: str | None = None
 ) -> httpx.Response:
-    """What the emulator serves for a deployed asset key."""
+    """What the emulator serves at request path ``key``: the asset with that manifest key, or
+    under a Worker's base path (``/docs``) the asset at ``/docs/<manifest key>``."""
     where = f"{ACCOUNT}/ns/{namespace}/{script}" if namespace else f"{ACCOUNT}/{script}"
     return _READER.get(f"{emulator.root_url}/__emulator/assets/{where}{quote(key)}")

@@ -514,6 +514,7 @@ NON_DEFAULT = {
     "compatibility_flags": "nodejs_compat",
     "html_handling": "none",
     "not_found_handling": "404-page",
+    "base_path": "/evil",
     "run_worker_first": "true",
     "assets_binding": "EVIL",
     "keep_assets": "true",

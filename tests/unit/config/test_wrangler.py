@@ -22,6 +22,7 @@ JSONC = """// a wrangler project
     "binding": "ASSETS",
     "html_handling": "drop-trailing-slash",
     "not_found_handling": "404-page",
+    "base_path": "/docs",
     "run_worker_first": ["/api/*", "!/api/docs/*"],
   },
   "vars": {"URL": "https://example.com/a//b", "S": "quote \\" // not a comment"},
@@ -60,6 +61,7 @@ def test_jsonc_maps_every_key_we_use(tmp_path: Path):
         "assets_binding": "ASSETS",
         "html_handling": "drop-trailing-slash",
         "not_found_handling": "404-page",
+        "base_path": "/docs",
         "run_worker_first": ["/api/*", "!/api/docs/*"],
         "metadata": {
             "bindings": [

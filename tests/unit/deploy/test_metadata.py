@@ -40,6 +40,15 @@ def test_assets_only_metadata_is_what_wrangler_sends():
     }
 
 
+def test_the_base_path_is_sent_as_written_as_wrangler_sends_it():
+    spec = WorkerSpec(compatibility_date="2025-06-01", html_handling="none", base_path="docs")
+
+    config = worker_metadata(spec, "TOKEN")["assets"]["config"]
+
+    assert config == {"html_handling": "none", "base_path": "docs"}
+    assert list(config) == ["html_handling", "base_path"]  # wrangler's order
+
+
 def test_script_worker_with_binding_modules_and_user_metadata(tmp_path: Path):
     _worker(tmp_path)
     modules = resolve_modules(
@@ -165,6 +174,10 @@ def test_an_assets_only_worker_keeps_nothing_unless_asked():
             "run-worker-first",
         ),
         (WorkerSpec(compatibility_date="2025-06-01", assets_binding="ASSETS"), "assets-binding"),
+        (
+            WorkerSpec(compatibility_date="2025-06-01", base_path="/docs", keep_assets=True),
+            "'base-path': keep-assets sends no assets config",
+        ),
         (WorkerSpec(compatibility_date="2025-06-01", extra={"main_module": "x.js"}), "metadata"),
         (WorkerSpec(compatibility_date="2025-06-01", extra={"assets": {}}), "metadata"),
         (WorkerSpec(compatibility_date="2025-06-01", extra={"keep_vars": "yes"}), "keep_vars"),

@@ -47,6 +47,7 @@ def test_defaults_then_targets_then_step_inputs(tmp_path: Path) -> None:
         "  - script-name: tenant-b\n"
         "    directory: sites/b\n"
         "    not-found-handling: single-page-application\n"
+        "    base-path: /docs\n"
         "    exclude: ['*.map', drafts/]\n"
         "    metadata: {tags: [gold]}\n",
     )
@@ -59,6 +60,7 @@ def test_defaults_then_targets_then_step_inputs(tmp_path: Path) -> None:
     assert str(first.settings.html_handling) == "drop-trailing-slash"  # step is the base
     assert second.settings.not_found_handling is NotFoundHandling.SINGLE_PAGE_APPLICATION
     assert second.settings.exclude == ("*.map", "drafts/")
+    assert (first.settings.base_path, second.settings.base_path) == (None, "/docs")
     assert second.settings.metadata == {"tags": ["gold"]}
     assert second.settings.deploy is DeployMode.WORKER
     assert loaded.base == tmp_path
@@ -98,6 +100,10 @@ def test_json_files_work_too(tmp_path: Path) -> None:
             "{script-name: a, directory: sites/a, html-handling: sometimes}",
             "tenants.yml: target 1 (a): invalid 'html-handling': Input should be "
             "'auto-trailing-slash', 'force-trailing-slash', 'drop-trailing-slash' or 'none'.",
+        ),
+        (
+            "{script-name: a, directory: sites/a, base-path: 'https://example.com/docs'}",
+            "tenants.yml: target 1 (a): invalid 'base-path': must be a pathname, not a URL.",
         ),
         (
             "{script-name: Bad_Name!, directory: sites/a}",

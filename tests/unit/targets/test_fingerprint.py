@@ -87,6 +87,12 @@ def test_equal_inputs_give_equal_fingerprints() -> None:
             ACCOUNT,
         ),
         (
+            _target(WorkerSpec(compatibility_date="2025-06-01", base_path="/docs")),
+            _plan("a" * 32, "b" * 32),
+            BASE,
+            ACCOUNT,
+        ),
+        (
             _target(WorkerSpec(compatibility_date="2025-06-01", extra={"tags": ["gold"]})),
             _plan("a" * 32, "b" * 32),
             BASE,
@@ -126,3 +132,14 @@ def test_an_unreadable_module_is_a_content_error(tmp_path: Path) -> None:
 
     with pytest.raises(ContentError, match=r"Cannot read module .*lib\.js"):
         _print(target, None)
+
+
+def test_a_change_of_base_path_redeploys() -> None:
+    plan = _plan("a" * 32, "b" * 32)
+    docs = _print(_target(WorkerSpec(compatibility_date="2025-06-01", base_path="/docs")), plan)
+    guide = _print(_target(WorkerSpec(compatibility_date="2025-06-01", base_path="/guide")), plan)
+
+    assert docs != guide
+    assert docs == _print(
+        _target(WorkerSpec(compatibility_date="2025-06-01", base_path="/docs")), plan
+    )

@@ -15,6 +15,6 @@ scripts/bootstrap.sh
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/mypy
-layers() { PYTHONPATH=. .venv-tools/bin/lint-imports --no-cache "$@"; }
-layers >/dev/null || layers
+lint_imports=(env PYTHONPATH=. .venv-tools/bin/lint-imports --no-cache)
+"${lint_imports[@]}" >/dev/null || "${lint_imports[@]}"
 .venv/bin/pytest "${tiers[@]}" "$@"

@@ -45,7 +45,7 @@ def _surrogates(code: int) -> str:
     return chr(0xD800 + (code >> 10)) + chr(0xDC00 + (code & 0x3FF))
 
 
-def _canonical(unit: int) -> int:
+def canonical_unit(unit: int) -> int:
     """ECMAScript's Canonicalize for non-Unicode ``i`` matching."""
     upper = chr(unit).upper()
     if len(upper) != 1 or ord(upper) > 0xFFFF:
@@ -60,7 +60,7 @@ def _canonical_classes() -> dict[int, tuple[int, ...]]:
     """Every canonical value and the code units that have it (built once, on first need)."""
     classes: dict[int, list[int]] = {}
     for unit in range(0x10000):
-        classes.setdefault(_canonical(unit), []).append(unit)
+        classes.setdefault(canonical_unit(unit), []).append(unit)
     return {value: tuple(units) for value, units in classes.items()}
 
 
@@ -69,7 +69,7 @@ def _same_letter(unit: int) -> tuple[int, ...]:
     if unit < 128:
         char = chr(unit)
         return (unit, ord(char.swapcase())) if char.isalpha() else (unit,)
-    return _canonical_classes().get(_canonical(unit), (unit,))
+    return _canonical_classes().get(canonical_unit(unit), (unit,))
 
 
 def _in_ranges(unit: int, chars: CharSet) -> bool:

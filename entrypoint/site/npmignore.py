@@ -13,7 +13,8 @@ followed by a trailing space or a CR, since the check reads the untrimmed line);
 counts as a whole segment; ``[!a]`` is the set of ``!`` and ``a``; a lone ``!`` re-includes every
 path; regex syntax a line leaks (``\\\\|``, ``\\\\(``) is regex syntax. The sources are matched by
 :mod:`entrypoint.site.jsregex`, :mod:`entrypoint.site.jsnfa` and
-:mod:`entrypoint.site.jsmatch` (linear time, all rules at once);
+:mod:`entrypoint.site.jsmatch` (linear time, all rules at once), those of a plain shape by the
+tables of :mod:`entrypoint.site.npmtables`;
 a source V8 refuses (wrangler then fails) raises :class:`RuleError`, with V8's message.
 """
 
@@ -27,6 +28,7 @@ from typing import Final
 from entrypoint.site.jsmatch import Automaton, State, to_utf16_units
 from entrypoint.site.jsnfa import Nfa
 from entrypoint.site.jsregex import JsSyntaxError, UnsupportedError
+from entrypoint.site.npmtables import Tables
 
 #: The version whose reading this is (wrangler pins it).
 IGNORE_VERSION: Final = "5.3.1"
@@ -129,19 +131,26 @@ def line_source(line: str) -> tuple[bool, str]:
 
 @dataclass(frozen=True, slots=True)
 class _Compiled:
-    automaton: Automaton
-    negative: tuple[bool, ...]
+    tables: Tables  # rules of a plain shape (most), by global rule number
+    automaton: Automaton  # the other rules, numbered 0… in ``numbers`` order
+    numbers: tuple[int, ...]  # the global number of each automaton rule
+    negative: tuple[bool, ...]  # by global rule number
 
 
 def _compile(lines: Sequence[str]) -> _Compiled:
     nfa = Nfa()
+    tables = Tables()
     starts: list[int] = []
+    numbers: list[int] = []
     negative: list[bool] = []
     for index, line in enumerate(lines):
         units = to_utf16_units(line)
         if not is_rule(units):
             continue
         is_negative, source = line_source(units)
+        negative.append(is_negative)
+        if tables.add(len(negative) - 1, source):  # a plain shape: valid, and no automaton
+            continue
         try:
             starts.append(nfa.compile(source, len(starts)))
         except JsSyntaxError as exc:
@@ -149,8 +158,8 @@ def _compile(lines: Sequence[str]) -> _Compiled:
         except UnsupportedError as exc:
             reason = f"its regex /{source}/i holds {exc}, which is not supported here"
             raise RuleError(index, line, reason) from None
-        negative.append(is_negative)
-    return _Compiled(Automaton(nfa, starts), tuple(negative))
+        numbers.append(len(negative) - 1)
+    return _Compiled(tables, Automaton(nfa, starts), tuple(numbers), tuple(negative))
 
 
 class NpmIgnore:
@@ -163,7 +172,9 @@ class NpmIgnore:
 
     def __init__(self, lines: Sequence[str]) -> None:
         compiled = _compile(lines)
+        self._tables = compiled.tables
         self._automaton = compiled.automaton
+        self._numbers = compiled.numbers
         self._negative = compiled.negative
         self._prefixes: dict[str, State] = {}
         self._generation = self._automaton.generation
@@ -178,32 +189,38 @@ class NpmIgnore:
         """NFA nodes of all the rules (one character costs at most one visit of each)."""
         return len(self._automaton.nfa.nodes)
 
-    def _decides_ignored(self, state: State) -> bool:
-        best = self._automaton.best(state)
+    def _decides_ignored(self, units: str, state: State | None) -> bool:
+        """Whether the last rule matching ``units`` (read up to ``state``) is not a ``!`` one."""
+        best = self._tables.best(units)
+        if state is not None and (local := self._automaton.best(state)) >= 0:
+            best = max(best, self._numbers[local])
         return best >= 0 and not self._negative[best]
 
     def _prefix(self, prefix: str) -> State:
-        """The state after a folder prefix (``""`` or ending in ``/``), cached per folder."""
+        """The state after a folder prefix (``""`` or ending in ``/``), cached per folder: the
+        walk asks about a folder after its parent, so only the last name is read."""
         if self._generation != self._automaton.generation or len(self._prefixes) > _PREFIX_CACHE:
             self._prefixes.clear()
             self._generation = self._automaton.generation
-        missing: list[str] = []
-        while prefix and prefix not in self._prefixes:
-            missing.append(prefix)
-            prefix = prefix[:-1].rpartition("/")[0] + "/" if "/" in prefix[:-1] else ""
-        state = self._prefixes[prefix] if prefix else self._automaton.start
-        for longer in reversed(missing):
-            state = self._automaton.run(state, longer[len(prefix) :])
-            self._prefixes[longer] = state
-            prefix = longer
+        state = self._prefixes.get(prefix) if prefix else self._automaton.start
+        if state is None:
+            parent = prefix[: prefix.rfind("/", 0, len(prefix) - 1) + 1]
+            base = self._prefixes.get(parent) if parent else None
+            if base is None:
+                parent, base = "", self._automaton.start
+            state = self._prefixes[prefix] = self._automaton.run(base, prefix[len(parent) :])
         return state
 
     def folder(self, rel_dir: str) -> bool:
         """Whether the rules themselves ignore the folder (tested as ``"rel_dir/"``)."""
-        return self._decides_ignored(self._prefix(to_utf16_units(rel_dir) + "/"))
+        units = to_utf16_units(rel_dir) + "/"
+        return self._decides_ignored(units, self._prefix(units) if self._numbers else None)
 
     def file(self, rel: str) -> bool:
         """Whether the rules themselves ignore the path (folders above it are not checked)."""
-        head, slash, name = to_utf16_units(rel).rpartition("/")
-        state = self._automaton.run(self._prefix(head + slash), name)
-        return self._decides_ignored(state)
+        units = to_utf16_units(rel)
+        state = None
+        if self._numbers:
+            head, slash, name = units.rpartition("/")
+            state = self._automaton.run(self._prefix(head + slash), name)
+        return self._decides_ignored(units, state)

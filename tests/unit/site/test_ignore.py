@@ -206,3 +206,37 @@ def test_the_walk_never_imports_pathspec() -> None:
         "assert 'pathspec' not in sys.modules\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.parametrize(
+    ("line", "plain"),
+    [
+        ("node_modules", True),
+        ("*.map", True),
+        ("/drafts", True),
+        ("docs/build/", True),
+        ("**/secret", True),
+        ("**/a/b/", True),
+        ("a.b$c(d)", True),
+        ("a*b", False),
+        ("**", False),
+        ("[ab]", False),
+        ("a/**", False),
+        ("a?", False),
+        ("/", False),
+    ],
+)
+def test_plain_rules_are_table_lookups(line: str, plain: bool) -> None:
+    rules = NpmIgnore([line])
+    assert (rules.size == 0) is plain
+
+
+def test_thousands_of_generated_names_cost_no_automaton_work() -> None:
+    lines = [f"file-{number}.html" for number in range(2000)] + ["!/keep/*.html", "*.bak"]
+    rules = NpmIgnore(lines)
+    assert rules.file("a/b/file-1999.html") is True
+    assert rules.file("a/b/FILE-7.HTML") is True
+    assert rules.file("a/b/file-2000.html") is False
+    assert rules.file("keep/file-3.html") is False  # the negation is the one automaton rule
+    assert rules.file("x.BAK") is True
+    assert rules.steps <= 40 * rules.size

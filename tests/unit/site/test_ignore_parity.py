@@ -14,6 +14,7 @@ from entrypoint.errors import ConfigurationError
 from entrypoint.site.ignore import IgnoreRules, read_assetsignore
 from entrypoint.site.jsmatch import to_utf16_units
 from entrypoint.site.npmignore import is_rule, line_source
+from entrypoint.site.npmtables import Tables
 
 _FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "ignore_parity.json"
 FIXTURE: dict[str, Any] = json.loads(_FIXTURE.read_text("utf-8"))
@@ -45,7 +46,13 @@ def test_the_fixture_is_npm_ignore_5_3_1_over_enough_pairs() -> None:
     assert len(REFUSED) >= 10
 
 
-def test_every_pair_is_answered_as_npm_ignore_answers_it() -> None:
+@pytest.mark.parametrize("tables", [True, False], ids=["as-run", "automaton-only"])
+def test_every_pair_is_answered_as_npm_ignore_answers_it(
+    tables: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Plain rules are looked up in tables; the automaton alone must give the same answers.
+    if not tables:
+        monkeypatch.setattr(Tables, "add", lambda self, rule, source: False)
     mismatches: list[str] = []
     total = 0
     for case in ANSWERED:

@@ -2,7 +2,8 @@
 
 Modules: ``walk`` (the folder's entries in a stable order, links within the boundary, limits),
 ``collect`` (the walk of an assets folder with its root config texts), ``ignore`` (which paths
-are left out), ``npmignore`` with ``jsregex`` / ``jsnfa`` / ``jsmatch`` (``.assetsignore`` as
+are left out), ``npmignore`` with ``npmtables`` and ``jstree`` / ``jsregex`` / ``jsnfa`` /
+``jsmatch`` (``.assetsignore`` as
 wrangler reads it, with npm ``ignore``'s JavaScript regexes) and ``gitignore`` (``include`` /
 ``exclude``), all matching in time linear in the path, ``identity`` (an asset's hash, extension
 and content type exactly as wrangler computes them, and the no-link, non-blocking open), ``plan``

@@ -20,7 +20,7 @@ from functools import cache
 from typing import Final
 
 from entrypoint.site.jsnfa import ASSERT, CHAR, MATCH, SPLIT, Nfa
-from entrypoint.site.jsregex import END, NOT_WORD_BOUNDARY, START, WORD_BOUNDARY, CharSet
+from entrypoint.site.jstree import END, NOT_WORD_BOUNDARY, START, WORD_BOUNDARY, CharSet
 
 #: Kept states before the cache is dropped and rebuilt (bounds memory on hostile rule sets).
 MAX_STATES: Final = 20_000

@@ -12,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Final
 
-from entrypoint.site.jsregex import (
+from entrypoint.site.jsregex import parse
+from entrypoint.site.jstree import (
     INFINITY,
     NOT_WORD_BOUNDARY,
     WORD_BOUNDARY,
@@ -26,7 +27,6 @@ from entrypoint.site.jsregex import (
     Seq,
     Tree,
     UnsupportedError,
-    parse,
 )
 
 #: A counted repeat (``{n,m}``) larger than this is refused: its NFA would grow with it.

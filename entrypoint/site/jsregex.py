@@ -7,35 +7,31 @@ in non-Unicode mode, with the web-compatibility grammar (Annex B): the same atom
 escapes, quantifiers and assertions, and the same ``SyntaxError`` messages for what V8 refuses.
 The tree it gives is compiled by :mod:`entrypoint.site.jsnfa`. Sources are strings of UTF-16 code
 units (a character above U+FFFF is two surrogates), as in JavaScript.
-
-The tree: :class:`Chars`, :class:`Assertion`, :class:`Seq`, :class:`Alt`, :class:`Repeat`,
-:class:`Look` (lookarounds), :class:`Backref`.
+The tree is :mod:`entrypoint.site.jstree`'s.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Final
 
-#: The upper bound of an unbounded repeat (``*``, ``+``, ``{n,}``).
-INFINITY: Final = -1
-_TOP: Final = 0xFFFF
+from entrypoint.site.jstree import (
+    ANY_BUT_LINE_TERMINATORS,
+    CLASS_ESCAPES,
+    INFINITY,
+    Alt,
+    Assertion,
+    Backref,
+    Chars,
+    CharSet,
+    JsSyntaxError,
+    Look,
+    Ranges,
+    Repeat,
+    Seq,
+    Tree,
+    UnsupportedError,
+)
 
-# Assertions.
-START: Final = "^"
-END: Final = "$"
-WORD_BOUNDARY: Final = "\\b"
-NOT_WORD_BOUNDARY: Final = "\\B"
-
-Ranges = tuple[tuple[int, int], ...]
-
-_WHITE: Final[Ranges] = (
-    (0x09, 0x0D), (0x20, 0x20), (0xA0, 0xA0), (0x1680, 0x1680), (0x2000, 0x200A),
-    (0x2028, 0x2029), (0x202F, 0x202F), (0x205F, 0x205F), (0x3000, 0x3000), (0xFEFF, 0xFEFF),
-)  # fmt: skip
-_DIGIT: Final[Ranges] = ((0x30, 0x39),)
-_WORD: Final[Ranges] = ((0x30, 0x39), (0x41, 0x5A), (0x5F, 0x5F), (0x61, 0x7A))
-_LINE_TERMINATORS: Final[Ranges] = ((0x0A, 0x0A), (0x0D, 0x0D), (0x2028, 0x2029))
 _CONTROL_ESCAPES: Final = {"f": 0x0C, "n": 0x0A, "r": 0x0D, "t": 0x09, "v": 0x0B}
 # V8's messages (RegExpError) for what it refuses in non-Unicode mode.
 _UNMATCHED: Final = "Unmatched ')'"
@@ -54,96 +50,6 @@ _LOOKAROUNDS: Final = (
 )
 _HEX: Final = frozenset("0123456789abcdefABCDEF")
 _OCTAL: Final = frozenset("01234567")
-
-
-class JsSyntaxError(ValueError):
-    """V8 refuses the source: the message is V8's (``Unterminated group`` …)."""
-
-
-class UnsupportedError(ValueError):
-    """A construct V8 accepts that cannot be matched here in linear time."""
-
-
-def complement(ranges: Ranges) -> Ranges:
-    """The code units (up to U+FFFF) outside ``ranges`` (sorted, not overlapping)."""
-    out: list[tuple[int, int]] = []
-    low = 0
-    for start, end in sorted(ranges):
-        if start > low:
-            out.append((low, start - 1))
-        low = max(low, end + 1)
-    if low <= _TOP:
-        out.append((low, _TOP))
-    return tuple(out)
-
-
-_CLASS_ESCAPES: Final[dict[str, Ranges]] = {
-    "d": _DIGIT,
-    "D": complement(_DIGIT),
-    "s": _WHITE,
-    "S": complement(_WHITE),
-    "w": _WORD,
-    "W": complement(_WORD),
-}
-ANY_BUT_LINE_TERMINATORS: Final = complement(_LINE_TERMINATORS)
-
-
-@dataclass(frozen=True, slots=True)
-class CharSet:
-    """The code units one atom matches: in ``ranges``, or (``negated``) outside them."""
-
-    ranges: Ranges
-    negated: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Chars:
-    """One code unit of ``chars``."""
-
-    chars: CharSet
-
-
-@dataclass(frozen=True, slots=True)
-class Assertion:
-    """``^``, ``$``, ``\\b`` or ``\\B``."""
-
-    kind: str
-
-
-@dataclass(frozen=True, slots=True)
-class Seq:
-    terms: tuple[Tree, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Alt:
-    alternatives: tuple[Tree, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Repeat:
-    """``body`` from ``low`` to ``high`` times (:data:`INFINITY`: no upper bound)."""
-
-    body: Tree
-    low: int
-    high: int
-
-
-@dataclass(frozen=True, slots=True)
-class Look:
-    """A lookahead (``ahead``) or lookbehind, positive or negative."""
-
-    ahead: bool
-    positive: bool
-    body: Tree
-
-
-@dataclass(frozen=True, slots=True)
-class Backref:
-    number: int
-
-
-Tree = Chars | Assertion | Seq | Alt | Repeat | Look | Backref
 
 
 def parse(source: str) -> Tree:
@@ -300,9 +206,9 @@ class _Parser:
         nxt = self.peek(1)
         if not nxt:
             raise self.error(_ESCAPE_AT_END)
-        if nxt in _CLASS_ESCAPES:
+        if nxt in CLASS_ESCAPES:
             self.pos += 2
-            return Chars(CharSet(_CLASS_ESCAPES[nxt]))
+            return Chars(CharSet(CLASS_ESCAPES[nxt]))
         if nxt in "123456789":
             end = self.pos + 1
             while end < len(self.src) and self.src[end] in "0123456789":
@@ -364,9 +270,9 @@ class _Parser:
         nxt = self.peek(1)
         if not nxt:
             raise self.error(_ESCAPE_AT_END)
-        if nxt in _CLASS_ESCAPES:
+        if nxt in CLASS_ESCAPES:
             self.pos += 2
-            return _CLASS_ESCAPES[nxt], True
+            return CLASS_ESCAPES[nxt], True
         if nxt == "b":
             self.pos += 2
             return ((8, 8),), False

@@ -27,7 +27,7 @@ from typing import Final
 
 from entrypoint.site.jsmatch import Automaton, State, to_utf16_units
 from entrypoint.site.jsnfa import Nfa
-from entrypoint.site.jsregex import JsSyntaxError, UnsupportedError
+from entrypoint.site.jstree import JsSyntaxError, UnsupportedError
 from entrypoint.site.npmtables import Tables
 
 #: The version whose reading this is (wrangler pins it).

@@ -23,7 +23,8 @@ from typing import Final, Protocol
 from entrypoint.errors import ConfigurationError
 from entrypoint.site.gitignore import FILES, FOLDER_MARK, FOLDERS, PatternError, Rule, compile_rule
 from entrypoint.site.jsmatch import from_utf16_units
-from entrypoint.site.npmignore import IGNORE_VERSION, NpmIgnore, RuleError, is_rule
+from entrypoint.site.npmignore import IGNORE_VERSION, NpmIgnore, RuleError
+from entrypoint.site.npmlines import is_rule
 
 ASSETSIGNORE: Final = ".assetsignore"
 HEADERS: Final = "_headers"

@@ -1,46 +1,30 @@
-"""``.assetsignore`` read and matched exactly as wrangler does, with npm ``ignore@5.3.1``.
+"""``.assetsignore`` matched exactly as wrangler matches it, with npm ``ignore@5.3.1``.
 
-Owns the reading of one line (npm ``ignore``'s own steps, in order: which lines are rules, ``!``,
-the leading ``\\!`` / ``\\#``, then its chain of text replacements that turns the line into the
-source of a JavaScript ``RegExp`` with flag ``i``) and the answer for a path, as wrangler asks it:
-``ignore().add(lines).test(path).ignored``. That answer is the last rule matching the path (a
-``!`` rule re-includes), unless a folder above the path is ignored (``a/`` tested as ``"a/"``):
-then the path is, whatever comes after.
-
-The replacements are npm ``ignore``'s, quirks included, so the regex sources are the same ones
-(the parity fixture compares them): a ``/`` anywhere but the end anchors the rule (so do ``a/``
-followed by a trailing space or a CR, since the check reads the untrimmed line); ``**`` only
-counts as a whole segment; ``[!a]`` is the set of ``!`` and ``a``; a lone ``!`` re-includes every
-path; regex syntax a line leaks (``\\\\|``, ``\\\\(``) is regex syntax. The sources are matched by
-:mod:`entrypoint.site.jsregex`, :mod:`entrypoint.site.jsnfa` and
-:mod:`entrypoint.site.jsmatch` (linear time, all rules at once), those of a plain shape by the
-tables of :mod:`entrypoint.site.npmtables`;
-a source V8 refuses (wrangler then fails) raises :class:`RuleError`, with V8's message.
+Owns the answer for a path, as wrangler asks it: ``ignore().add(lines).test(path).ignored``. That
+answer is the last rule matching the path (a ``!`` rule re-includes), unless a folder above the
+path is ignored (``a/`` tested as ``"a/"``): then the path is, whatever comes after. Each line is
+read into a JavaScript regex source by :mod:`entrypoint.site.npmlines`; sources of a plain shape
+(a name, a path, an extension) are looked up in the tables of :mod:`entrypoint.site.npmtables`,
+the others matched by :mod:`entrypoint.site.jsregex`, :mod:`entrypoint.site.jsnfa` and
+:mod:`entrypoint.site.jsmatch` (linear time, all rules at once). A source V8 refuses (wrangler
+then fails) raises :class:`RuleError`, with V8's message.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
 from entrypoint.site.jsmatch import Automaton, State, to_utf16_units
 from entrypoint.site.jsnfa import Nfa
 from entrypoint.site.jstree import JsSyntaxError, UnsupportedError
+from entrypoint.site.npmlines import is_rule, line_source
 from entrypoint.site.npmtables import Tables
 
 #: The version whose reading this is (wrangler pins it).
 IGNORE_VERSION: Final = "5.3.1"
 _PREFIX_CACHE: Final = 4096
-
-# JavaScript's \s and "." (no "s" flag): Python's differ (\x1c-\x1f, \x85; "\r", U+2028 …).
-_WS: Final = "[\t\n\x0b\x0c\r \xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]"
-_DOT: Final = "[^\n\r\u2028\u2029]"
-_BLANK: Final = re.compile(f"^{_WS}+\\Z")
-_TRAILING_BACKSLASH: Final = re.compile(r"(?:[^\\]|^)\\\Z")
-_MIDDLE_SLASH: Final = re.compile(r"/(?!\Z)")
-_RANGE: Final = re.compile(r"([0-z])-([0-z])")
 
 
 class RuleError(ValueError):
@@ -51,82 +35,6 @@ class RuleError(ValueError):
         self.index = index
         self.line = line
         self.reason = reason
-
-
-def is_rule(line: str) -> bool:
-    """Whether npm ``ignore`` makes a rule of the line (not blank, a comment, or ending in a
-    single ``\\``)."""
-    return (
-        bool(line)
-        and _BLANK.search(line) is None
-        and _TRAILING_BACKSLASH.search(line) is None
-        and not line.startswith("#")
-    )
-
-
-def _starting(match: re.Match[str], pattern: str) -> str:
-    return "^" if _MIDDLE_SLASH.search(pattern) else "(?:^|\\/)"
-
-
-def _globstar(match: re.Match[str], pattern: str) -> str:
-    return "(?:\\/[^\\/]+)*" if match.start() + 6 < len(match.string) else "\\/.+"
-
-
-def _range(match: re.Match[str], pattern: str) -> str:
-    lead, members, escapes, close = match.groups()
-    if lead == "\\":
-        return f"\\[{members}{escapes[: len(escapes) - len(escapes) % 2]}{close}"
-    if close == "]" and len(escapes) % 2 == 0:
-        members = _RANGE.sub(lambda m: m[0] if m[1] <= m[2] else "", members)
-        return f"[{members}{escapes}]"
-    return "[]"
-
-
-def _ending(match: re.Match[str], pattern: str) -> str:
-    return match[0] + ("$" if match[0] == "/" else "(?=$|\\/$)")
-
-
-def _trailing_star(match: re.Match[str], pattern: str) -> str:
-    return (f"{match[1]}[^/]+" if match[1] else "[^/]*") + "(?=$|\\/$)"
-
-
-_Replace = Callable[[re.Match[str], str], str]
-
-# npm ignore's REPLACERS, in order: (regex, replacement, 1 = first match only, 0 = every match).
-# JavaScript's "$" (no "m" flag) is "\Z" here.
-_REPLACERS: Final[tuple[tuple[re.Pattern[str], _Replace, int], ...]] = tuple(
-    (re.compile(regex), replace, count)
-    for regex, replace, count in (
-        ("^\ufeff", lambda m, p: "", 1),  # a BOM
-        (f"\\\\?{_WS}+\\Z", lambda m, p: " " if m[0].startswith("\\") else "", 1),  # trailing
-        (f"\\\\{_WS}", lambda m, p: " ", 0),  # "\ " is a space
-        (r"[\\$.|*+(){^]", lambda m, p: "\\" + m[0], 0),  # regex metacharacters escaped
-        (r"\?", lambda m, p: "[^/]", 0),
-        (r"^/", lambda m, p: "^", 1),  # a leading "/" anchors
-        (r"/", lambda m, p: "\\/", 0),
-        (r"^\^*\\\*\\\*\\/", lambda m, p: "^(?:.*\\/)?", 1),  # a leading "**/"
-        (r"^(?=[^^])", _starting, 1),
-        (r"\\/\\\*\\\*(?=\\/|\Z)", _globstar, 0),  # "/**/" and a trailing "/**"
-        (f"(^|[^\\\\]+)(\\\\\\*)+(?={_DOT})", lambda m, p: m[1] + "[^\\/]*", 0),  # inner "*"
-        (r"\\\\\\(?=[$.|*+(){^])", lambda m, p: "\\", 0),  # "\*" the user escaped
-        (r"\\\\", lambda m, p: "\\", 0),
-        (r"(\\)?\[([^\]/]*?)(\\*)(\Z|\])", _range, 0),  # [classes]
-        (r"[^*]\Z", _ending, 1),
-        (r"(\^|\\/)?\\\*\Z", _trailing_star, 1),  # a trailing "*"
-    )
-)
-
-
-def line_source(line: str) -> tuple[bool, str]:
-    """The rule of a line :func:`is_rule` accepts: (is it a ``!`` rule, its regex source)."""
-    negative = line.startswith("!")
-    pattern = line[1:] if negative else line
-    if pattern.startswith(("\\!", "\\#")):
-        pattern = pattern[1:]
-    source = pattern
-    for regex, replace, count in _REPLACERS:
-        source = regex.sub(lambda m, r=replace: r(m, pattern), source, count=count)  # type: ignore[misc]
-    return negative, source
 
 
 @dataclass(frozen=True, slots=True)

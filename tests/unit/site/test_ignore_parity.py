@@ -13,7 +13,7 @@ import pytest
 from entrypoint.errors import ConfigurationError
 from entrypoint.site.ignore import IgnoreRules, read_assetsignore
 from entrypoint.site.jsmatch import to_utf16_units
-from entrypoint.site.npmignore import is_rule, line_source
+from entrypoint.site.npmlines import is_rule, line_source
 from entrypoint.site.npmtables import Tables
 
 _FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "ignore_parity.json"

@@ -66,6 +66,9 @@ def _compile(lines: Sequence[str]) -> _Compiled:
         except UnsupportedError as exc:
             reason = f"its regex /{source}/i holds {exc}, which is not supported here"
             raise RuleError(index, line, reason) from None
+        except RecursionError:  # "\\(" leaks groups: hundreds nested (V8 takes thousands)
+            reason = "its regex nests groups deeper than can be read here"
+            raise RuleError(index, line, reason) from None
         numbers.append(len(negative) - 1)
     return _Compiled(tables, Automaton(nfa, starts), tuple(numbers), tuple(negative))
 

@@ -126,6 +126,13 @@ def test_an_assetsignore_line_we_cannot_match_in_linear_time_is_refused() -> Non
         IgnoreRules(["\\\\(a\\\\)\\1"])
 
 
+def test_an_assetsignore_line_nesting_leaked_groups_too_deep_is_refused() -> None:
+    line = "\\\\(" * 3000 + "a" + "\\\\)" * 3000  # V8 reads it; Python's stack would not
+    with pytest.raises(ConfigurationError, match=r"line 1 .*nests groups deeper") as caught:
+        IgnoreRules([line])
+    assert caught.value.exit_code == 2
+
+
 def test_line_ending_in_one_backslash_is_no_rule() -> None:
     rules = IgnoreRules(["trailing\\", "*.bak"])
     assert rules.skips("a.bak") is True

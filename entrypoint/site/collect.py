@@ -56,6 +56,18 @@ def _read_root_text(
     root: str, name: str, workspace: Workspace, boundaries: tuple[str, ...]
 ) -> str | None:
     """The text of the root file ``name`` (``_headers`` …), None when there is none."""
+    data = _read_root_bytes(root, name, workspace, boundaries)
+    try:
+        return None if data is None else data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        msg = f"Cannot read '{name}' in the assets directory: {exc}."
+        raise ContentError(msg) from None
+
+
+def _read_root_bytes(
+    root: str, name: str, workspace: Workspace, boundaries: tuple[str, ...]
+) -> bytes | None:
+    """The bytes of the root file ``name``, None when there is none."""
     path = os.path.join(root, name)
     try:
         linked = stat.S_ISLNK(os.lstat(path).st_mode)
@@ -69,11 +81,10 @@ def _read_root_text(
     if os.path.isdir(real):
         return None
     try:
-        data = read_regular(real, MAX_FILE_SIZE)
-        return data.decode("utf-8-sig")
+        return read_regular(real, MAX_FILE_SIZE)
     except FileNotFoundError:
         return None
-    except (UnreadableError, UnicodeDecodeError) as exc:
+    except UnreadableError as exc:
         msg = f"Cannot read '{name}' in the assets directory: {exc}."
         raise ContentError(msg) from None
 
@@ -111,8 +122,9 @@ def collect_files(
     root = check_directory(directory, place)
     # Links may lead anywhere in the workspace; out of a folder allowed outside it, only within.
     boundaries = (place.root,) if within(root, place.root) else (place.root, root)
-    ignore_text = _read_root_text(root, ASSETSIGNORE, place, boundaries)
-    rules = IgnoreRules(read_assetsignore(ignore_text or ""), include, exclude)
+    ignore_data = _read_root_bytes(root, ASSETSIGNORE, place, boundaries)
+    ignore_lines = read_assetsignore(ignore_data) if ignore_data is not None else []
+    rules = IgnoreRules(ignore_lines, include, exclude)
     walk = Walk(rules, place, boundaries, sized)
     st = os.stat(root)
     walk.run(root, (st.st_dev, st.st_ino))

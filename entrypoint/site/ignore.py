@@ -1,20 +1,20 @@
 """Which relative paths are left out: the root ``.assetsignore`` (as wrangler reads it) and our
 ``include`` / ``exclude`` inputs.
 
-``.assetsignore`` follows npm ``ignore@5.3.1`` as wrangler uses it: gitignore rules,
-case-insensitive, a file under an excluded directory cannot be re-included, and the root
-``_headers``, ``_redirects`` and ``.assetsignore`` are always ignored. ``include`` / ``exclude``
-use the same syntax and are case-sensitive, as a glob on Linux is.
+``.assetsignore`` is matched exactly as wrangler matches it: npm ``ignore@5.3.1``, its own reading
+of every line (:mod:`entrypoint.site.npmignore`), case-insensitive, a path left out when a folder
+above it is, and the root ``_headers``, ``_redirects`` and ``.assetsignore`` always ignored. A file
+wrangler refuses (not UTF-8, a NUL, a line whose regex JavaScript refuses) is refused, exit 2.
+``include`` / ``exclude`` use gitignore syntax as pathspec reads it, case-sensitive as a glob on
+Linux is, compiled by :mod:`entrypoint.site.gitignore`.
 
-Other rules are compiled by :mod:`entrypoint.site.gitignore` into regexes that match in time linear
-in the path (a rule of nested ``**`` cannot stall the walk); they read lines as pathspec 1.x does.
-Most sites have no rules but the three root files: rules that each name one root entry
-(``/_headers``) are matched by a set lookup of the path's first segment, with no regex at all.
+Both match in time linear in the path (a rule of nested ``**`` cannot stall the walk). Most sites
+have no rules but the three root files: rules that each name one root entry (``/_headers``) are
+matched by a set lookup of the path's first segment, with no regex at all.
 """
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -22,18 +22,17 @@ from typing import Final, Protocol
 
 from entrypoint.errors import ConfigurationError
 from entrypoint.site.gitignore import FILES, FOLDER_MARK, FOLDERS, PatternError, Rule, compile_rule
-
-logger = logging.getLogger(__name__)
+from entrypoint.site.jsmatch import from_utf16_units
+from entrypoint.site.npmignore import IGNORE_VERSION, NpmIgnore, RuleError
+from entrypoint.site.npmlines import is_rule
 
 ASSETSIGNORE: Final = ".assetsignore"
 HEADERS: Final = "_headers"
 REDIRECTS: Final = "_redirects"
 ALWAYS_IGNORED: Final = (f"/{ASSETSIGNORE}", f"/{REDIRECTS}", f"/{HEADERS}")
-# npm ``ignore`` reads ``[!a]`` as the set {'!', 'a'} where Git reads a negated set; wrangler users
-# get npm's reading, so ``.assetsignore`` classes are rewritten to put the '!' last (a literal).
-_NPM_BANG_CLASS: Final = re.compile(r"\[!([^\]]+)\]")
 #: A rule naming one entry at the root, with no wildcard, escape, negation or trailing space.
 _ROOT_ENTRY: Final = re.compile(r"/(?!\.+$)[A-Za-z0-9._-]+")
+_SHOWN_LINE: Final = 80
 
 
 class Matcher(Protocol):
@@ -57,8 +56,8 @@ class _RootEntries:
     def _matches(self, rel: str) -> bool:
         if not self.names:
             return False
-        top = rel.partition("/")[0]
-        return (top.lower() if self.fold_case else top) in self.names
+        top = rel.partition("/")[0]  # names are ASCII: folding "\u212a" (Kelvin) must not give "k"
+        return top.isascii() and (top.lower() if self.fold_case else top) in self.names
 
     def matches_dir(self, rel_dir: str) -> bool:
         """Whether ``rel_dir`` is, or lies under, a named root entry."""
@@ -70,8 +69,40 @@ class _RootEntries:
 
 
 def _no_rule(text: str) -> bool:
-    """Blank lines and comments, which gitignore and npm ``ignore`` skip."""
+    """Blank lines and comments, which gitignore skips."""
     return not text.strip() or text.startswith("#")
+
+
+@dataclass(frozen=True, slots=True)
+class _Npm:
+    """``.assetsignore`` rules as npm ``ignore`` matches them."""
+
+    rules: NpmIgnore
+
+    def matches_dir(self, rel_dir: str) -> bool:
+        return self.rules.folder(rel_dir)
+
+    def matches_file(self, rel: str) -> bool:
+        return self.rules.file(rel)
+
+
+def _compile_assets(lines: Sequence[str]) -> Matcher:
+    """The wrangler defaults and ``.assetsignore`` lines (``lines`` holds both, defaults first)."""
+    if all(not is_rule(line) or _ROOT_ENTRY.fullmatch(line) for line in lines):
+        names = frozenset(line[1:].lower() for line in lines if is_rule(line))
+        return _RootEntries(names, fold_case=True)
+    try:
+        return _Npm(NpmIgnore(lines))
+    except RuleError as exc:
+        number = exc.index - len(ALWAYS_IGNORED) + 1
+        line = from_utf16_units(exc.line)
+        shown = line if len(line) <= _SHOWN_LINE else line[:_SHOWN_LINE] + "…"
+        reason = from_utf16_units(exc.reason)
+        msg = (
+            f"{ASSETSIGNORE} line {number} ({shown!r}) cannot be used: {reason}. Wrangler reads "
+            f"the file with npm ignore@{IGNORE_VERSION} and fails on it too."
+        )
+        raise ConfigurationError(msg, hint="Fix or remove that line.") from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,39 +135,55 @@ class _Matcher:
         return bool(by_folder)
 
 
-def _compile(lines: Sequence[str], *, npm: bool, source: str, strict: bool) -> Matcher:
-    """Compile gitignore lines; ``npm`` reads them as npm ``ignore`` does (case-insensitive)."""
-    texts = [line.lower() if npm else line for line in lines]
-    if all(_no_rule(text) or _ROOT_ENTRY.fullmatch(text) for text in texts):
-        names = frozenset(text[1:] for text in texts if not _no_rule(text))
-        return _RootEntries(names, fold_case=npm)
-    return _compile_rules(lines, npm=npm, source=source, strict=strict)
+def _compile(lines: Sequence[str], *, source: str) -> Matcher:
+    """Compile ``include`` / ``exclude`` lines (gitignore, case-sensitive)."""
+    if all(_no_rule(line) or _ROOT_ENTRY.fullmatch(line) for line in lines):
+        names = frozenset(line[1:] for line in lines if not _no_rule(line))
+        return _RootEntries(names, fold_case=False)
+    return _compile_rules(lines, source=source)
 
 
-def _compile_rules(lines: Sequence[str], *, npm: bool, source: str, strict: bool) -> _Matcher:
-    """Any gitignore rules, each in both readings."""
+def _compile_rules(lines: Sequence[str], *, source: str) -> _Matcher:
+    """Any gitignore rules, each in both readings.
+
+    Raises:
+        ConfigurationError: a line is not a valid pattern.
+    """
     files: list[Rule] = []
     folders: list[Rule] = []
     for number, line in enumerate(lines, start=1):
-        text = line.lower() if npm else line
-        if npm:
-            text = _NPM_BANG_CLASS.sub(r"[\1!]", text)
         try:
-            rule, folder_rule = compile_rule(text, FILES), compile_rule(text, FOLDERS)
+            rule, folder_rule = compile_rule(line, FILES), compile_rule(line, FOLDERS)
         except (PatternError, re.error) as exc:
-            if strict:
-                msg = f"Invalid input '{source}': line {number} is not a valid pattern ({exc})."
-                raise ConfigurationError(msg) from None
-            logger.warning("%s line %d is not a valid pattern; it is skipped", source, number)
-            continue
+            msg = f"Invalid input '{source}': line {number} is not a valid pattern ({exc})."
+            raise ConfigurationError(msg) from None
         files.extend([rule] if rule is not None else [])
         folders.extend([folder_rule] if folder_rule is not None else [])
-    return _Matcher(tuple(reversed(files)), tuple(reversed(folders)), fold_case=npm)
+    return _Matcher(tuple(reversed(files)), tuple(reversed(folders)), fold_case=False)
 
 
-def read_assetsignore(text: str) -> list[str]:
-    """Lines of an ``.assetsignore`` file as npm ``ignore`` takes them (CRLF and BOM tolerated)."""
-    return [line.removesuffix("\r") for line in text.removeprefix("\ufeff").split("\n")]
+def read_assetsignore(data: bytes) -> list[str]:
+    """The lines of an ``.assetsignore`` file as wrangler reads them: UTF-8 (a leading BOM
+    dropped), split on ``\\n`` only (npm ``ignore`` deals with a ``\\r`` left at a line's end).
+
+    Raises:
+        ConfigurationError: the file is not UTF-8 or holds a NUL, which wrangler refuses.
+    """
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        problem = f"byte {exc.start} is not UTF-8"
+    else:
+        lines = text.removeprefix("\ufeff").split("\n")
+        nul = next((number for number, line in enumerate(lines, 1) if "\0" in line), None)
+        if nul is None:
+            return lines
+        problem = f"line {nul} holds a NUL character"
+    msg = (
+        f"The {ASSETSIGNORE} file in the assets directory must be UTF-8 encoded and must not "
+        f"contain null characters: {problem}. Wrangler refuses it too."
+    )
+    raise ConfigurationError(msg, hint="Save the file as UTF-8 and try again.")
 
 
 class IgnoreRules:
@@ -148,13 +195,15 @@ class IgnoreRules:
         include: Sequence[str] = (),
         exclude: Sequence[str] = (),
     ) -> None:
-        """Compile the rules; invalid ``include`` / ``exclude`` lines raise ConfigurationError."""
-        ignore_lines = [*ALWAYS_IGNORED, *assetsignore]
-        self._assets = _compile(ignore_lines, npm=True, source=ASSETSIGNORE, strict=False)
-        self._exclude = _compile(exclude, npm=False, source="exclude", strict=True)
-        self._include = (
-            _compile(include, npm=False, source="include", strict=True) if include else None
-        )
+        """Compile the rules; ``assetsignore`` holds the file's lines (:func:`read_assetsignore`).
+
+        Raises:
+            ConfigurationError: an ``include`` / ``exclude`` line is not a valid pattern, or an
+                ``.assetsignore`` line is one wrangler fails on.
+        """
+        self._assets = _compile_assets([*ALWAYS_IGNORED, *assetsignore])
+        self._exclude = _compile(exclude, source="exclude")
+        self._include = _compile(include, source="include") if include else None
 
     def skips_dir(self, rel_dir: str) -> bool:
         """True when nothing under this directory can be deployed (so the walk may prune it)."""

@@ -6,7 +6,8 @@ inside the boundary and out of every ``.git`` folder, and a followed link's file
 target's real path (so it can be opened later without following a link); a ``.git`` folder is
 refused unless the ignore rules leave it out (wrangler would upload it, and it can hold the
 checkout's credentials); broken links, cycles, unreadable entries, names that are not UTF-8 and
-paths longer than PATH_MAX are recorded as problems, all of them, for the caller to report.
+paths longer than PATH_MAX are recorded as problems, all of them, for the caller to report, and
+so are root names made only of dots (``...``), on which wrangler fails.
 Depth first in name order with its own stack: a tree of any depth costs no recursion.
 """
 
@@ -28,6 +29,11 @@ UNSIZED: Final = -1
 PATH_MAX: Final = 4096
 _NAME_MAX: Final = 255
 _SHOWN_CHARS: Final = 160
+# npm ignore throws on a path like "..." (not a relative path, it says), failing wrangler's deploy.
+_DOTS_ONLY: Final = (
+    "'{name}' is a root name made only of dots: wrangler's ignore library throws on it, even "
+    "when .assetsignore lists it (rename it)"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +69,9 @@ class Walk:
         while stack:
             entries, prefix, current = stack[-1]
             for entry in entries:
+                if not prefix and not entry.name.strip("."):  # "...": see _DOTS_ONLY
+                    self.problems.append(_DOTS_ONLY.format(name=entry.name))
+                    continue
                 # Most entries are plain files (the type comes with the listing, no system
                 # call): decide those here, stat only what is deployed. Links and folders take
                 # the long way.
@@ -158,15 +167,13 @@ class Walk:
 
     def followed_link(self, entry: os.DirEntry[str], rel: str) -> str | None:
         """The real path of a link's target when it is followed: not ignored, it resolves, and
-        stays inside the boundary and out of ``.git`` folders; else None."""
-        if self.rules.skips_file(rel):
-            self.ignored += 1
-            return None
+        stays inside the boundary and out of ``.git`` folders; else None. A link to a folder is
+        ignored as a folder is (``a/`` rules), any other as a file is (wrangler's reading)."""
         try:
             is_dir = entry.is_dir()
             os.stat(entry.path)
         except OSError as exc:
-            if self.rules.skips_dir(rel):
+            if self.rules.skips_file(rel):
                 self.ignored += 1
             elif exc.errno == errno.ELOOP:
                 self.problems.append(f"symlink cycle at '{_short(rel)}'")
@@ -175,7 +182,7 @@ class Walk:
             else:
                 self.problems.append(f"broken symlink '{_short(rel)}' (its target does not exist)")
             return None
-        if is_dir and self.rules.skips_dir(rel):
+        if self.rules.skips_dir(rel) if is_dir else self.rules.skips_file(rel):
             self.ignored += 1
             return None
         target = os.path.realpath(entry.path)

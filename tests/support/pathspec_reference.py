@@ -1,10 +1,11 @@
-"""The ignore rules as pathspec 1.x matches them: the reference ``entrypoint.site.gitignore`` is
-held to (the walk used pathspec until its ``**`` backtracking made one rule cost minutes).
+"""The ``include`` / ``exclude`` rules as pathspec 1.x matches them: the reference
+``entrypoint.site.gitignore`` is held to (the walk used pathspec until its ``**`` backtracking made
+one rule cost minutes).
 
 Folders through ``PathSpec`` with the documented reading, on the folder path with a trailing
-``/``; files through ``GitIgnoreSpec`` (Git's priorities). Lines are prepared as ``ignore.py``
-prepares them: lowercased, and ``[!x]`` read as npm ``ignore`` reads it, for ``.assetsignore``.
-Invalid lines are dropped here; the tests compare only valid ones.
+``/``; files through ``GitIgnoreSpec`` (Git's priorities). Invalid lines are dropped here; the
+tests compare only valid ones. (``.assetsignore`` is held to npm ``ignore`` itself: the parity
+fixture.)
 """
 
 from __future__ import annotations
@@ -16,16 +17,12 @@ from collections.abc import Sequence
 from pathspec import GitIgnoreSpec, PathSpec
 from pathspec.patterns.gitignore import GitIgnorePatternError
 
-from entrypoint.site.ignore import _NPM_BANG_CLASS
-
 
 class PathspecReference:
     """What pathspec says about files and folders for ``lines``."""
 
-    def __init__(self, lines: Sequence[str], *, npm: bool) -> None:
-        self.npm = npm
-        kept = [_prepared(line, npm=npm) for line in lines]
-        kept = [line for line in kept if _valid(line)]
+    def __init__(self, lines: Sequence[str]) -> None:
+        kept = [line for line in lines if valid(line)]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", FutureWarning)  # "[[" in a glob: a nested-set hint
             self.leaf = GitIgnoreSpec.from_lines(kept, backend="simple")
@@ -33,18 +30,15 @@ class PathspecReference:
 
     def file(self, rel: str) -> bool:
         """Whether the rules leave out the file ``rel``."""
-        return self.leaf.match_file(rel.lower() if self.npm else rel)
+        return self.leaf.match_file(rel)
 
     def folder(self, rel_dir: str) -> bool:
         """Whether the rules leave out the folder ``rel_dir`` (and so everything in it)."""
-        return self.parents.match_file((rel_dir.lower() if self.npm else rel_dir) + "/")
+        return self.parents.match_file(rel_dir + "/")
 
 
-def _prepared(line: str, *, npm: bool) -> str:
-    return _NPM_BANG_CLASS.sub(r"[\1!]", line.lower()) if npm else line
-
-
-def _valid(line: str) -> bool:
+def valid(line: str) -> bool:
+    """Whether pathspec accepts the line."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", FutureWarning)

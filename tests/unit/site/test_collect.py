@@ -103,6 +103,27 @@ def test_relative_symlink_to_a_directory_inside_the_workspace_is_walked(site: Pa
     assert _rels(_collect(site)) == ["img/a.png", "img/b.png", "index.html"]
 
 
+def test_a_link_to_a_folder_is_ignored_as_a_folder_is(site: Path) -> None:
+    # npm ignore reads "img" and "img/" apart: the link's own path matters to wrangler only as a
+    # folder ("img/"), which "!img/" re-includes; the file rule "*.bak" still applies inside.
+    _tree(site.parent, {"shared/img/a.png": b"png", "shared/img/b.bak": b"old"})
+    _tree(site, {"index.html": b"hi", ".assetsignore": "img\n!img/\n*.bak\n"})
+    (site / "img").symlink_to(Path("..") / "shared" / "img", target_is_directory=True)
+    assert _rels(_collect(site)) == ["img/a.png", "index.html"]
+
+
+@pytest.mark.parametrize("name", ["...", "...."])
+def test_a_root_name_made_only_of_dots_is_refused_even_when_ignored(site: Path, name: str) -> None:
+    _tree(site, {"index.html": b"hi", name: b"x", "sub/...": b"fine below the root"})
+    (site / ".assetsignore").write_text(f"{name}\n")
+    with pytest.raises(ContentError, match="made only of dots") as caught:
+        _collect(site)
+    assert caught.value.details == (
+        f"'{name}' is a root name made only of dots: wrangler's ignore library throws on it, "
+        "even when .assetsignore lists it (rename it)",
+    )
+
+
 def test_symlink_leaving_the_workspace_is_refused_and_named(tmp_path: Path, site: Path) -> None:
     _tree(tmp_path, {"outside/secret.txt": b"do not upload"})
     _tree(site, {"index.html": b"hi"})

@@ -1,42 +1,18 @@
-"""Ignore rules: wrangler's ``.assetsignore`` parity table, root config files, include/exclude."""
+"""Ignore rules: root config files, reading ``.assetsignore``, include/exclude, the fast path.
+(Parity with npm ``ignore@5.3.1`` over the generated fixture: ``test_ignore_parity.py``.)"""
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
-from pathlib import Path
-from typing import Any
 
 import pytest
 
 from entrypoint.errors import ConfigurationError
 from entrypoint.site import ignore as ignore_module
 from entrypoint.site.ignore import IgnoreRules, read_assetsignore
+from entrypoint.site.npmignore import NpmIgnore
 from tests.support.pathspec_reference import PathspecReference
-
-_FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "ignore_parity.json"
-
-
-def _parity_cases() -> list[Any]:
-    cases = json.loads(_FIXTURE.read_text("utf-8"))
-    return [
-        pytest.param(case["patterns"], path, expected, id=f"{case['name']}:{path}")
-        for case in cases
-        for path, expected in case["paths"].items()
-    ]
-
-
-PARITY_CASES = _parity_cases()
-
-
-def test_parity_fixture_is_not_empty() -> None:
-    assert len(PARITY_CASES) > 100
-
-
-@pytest.mark.parametrize(("patterns", "path", "expected"), PARITY_CASES)
-def test_assetsignore_matches_npm_ignore(patterns: list[str], path: str, expected: bool) -> None:
-    assert IgnoreRules(patterns).skips(path) is expected
 
 
 @pytest.mark.parametrize("name", ["_headers", "_redirects", ".assetsignore"])
@@ -59,8 +35,8 @@ def test_nothing_else_is_skipped_by_default() -> None:
 
 
 def test_read_assetsignore_tolerates_crlf_and_bom() -> None:
-    lines = read_assetsignore("\ufeff*.bak\r\n# comment\r\n/secret\r\n")
-    assert lines == ["*.bak", "# comment", "/secret", ""]
+    lines = read_assetsignore("\ufeff*.bak\r\n# comment\r\n/secret\r\n".encode())
+    assert lines == ["*.bak\r", "# comment\r", "/secret\r", ""]  # ignore deals with the "\r"
     rules = IgnoreRules(lines)
     assert rules.skips("a.BAK") is True
     assert rules.skips("secret/x.txt") is True
@@ -128,7 +104,36 @@ def test_reversed_character_range_is_a_configuration_error(source: str) -> None:
         IgnoreRules(**{source: ["[z-a].html"]})
 
 
-def test_invalid_assetsignore_line_is_skipped_not_fatal() -> None:
+@pytest.mark.parametrize(
+    ("data", "where"), [(b"a\n\x00\n", "line 2 holds a NUL"), (b"ok\n\xff", "byte 3 is not UTF-8")]
+)
+def test_an_assetsignore_wrangler_cannot_read_is_refused(data: bytes, where: str) -> None:
+    with pytest.raises(ConfigurationError, match="must be UTF-8 encoded") as caught:
+        read_assetsignore(data)
+    assert where in caught.value.message
+    assert caught.value.exit_code == 2
+
+
+def test_an_assetsignore_line_wrangler_fails_on_is_a_configuration_error() -> None:
+    with pytest.raises(ConfigurationError, match=r"line 2 .*Unterminated group") as caught:
+        IgnoreRules(["*.bak", "\\\\(", "x"])
+    assert caught.value.exit_code == 2
+
+
+def test_an_assetsignore_line_we_cannot_match_in_linear_time_is_refused() -> None:
+    # "\\(a\\)\1" leaks a group and a backreference into the regex: refused, not guessed.
+    with pytest.raises(ConfigurationError, match=r"line 1 .*backreference"):
+        IgnoreRules(["\\\\(a\\\\)\\1"])
+
+
+def test_an_assetsignore_line_nesting_leaked_groups_too_deep_is_refused() -> None:
+    line = "\\\\(" * 3000 + "a" + "\\\\)" * 3000  # V8 reads it; Python's stack would not
+    with pytest.raises(ConfigurationError, match=r"line 1 .*nests groups deeper") as caught:
+        IgnoreRules([line])
+    assert caught.value.exit_code == 2
+
+
+def test_line_ending_in_one_backslash_is_no_rule() -> None:
     rules = IgnoreRules(["trailing\\", "*.bak"])
     assert rules.skips("a.bak") is True
     assert rules.skips("a.txt") is False
@@ -141,7 +146,16 @@ def test_reversed_character_range_in_assetsignore_does_not_crash() -> None:
     assert rules.skips("a.txt") is False
 
 
-_ROOT_RULES = ["/_headers", "/_redirects", "/.assetsignore", "", "   ", "# a comment", "/Docs"]
+_ROOT_RULES = [
+    "/_headers",
+    "/_redirects",
+    "/.assetsignore",
+    "",
+    "   ",
+    "# a comment",
+    "/Docs",
+    "/k",
+]
 _PATHS = [
     "_headers",
     "_HEADERS",
@@ -159,20 +173,32 @@ _PATHS = [
 ]
 
 
-@pytest.mark.parametrize("npm", [True, False])
-def test_rules_naming_root_entries_match_as_the_general_rules_do(npm: bool) -> None:
-    fast = ignore_module._compile(_ROOT_RULES, npm=npm, source="x", strict=True)
-    slow = ignore_module._compile_rules(_ROOT_RULES, npm=npm, source="x", strict=True)
-    reference = PathspecReference(_ROOT_RULES, npm=npm)
+def test_assetsignore_rules_naming_root_entries_match_as_npm_ignore_does() -> None:
+    fast = ignore_module._compile_assets(_ROOT_RULES)
+    slow = NpmIgnore(_ROOT_RULES)
+    assert isinstance(fast, ignore_module._RootEntries)
+    for path in [*_PATHS, "\u212a", "k"]:  # the Kelvin sign is no "k" to JavaScript
+        parts = path.split("/")
+        above = any(slow.folder("/".join(parts[:depth])) for depth in range(1, len(parts)))
+        assert fast.matches_file(path) is (above or slow.file(path)), path
+        assert fast.matches_dir(path) is (above or slow.folder(path)), path
+
+
+def test_exclude_rules_naming_root_entries_match_as_the_general_rules_do() -> None:
+    fast = ignore_module._compile(_ROOT_RULES, source="x")
+    slow = ignore_module._compile_rules(_ROOT_RULES, source="x")
+    reference = PathspecReference(_ROOT_RULES)
     assert isinstance(fast, ignore_module._RootEntries)
     for path in _PATHS:
         assert fast.matches_file(path) is slow.matches_file(path) is reference.file(path), path
         assert fast.matches_dir(path) is slow.matches_dir(path) is reference.folder(path), path
 
 
-@pytest.mark.parametrize("rule", ["*.map", "/a/b", "docs", "/a*", "!/x", "/x ", "/\\#x", "/.."])
+@pytest.mark.parametrize(
+    "rule", ["*.map", "/a/b", "docs", "/a*", "!/x", "/x ", "/\\#x", "/..", "/x\r", "!"]
+)
 def test_other_rules_go_through_the_general_rules(rule: str) -> None:
-    compiled = ignore_module._compile(["/_headers", rule], npm=True, source="x", strict=False)
+    compiled = ignore_module._compile_assets(["/_headers", rule])
     assert not isinstance(compiled, ignore_module._RootEntries)
 
 
@@ -187,3 +213,37 @@ def test_the_walk_never_imports_pathspec() -> None:
         "assert 'pathspec' not in sys.modules\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.parametrize(
+    ("line", "plain"),
+    [
+        ("node_modules", True),
+        ("*.map", True),
+        ("/drafts", True),
+        ("docs/build/", True),
+        ("**/secret", True),
+        ("**/a/b/", True),
+        ("a.b$c(d)", True),
+        ("a*b", False),
+        ("**", False),
+        ("[ab]", False),
+        ("a/**", False),
+        ("a?", False),
+        ("/", False),
+    ],
+)
+def test_plain_rules_are_table_lookups(line: str, plain: bool) -> None:
+    rules = NpmIgnore([line])
+    assert (rules.size == 0) is plain
+
+
+def test_thousands_of_generated_names_cost_no_automaton_work() -> None:
+    lines = [f"file-{number}.html" for number in range(2000)] + ["!/keep/*.html", "*.bak"]
+    rules = NpmIgnore(lines)
+    assert rules.file("a/b/file-1999.html") is True
+    assert rules.file("a/b/FILE-7.HTML") is True
+    assert rules.file("a/b/file-2000.html") is False
+    assert rules.file("keep/file-3.html") is False  # the negation is the one automaton rule
+    assert rules.file("x.BAK") is True
+    assert rules.steps <= 40 * rules.size

@@ -30,6 +30,7 @@ from entrypoint.config.inputs import (
     setting,
 )
 from entrypoint.config.request_values import HEADER_SAFE_RULE, credential_values
+from entrypoint.config.run_worker_first import check_rules
 from entrypoint.config.values import parse_run_worker_first
 from entrypoint.errors import ConfigurationError
 from entrypoint.model import DeployMode
@@ -244,7 +245,7 @@ def apply_defaults(
         _check_formats(merged)
     except ConfigurationError as error:
         msg = f"{error.message} (set in {source})"
-        raise ConfigurationError(msg) from None
+        raise ConfigurationError(msg, hint=error.hint, details=error.details) from None
     return merged, used
 
 
@@ -286,6 +287,7 @@ def _check_formats(s: DeploySettings) -> None:
         parse_shard(s.shard)
     if not 0 < s.timeout <= 3600:
         _bad("timeout", "must be between 0 and 3600 seconds")
+    check_rules(s.run_worker_first)
 
 
 def parse_shard(text: str) -> tuple[int, int, str | None]:

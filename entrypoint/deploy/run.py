@@ -161,7 +161,9 @@ class _Flow:
     def spec(self, texts: ConfigTexts | None) -> DeploySpec:
         """The spec, every value checked (before any request); the date is reported later."""
         date = self.settings.compatibility_date or today()
-        return deploy_spec(self.settings, texts, date, cwd=self.cwd, workspace=self.workspace)
+        return deploy_spec(
+            self.settings, texts, date, cwd=self.cwd, workspace=self.workspace, events=self.events
+        )
 
     def note_date(self) -> None:
         """Say that today's date stands in for an unset compatibility date."""

@@ -5,7 +5,8 @@ root ``_headers`` / ``_redirects`` texts. The directory itself must lie inside t
 links are resolved (unless ``allow-outside-workspace``; :mod:`entrypoint.files.workspace` owns that
 check); links in it may lead anywhere inside the workspace (and, for a directory allowed outside,
 inside the directory), never into a ``.git`` folder. The walk's per-entry rules are
-:mod:`entrypoint.site.walk`'s; every problem it records is reported here at once. Limits (25 MiB per
+:mod:`entrypoint.site.walk`'s; every problem it records is reported here at once; then the
+``_worker.js`` guard (:mod:`entrypoint.site.pages_worker`). Limits (25 MiB per
 file, ``max-files``) are checked here, before any request (file sizes, with ``sized=False``, when
 the files are hashed: still before any upload).
 Plain files, most of any site, cost one ``stat`` and one ignore check each (the listing already
@@ -26,6 +27,7 @@ from typing import Final
 from entrypoint.errors import ConfigurationError, ContentError
 from entrypoint.files.workspace import UnreadableError, Workspace, read_regular, within
 from entrypoint.site.ignore import ASSETSIGNORE, HEADERS, REDIRECTS, IgnoreRules, read_assetsignore
+from entrypoint.site.pages_worker import check_pages_worker
 from entrypoint.site.walk import UNSIZED, FoundFile, Walk
 
 __all__ = [
@@ -117,6 +119,9 @@ def collect_files(
     st = os.stat(root)
     walk.run(root, (st.st_dev, st.st_ino))
     _raise_problems(directory, walk.problems)
+    check_pages_worker(
+        directory, (f.rel for f in walk.files), has_assetsignore=ignore_text is not None
+    )
     _check_limits(directory, walk.files, max_files)
     return Collection(
         files=tuple(walk.files),

@@ -119,11 +119,15 @@ class CommandSession:
 def _logging_to(reporter: Reporter) -> Iterator[None]:
     handler = _ToReporter(reporter)
     logger = logging.getLogger("entrypoint")
+    level = logger.level
+    if reporter.debug_enabled:  # debug records reach the reporter only when it shows them
+        logger.setLevel(logging.DEBUG)
     logger.addHandler(handler)
     try:
         yield
     finally:
         logger.removeHandler(handler)
+        logger.setLevel(level)
 
 
 def _guarded(reporter: Reporter, work: Callable[[], int]) -> int:

@@ -31,7 +31,9 @@ from entrypoint.config.inputs import (
     setting,
 )
 from entrypoint.config.request_values import HEADER_SAFE_RULE, credential_values
+from entrypoint.config.run_worker_first import check_rules
 from entrypoint.config.values import parse_run_worker_first
+from entrypoint.config.workers_plan import WorkersPlan
 from entrypoint.errors import ConfigurationError
 from entrypoint.model import DeployMode
 
@@ -97,8 +99,13 @@ class DeploySettings(CommandSettings):
         (), doc="Newline list of gitignore-style patterns; only matching files deploy."
     )
     exclude: Lines = setting((), doc="Newline list of gitignore-style patterns to leave out.")
-    max_files: int = setting(
-        100_000, doc="Refuse to deploy more files than this (Free plans allow 20,000)."
+    max_files: int | None = setting(
+        doc="Refuse to deploy more files than this; unset: the limit of workers-plan (of "
+        "Workers for Platforms with dispatch-namespace), else 100,000."
+    )
+    workers_plan: WorkersPlan | None = setting(
+        doc="The account's Workers plan, free or paid: more files than it allows per Worker "
+        "version (Free 20,000; Paid 100,000) are refused before any request."
     )
     deploy: DeployMode = setting(
         DeployMode.WORKER,
@@ -130,7 +137,8 @@ class DeploySettings(CommandSettings):
         "index.html); a pathname without ?, #, % or backslashes. Unset: the root."
     )
     run_worker_first: RunWorkerFirst = setting(
-        doc="true, false, or a newline list of route rules (/… or !/…)."
+        doc="true, false, or a newline list of route rules (/… or !/…, as written: at most 100, "
+        "each at most 100 characters, unique, none covered by a '*' rule)."
     )
     assets_binding: str | None = setting(
         doc="Name of the assets binding the Worker script gets (e.g. ASSETS)."
@@ -250,7 +258,7 @@ def apply_defaults(
         _check_formats(merged)
     except ConfigurationError as error:
         msg = f"{error.message} (set in {source})"
-        raise ConfigurationError(msg) from None
+        raise ConfigurationError(msg, hint=error.hint, details=error.details) from None
     return merged, used
 
 
@@ -284,7 +292,8 @@ def _check_formats(s: DeploySettings) -> None:
         _bad("api-email", "is required with api-key")
     _check_range("concurrency", s.concurrency, 1, 256)
     _check_range("max-retries", s.max_retries, 0, 50)
-    _check_range("max-files", s.max_files, 1, 10_000_000)
+    if s.max_files is not None:
+        _check_range("max-files", s.max_files, 1, 10_000_000)
     _check_range("rate-limit", s.rate_limit, 0, 1_000_000)
     if s.shards is not None:
         _check_range("shards", s.shards, 1, MAX_SHARDS)
@@ -292,6 +301,7 @@ def _check_formats(s: DeploySettings) -> None:
         parse_shard(s.shard)
     if not 0 < s.timeout <= 3600:
         _bad("timeout", "must be between 0 and 3600 seconds")
+    check_rules(s.run_worker_first)
 
 
 def parse_shard(text: str) -> tuple[int, int, str | None]:

@@ -122,17 +122,16 @@ def parse_json_object(value: object) -> dict[str, Any] | None:
 
 
 def parse_run_worker_first(value: object) -> bool | tuple[str, ...] | None:
-    """``true`` / ``false``, or route rules each starting ``/`` or ``!/``, at least one positive."""
+    """``true`` / ``false``, or route rules: a newline list of text, or a list of strings (a
+    wrangler config, a targets file). Rules are kept as written (wrangler trims none); whether
+    they are valid is :func:`entrypoint.config.run_worker_first.check_rules`'s to say."""
     if value is None or isinstance(value, bool):
         return value
-    if isinstance(value, str) and value.strip() in TRUE_SPELLINGS | FALSE_SPELLINGS:
-        return value.strip() in TRUE_SPELLINGS
-    rules = tuple(line.strip() for line in parse_lines(value))
-    for rule in rules:
-        if not (rule.startswith("/") or rule.startswith("!/")):
-            msg = "rules must each start with '/' or '!/'"
-            raise ValueError(msg)
-    if not any(rule.startswith("/") for rule in rules):
-        msg = "needs at least one positive rule (starting with '/')"
-        raise ValueError(msg)
-    return rules
+    if isinstance(value, str):
+        if value.strip() in TRUE_SPELLINGS | FALSE_SPELLINGS:
+            return value.strip() in TRUE_SPELLINGS
+        return parse_lines(value)
+    if isinstance(value, list | tuple) and all(isinstance(rule, str) for rule in value):
+        return tuple(value)
+    msg = "must be true, false or a list of route rules (text)"
+    raise ValueError(msg)

@@ -22,6 +22,7 @@ from entrypoint.cloudflare.api import CloudflareClient
 from entrypoint.cloudflare.client import ClientConfig, open_client
 from entrypoint.config.deploy import DeploySettings, require_credentials
 from entrypoint.config.network import DIRECT, Network, client_config
+from entrypoint.config.workers_plan import file_limit
 from entrypoint.deploy.flow import deploy, deploy_keeping_assets
 from entrypoint.deploy.spec import ConfigTexts, deploy_spec, today
 from entrypoint.errors import ConfigurationError, DeployInterruptedError
@@ -122,12 +123,14 @@ class _Sections:
 
 def _collect(settings: DeploySettings, cwd: Path, workspace: Workspace) -> tuple[Path, Collection]:
     directory = _directory(settings, cwd)
+    limit = file_limit(settings, settings.workers_plan)
     collection = collect_files(
         directory,
         workspace=workspace,
         include=settings.include,
         exclude=settings.exclude,
-        max_files=settings.max_files,
+        max_files=limit.files,
+        plan=limit.plan,
         sized=False,  # sizes come from the hashing, which opens every file anyway
     )
     return directory, collection
@@ -161,7 +164,9 @@ class _Flow:
     def spec(self, texts: ConfigTexts | None) -> DeploySpec:
         """The spec, every value checked (before any request); the date is reported later."""
         date = self.settings.compatibility_date or today()
-        return deploy_spec(self.settings, texts, date, cwd=self.cwd, workspace=self.workspace)
+        return deploy_spec(
+            self.settings, texts, date, cwd=self.cwd, workspace=self.workspace, events=self.events
+        )
 
     def note_date(self) -> None:
         """Say that today's date stands in for an unset compatibility date."""

@@ -2,21 +2,37 @@
 targets file (whose settings are built from the file's plain mapping, then come here too).
 
 Every value is checked here, before any request: modes that contradict each other, options the
-API refuses for an assets-only Worker, metadata that fights the inputs, module files.
+API refuses for an assets-only Worker, metadata that fights the inputs, module files. What
+wrangler warns about is told as a warning (:func:`spec_warnings`): ``run_worker_first: true``
+without an assets binding, and with Smart Placement (``placement`` in ``metadata``; a wrangler
+config's own ``placement`` is never read).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Protocol
+from typing import Final, Protocol
 
 from entrypoint.config.deploy import DeploySettings
 from entrypoint.deploy.metadata import check_spec
 from entrypoint.deploy.modules import resolve_modules
 from entrypoint.errors import ConfigurationError
+from entrypoint.events import Events
 from entrypoint.files.workspace import Workspace
 from entrypoint.model import DeployMode, DeploySpec, Destination, WorkerModules, WorkerSpec
+
+#: What wrangler warns (4.164, adapted to our inputs).
+NO_ASSETS_BINDING: Final = (
+    "run-worker-first is true without an assets binding: every request runs the Worker script, "
+    "which cannot fetch the assets without one. Set input 'assets-binding' (wrangler: "
+    "assets.binding)."
+)
+SMART_PLACEMENT: Final = (
+    "Smart Placement with run-worker-first true: the whole Worker may be moved to run closer to "
+    "your data source, and every request goes to it before the assets are served; round trips "
+    "may grow and assets come slower."
+)
 
 
 def today() -> str:
@@ -64,6 +80,27 @@ def _modules(
     return resolve_modules(settings.main_module, settings.modules, cwd=cwd, workspace=workspace)
 
 
+def _has_assets_binding(worker: WorkerSpec) -> bool:
+    bindings = worker.extra.get("bindings")
+    listed = bindings if isinstance(bindings, list) else []
+    return worker.assets_binding is not None or any(
+        isinstance(binding, dict) and binding.get("type") == "assets" for binding in listed
+    )
+
+
+def spec_warnings(worker: WorkerSpec) -> list[str]:
+    """What wrangler warns about in ``worker``'s settings (the run goes on)."""
+    if worker.run_worker_first is not True:
+        return []
+    warnings = []
+    placement = worker.extra.get("placement")
+    if isinstance(placement, dict) and placement.get("mode") == "smart":
+        warnings.append(SMART_PLACEMENT)
+    if not _has_assets_binding(worker):
+        warnings.append(NO_ASSETS_BINDING)
+    return warnings
+
+
 def deploy_spec(
     settings: DeploySettings,
     texts: ConfigTexts | None,
@@ -71,10 +108,11 @@ def deploy_spec(
     *,
     cwd: Path,
     workspace: Workspace | Path,
+    events: Events | None = None,
 ) -> DeploySpec:
     """The spec of ``settings`` (``texts``: the directory's config texts; None with keep-assets;
     ``compatibility_date``: the date when none is set), every value checked before any request;
-    modules are read from ``workspace``.
+    modules are read from ``workspace``; ``events`` hear the warnings.
 
     Raises:
         ConfigurationError: inputs that contradict each other or that the API would refuse.
@@ -96,9 +134,10 @@ def deploy_spec(
         explicit=frozenset(settings.model_fields_set),
     )
     check_spec(worker)
+    where = destination(settings)
+    if events is not None:
+        for warning in spec_warnings(worker):
+            events.warning(warning, target=where)
     return DeploySpec(
-        destination=destination(settings),
-        mode=settings.deploy,
-        worker=worker,
-        workers_dev=settings.workers_dev,
+        destination=where, mode=settings.deploy, worker=worker, workers_dev=settings.workers_dev
     )

@@ -3,8 +3,9 @@
 Two modes, chosen by the upload JWT's claims (as wrangler chooses): **bulk**, one multipart
 request per bucket, base64 parts named by hash, ``concurrency`` in flight; **single-asset**, one
 raw request per file when the JWT claims ``wrangler_single_asset_uploads``, with
-``edge_kv_upload_concurrency`` in flight. Every request goes through the retry policy and re-reads
-its files on each attempt. The first failure that retrying cannot fix cancels the others.
+``edge_kv_upload_concurrency`` in flight (both read as wrangler reads them:
+:mod:`entrypoint.deploy.claims`). Every request goes through the retry policy and re-reads its
+files on each attempt. The first failure that retrying cannot fix cancels the others.
 
 Each file is sent as the asset it was hashed as (``multipart``: the same regular file, and its
 content checked against its hash before its last bytes leave); a file that changed fails the
@@ -19,6 +20,7 @@ import asyncio
 import base64
 import functools
 import json
+import logging
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -27,6 +29,7 @@ from typing import Any, Final
 
 from entrypoint.cloudflare.api import CloudflareClient, UploadSession
 from entrypoint.cloudflare.multipart import FilePart, MultipartBody, read_file
+from entrypoint.deploy.claims import single_asset_concurrency
 from entrypoint.errors import (
     AssetsError,
     CloudflareRefusedError,
@@ -39,15 +42,23 @@ from entrypoint.model import Asset, Destination, Plan
 from entrypoint.pacing.concurrency import Gate, UploadConcurrency
 from entrypoint.pacing.retry import RetryPolicy
 
-DEFAULT_SINGLE_CONCURRENCY: Final = 50
+logger = logging.getLogger(__name__)
+
 _EXPIRY_MARGIN: Final = 1.0  # seconds: do not start a request on a token about to expire
+
+
+def _not_json(constant: str) -> Any:
+    """``NaN`` and ``Infinity`` are not JSON: wrangler's ``JSON.parse`` refuses the payload."""
+    msg = f"{constant} is not JSON"
+    raise ValueError(msg)
 
 
 def jwt_claims(jwt: str) -> dict[str, Any]:
     """The payload of a JWT, decoded without checking the signature (as wrangler reads it)."""
     try:
         payload = jwt.split(".")[1]
-        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        text = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+        claims = json.loads(text, parse_constant=_not_json)
     except (IndexError, ValueError):
         return {}
     return claims if isinstance(claims, dict) else {}
@@ -68,20 +79,11 @@ def token_expired(jwt: str, clock: Callable[[], float]) -> bool:
     return expires is not None and clock() >= expires - _EXPIRY_MARGIN
 
 
-def _single_asset_concurrency(claims: dict[str, Any]) -> int | None:
-    if claims.get("wrangler_single_asset_uploads") is not True:
-        return None
-    wanted = claims.get("edge_kv_upload_concurrency")
-    if isinstance(wanted, int) and not isinstance(wanted, bool) and wanted > 0:
-        return wanted
-    return DEFAULT_SINGLE_CONCURRENCY
-
-
 def upload_mode(session: UploadSession) -> str:
     """``none`` (nothing to send), ``single-asset`` or ``bulk``, as the session decides."""
     if not any(session.buckets):
         return "none"
-    return "bulk" if _single_asset_concurrency(jwt_claims(session.jwt)) is None else "single-asset"
+    return "bulk" if single_asset_concurrency(jwt_claims(session.jwt)) is None else "single-asset"
 
 
 def _assets_for(plan: Plan, bucket: tuple[str, ...]) -> list[Asset]:
@@ -219,12 +221,13 @@ async def upload_assets(ctx: UploadContext, plan: Plan, session: UploadSession) 
         return session.jwt
     groups = [_assets_for(plan, bucket) for bucket in buckets]
     uploader = _Uploader(ctx, session.jwt)
-    single = _single_asset_concurrency(jwt_claims(session.jwt))
+    single = single_asset_concurrency(jwt_claims(session.jwt))
     calls: list[Callable[[], Awaitable[None]]]
     if single is None:
         calls = [partial(uploader.bucket, group) for group in groups]
         await _run(calls, ctx.gates.gate(ctx.concurrency))
     else:
+        logger.debug("single-asset uploads: %d in flight, as the upload token asks", single)
         calls = [partial(uploader.single, asset) for group in groups for asset in group]
         await _run(calls, ctx.gates.gate(single))
     if uploader.token is None:

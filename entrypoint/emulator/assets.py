@@ -239,7 +239,8 @@ class AssetEndpoints:
         }
         if typ == "upload" and config.single_asset_uploads:
             claims["wrangler_single_asset_uploads"] = True
-            claims["edge_kv_upload_concurrency"] = config.single_asset_concurrency
+            n = config.single_asset_concurrency
+            claims["edge_kv_upload_concurrency"] = str(n) if config.concurrency_claim_as_text else n
         session.expires_at = max(session.expires_at, expires)
         return self._ctx.signer.sign(claims)
 

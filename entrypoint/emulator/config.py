@@ -16,6 +16,7 @@ RUNTIME_FIELDS: Final = frozenset(
     {
         "single_asset_uploads",
         "single_asset_concurrency",
+        "concurrency_claim_as_text",
         "bucket_max_files",
         "bucket_max_bytes",
         "jwt_ttl_seconds",
@@ -53,6 +54,9 @@ class EmulatorConfig:
     bucket_max_bytes: int = 40 * MIB
     single_asset_uploads: bool = False
     single_asset_concurrency: int = 50
+    #: Write ``edge_kv_upload_concurrency`` as a numeric string ("8"): wrangler reads the claim
+    #: with ``Number()``, so a server may send either.
+    concurrency_claim_as_text: bool = False
     jwt_ttl_seconds: float = 3600.0
     max_file_size: int = 26_214_400
     max_asset_count: int = 100_000

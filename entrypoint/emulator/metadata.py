@@ -25,6 +25,7 @@ from entrypoint.emulator.envelope import (
     parse_strict_json,
 )
 from entrypoint.emulator.multipart import MultipartError, Part, parse_header_value, parse_multipart
+from entrypoint.emulator.static_routing import routing_problems
 
 _DATE_RE: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
 _HTML_HANDLING: Final = (
@@ -56,10 +57,9 @@ def _check_run_worker_first(value: object) -> None:
     rules = value if isinstance(value, list) else None
     if rules is None or not all(isinstance(rule, str) for rule in rules):
         _fail("assets.config.run_worker_first must be a boolean or a list of path rules")
-    if any(not rule.startswith(("/", "!/")) for rule in rules):
-        _fail("assets.config.run_worker_first rules must start with '/' or '!/'")
-    if not any(rule.startswith("/") for rule in rules):
-        _fail("assets.config.run_worker_first needs at least one positive rule (starting with '/')")
+    problems = routing_problems(rules)
+    if problems:
+        _fail(f"Invalid assets.config.run_worker_first: {'; '.join(problems)}")
 
 
 def _check_base_path(value: object) -> None:

@@ -5,9 +5,10 @@ root ``_headers`` / ``_redirects`` texts. The directory itself must lie inside t
 links are resolved (unless ``allow-outside-workspace``; :mod:`entrypoint.files.workspace` owns that
 check); links in it may lead anywhere inside the workspace (and, for a directory allowed outside,
 inside the directory), never into a ``.git`` folder. The walk's per-entry rules are
-:mod:`entrypoint.site.walk`'s; every problem it records is reported here at once. Limits (25 MiB per
-file, ``max-files``) are checked here, before any request (file sizes, with ``sized=False``, when
-the files are hashed: still before any upload).
+:mod:`entrypoint.site.walk`'s; every problem it records is reported here at once; then the
+``_worker.js`` guard (:mod:`entrypoint.site.pages_worker`). Limits (25 MiB per file,
+``max-files`` or the plan's count) are checked here, before any request (file sizes, with
+``sized=False``, when the files are hashed: still before any upload).
 Plain files, most of any site, cost one ``stat`` and one ignore check each (the listing already
 says they are files); ignored files are never stat'ed. A caller that hashes every file anyway can
 ask for no ``stat`` at all (``sized=False``): plain files then carry ``UNSIZED``, the hashing
@@ -26,6 +27,7 @@ from typing import Final
 from entrypoint.errors import ConfigurationError, ContentError
 from entrypoint.files.workspace import UnreadableError, Workspace, read_regular, within
 from entrypoint.site.ignore import ASSETSIGNORE, HEADERS, REDIRECTS, IgnoreRules, read_assetsignore
+from entrypoint.site.pages_worker import check_pages_worker
 from entrypoint.site.walk import UNSIZED, FoundFile, Walk
 
 __all__ = [
@@ -108,10 +110,12 @@ def collect_files(
     include: tuple[str, ...] = (),
     exclude: tuple[str, ...] = (),
     max_files: int = 100_000,
+    plan: str | None = None,
     sized: bool = True,
 ) -> Collection:
     """Walk ``directory`` and return every file to deploy, in a stable order; ``sized=False``:
-    plain files are not stat'ed (their size is ``UNSIZED``, see the module docstring).
+    plain files are not stat'ed (their size is ``UNSIZED``, see the module docstring). ``plan``
+    names the plan whose limit ``max_files`` is (None: input ``max-files``).
 
     Raises:
         ConfigurationError: the directory is missing, not a folder, outside the workspace (unless
@@ -129,7 +133,10 @@ def collect_files(
     st = os.stat(root)
     walk.run(root, (st.st_dev, st.st_ino))
     _raise_problems(directory, walk.problems)
-    _check_limits(directory, walk.files, max_files)
+    check_pages_worker(
+        directory, (f.rel for f in walk.files), has_assetsignore=ignore_data is not None
+    )
+    _check_limits(directory, walk.files, max_files, plan)
     return Collection(
         files=tuple(walk.files),
         headers=_read_root_text(root, HEADERS, place, boundaries),
@@ -147,13 +154,22 @@ def _raise_problems(directory: Path, problems: list[str]) -> None:
     raise ContentError(msg, hint="Fix or ignore these paths.", details=problems)
 
 
-def _check_limits(directory: Path, files: list[FoundFile], max_files: int) -> None:
+def _check_limits(
+    directory: Path, files: list[FoundFile], max_files: int, plan: str | None
+) -> None:
     if not files:
         msg = f"'{directory}' has no files to deploy (after ignore rules)."
         raise ContentError(msg, hint="Check input 'directory' and the include/exclude patterns.")
-    if len(files) > max_files:
+    if len(files) > max_files and plan is None:
         msg = f"'{directory}' has {len(files)} files, more than max-files ({max_files})."
         raise ContentError(msg, hint="Exclude files, or raise max-files if your plan allows it.")
+    if len(files) > max_files:
+        msg = (
+            f"'{directory}' has {len(files):,} files, more than {plan} allows ({max_files:,} per "
+            "Worker version)."
+        )
+        hint = "Leave files out (exclude, .assetsignore), or set max-files if Cloudflare raised it."
+        raise ContentError(msg, hint=hint)
     check_sizes((f.rel, f.size) for f in files)
 
 

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from entrypoint.config.workers_plan import WorkersPlan, file_limit
 from entrypoint.errors import AssetsError, ConfigurationError, ContentError
 from entrypoint.files.workspace import Workspace
 from entrypoint.model import Asset, Plan
@@ -51,10 +52,14 @@ def _folder(target: Target, base: Path) -> Path | None:
 
 
 def collect_targets(
-    targets: Sequence[Target], base: Path, workspace: Workspace | Path
+    targets: Sequence[Target],
+    base: Path,
+    workspace: Workspace | Path,
+    plan: WorkersPlan | None = None,
 ) -> list[Collection | None]:
     """Walk every target's folder (None for keep-assets targets); each must lie in the
-    workspace, as :func:`~entrypoint.site.collect.collect_files` checks.
+    workspace, as :func:`~entrypoint.site.collect.collect_files` checks, and hold at most the
+    files its plan allows (``plan``: the step's ``workers-plan``).
 
     Raises:
         ConfigurationError: a folder or pattern is invalid (exit 2), listing every target's.
@@ -69,13 +74,15 @@ def collect_targets(
             continue
         settings = target.settings
         try:
+            limit = file_limit(settings, plan)
             found.append(
                 collect_files(
                     folder,
                     workspace=workspace,
                     include=settings.include,
                     exclude=settings.exclude,
-                    max_files=settings.max_files,
+                    max_files=limit.files,
+                    plan=limit.plan,
                 )
             )
         except AssetsError as error:

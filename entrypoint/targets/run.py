@@ -57,7 +57,7 @@ def _target_runs(
     for target, plan in zip(chosen.targets, plans, strict=True):
         settings = target.settings
         try:
-            spec = deploy_spec(settings, plan, date, cwd=base, workspace=workspace)
+            spec = deploy_spec(settings, plan, date, cwd=base, workspace=workspace, events=events)
         except ConfigurationError as error:
             problems.append(f"target {target.index} ({target.name}): {error.message}")
             continue

@@ -164,8 +164,14 @@ def test_nothing_to_deploy(api: httpx.Client) -> None:
         ({"html_handling": "trailing"}, "html_handling must be one of"),
         ({"not_found_handling": "404"}, "not_found_handling must be one of"),
         ({"run_worker_first": ["!/api/*"]}, "at least one positive rule"),
-        ({"run_worker_first": []}, "at least one positive rule"),
+        ({"run_worker_first": []}, "at least one rule is needed"),
         ({"run_worker_first": ["api/*"]}, "must start with '/' or '!/'"),
+        ({"run_worker_first": [" /api/*"]}, "' /api/*' must start with '/' or '!/'"),
+        ({"run_worker_first": ["/api/*", "/api/x"]}, "'/api/x' is made redundant by '/api/*'"),
+        ({"run_worker_first": ["!/a/*", "!/a/b", "/"]}, "'!/a/b' is made redundant by '!/a/*'"),
+        ({"run_worker_first": ["/a", "/a"]}, "'/a' is a duplicate"),
+        ({"run_worker_first": ["/" + "x" * 100]}, "is longer than 100 characters"),
+        ({"run_worker_first": [f"/r{i}" for i in range(101)]}, "101 rules, more than 100"),
         ({"run_worker_first": "yes"}, "boolean or a list"),
         ({"_headers": ["/a"]}, "_headers must be a string"),
         ({"serve_directly": "true"}, "serve_directly must be a boolean"),
@@ -182,6 +188,32 @@ def test_assets_config_strictness(api: httpx.Client, config, fragment: str) -> N
     token = upload_site(api, SITE)
 
     _refused(put_worker(api, {"assets": {"jwt": token, "config": config}}), fragment)
+
+
+def test_every_problem_of_the_rules_is_named(api: httpx.Client) -> None:
+    token = upload_site(api, SITE)
+    rules = ["/api/*", "/api/x", "nope", "/api/x"]
+    response = put_worker(api, {"assets": {"jwt": token, "config": {"run_worker_first": rules}}})
+    _refused(
+        response,
+        "Invalid assets.config.run_worker_first: 'nope' must start with '/' or '!/'; "
+        "'/api/x' is made redundant by '/api/*'; '/api/x' is a duplicate",
+    )
+
+
+@pytest.mark.parametrize(
+    "rules",
+    [
+        ["/api/*", "!/api/*"],  # one of each kind: neither covers the other
+        ["/" + "x" * 99, "/" + "\U0001f600" * 49 + "y"],  # 100 characters, counted in UTF-16
+        [f"/r{i}" for i in range(100)],
+    ],
+)
+def test_rules_the_router_takes(api: httpx.Client, rules: list[str]) -> None:
+    token = upload_site(api, SITE)
+    config = {"run_worker_first": rules}
+    response = put_worker(api, {"assets": {"jwt": token, "config": config}})
+    assert response.status_code == 200, response.text
 
 
 def test_every_valid_config_option_is_accepted(api: httpx.Client) -> None:

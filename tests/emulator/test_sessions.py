@@ -47,6 +47,21 @@ def test_session_lists_every_new_hash_in_manifest_order(api: httpx.Client, names
     assert "wrangler_single_asset_uploads" not in claims
 
 
+@pytest.mark.parametrize(("as_text", "claim"), [(False, 7), (True, "7")])
+def test_single_asset_claims(
+    api: httpx.Client, inspect: httpx.Client, as_text: bool, claim: object
+) -> None:
+    settings = {
+        "single_asset_uploads": True,
+        "single_asset_concurrency": 7,
+        "concurrency_claim_as_text": as_text,
+    }
+    inspect.post("/config", json=settings).raise_for_status()
+    claims = jwt_claims(open_session(api, SITE).json()["result"]["jwt"])
+    assert claims["wrangler_single_asset_uploads"] is True
+    assert claims["edge_kv_upload_concurrency"] == claim
+
+
 def test_same_content_under_two_keys_is_listed_once(api: httpx.Client) -> None:
     site = Site({"/a.txt": b"same", "/dir/b.txt": b"same", "/c.css": b"same"})
 

@@ -133,7 +133,7 @@ CASES: list[tuple[str, dict[str, str | None], Setup, int, tuple[str, ...]]] = [
     ("bad-date", {"compatibility-date": "June 1st"}, _nothing, 2, ("compatibility-date",)),
     ("key-without-email", {"api-token": None, "api-key": "k" * 37}, _nothing, 2, ("api-email",)),
     ("bad-deploy-mode", {"deploy": "everything"}, _nothing, 2, ("deploy",)),
-    ("rules-without-positive", {"run-worker-first": "!/api/*"}, _nothing, 2, ("positive",)),
+    ("rules-without-positive", {"run-worker-first": "!/api/*"}, _nothing, 2, ("only negative",)),
     ("missing-main-module", {"main-module": "worker/nope.js"}, _nothing, 2, ("main-module",)),
     (
         "typescript-main-module",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import logging
 from pathlib import Path
 
 from entrypoint.cli.session import CommandSession
@@ -38,3 +39,20 @@ def test_a_bug_is_exit_1_with_its_traceback() -> None:
     assert session.run(session.reporter(), _bug) == 1
     assert "Traceback" in stream.getvalue()
     assert "unexpected internal error" in stream.getvalue()
+
+
+def _logs() -> int:
+    logger = logging.getLogger("entrypoint.deploy.upload")
+    logger.debug("a debug line")
+    logger.warning("a warning line")
+    return 0
+
+
+def test_our_log_records_reach_the_reporter_at_its_level() -> None:
+    for debug, expected in ((False, ["warning: a warning line"]), (True, None)):
+        stream = io.StringIO()
+        session = CommandSession({"RUNNER_DEBUG": "1"} if debug else {}, stream, Path.cwd())
+        assert session.run(session.reporter(), _logs) == 0
+        lines = stream.getvalue().splitlines()
+        assert lines == (expected or ["debug: a debug line", "warning: a warning line"])
+    assert logging.getLogger("entrypoint").level == logging.NOTSET  # restored after the run

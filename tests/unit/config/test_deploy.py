@@ -154,7 +154,8 @@ def test_defaults() -> None:
     assert settings.deploy is DeployMode.WORKER
     assert settings.concurrency == 8
     assert settings.max_retries == 5
-    assert settings.max_files == 100_000
+    assert settings.max_files is None  # the plan decides (config/workers_plan.py)
+    assert settings.workers_plan is None
     assert settings.timeout == 60.0
     assert settings.workers_dev is True
     assert settings.dry_run is False
@@ -232,6 +233,7 @@ LEAKY_VALUES = [
     ("INPUT_DEPLOY", SECRET),
     ("INPUT_CONCURRENCY", SECRET),
     ("INPUT_MAX-FILES", SECRET),
+    ("INPUT_WORKERS-PLAN", SECRET),
     ("INPUT_TIMEOUT", SECRET),
     ("INPUT_METADATA", '{"token": ' + SECRET + "}"),
     ("INPUT_METADATA", json.dumps([SECRET])),
@@ -507,6 +509,7 @@ NON_DEFAULT = {
     "include": "secrets/**",
     "exclude": "*.html",
     "max_files": "3",
+    "workers_plan": "free",
     "deploy": "true",
     "main_module": "evil.js",
     "modules": "*.js",

@@ -17,8 +17,8 @@ import pytest
 import respx
 
 from entrypoint.cloudflare.api import UploadSession
+from entrypoint.deploy.claims import DEFAULT_SINGLE_CONCURRENCY
 from entrypoint.deploy.upload import (
-    DEFAULT_SINGLE_CONCURRENCY,
     UploadContext,
     jwt_claims,
     upload_assets,
@@ -326,10 +326,33 @@ def test_single_asset_default_concurrency(tmp_path: Path) -> None:
 
     router = respx.Router()
     router.post(url__startswith=f"{UPLOAD_URL}/").mock(side_effect=server)
-    jwt = make_jwt(wrangler_single_asset_uploads=True, edge_kv_upload_concurrency=True)
+    jwt = make_jwt(wrangler_single_asset_uploads=True, edge_kv_upload_concurrency="lots")
     session = UploadSession(jwt, (tuple(a.hash for a in plan.assets),))
     _upload(router, plan, session, concurrency=2)
     assert peak == DEFAULT_SINGLE_CONCURRENCY
+
+
+@pytest.mark.parametrize(("claim", "expected"), [("3", 3), (" 0x4 ", 4), (True, 1), ([2], 2)])
+def test_single_asset_concurrency_read_as_wrangler_reads_it(
+    tmp_path: Path, claim: object, expected: int
+) -> None:
+    plan = plan_of(tmp_path, {f"f{i}.txt": str(i).encode() for i in range(12)})
+    in_flight = peak = 0
+
+    async def server(request: httpx.Request) -> httpx.Response:
+        nonlocal in_flight, peak
+        in_flight += 1
+        peak = max(peak, in_flight)
+        for _ in range(10):
+            await asyncio.sleep(0)
+        in_flight -= 1
+        return envelope({"jwt": DONE_JWT}, status=201)
+
+    router = respx.Router()
+    router.post(url__startswith=f"{UPLOAD_URL}/").mock(side_effect=server)
+    jwt = make_jwt(wrangler_single_asset_uploads=True, edge_kv_upload_concurrency=claim)
+    _upload(router, plan, UploadSession(jwt, (tuple(a.hash for a in plan.assets),)), concurrency=9)
+    assert peak == expected
 
 
 @pytest.mark.parametrize("limit", [1, 3])

@@ -9,7 +9,8 @@ module), for files of any size around the hashing's chunk.
 Trees the walk must refuse (a ``.git`` folder, a name that is not UTF-8, a path past PATH_MAX) are
 refused with a ContentError listing each refused entry once, never with another exception.
 Root names wrangler never deploys (``_headers``, ``_redirects``, ``.assetsignore``, in any case)
-are not generated: they are config, and ``test_collect.py`` covers them.
+are not generated: they are config, and ``test_collect.py`` covers them; nor are root names of dots
+only (``...``), which wrangler's ignore library throws on and the walk refuses (tested there too).
 """
 
 from __future__ import annotations
@@ -94,6 +95,8 @@ def _add(tree: Tree, path: tuple[str, ...], data: bytes) -> bool:
     """Add ``path`` unless a file and a folder would share a name (or it is too long)."""
     rel = "/".join(path)
     if path in tree or len(os.fsencode(rel)) > _REL_MAX or path[0].lower() in _CONFIG_NAMES:
+        return False
+    if not path[0].strip("."):  # a root name of dots only: refused, as wrangler's ignore throws
         return False
     if not all(map(_fits, path)):
         return False
@@ -242,15 +245,16 @@ def test_the_hash_of_a_file_of_any_size_is_wranglers_hash_of_its_content(
     data = content(seed, size)
     with example_folder(tmp_path_factory) as folder:
         root = folder / "site"
-        root.mkdir()
-        (root / name).write_bytes(data)
+        # Below the root: a root '...' is refused, as wrangler's ignore library throws on it.
+        (root / "d").mkdir(parents=True)
+        (root / "d" / name).write_bytes(data)
         plan = build_plan(root, collect_files(root, workspace=folder), workers=1)
     extension = _EXTENSIONS[name].encode()
     expected = blake3(base64.b64encode(data) + extension).hexdigest()[:32]
     assert [(asset.key, asset.hash, asset.size) for asset in plan.assets] == [
-        (f"/{name}", expected, size)
+        (f"/d/{name}", expected, size)
     ]
-    _assert_manifest_of(plan, {f"/{name}": data})
+    _assert_manifest_of(plan, {f"/d/{name}": data})
 
 
 @settings(max_examples=20)

@@ -3,7 +3,8 @@
 # import-layering contract, then the tests:
 #   scripts/test.sh           every tier: unit, wire, emulator, integration (the README's command)
 #   scripts/test.sh --fast    unit, wire and emulator tiers only (no CLI processes)
-# Arguments after the options go to pytest (e.g. `scripts/test.sh --fast -k ignore`).
+# The tests run on every core (pytest-xdist, `-n auto`); arguments after the options go to pytest
+# and win (e.g. `scripts/test.sh --fast -k ignore`, or `-n 0` to run in one process).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tiers=(tests)
@@ -17,4 +18,4 @@ scripts/bootstrap.sh
 .venv/bin/mypy
 lint_imports=(env PYTHONPATH=. .venv-tools/bin/lint-imports --no-cache)
 "${lint_imports[@]}" >/dev/null || "${lint_imports[@]}"
-.venv/bin/pytest "${tiers[@]}" "$@"
+.venv/bin/pytest -n auto "${tiers[@]}" "$@"

@@ -150,7 +150,8 @@ class Hashing:
     def _fork(self, workers: int) -> None:
         # Imported here: a small site never forks, and these cost ~40 ms of every start-up.
         import multiprocessing  # noqa: PLC0415
-        from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415
+        from concurrent.futures import Future, ProcessPoolExecutor  # noqa: PLC0415
+        from concurrent.futures.process import BrokenProcessPool  # noqa: PLC0415
 
         global _forked_files  # noqa: PLW0603 - read by the forked children only
         _forked_files = self._files
@@ -165,7 +166,15 @@ class Hashing:
                     initargs=(os.getpid(),),
                 )
                 ranges = split_batches(self._files, workers * _BATCHES_PER_WORKER)
-                self._batches = [pool.submit(_hash_range, bounds) for bounds in ranges]
+                self._batches = []
+                for bounds in ranges:
+                    try:
+                        self._batches.append(pool.submit(_hash_range, bounds))
+                    except BrokenProcessPool as exc:  # a worker died already: result() sees it
+                        broken: Future[Hashed] = Future()
+                        broken.set_exception(exc)
+                        self._batches.append(broken)
+                        break
         except OSError:  # no processes to be had here: hash in the calling thread
             self._batches = []
         else:

@@ -2,10 +2,10 @@
 ``include`` / ``exclude`` inputs.
 
 ``.assetsignore`` is matched exactly as wrangler matches it: npm ``ignore@5.3.1``, its own reading
-of every line (:mod:`entrypoint.site.npmignore`), case-insensitive, a path left out when a folder
-above it is, and the root ``_headers``, ``_redirects`` and ``.assetsignore`` always ignored. A file
-wrangler refuses (not UTF-8, a NUL, a line whose regex JavaScript refuses) is refused, exit 2.
-``include`` / ``exclude`` use gitignore syntax as pathspec reads it, case-sensitive as a glob on
+of every line (:mod:`~entrypoint.site.npmignore.matcher`), case-insensitive, a path left out when a
+folder above it is, and the root ``_headers``, ``_redirects`` and ``.assetsignore`` always ignored.
+A file wrangler refuses (not UTF-8, a NUL, a line whose regex JavaScript refuses) is refused (exit
+2). ``include`` / ``exclude`` use gitignore syntax as pathspec reads it, case-sensitive as a glob on
 Linux is, compiled by :mod:`entrypoint.site.gitignore`.
 
 Both match in time linear in the path (a rule of nested ``**`` cannot stall the walk). Most sites
@@ -22,9 +22,9 @@ from typing import Final, Protocol
 
 from entrypoint.errors import ConfigurationError
 from entrypoint.site.gitignore import FILES, FOLDER_MARK, FOLDERS, PatternError, Rule, compile_rule
-from entrypoint.site.jsmatch import from_utf16_units
-from entrypoint.site.npmignore import IGNORE_VERSION, NpmIgnore, RuleError
-from entrypoint.site.npmlines import is_rule
+from entrypoint.site.npmignore.jsmatch import from_utf16_units
+from entrypoint.site.npmignore.lines import is_rule
+from entrypoint.site.npmignore.matcher import IGNORE_VERSION, NpmIgnore, RuleError
 
 ASSETSIGNORE: Final = ".assetsignore"
 HEADERS: Final = "_headers"

@@ -13,7 +13,7 @@ from pathspec.patterns.gitignore.spec import GitIgnoreSpecPattern
 
 from entrypoint.site.gitignore import FILES, FOLDERS, Reading, compile_rule
 from entrypoint.site.ignore import IgnoreRules, _compile_rules
-from entrypoint.site.npmignore import NpmIgnore
+from entrypoint.site.npmignore.matcher import NpmIgnore
 from tests.support.pathspec_reference import PathspecReference, valid
 
 # Pieces of rules and of paths, chosen to collide: stars next to names they can match, classes,

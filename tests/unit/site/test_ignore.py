@@ -11,7 +11,7 @@ import pytest
 from entrypoint.errors import ConfigurationError
 from entrypoint.site import ignore as ignore_module
 from entrypoint.site.ignore import IgnoreRules, read_assetsignore
-from entrypoint.site.npmignore import NpmIgnore
+from entrypoint.site.npmignore.matcher import NpmIgnore
 from tests.support.pathspec_reference import PathspecReference
 
 

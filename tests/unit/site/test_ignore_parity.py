@@ -12,9 +12,9 @@ import pytest
 
 from entrypoint.errors import ConfigurationError
 from entrypoint.site.ignore import IgnoreRules, read_assetsignore
-from entrypoint.site.jsmatch import to_utf16_units
-from entrypoint.site.npmlines import is_rule, line_source
-from entrypoint.site.npmtables import Tables
+from entrypoint.site.npmignore.jsmatch import to_utf16_units
+from entrypoint.site.npmignore.lines import is_rule, line_source
+from entrypoint.site.npmignore.tables import Tables
 
 _FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "ignore_parity.json"
 FIXTURE: dict[str, Any] = json.loads(_FIXTURE.read_text("utf-8"))

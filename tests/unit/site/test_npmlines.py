@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import pytest
 
-from entrypoint.site.npmlines import (
+from entrypoint.site.npmignore.lines import (
     LINE_TERMINATORS,
     WHITESPACE,
     classes,

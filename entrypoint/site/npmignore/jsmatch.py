@@ -1,6 +1,6 @@
 """Which of many JavaScript regexes (flag ``i``) a string matches, in time linear in the string.
 
-Owns matching the NFA of :mod:`entrypoint.site.jsnfa` as ``RegExp.prototype.test`` does: a
+Owns matching the NFA of :mod:`entrypoint.site.npmignore.jsnfa` as ``RegExp.prototype.test`` does: a
 match may start anywhere, ``^`` and ``$`` hold only at the ends, ``\\b`` between a word character
 and another, and letters compare as JavaScript's non-Unicode ``i`` flag compares them (each code
 unit upper-cased, unless that takes it out of ASCII or into several units: ``ß`` only matches
@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Final
 
-from entrypoint.site.jsnfa import ASSERT, CHAR, MATCH, SPLIT, Nfa
-from entrypoint.site.jstree import END, NOT_WORD_BOUNDARY, START, WORD_BOUNDARY, CharSet
+from entrypoint.site.npmignore.jsnfa import ASSERT, CHAR, MATCH, SPLIT, Nfa
+from entrypoint.site.npmignore.jstree import END, NOT_WORD_BOUNDARY, START, WORD_BOUNDARY, CharSet
 
 #: Kept states before the cache is dropped and rebuilt (bounds memory on hostile rule sets).
 MAX_STATES: Final = 20_000

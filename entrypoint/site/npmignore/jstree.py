@@ -1,10 +1,11 @@
 """The syntax tree of a JavaScript regular expression, and its character sets.
 
-Owns what :mod:`entrypoint.site.jsregex` parses into and :mod:`entrypoint.site.jsnfa` compiles:
-:class:`Chars` (one code unit of a :class:`CharSet`), :class:`Assertion`, :class:`Seq`,
-:class:`Alt`, :class:`Repeat`, :class:`Look` (lookarounds), :class:`Backref`; the code unit
-ranges of JavaScript's class escapes (``\\d``, ``\\s``, ``\\w``) and of ``.``; and the two
-errors (V8 refuses a source; a source cannot be matched here).
+Owns what :mod:`~entrypoint.site.npmignore.jsregex` parses into and
+:mod:`~entrypoint.site.npmignore.jsnfa` compiles: :class:`Chars` (one code unit of a
+:class:`CharSet`), :class:`Assertion`, :class:`Seq`, :class:`Alt`, :class:`Repeat`, :class:`Look`
+(lookarounds), :class:`Backref`; the code unit ranges of JavaScript's class escapes (``\\d``,
+``\\s``, ``\\w``) and of ``.``; and the two errors (V8 refuses a source; a source cannot be matched
+here).
 """
 
 from __future__ import annotations

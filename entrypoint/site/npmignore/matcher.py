@@ -1,13 +1,13 @@
-"""``.assetsignore`` matched exactly as wrangler matches it, with npm ``ignore@5.3.1``.
+"""The answer for a path, as wrangler asks it: ``ignore().add(lines).test(path).ignored``.
 
-Owns the answer for a path, as wrangler asks it: ``ignore().add(lines).test(path).ignored``. That
-answer is the last rule matching the path (a ``!`` rule re-includes), unless a folder above the
-path is ignored (``a/`` tested as ``"a/"``): then the path is, whatever comes after. Each line is
-read into a JavaScript regex source by :mod:`entrypoint.site.npmlines`; sources of a plain shape
-(a name, a path, an extension) are looked up in the tables of :mod:`entrypoint.site.npmtables`,
-the others matched by :mod:`entrypoint.site.jsregex`, :mod:`entrypoint.site.jsnfa` and
-:mod:`entrypoint.site.jsmatch` (linear time, all rules at once). A source V8 refuses (wrangler
-then fails) raises :class:`RuleError`, with V8's message.
+That answer is the last rule matching the path (a ``!`` rule re-includes), unless a folder above
+the path is ignored (``a/`` tested as ``"a/"``): then the path is, whatever comes after. Each line
+is read into a JavaScript regex source by :mod:`~entrypoint.site.npmignore.lines`; sources of a
+plain shape (a name, a path, an extension) are looked up in the tables of
+:mod:`~entrypoint.site.npmignore.tables`, the others matched by
+:mod:`~entrypoint.site.npmignore.jsregex`, :mod:`~entrypoint.site.npmignore.jsnfa` and
+:mod:`~entrypoint.site.npmignore.jsmatch` (linear time, all rules at once). A source V8 refuses
+(wrangler then fails) raises :class:`RuleError`, with V8's message.
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from entrypoint.site.jsmatch import Automaton, State, to_utf16_units
-from entrypoint.site.jsnfa import Nfa
-from entrypoint.site.jstree import JsSyntaxError, UnsupportedError
-from entrypoint.site.npmlines import is_rule, line_source
-from entrypoint.site.npmtables import Tables
+from entrypoint.site.npmignore.jsmatch import Automaton, State, to_utf16_units
+from entrypoint.site.npmignore.jsnfa import Nfa
+from entrypoint.site.npmignore.jstree import JsSyntaxError, UnsupportedError
+from entrypoint.site.npmignore.lines import is_rule, line_source
+from entrypoint.site.npmignore.tables import Tables
 
 #: The version whose reading this is (wrangler pins it).
 IGNORE_VERSION: Final = "5.3.1"

@@ -2,11 +2,11 @@
 
 Owns a shortcut for the rules most ``.assetsignore`` files are made of (``node_modules``,
 ``/drafts``, ``docs/build/``, ``**/secret``, ``*.map``): the regex npm ``ignore`` builds for them
-(:mod:`entrypoint.site.npmignore`) is one of a few fixed shapes around a literal, so whether it
-matches a path is a dictionary lookup of the path's last segment, its whole text, its last
-segments or a suffix of its name, compared as JavaScript's ``i`` flag compares (each code unit
-canonicalised). A file of thousands of generated names then costs a few lookups a path instead
-of a pass of the automaton over every rule. The parity fixture holds both paths to ``ignore``.
+(:mod:`~entrypoint.site.npmignore.matcher`) is one of a few fixed shapes around a literal, so
+whether it matches a path is a dictionary lookup of the path's last segment, its whole text, its
+last segments or a suffix of its name, compared as JavaScript's ``i`` flag compares (each code unit
+canonicalised). A file of thousands of generated names then costs a few lookups a path instead of a
+pass of the automaton over every rule. The parity fixture holds both paths to ``ignore``.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Final
 
-from entrypoint.site.jsmatch import canonical_unit
+from entrypoint.site.npmignore.jsmatch import canonical_unit
 
 # The shapes, as the sources npm ignore writes: prefix, literal, suffix.
 _ANY_DEPTH: Final = "^(?:.*\\/)?"  # "**/a/b" (and "a/b" is anchored: "^")

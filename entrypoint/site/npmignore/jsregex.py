@@ -3,18 +3,18 @@
 Owns the syntax: npm ``ignore`` turns each ``.assetsignore`` line into the source of a JavaScript
 ``RegExp`` (flag ``i``), and a line can leak regex syntax into it (``\\\\(`` opens a group,
 ``[\\d]`` is a digit class, ``\\1`` an octal escape). :func:`parse` reads such a source as V8 does
-in non-Unicode mode, with the web-compatibility grammar (Annex B): the same atoms, classes,
-escapes, quantifiers and assertions, and the same ``SyntaxError`` messages for what V8 refuses.
-The tree it gives is compiled by :mod:`entrypoint.site.jsnfa`. Sources are strings of UTF-16 code
-units (a character above U+FFFF is two surrogates), as in JavaScript.
-The tree is :mod:`entrypoint.site.jstree`'s.
+in non-Unicode mode, with the web-compatibility grammar (Annex B): the same atoms, classes, escapes,
+quantifiers and assertions, and the same ``SyntaxError`` messages for what V8 refuses. The tree it
+gives is compiled by :mod:`~entrypoint.site.npmignore.jsnfa`. Sources are strings of UTF-16 code
+units (a character above U+FFFF is two surrogates), as in JavaScript. The tree is
+:mod:`~entrypoint.site.npmignore.jstree`'s.
 """
 
 from __future__ import annotations
 
 from typing import Final
 
-from entrypoint.site.jstree import (
+from entrypoint.site.npmignore.jstree import (
     ANY_BUT_LINE_TERMINATORS,
     CLASS_ESCAPES,
     INFINITY,

@@ -1,10 +1,10 @@
-"""A Thompson NFA of parsed JavaScript regexes (:mod:`entrypoint.site.jsregex`).
+"""A Thompson NFA of parsed JavaScript regexes (:mod:`~entrypoint.site.npmignore.jsregex`).
 
 Owns turning a tree into nodes: characters, epsilon splits and assertions, and one MATCH node per
-rule, so many rules share one NFA (matched together by :mod:`entrypoint.site.jsmatch`). What
-cannot be matched in linear time is refused as :class:`UnsupportedError`: backreferences,
-lookarounds other than a positive lookahead ending the pattern (npm ``ignore`` ends most rules
-with ``(?=$|\\/$)``), counted repeats over :data:`MAX_REPEAT`.
+rule, so many rules share one NFA (matched together by :mod:`~entrypoint.site.npmignore.jsmatch`).
+What cannot be matched in linear time is refused as :class:`UnsupportedError`: backreferences,
+lookarounds other than a positive lookahead ending the pattern (npm ``ignore`` ends most rules with
+``(?=$|\\/$)``), counted repeats over :data:`MAX_REPEAT`.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Final
 
-from entrypoint.site.jsregex import parse
-from entrypoint.site.jstree import (
+from entrypoint.site.npmignore.jsregex import parse
+from entrypoint.site.npmignore.jstree import (
     INFINITY,
     NOT_WORD_BOUNDARY,
     WORD_BOUNDARY,

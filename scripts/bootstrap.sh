@@ -11,12 +11,18 @@ if [ -f "$stamp" ] && [ "$stamp" -nt pyproject.toml ] && [ "$stamp" -nt requirem
   && [ -x .venv-tools/bin/lint-imports ]; then
   exit 0
 fi
+say() { echo "bootstrap: $*" >&2; }
+say "first run (or the dependencies changed): setting up .venv, about a minute"
 python3 -m venv .venv
 pip=(.venv/bin/python -m pip --quiet --disable-pip-version-check)
 "${pip[@]}" install --upgrade pip
+say "installing the runtime dependencies (hash-locked: requirements/runtime.txt)"
 "${pip[@]}" install --require-hashes --no-deps -r requirements/runtime.txt
+say "installing cf-assets and its dev tools (pytest, ruff, mypy …)"
 "${pip[@]}" install -e '.[dev]'
 # Tools kept out of .venv (requirements/tools.txt says why).
+say "installing import-linter into .venv-tools"
 python3 -m venv .venv-tools
 .venv-tools/bin/python -m pip --quiet --disable-pip-version-check install -r requirements/tools.txt
 touch "$stamp"
+say "done"

@@ -45,6 +45,14 @@ class Redactor:
         """The secrets known so far."""
         return frozenset(self._secrets)
 
+    def without(self, secret: str) -> Redactor:
+        """A redactor of the same secrets but ``secret`` (to show it where it is meant to be seen;
+        any other secret or JWT inside it is still scrubbed)."""
+        other = Redactor()
+        for kept in self._secrets - {secret}:
+            other.add(kept)
+        return other
+
     def __call__(self, text: str) -> str:
         """Scrub ``text``."""
         for secret in self._longest_first:

@@ -256,11 +256,17 @@ class Reporter(Events):
         if len(keys) > LISTED_PATHS:
             self.info(f"… and {len(keys) - LISTED_PATHS} more.")
 
+    #: Outputs printed as they are although the run masks them: none in a log; a terminal's own.
+    revealed: frozenset[str] = frozenset()
+
     def outputs(self, outputs: dict[str, str]) -> None:
         """Publish the outputs; the plain form prints them (never the completion token)."""
         for name, value in outputs.items():
             shown = "***" if name == "completion-token" and value else value
-            self.info(f"{name}={shown}")
+            if name in self.revealed and value:
+                self._write_block([visible(self.redact.without(value)(f"{name}={value}"))])
+            else:
+                self.info(f"{name}={shown}")
 
     def markdown(self, lines: Sequence[str]) -> None:
         """A block of the step summary (GitHub's ``$GITHUB_STEP_SUMMARY``); other CIs have none."""

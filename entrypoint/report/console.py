@@ -1,4 +1,6 @@
-"""Local runs in a terminal: a live progress bar (files, bytes, rate) instead of 10 % lines."""
+"""Local runs in a terminal: a live progress bar (files, bytes, rate) instead of 10 % lines, and
+the images ``upload-url`` printed whole (masking it is for CI logs; at a terminal the person who
+asked for the URL needs it)."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ _WIDTH: Final = 24
 class ConsoleReporter(Reporter):
     """Plain reporting plus a progress bar redrawn in place."""
 
+    revealed = frozenset({"upload-url"})
     _last_draw = 0.0
     _drawn = False
 

@@ -19,6 +19,7 @@ from entrypoint.images.sync import SyncResult
 from entrypoint.redact import Redactor
 from entrypoint.report import Reporter
 from entrypoint.report import images as report
+from entrypoint.report.console import ConsoleReporter
 from entrypoint.report.github import GitHubReporter
 from entrypoint.report.gitlab import GitLabReporter
 from tests.support.imagegen import image_tree, png
@@ -76,6 +77,26 @@ def test_gitlab_dotenv_never_holds_the_upload_url(tmp_path: Path) -> None:
     assert dotenv.read_text() == "CF_ASSETS_IMAGE_ID=a\n"
     assert UPLOAD_URL not in stream.getvalue()
     assert "upload-url=***" in stream.getvalue()
+
+
+def test_a_terminal_gets_the_upload_url_whole_a_plain_log_masked() -> None:
+    for reporter_type, shown in ((ConsoleReporter, UPLOAD_URL), (Reporter, "***")):
+        stream = io.StringIO()
+        reporter = reporter_type(stream, Redactor())
+        reporter.secret(UPLOAD_URL)
+        reporter.outputs(report.create_url_outputs(DirectUpload("a", UPLOAD_URL)))
+        assert f"upload-url={shown}\n" in stream.getvalue(), reporter_type
+
+
+def test_a_terminal_still_masks_a_token_the_server_put_into_the_upload_url() -> None:
+    stream, redactor = io.StringIO(), Redactor()
+    redactor.add("api-token-1234")
+    echoed = f"{UPLOAD_URL}?t=api-token-1234&j=eyJhbGciOi.eyJzdWIiOi.c2ln"
+    reporter = ConsoleReporter(stream, redactor)
+    reporter.secret(echoed)
+    reporter.outputs(report.create_url_outputs(DirectUpload("a", echoed)))
+    assert f"upload-url={UPLOAD_URL}?t=***&j=***\n" in stream.getvalue()
+    assert "api-token-1234" not in stream.getvalue()
 
 
 def test_sync_summary_table(tmp_path: Path) -> None:

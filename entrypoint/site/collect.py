@@ -137,11 +137,15 @@ def collect_files(
         directory, (f.rel for f in walk.files), has_assetsignore=ignore_data is not None
     )
     _check_limits(directory, walk.files, max_files, plan)
+    headers = _read_root_text(root, HEADERS, place, boundaries)
+    redirects = _read_root_text(root, REDIRECTS, place, boundaries)
+    # The root config files are read, not left out: they do not count as ignored.
+    read = sum(text is not None for text in (headers, redirects, ignore_data))
     return Collection(
         files=tuple(walk.files),
-        headers=_read_root_text(root, HEADERS, place, boundaries),
-        redirects=_read_root_text(root, REDIRECTS, place, boundaries),
-        ignored=walk.ignored,
+        headers=headers,
+        redirects=redirects,
+        ignored=max(walk.ignored - read, 0),
     )
 
 

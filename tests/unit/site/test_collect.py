@@ -198,7 +198,7 @@ def test_ignored_broken_link_is_not_an_error(site: Path) -> None:
     (site / "excluded.txt").symlink_to(site / "missing2.txt")
     collection = _collect(site, exclude=("excluded.txt",))
     assert _rels(collection) == ["index.html"]
-    assert collection.ignored == 3  # .assetsignore itself and the two links
+    assert collection.ignored == 2  # the two links (.assetsignore is read, not left out)
 
 
 def test_excluded_directory_symlink_is_not_an_error(tmp_path: Path, site: Path) -> None:
@@ -222,7 +222,7 @@ def test_ignored_directories_are_pruned_and_counted(site: Path) -> None:
     )
     collection = _collect(site)
     assert _rels(collection) == ["keep.js"]
-    assert collection.ignored == 3  # .assetsignore, node_modules/, old.bak
+    assert collection.ignored == 2  # node_modules/, old.bak
 
 
 def test_include_and_exclude_apply(site: Path) -> None:

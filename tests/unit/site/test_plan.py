@@ -62,7 +62,7 @@ def test_plan_assets_have_key_hash_size_and_type(tmp_path: Path) -> None:
     assert by_key["/with space.js"].content_type == "text/javascript; charset=utf-8"
     assert plan.headers == "/*\n  X: y\n"
     assert plan.redirects == "/a /b\n"
-    assert plan.ignored == 2
+    assert plan.ignored == 0  # _headers and _redirects are read, not left out
     assert plan.total_bytes == 13 + 13 + 6 + 13 + 7 + 1
 
 

@@ -237,14 +237,19 @@ def _parse_yaml(path: Path, text: str) -> object:
         raise ConfigurationError(msg) from None
 
 
+def _sentence(text: str) -> str:
+    """``text`` ended by a full stop, unless it ends with one already (or with a question)."""
+    return text if text.endswith((".", "?", "!")) else text + "."
+
+
 def _raise(path: Path, problems: list[str]) -> None:
     if not problems:
         return
     if len(problems) == 1:
-        raise ConfigurationError(problems[0] + ".")
+        raise ConfigurationError(_sentence(problems[0]))
     shown = "; ".join(problems[:_SHOWN])
     more = f" (and {len(problems) - _SHOWN} more, listed below)" if len(problems) > _SHOWN else ""
-    msg = f"{path.name} has {len(problems)} problems: {shown}{more}."
+    msg = _sentence(f"{path.name} has {len(problems)} problems: {shown}{more}")
     raise ConfigurationError(msg, details=problems)
 
 

@@ -125,6 +125,16 @@ def test_each_problem_names_file_target_and_key(tmp_path: Path, entry: str, expe
     assert problem.startswith(expected)
 
 
+@pytest.mark.parametrize("extra", ["", "keep-assets: maybe, "])
+def test_a_question_is_not_followed_by_a_full_stop(tmp_path: Path, extra: str) -> None:
+    entry = f"{{script-name: a, directory: sites/a, {extra}not-found-handlin: none}}"
+    path = _write(tmp_path, f"targets:\n  - {entry}\n")
+    with pytest.raises(ConfigurationError) as caught:
+        load_targets(path, {})
+    assert caught.value.message.endswith("did you mean 'not-found-handling'?"), caught.value
+    assert "?." not in caught.value.message
+
+
 def test_a_secret_in_the_file_is_never_echoed(tmp_path: Path) -> None:
     path = _write(tmp_path, "api-token: cfat_do-not-print-me\ntargets: [{script-name: a}]\n")
     problems = _problems(path)

@@ -175,7 +175,9 @@ class DeploySettings(CommandSettings):
         "run and all its shards together (each of N shards takes 1/N); Cloudflare allows 1,200 "
         "per user. Asset uploads use their upload token and are not counted. 0: no limit.",
     )
-    dry_run: StrictBool = setting(False, doc="Build the manifest and stop; no credentials needed.")
+    dry_run: StrictBool = setting(
+        False, doc="Build the manifest and stop; checks every input but the credentials."
+    )
     manifest_file: Path | None = setting(doc="Write the manifest JSON here.")
     dotenv_file: Path | None = setting(
         doc="Also write the outputs here as a dotenv report (CF_ASSETS_<OUTPUT>=value, no "
@@ -340,6 +342,13 @@ def require_credentials(s: DeploySettings, *, script: bool = True) -> None:
     if s.account_id is None:
         msg = "Missing input 'account-id': set it (or env CLOUDFLARE_ACCOUNT_ID)."
         raise ConfigurationError(msg)
-    if script and s.script_name is None:
+    if script:
+        require_script_name(s)
+
+
+def require_script_name(s: DeploySettings) -> None:
+    """Refuse a deploy that names no Worker; a dry run too (it checks every input the real run
+    needs, credentials excepted)."""
+    if s.script_name is None:
         msg = "Missing input 'script-name': name the Worker to deploy to."
         raise ConfigurationError(msg)

@@ -20,7 +20,7 @@ from typing import TypeVar
 
 from entrypoint.cloudflare.api import CloudflareClient
 from entrypoint.cloudflare.client import ClientConfig, open_client
-from entrypoint.config.deploy import DeploySettings, require_credentials
+from entrypoint.config.deploy import DeploySettings, require_credentials, require_script_name
 from entrypoint.config.network import DIRECT, Network, client_config
 from entrypoint.config.workers_plan import file_limit
 from entrypoint.deploy.flow import deploy, deploy_keeping_assets
@@ -264,6 +264,7 @@ def execute(
     _refuse_many_target_inputs(settings)
     if not settings.dry_run:
         require_credentials(settings)
+    require_script_name(settings)  # a dry run checks it too: the real run would fail on it
     place = Workspace.at(workspace, temp=runner_temp, outside=settings.allow_outside_workspace)
     if settings.manifest_file is not None:  # refused before the files are listed, if it must be
         check_target(cwd / settings.manifest_file, place, input_name="manifest-file")

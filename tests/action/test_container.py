@@ -129,7 +129,7 @@ def test_github_action_with_overridden_path_and_dry_run(
     step = run_like_github(
         workspace,
         workspace.parent / "_temp",
-        {"directory": "site", "dry-run": "true"},
+        {"directory": "site", "dry-run": "true", "script-name": "s"},
         env={"PATH": "/utter/nonsense"},
     )
     assert step.run.returncode == 0, step.run.log

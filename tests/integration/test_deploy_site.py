@@ -129,7 +129,12 @@ def test_small_buckets_and_deploy_none(emulator, tmp_path):
 
 def test_dry_run_needs_no_credentials_and_writes_the_manifest(emulator, tmp_path):
     site = generate_site(tmp_path / "ws" / "out", 50, big_mib=1)
-    inputs = {"directory": "out", "dry-run": "true", "manifest-file": "manifest.json"}
+    inputs = {
+        "directory": "out",
+        "dry-run": "true",
+        "manifest-file": "manifest.json",
+        "script-name": "s",
+    }
     run = run_action(site.root.parent, tmp_path, inputs)
     assert run.returncode == 0, run.stdout + run.stderr
     manifest_path = site.root.parent / "manifest.json"
@@ -140,6 +145,14 @@ def test_dry_run_needs_no_credentials_and_writes_the_manifest(emulator, tmp_path
     assert set(manifest) == set(site.expected)
     stats = httpx.get(f"{emulator.root_url}/__emulator/stats").json()
     assert stats["sessions_opened"] == 0
+
+
+def test_dry_run_checks_the_script_name_the_real_run_needs(emulator, tmp_path):
+    site = generate_site(tmp_path / "ws" / "out", 5, big_mib=1)
+    run = run_action(site.root.parent, tmp_path, {"directory": "out", "dry-run": "true"})
+    assert run.returncode == 2, run.stdout + run.stderr
+    assert "Missing input 'script-name'" in run.stdout
+    assert not (site.root.parent / "manifest.json").exists()
 
 
 @pytest.mark.parametrize(

@@ -179,7 +179,7 @@ def test_manifest_file_through_a_linked_folder_is_refused(emulator, tmp_path, wo
 def test_a_link_planted_at_the_old_temp_manifest_name_is_not_followed(
     emulator, tmp_path, workspace, outside
 ):
-    inputs = {"directory": "public", "dry-run": "true"}
+    inputs = {"directory": "public", "dry-run": "true", "script-name": "s"}
     system_temp = tmp_path / "systemp"
     system_temp.mkdir()
     first = run_action(workspace, tmp_path / "a", inputs, {"TMPDIR": str(system_temp)})
@@ -202,7 +202,7 @@ def test_dry_run_manifest_goes_to_the_runner_temp_folder_through_no_link(
 ):
     runner_temp = tmp_path / "runner_temp"
     runner_temp.mkdir()
-    inputs = {"directory": "public", "dry-run": "true"}
+    inputs = {"directory": "public", "dry-run": "true", "script-name": "s"}
     first = run_action(workspace, tmp_path / "a", inputs, {"RUNNER_TEMP": str(runner_temp)})
     assert first.returncode == 0, first.stdout
     path = Path(first.outputs["manifest-file"])

@@ -99,7 +99,9 @@ def _written_outputs(tmp_path: Path) -> set[str]:
     (tmp_path / "site" / "index.html").write_text("hi")
     reporter = _CapturingReporter()
     manifest = str(tmp_path / "manifest.json")
-    settings = load_settings({"directory": "site", "dry_run": "true", "manifest_file": manifest})
+    settings = load_settings(
+        {"directory": "site", "dry_run": "true", "manifest_file": manifest, "script_name": "s"}
+    )
     assert deploy_one(settings, reporter, workspace=tmp_path, cwd=tmp_path) == 0
     return names | set(reporter.captured) | _written_target_outputs(tmp_path)
 

@@ -2,13 +2,13 @@
 
 Owns ``GET /accounts/{a}/queues`` (the list, filtered by each ``name`` query parameter), ``GET
 /accounts/{a}/r2/buckets/{bucket}`` (one bucket; ``cf-r2-jurisdiction`` header as the API takes
-it) and ``GET``/``POST /accounts/{a}/workers/dispatch/namespaces`` (the namespaces: those created
-here and those holding a Worker). wrangler asks them before a deploy whose config binds queue
-producers, R2 buckets or dispatch namespaces (to provision what is missing). This emulator does
-not model queues and buckets themselves: every one a well-formed name asks for exists (its id
-derived from its name), so a deploy that binds them goes on as against an account that has them. Names are checked as Cloudflare checks
-them (queues: 1-63 of ``[a-z0-9-]``; buckets: 3-63 of ``[a-z0-9-]``, not starting or ending with
-``-``); a malformed name answers 400.
+it) and ``GET``/``POST /accounts/{a}/workers/dispatch/namespaces`` (the namespaces: those
+created here and those holding a Worker). wrangler asks them before a deploy whose config binds
+queue producers, R2 buckets or dispatch namespaces (to provision what is missing). This emulator
+does not model queues and buckets themselves: every one a well-formed name asks for exists (its
+id derived from its name), so a deploy that binds them goes on as against an account that has
+them. Names are checked as Cloudflare checks them (queues: 1-63 of ``[a-z0-9-]``; buckets: 3-63
+of ``[a-z0-9-]``, not starting or ending with ``-``); a malformed name answers 400.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from urllib.parse import parse_qsl
 
 from entrypoint.emulator.envelope import (
     Request,
-    decode_json_object,
     Response,
     bad_request,
+    decode_json_object,
     json_response,
     require_account,
     require_api_credentials,
@@ -64,7 +64,8 @@ class ResourceEndpoints:
         names = [value for key, value in parse_qsl(query, keep_blank_values=True) if key == "name"]
         for name in names:
             if not _QUEUE_NAME.fullmatch(name):
-                raise bad_request(f"{name!r} is not a valid queue name")
+                msg = f"{name!r} is not a valid queue name"
+                raise bad_request(msg)
         queues = [
             {
                 "queue_id": _id("queue", name),
@@ -93,10 +94,12 @@ class ResourceEndpoints:
         self._authorize(request, params)
         name = params["bucket"]
         if not _BUCKET_NAME.fullmatch(name):
-            raise bad_request(f"{name!r} is not a valid bucket name")
+            msg = f"{name!r} is not a valid bucket name"
+            raise bad_request(msg)
         jurisdiction = request.headers.get("cf-r2-jurisdiction", "default")
         if jurisdiction not in _JURISDICTIONS:
-            raise bad_request(f"{jurisdiction!r} is not a jurisdiction")
+            msg = f"{jurisdiction!r} is not a jurisdiction"
+            raise bad_request(msg)
         return success(
             {
                 "name": name,
@@ -123,10 +126,12 @@ class ResourceEndpoints:
         body = decode_json_object(request.body, request.headers.get("content-type"))
         name = body.get("name")
         if not (isinstance(name, str) and _QUEUE_NAME.fullmatch(name)) or set(body) != {"name"}:
-            raise bad_request("the body must be {name}, a namespace name of [a-z0-9-]")
+            msg = "the body must be {name}, a namespace name of [a-z0-9-]"
+            raise bad_request(msg)
         key = (params["account"], name)
         if key in self._namespaces:
-            raise bad_request(f"namespace {name!r} already exists")
+            msg = f"namespace {name!r} already exists"
+            raise bad_request(msg)
         self._namespaces[key] = self._ctx.now()
         return success(_namespace(name, self._namespaces[key]))
 

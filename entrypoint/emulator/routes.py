@@ -3,8 +3,8 @@
 Owns which method and path reach which handler (404 code 7003 and 405 code 10405 otherwise) and
 the guarantee that a handler failure becomes an error envelope rather than a crash. Cloudflare's
 endpoints themselves live in ``assets.py``, ``scripts.py``, ``versions.py``, ``workers_dev.py``,
-``services.py``, ``worker_secrets.py`` and ``resources.py``; the ``/__emulator/`` endpoints in ``inspection.py``;
-which faults to inject is ``faults.py``'s business.
+``services.py``, ``worker_secrets.py`` and ``resources.py``; the ``/__emulator/`` endpoints in
+``inspection.py``; which faults to inject is ``faults.py``'s business.
 """
 
 from __future__ import annotations

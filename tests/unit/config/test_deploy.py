@@ -524,6 +524,7 @@ NON_DEFAULT = {
     "metadata": "{}",
     "workers_dev": "false",
     "config": "/etc/passwd",
+    "environment": "production",
     "concurrency": "1",
     "max_retries": "0",
     "timeout": "abc",

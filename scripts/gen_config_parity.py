@@ -130,7 +130,9 @@ TOP_BINDINGS: Final[dict[str, Any]] = {
     "secrets_store_secrets": [
         {"binding": "API_KEY", "store_id": _ID.format(7), "secret_name": "api-key"},
     ],
-    "ratelimits": [{"name": "LIMITER", "namespace_id": "1001", "simple": {"limit": 100, "period": 60}}],
+    "ratelimits": [
+        {"name": "LIMITER", "namespace_id": "1001", "simple": {"limit": 100, "period": 60}}
+    ],
     "pipelines": [{"binding": "PIPE", "stream": "sink-stream"}],
     "worker_loaders": [{"binding": "LOADER"}],
 }

@@ -11,7 +11,7 @@ one fails here with a 400, as it would against Cloudflare. Secret values are che
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Final, NoReturn
 
@@ -169,7 +169,7 @@ def _is_param(param: object) -> bool:
     return isinstance(param, dict) and set(param) == {"name"} and isinstance(param["name"], str)
 
 
-def check_bindings(bindings: list[object], part_names: set[str]) -> None:
+def check_bindings(bindings: Sequence[object], part_names: set[str]) -> None:
     """Every binding of an upload's metadata, as the API checks it (``part_names``: the form's
     parts, which ``part`` fields must name).
 

@@ -15,6 +15,7 @@ here.
 
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
 from collections.abc import Iterator
@@ -51,12 +52,18 @@ class Deployer:
     def __init__(self, emulator: EmulatorThread, log: RequestLog, tmp: Path) -> None:
         self.emulator, self.log, self.tmp = emulator, log, tmp
         self.done: dict[str, tuple[dict[str, Any], Any, str]] = {}
+        self.runs = itertools.count()
 
-    def deploy(self, name: str) -> tuple[dict[str, Any], Any, str]:
-        """Our record of ``name``, the metadata the emulator stored, and the run's output."""
-        if name not in self.done:
+    def deploy(self, name: str, *, again: bool = False) -> tuple[dict[str, Any], Any, str]:
+        """Our record of ``name``, the metadata the emulator stored, and the run's output
+        (``again``: a second deploy of the same, after the first)."""
+        key = f"{name}-again" if again else name
+        if key not in self.done:
             httpx.post(f"{self.emulator.root_url}/__emulator/reset").raise_for_status()
-            workspace = self.tmp / name
+            self.done.pop(name, None)
+            if again:
+                self.deploy(name)
+            workspace = self.tmp / f"{key}-{next(self.runs)}"
             shutil.copytree(FIXTURES / "config_project", workspace)
             inputs, script = OURS[name]
             env = {
@@ -65,13 +72,13 @@ class Deployer:
                 "CLOUDFLARE_API_BASE_URL": self.emulator.base_url,
             }
             self.log.take()
-            run = run_action(workspace, self.tmp / f"{name}-runner", inputs, env)
+            run = run_action(workspace, workspace.parent / f"{workspace.name}-runner", inputs, env)
             assert run.returncode == 0, run.stdout + run.stderr
             record = self.emulator.state.script(ACCOUNT, None, script)
             assert record is not None
             stored = record.versions[-1].metadata
-            self.done[name] = (describe(self.log.take(), ACCOUNT), stored, run.stdout)
-        return self.done[name]
+            self.done[key] = (describe(self.log.take(), ACCOUNT), stored, run.stdout)
+        return self.done[key]
 
 
 @pytest.fixture(scope="module")
@@ -99,6 +106,27 @@ def test_our_upload_is_wranglers_field_for_field(deployer: Deployer, name: str):
     assert ours["upload"]["parts"] == [p for p in theirs["parts"] if p != _SOURCE_MAP]
     assert _SOURCE_MAP in theirs["parts"]
     assert dict(stored) == theirs["metadata"]  # what the emulator kept: the same
+
+
+def test_a_redeploy_sends_wranglers_version(deployer: Deployer):
+    """The versions route: wrangler's version is ours, but for the bindings it sends as
+    ``inherit`` (resources it found bound already: the same binding, carried over by the API);
+    its settings PATCH is ours plus its service tags (not ours to send here)."""
+    theirs = EXPECTED["scenarios"]["production_redeploy"]
+    ours = deployer.deploy("production", again=True)[0]
+    assert ours["upload"]["request"] == theirs["upload"]["request"]
+    mine, recorded = ours["upload"]["metadata"], theirs["upload"]["metadata"]
+    inherited = [i for i, b in enumerate(recorded["bindings"]) if b["type"] == "inherit"]
+    assert inherited  # wrangler 4.164 does inherit some: this test checks that case
+    first = EXPECTED["scenarios"]["production"]["upload"]["metadata"]["bindings"]
+    for index in inherited:
+        assert mine["bindings"][index] == first[index]
+        assert recorded["bindings"][index] == {"name": first[index]["name"], "type": "inherit"}
+    resolved = [first[i] if i in inherited else b for i, b in enumerate(recorded["bindings"])]
+    assert mine == {**recorded, "bindings": resolved}
+    patch = {k: v for k, v in theirs["script_settings"].items() if k != "tags"}
+    assert ours["script_settings"] == patch
+    assert ours["deployment"] == theirs["deployment"]
 
 
 def test_wranglers_environment_warnings_are_logged(deployer: Deployer):

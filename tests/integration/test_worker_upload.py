@@ -172,7 +172,8 @@ def test_redeploy_goes_through_versions_and_deployments(emulator, tmp_path):
     assert record["version_id"] == second["version-id"]
     assert record["settings"]["observability"] == {"enabled": True}
     assert record["settings"]["tags"] == ["web"]
-    assert "observability" not in record["metadata"]
+    assert record["metadata"]["observability"] == {"enabled": True}  # wrangler's version has it
+    assert "tags" not in record["metadata"]
     assert served(emulator, "again", "/index.html").content == b"<h1>home, v2</h1>"
 
 

@@ -181,3 +181,29 @@ def test_a_bad_config_is_refused_before_any_request(deployer: Deployer, case: st
     assert message in run.stdout + run.stderr
     assert "Traceback" not in run.stdout + run.stderr
     assert deployer.log.take() == []  # nothing was sent
+
+
+def test_targets_name_the_config_and_environment(deployer: Deployer):
+    """A targets file whose targets are the project's environments deploys each as wrangler
+    deploys it (``--env production``, ``--env staging``)."""
+    httpx.post(f"{deployer.emulator.root_url}/__emulator/reset").raise_for_status()
+    workspace = deployer.tmp / f"targets-{next(deployer.runs)}"
+    shutil.copytree(FIXTURES / "config_project", workspace)
+    (workspace / "targets.yml").write_text(
+        "config: wrangler.jsonc\ntargets:\n  - environment: production\n  - environment: staging\n",
+        "utf-8",
+    )
+    env = {
+        "CLOUDFLARE_API_TOKEN": TOKEN,
+        "CLOUDFLARE_ACCOUNT_ID": ACCOUNT,
+        "CLOUDFLARE_API_BASE_URL": deployer.emulator.base_url,
+    }
+    runner = workspace.parent / f"{workspace.name}-runner"
+    run = run_action(workspace, runner, {"targets": "targets.yml"}, env)
+    assert run.returncode == 0, run.stdout + run.stderr
+    for scenario, script in (("production", "sink-prod"), ("staging", "sink-staging")):
+        record = deployer.emulator.state.script(ACCOUNT, None, script)
+        assert record is not None
+        expected = EXPECTED["scenarios"][scenario]["upload"]["metadata"]
+        assert dict(record.versions[-1].metadata) == expected
+    assert '::warning::sink-staging: "durable_objects" exists at the top level' in run.stdout

@@ -269,7 +269,8 @@ def test_a_target_may_name_a_wrangler_config_and_environment(tmp_path: Path) -> 
         ),
         (
             "script-name: x\n    directory: sites/a\n    environment: production",
-            "tenants.yml: target 1 (x): invalid 'environment': it needs 'config' (a wrangler file).",
+            "tenants.yml: target 1 (x): invalid 'environment': it needs 'config' "
+            "(a wrangler file).",
         ),
     ],
 )

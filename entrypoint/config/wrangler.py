@@ -28,6 +28,7 @@ from typing import Any, Final
 
 from entrypoint.config.values import check_nesting, load_json, too_deep
 from entrypoint.config.wrangler_keys import refusals
+from entrypoint.config.wrangler_keys.binding_checks import deprecations
 from entrypoint.config.wrangler_keys.bindings import metadata_bindings
 from entrypoint.config.wrangler_keys.bindings import vars_bindings as bindings_of_vars
 from entrypoint.config.wrangler_keys.environments import resolve_environment
@@ -283,7 +284,11 @@ def read_config(
         values["metadata"] = metadata
     main_folder = str(Path(data["main"]).parent) if isinstance(data.get("main"), str) else None
     untranslated = refusals.refused(data, UNTRANSLATED, main_folder)
-    warnings = [*resolved.warnings]
+    warnings = deprecations(raw, "")
+    if prefix:
+        section = raw["env"][resolved.environment]
+        warnings += deprecations(section, prefix)
+    warnings += resolved.warnings
     unknown = refusals.unknown_keys(data)
     if unknown:
         listed = ", ".join(f'"{key}"' for key in unknown)

@@ -258,3 +258,26 @@ def check_unique_names(names_by_kind: Mapping[str, list[str]]) -> None:
             "that they can all be referenced in the worker."
         )
         raise ConfigurationError(msg, hint="Please change your bindings to have unique names.")
+
+
+def deprecations(config: Mapping[str, Any], prefix: str) -> list[str]:
+    """wrangler's warnings for deprecated binding fields (``delivery_delay`` of a queue
+    producer, ``pipeline`` of a pipeline binding); they are still sent, as wrangler sends them."""
+    found: list[str] = []
+    queues = config.get("queues")
+    producers = queues.get("producers") if isinstance(queues, dict) else None
+    for index, item in enumerate(producers if isinstance(producers, list) else []):
+        if isinstance(item, dict) and "delivery_delay" in item:
+            found.append(
+                f'The "delivery_delay" field in "{prefix}queues.producers[{index}]" is deprecated '
+                'and has no effect. Queue-level settings should be configured using "wrangler '
+                'queues update" instead. This setting will be removed in a future version.'
+            )
+    pipelines = config.get("pipelines")
+    for index, item in enumerate(pipelines if isinstance(pipelines, list) else []):
+        if isinstance(item, dict) and "pipeline" in item:
+            found.append(
+                f'The "pipeline" field in "{prefix}pipelines[{index}]" bindings is deprecated. '
+                'Use "stream" instead.'
+            )
+    return found

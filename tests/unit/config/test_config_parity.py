@@ -108,3 +108,10 @@ def test_an_unknown_environment_lists_those_defined_as_wrangler_does():
         f"(it defines: {', '.join(listed)})."
     )
     assert EXPECTED["scenarios"]["unknown_env"]["requests"] == []  # nothing was sent
+
+
+def test_an_assets_binding_input_never_replaces_a_config_binding():
+    config = read_config(PROJECT / "wrangler.jsonc", None, "staging")
+    settings = settings_from_values({**config.values, "assets_binding": "CACHE"})
+    with pytest.raises(ConfigurationError, match="'CACHE' is already the name of a kv_namespace"):
+        deploy_spec(settings, None, "2000-01-01", cwd=PROJECT, workspace=PROJECT)

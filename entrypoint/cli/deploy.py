@@ -2,10 +2,11 @@
 defaults) → the single-target or the many-target run, in one command session, and the run's
 outcome handed to the reporter (outputs, summary).
 
-A wrangler config supplies only what no input set, and a config key we do not translate refuses
-the deploy (unless ``metadata`` is given): never a Worker that silently lacks what its config
-says. The runs are imported only when they run (``--help`` and start-up stay fast); the
-many-target run's hand-over is :mod:`entrypoint.cli.targets`'s.
+A wrangler config (its ``environment`` resolved as wrangler does) supplies only what no input
+set, and a config key we do not translate refuses the deploy (unless ``metadata`` is given):
+never a Worker that silently lacks what its config says. wrangler's warnings about the config
+are logged as warnings. The runs are imported only when they run (``--help`` and start-up stay
+fast); the many-target run's hand-over is :mod:`entrypoint.cli.targets`'s.
 """
 
 from __future__ import annotations
@@ -28,12 +29,14 @@ if TYPE_CHECKING:
 
 def _project_settings(
     values: dict[str, Any], env: Mapping[str, str], session: CommandSession, *, plan: bool
-) -> tuple[DeploySettings, str]:
-    """Settings from flags and env, then defaults from a wrangler config; and a line saying so.
+) -> tuple[DeploySettings, list[str], list[str]]:
+    """Settings from flags and env, then defaults from a wrangler config (its environment
+    resolved); the lines saying so, and wrangler's warnings about the config.
 
     ``plan``: ``cf-assets plan``, which needs ``targets`` and ``shards``.
     """
     from entrypoint.config.wrangler import find_config, read_config  # noqa: PLC0415
+    from entrypoint.config.wrangler_keys.refusals import describe  # noqa: PLC0415
 
     inputs = DeploySettings.given(values, env)  # by field: each flag, else its env spelling
     settings = load_settings(inputs)
@@ -41,25 +44,31 @@ def _project_settings(
         msg = "cf-assets plan needs inputs 'targets' and 'shards' (--targets FILE --shards N)."
         raise ConfigurationError(msg)
     if settings.targets is not None:  # each target is described by the targets file
-        return settings, ""
+        return settings, [], []
     path = find_config(settings.config, session.cwd)
     if path is None:
-        return settings, ""
+        if settings.environment:
+            msg = "Invalid input 'environment': there is no wrangler configuration to read it from."
+            raise ConfigurationError(msg, hint="Set input 'config' to the wrangler file.")
+        return settings, [], []
     outside = settings.allow_outside_workspace
-    config = read_config(path, Workspace.at(session.workspace, outside=outside))
+    workspace = Workspace.at(session.workspace, outside=outside)
+    config = read_config(path, workspace, settings.environment)
     user_metadata = settings.metadata is not None
     settings, used = apply_defaults(settings, inputs, config.values, path.name)
     if config.untranslated and not user_metadata:
-        keys = ", ".join(config.untranslated)
-        msg = f"Invalid input 'config': {path.name} sets {keys}, which cf-assets does not read."
+        keys = describe(config.untranslated)
+        msg = f"Invalid input 'config': {path.name} sets keys cf-assets does not translate: {keys}."
         hint = (
-            "Pass them as Worker metadata with the 'metadata' input (bindings, observability, "
-            "placement …), or use wrangler for routes and triggers; cf-assets will not deploy a "
-            "Worker that silently lacks them."
+            "Put each where the arrow says (metadata: the 'metadata' input, which then replaces "
+            "every binding and setting read from the config), or deploy with wrangler; cf-assets "
+            "will not deploy a Worker that silently lacks them."
         )
         raise ConfigurationError(msg, hint=hint)
     names = ", ".join(input_name(name) for name in used) or "nothing: inputs set everything"
-    return settings, f"Read wrangler configuration {path}; it supplied {names}."
+    where = f" (environment {config.environment})" if config.environment else ""
+    line = f"Read wrangler configuration {path}{where}; it supplied {names}."
+    return settings, [line], list(config.warnings)
 
 
 def run_deploy(
@@ -75,7 +84,7 @@ def run_deploy(
 
     session = CommandSession(env, stream, cwd)
     try:
-        settings, project = _project_settings(values, env, session, plan=plan)
+        settings, project, warnings = _project_settings(values, env, session, plan=plan)
         network = read_network(env)  # proxies and CA certificates
     except ConfigurationError as error:
         return session.refuse(error)
@@ -83,8 +92,10 @@ def run_deploy(
         session.dotenv_path(settings.dotenv_file), outside=settings.allow_outside_workspace
     )
     session.secrets((settings.api_token, settings.api_key, *network.secrets))
-    if project:
-        reporter.info(project)
+    for line in project:
+        reporter.info(line)
+    for warning in warnings:
+        reporter.warning(warning)
     workspace, temp = session.workspace, session.ci.runner_temp
     flow = _deploy_flow(many_targets=settings.targets is not None)
     return session.run(

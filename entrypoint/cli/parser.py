@@ -24,6 +24,9 @@ def _add_setting_flags(
     for name, info in (fields() if settings_fields is None else settings_fields).items():
         flag = f"--{input_name(name)}"
         help_text = info.description or ""
+        if name == "environment":  # wrangler's spelling too
+            parser.add_argument(flag, "--env", dest=name, metavar="NAME", help=help_text)
+            continue
         if info.annotation is bool:
             parser.add_argument(
                 flag, dest=name, action=argparse.BooleanOptionalAction, help=help_text

@@ -157,6 +157,10 @@ class DeploySettings(CommandSettings):
         doc="wrangler.toml / wrangler.json / wrangler.jsonc to read defaults from; by default "
         "the first of wrangler.json, wrangler.jsonc, wrangler.toml in the working directory."
     )
+    environment: str | None = setting(
+        doc="The wrangler config's environment to deploy (env.<name>, as wrangler --env): its "
+        "Worker <name>-<environment> unless it sets a name, its vars and bindings."
+    )
     concurrency: int = setting(
         8,
         doc="Bulk upload requests in flight at once (with targets: for all of them together, "

@@ -44,6 +44,7 @@ _CLOUDFLARE_ENV: Final[Mapping[str, tuple[str, ...]]] = {
     "api_email": ("CLOUDFLARE_EMAIL",),
     "account_id": ("CLOUDFLARE_ACCOUNT_ID",),
     "api_base_url": ("CLOUDFLARE_API_BASE_URL", "CF_API_BASE_URL"),
+    "environment": ("CLOUDFLARE_ENV",),
 }
 
 

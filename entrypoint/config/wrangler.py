@@ -3,14 +3,17 @@
 Owns finding the file (input ``config``, else the working directory, in wrangler's order: json,
 jsonc, toml), reading it safely (inside the workspace, a regular file of at most 4 MiB:
 :mod:`entrypoint.files.workspace`), parsing it (JSONC comments and trailing commas included) and
+resolving the chosen environment (:mod:`entrypoint.config.wrangler_keys.environments`) and
 mapping the keys we use (``name``, ``main``, ``compatibility_date``, ``compatibility_flags``,
-``account_id``, ``workers_dev``, ``assets.*`` with ``assets.base_path``) onto our inputs
-(``vars`` become ``metadata`` bindings, as wrangler sends them, and ``keep_vars`` rides along in
-``metadata`` for ``worker.py`` to turn into ``keep_bindings``). Paths are resolved against the
+``account_id``, ``workers_dev``, ``assets.*`` with ``assets.base_path``) onto our inputs; ``vars``
+and every binding become ``metadata`` bindings and the Worker settings (``logpush``,
+``placement``, ``limits``, ``observability``, tail consumers) ``metadata`` fields, as wrangler
+sends them (:mod:`entrypoint.config.wrangler_keys`); ``keep_vars`` rides along in ``metadata`` for
+``deploy/metadata.py`` to turn into ``keep_bindings``. Paths are resolved against the
 file's folder, as wrangler resolves them (and checked against the workspace where they are used).
 The values are defaults: inputs set any other way win (the caller decides). Keys that change the
-deployed Worker but have no input here (``kv_namespaces``, ``routes``, ``observability`` …) are
-listed so the caller can refuse to deploy a Worker that would silently lack them.
+deployed Worker but are not translated (``routes``, ``triggers``, ``containers`` …) are listed so
+the caller can refuse to deploy a Worker that would silently lack them.
 """
 
 from __future__ import annotations
@@ -19,11 +22,17 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
 from entrypoint.config.values import check_nesting, load_json, too_deep
+from entrypoint.config.wrangler_keys import refusals
+from entrypoint.config.wrangler_keys.binding_checks import deprecations
+from entrypoint.config.wrangler_keys.bindings import metadata_bindings
+from entrypoint.config.wrangler_keys.bindings import vars_bindings as bindings_of_vars
+from entrypoint.config.wrangler_keys.environments import resolve_environment
+from entrypoint.config.wrangler_keys.settings import worker_settings
 from entrypoint.errors import ConfigurationError
 from entrypoint.files.workspace import MIB, Workspace, read_input
 
@@ -48,66 +57,75 @@ _ASSETS: Final = {
 
 
 #: Keys that change what ``wrangler deploy`` deploys and that we do not translate: deploying
-#: without them would silently drop bindings, routes or settings.
+#: without them would silently drop bindings, routes or settings (bindings, vars, logpush,
+#: observability … are translated by :mod:`entrypoint.config.wrangler_keys`).
 UNTRANSLATED: Final = (
-    "ai",
-    "analytics_engine_datasets",
-    "browser",
+    "access",
+    "addresses",
+    "agent_memory",
+    "ai_search",
+    "ai_search_namespaces",
+    "analytics",
+    "artifacts",
+    "cache",
+    "cloudchamber",
+    "compliance_region",
+    "connect",
     "containers",
-    "d1_databases",
     "data_blobs",
-    "dispatch_namespaces",
-    "durable_objects",
-    "hyperdrive",
-    "images",
-    "kv_namespaces",
-    "limits",
-    "logpush",
+    "exports",
+    "first_party_worker",
+    "flagship",
+    "k2",
+    "logfwdr",
+    "media",
     "migrations",
-    "mtls_certificates",
-    "observability",
-    "pipelines",
-    "placement",
-    "queues",
-    "r2_buckets",
+    "preview_urls",
+    "previews",
+    "python_modules",
     "route",
     "routes",
-    "secrets_store_secrets",
-    "send_email",
-    "services",
+    "secrets",
     "site",
-    "tail_consumers",
+    "stream",
     "text_blobs",
     "triggers",
     "unsafe",
-    "vectorize",
-    "version_metadata",
+    "unsafe_hello_world",
+    "vpc_networks",
+    "vpc_services",
     "wasm_modules",
-    "workflows",
 )
 
 
 @dataclass(frozen=True)
 class WranglerConfig:
-    """The file that was read, the input values it supplies (by settings field name), and the
-    keys it has that we do not translate."""
+    """The file that was read, the input values it supplies (by settings field name), the keys
+    it has that we do not translate, and what wrangler would warn about.
+
+    ``effective`` is the chosen environment's configuration as wrangler deploys it (a plain
+    mapping: :func:`entrypoint.config.wrangler_keys.environments.resolve_environment`), for every
+    reader of keys beyond these (routes, triggers …); ``environment`` the chosen one (None: the
+    top level); ``top_level_name`` the top level's ``name`` (wrangler tags the Worker
+    ``cf:service=<it>`` and ``cf:environment=<env>`` when the file defines environments);
+    ``defined`` the environments the file defines."""
 
     path: Path
     values: Mapping[str, Any]
     untranslated: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    effective: Mapping[str, Any] = field(default_factory=dict)
+    environment: str | None = None
+    top_level_name: str | None = None
+    defined: tuple[str, ...] = ()
 
 
 def vars_bindings(variables: object, path: Path) -> list[dict[str, Any]]:
-    """``vars`` as wrangler sends them: ``plain_text`` for strings, ``json`` for other values."""
+    """``vars`` as wrangler sends them: ``plain_text`` for strings, then ``json`` for the rest."""
     if not isinstance(variables, dict):
         msg = f"Invalid input 'config': 'vars' in '{path.name}' must be a table/object."
         raise ConfigurationError(msg)
-    return [
-        {"type": "plain_text", "name": name, "text": value}
-        if isinstance(value, str)
-        else {"type": "json", "name": name, "json": value}
-        for name, value in variables.items()
-    ]
+    return bindings_of_vars(variables)
 
 
 def find_config(explicit: Path | None, cwd: Path) -> Path | None:
@@ -218,18 +236,23 @@ def _relative(base: Path, value: object, key: str, path: Path) -> str:
     return str((base / value).resolve())
 
 
-def read_config(path: Path, workspace: Workspace | None = None) -> WranglerConfig:
-    """Parse ``path`` and map its keys onto our inputs. The file must lie in ``workspace`` (see
-    :mod:`entrypoint.files.workspace`; None: not checked); the paths it names are checked where they
-    are used (the assets folder, the modules).
+def read_config(
+    path: Path, workspace: Workspace | None = None, environment: str | None = None
+) -> WranglerConfig:
+    """Parse ``path``, resolve ``environment`` (None: the top level) and map its keys onto our
+    inputs. The file must lie in ``workspace`` (see :mod:`entrypoint.files.workspace`; None: not
+    checked); the paths it names are checked where they are used (the assets folder, the modules).
 
     Raises:
-        ConfigurationError: naming input ``config``.
+        ConfigurationError: naming input ``config`` (or ``environment``) and the key.
     """
-    data = _parse(path, workspace)
+    raw = _parse(path, workspace)
+    resolved = resolve_environment(raw, environment, path.name)
+    data = dict(resolved.effective)
+    prefix = f"env.{resolved.environment}." if resolved.environment in resolved.defined else ""
     base = path.parent
     values: dict[str, Any] = {
-        field: data[key] for key, field in _TOP_LEVEL.items() if data.get(key) is not None
+        name: data[key] for key, name in _TOP_LEVEL.items() if data.get(key) is not None
     }
     if data.get("main") is not None:
         values["main_module"] = _relative(base, data["main"], "main", path)
@@ -241,17 +264,47 @@ def read_config(path: Path, workspace: Workspace | None = None) -> WranglerConfi
         if assets.get("directory") is not None:
             values["directory"] = _relative(base, assets["directory"], "assets.directory", path)
         values.update(
-            {field: assets[key] for key, field in _ASSETS.items() if assets.get(key) is not None}
+            {name: assets[key] for key, name in _ASSETS.items() if assets.get(key) is not None}
         )
+    if data.get("vars") is not None and not isinstance(data["vars"], dict):
+        msg = f"Invalid input 'config': '{prefix}vars' in '{path.name}' must be a table/object."
+        raise ConfigurationError(msg)
+    binding = assets.get("binding") if isinstance(assets, dict) else None
     metadata: dict[str, Any] = {}
-    if data.get("vars"):
-        metadata["bindings"] = vars_bindings(data["vars"], path)
+    bindings = metadata_bindings(data, prefix, binding if isinstance(binding, str) else None)
+    if bindings:
+        metadata["bindings"] = bindings
     if data.get("keep_vars") is not None:
         if not isinstance(data["keep_vars"], bool):
             msg = f"Invalid input 'config': 'keep_vars' in '{path.name}' must be true or false."
             raise ConfigurationError(msg)
         metadata["keep_vars"] = data["keep_vars"]
+    metadata.update(worker_settings(data, prefix))
     if metadata:
         values["metadata"] = metadata
-    untranslated = tuple(key for key in UNTRANSLATED if data.get(key) not in (None, [], {}))
-    return WranglerConfig(path, values, untranslated)
+    main_folder = str(Path(data["main"]).parent) if isinstance(data.get("main"), str) else None
+    untranslated = refusals.refused(data, UNTRANSLATED, main_folder)
+    warnings = deprecations(raw, "")
+    if prefix:
+        section = raw["env"][resolved.environment]
+        warnings += deprecations(section, prefix)
+    warnings += resolved.warnings
+    unknown = refusals.unknown_keys(data)
+    if unknown:
+        listed = ", ".join(f'"{key}"' for key in unknown)
+        warnings.append(
+            f"Unexpected fields found in {path.name}: {listed} (ignored, as wrangler does)."
+        )
+    build = refusals.build_warning(data)
+    if build is not None:
+        warnings.append(build)
+    return WranglerConfig(
+        path,
+        values,
+        untranslated,
+        tuple(warnings),
+        data,
+        resolved.environment,
+        resolved.top_level_name,
+        resolved.defined,
+    )

@@ -65,6 +65,15 @@ def check_spec(spec: WorkerSpec) -> None:
     if not isinstance(spec.extra.get("keep_vars", False), bool):
         msg = "Invalid input 'metadata': 'keep_vars' must be true or false."
         raise ConfigurationError(msg)
+    listed = spec.extra.get("bindings")
+    for binding in listed if isinstance(listed, list) else []:
+        same = isinstance(binding, dict) and binding.get("name") == spec.assets_binding
+        if spec.assets_binding is not None and same and binding.get("type") != "assets":
+            msg = (
+                f"Invalid input 'assets-binding': '{spec.assets_binding}' is already the name of "
+                f"a {binding.get('type')} binding (from the wrangler config or 'metadata')."
+            )
+            raise ConfigurationError(msg)
     keep = spec.extra.get("keep_bindings", [])
     if not (isinstance(keep, list) and all(isinstance(kind, str) for kind in keep)):
         msg = "Invalid input 'metadata': 'keep_bindings' must be a list of binding types."

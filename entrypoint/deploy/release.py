@@ -6,8 +6,9 @@
   then the latest deployment's id.
 - Plain Worker that exists: ``POST …/versions``; for ``deploy: worker`` then ``POST …/deployments``
   at 100 % (with the metadata's ``code_update_strategy``, wrangler's default when it has none) and
-  ``PATCH …/script-settings`` with the settings keys of the user's metadata (logpush,
-  observability, tags, tail consumers belong to the Worker, not to a version).
+  ``PATCH …/script-settings`` with the settings keys of the metadata (logpush, observability,
+  tags, tail consumers belong to the Worker; the version carries them too, tags aside, as
+  wrangler's does).
 - ``deploy: version``: ``POST …/versions`` only (``annotations`` always present, as ``wrangler
   versions upload`` sends them), and the preview URL when Cloudflare says the version has one.
 - workers.dev (plain Workers, ``deploy: worker``): the script's subdomain is switched on or off to
@@ -63,13 +64,15 @@ def choose_route(spec: DeploySpec, exists: bool, metadata: dict[str, Any]) -> Ro
 def split_settings(
     metadata: dict[str, Any], mode: DeployMode = DeployMode.WORKER
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The version's metadata, and what the versions API does not take: the Worker settings
-    (:data:`SETTINGS_KEYS`) and the deployment's :data:`DEPLOYMENT_KEYS`. Everything else,
-    ``keep_bindings`` included, stays with the version, as wrangler sends it."""
-    aside = (*SETTINGS_KEYS, *DEPLOYMENT_KEYS)
-    version = {k: v for k, v in metadata.items() if k not in aside}
+    """The version's metadata, and what goes beside it: the Worker settings
+    (:data:`SETTINGS_KEYS`, for ``PATCH …/script-settings``) and the deployment's
+    :data:`DEPLOYMENT_KEYS`. The version keeps everything but ``tags`` and the deployment's keys:
+    wrangler 4.164 sends ``logpush``, ``observability`` and ``tail_consumers`` in the version too
+    (recorded in ``tests/fixtures/config_parity.json``, ``production_redeploy``)."""
+    version = {k: v for k, v in metadata.items() if k not in ("tags", *DEPLOYMENT_KEYS)}
     if mode is DeployMode.VERSION:
         version.setdefault("annotations", {})
+    aside = (*SETTINGS_KEYS, *DEPLOYMENT_KEYS)
     settings = {k: v for k, v in metadata.items() if k in aside}
     return version, settings
 

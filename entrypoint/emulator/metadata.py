@@ -2,8 +2,9 @@
 
 Owns splitting the form (one ``metadata`` part, module parts named by filename) and checking the
 metadata fields this emulator understands: assets config (``base_path`` as ``base_path.py`` reads
-it), compatibility settings, module names,
-bindings, ``keep_assets``, ``keep_bindings``, ``code_update_strategy`` and annotations.
+it), compatibility settings, module names, bindings (each of its type's shape, names unique:
+``binding_shapes.py``), ``keep_assets``, ``keep_bindings``, ``code_update_strategy`` and
+annotations.
 Completion tokens and what an accepted upload becomes are ``scripts.py``'s business.
 """
 
@@ -17,6 +18,7 @@ from collections.abc import Callable, Mapping
 from typing import Final, NoReturn
 
 from entrypoint.emulator.base_path import normalize
+from entrypoint.emulator.binding_shapes import check_bindings
 from entrypoint.emulator.bindings import public_bindings
 from entrypoint.emulator.envelope import (
     CODE_CONTENT_TYPE,
@@ -114,6 +116,8 @@ def check_metadata_fields(metadata: Mapping[str, object], filenames: set[str]) -
         isinstance(bindings, list) and all(map(_is_binding, bindings))
     ):
         _fail("bindings must be a list of objects, each with a string type and name")
+    if isinstance(bindings, list):
+        check_bindings(bindings, filenames)
     if "keep_assets" in metadata and not isinstance(metadata["keep_assets"], bool):
         _fail("keep_assets must be a boolean")
     keep = metadata.get("keep_bindings")

@@ -3,8 +3,8 @@
 Owns which method and path reach which handler (404 code 7003 and 405 code 10405 otherwise) and
 the guarantee that a handler failure becomes an error envelope rather than a crash. Cloudflare's
 endpoints themselves live in ``assets.py``, ``scripts.py``, ``versions.py``, ``workers_dev.py``,
-``services.py`` and ``worker_secrets.py``; the ``/__emulator/`` endpoints in ``inspection.py``;
-which faults to inject is ``faults.py``'s business.
+``services.py``, ``worker_secrets.py`` and ``resources.py``; the ``/__emulator/`` endpoints in
+``inspection.py``; which faults to inject is ``faults.py``'s business.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from entrypoint.emulator.inspect_workers import WorkerInspection
 from entrypoint.emulator.inspection import InspectionEndpoints
 from entrypoint.emulator.jwt import JwtSigner
 from entrypoint.emulator.limits import ApiLimits
+from entrypoint.emulator.resources import ResourceEndpoints
 from entrypoint.emulator.scripts import ScriptEndpoints
 from entrypoint.emulator.server import FaultAction, HttpServer, resolve_fault_hook
 from entrypoint.emulator.services import ServiceEndpoints
@@ -134,6 +135,7 @@ def build_router(ctx: Context, limits: ApiLimits) -> Router:
         {"GET": ServiceEndpoints(ctx).namespace_script},
     )
     _add_worker_routes(router, ctx)
+    _add_resource_routes(router, ctx, inspect)
     images = ImageEndpoints(ctx)
     inspect.reset_hooks.append(images.reset)
     for name, pattern, methods, counted in images.routes():
@@ -196,6 +198,21 @@ def _add_worker_routes(router: Router, ctx: Context) -> None:
     )
     router.add("account-subdomain", _WORKERS + "/subdomain", {"GET": dev.account_subdomain})
     router.add("worker", _WORKERS + "/workers/(?P<script>[^/]+)", {"GET": dev.worker})
+
+
+def _add_resource_routes(router: Router, ctx: Context, inspect: InspectionEndpoints) -> None:
+    """The account resources a deploy looks up before binding them."""
+    resources, account = ResourceEndpoints(ctx), "/client/v4/accounts/(?P<account>[^/]+)"
+    inspect.reset_hooks.append(resources.reset)
+    router.add("queues", account + "/queues", {"GET": resources.list_queues})
+    router.add(
+        "dispatch-namespaces",
+        _WORKERS + "/dispatch/namespaces",
+        {"GET": resources.list_namespaces, "POST": resources.create_namespace},
+    )
+    router.add(
+        "r2-bucket", account + "/r2/buckets/(?P<bucket>[^/]+)", {"GET": resources.get_bucket}
+    )
 
 
 class ConfiguredFaults:

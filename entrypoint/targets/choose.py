@@ -66,6 +66,9 @@ def choose(settings: DeploySettings, events: Events, cwd: Path, workspace: Works
     assert settings.targets is not None
     step = {f: getattr(settings, f) for f in settings.model_fields_set if f in TARGET_FIELDS}
     loaded = load_targets(cwd / settings.targets, step, workspace=workspace)
+    for target in loaded.targets:
+        for warning in target.warnings:
+            events.warning(warning, target=target.destination)
     collections = collect_targets(loaded.targets, loaded.base, workspace, settings.workers_plan)
     weighted = weigh(loaded.targets, collections)
     events.targets_read(len(loaded.targets), sum(item.size for item in weighted), loaded.path.name)

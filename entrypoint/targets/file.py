@@ -6,7 +6,9 @@ for every target, named like the deploy inputs (``dispatch-namespace``, ``compat
 ``targets:`` lists the targets, each a mapping of the same names with its own ``script-name``. A
 target's keys win over the file's defaults, which win over the step's inputs. Only what describes
 one Worker may appear in the file: credentials, the account and run-wide limits stay on the step.
-Paths resolve against the file's folder. Unknown keys, keys that belong on the step, bad values,
+Paths resolve against the file's folder. A target (or the file's top level) may name a wrangler
+``config`` and its ``environment``: the config's values are the target's defaults, read as a
+single deploy reads them (keys it sets win). Unknown keys, keys that belong on the step, bad values,
 duplicate scripts and missing directories are all collected and reported at once, each naming the
 file, the target (position and script name) and the key.
 """
@@ -21,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-from entrypoint.config.deploy import DeploySettings, settings_from_values
+from entrypoint.config.deploy import DeploySettings, apply_defaults, settings_from_values
 from entrypoint.config.inputs import input_name
 from entrypoint.config.values import load_json
 from entrypoint.deploy.spec import destination
@@ -50,7 +52,11 @@ TARGET_FIELDS: Final = (
     "keep_assets",
     "metadata",
     "workers_dev",
+    "config",
+    "environment",
 )
+#: Target fields read from the targets file only (the step's apply to a single deploy).
+_FILE_ONLY: Final = frozenset({"config", "environment"})
 _KEYS: Final = {input_name(field): field for field in TARGET_FIELDS}
 _LIST_KEY: Final = "targets"
 _SECRET_KEYS: Final = frozenset({"api-token", "api-key", "api-email"})
@@ -66,6 +72,8 @@ class Target:
 
     index: int
     settings: DeploySettings
+    #: What wrangler warns about in the target's wrangler config (``config``).
+    warnings: tuple[str, ...] = ()
 
     @property
     def destination(self) -> Destination:
@@ -126,8 +134,10 @@ def _plain(value: object) -> object:
 class _Checker:
     """Collects every problem of one file."""
 
-    def __init__(self, path: Path, base: Path, step: Mapping[str, Any]) -> None:
-        self.path, self.base, self.step = path, base, step
+    def __init__(
+        self, path: Path, base: Path, step: Mapping[str, Any], workspace: Workspace | None
+    ) -> None:
+        self.path, self.base, self.step, self.workspace = path, base, step, workspace
         self.problems: list[str] = []
 
     def keys(self, entry: Mapping[Any, Any], where: str, *, top: bool) -> dict[str, object]:
@@ -155,11 +165,35 @@ class _Checker:
             return None
         try:
             settings = settings_from_values(values)
+            settings, warnings = self._wrangler(settings, values)
         except ConfigurationError as error:
             text = error.message.replace("Invalid input '", "invalid '")
             self.problems.append(f"{self.path.name}: {where}: {text}")
             return None
-        return self._complete(Target(index=index, settings=settings), where)
+        return self._complete(Target(index=index, settings=settings, warnings=warnings), where)
+
+    def _wrangler(
+        self, settings: DeploySettings, values: Mapping[str, Any]
+    ) -> tuple[DeploySettings, tuple[str, ...]]:
+        """``settings`` with the defaults of the target's wrangler config (``config``, relative
+        to the file's folder; its ``environment`` resolved), as a single deploy takes them."""
+        if settings.config is None:
+            if settings.environment:
+                msg = "Invalid input 'environment': it needs 'config' (a wrangler file)."
+                raise ConfigurationError(msg)
+            return settings, ()
+        from entrypoint.config.wrangler import read_config  # noqa: PLC0415 - only when named
+        from entrypoint.config.wrangler_keys.refusals import describe  # noqa: PLC0415
+
+        path = self.base / settings.config
+        config = read_config(path, self.workspace, settings.environment)
+        merged, _ = apply_defaults(settings, values, config.values, path.name)
+        if config.untranslated and settings.metadata is None:
+            keys = describe(config.untranslated)
+            msg = f"Invalid input 'config': {path.name} sets keys cf-assets does not translate: "
+            msg += keys
+            raise ConfigurationError(msg)
+        return merged, config.warnings
 
     def _complete(self, target: Target, where: str) -> Target | None:
         settings = target.settings
@@ -272,7 +306,8 @@ def load_targets(
     if not isinstance(listed, list) or not listed:
         msg = f"{path.name}: 'targets' must be a non-empty list of targets."
         raise ConfigurationError(msg)
-    checker = _Checker(path, base, {k: v for k, v in step.items() if k in TARGET_FIELDS})
+    from_step = {k: v for k, v in step.items() if k in TARGET_FIELDS and k not in _FILE_ONLY}
+    checker = _Checker(path, base, from_step, workspace)
     defaults = checker.keys(data, "top level", top=True)
     found = [checker.target(index, entry, defaults) for index, entry in enumerate(listed, 1)]
     targets = [target for target in found if target is not None]

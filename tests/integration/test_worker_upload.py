@@ -172,7 +172,8 @@ def test_redeploy_goes_through_versions_and_deployments(emulator, tmp_path):
     assert record["version_id"] == second["version-id"]
     assert record["settings"]["observability"] == {"enabled": True}
     assert record["settings"]["tags"] == ["web"]
-    assert "observability" not in record["metadata"]
+    assert record["metadata"]["observability"] == {"enabled": True}  # wrangler's version has it
+    assert "tags" not in record["metadata"]
     assert served(emulator, "again", "/index.html").content == b"<h1>home, v2</h1>"
 
 
@@ -303,11 +304,13 @@ def test_a_wrangler_config_supplies_the_inputs_and_inputs_win(emulator, tmp_path
 
 
 def test_a_wrangler_config_with_bindings_we_cannot_translate_is_refused(emulator, tmp_path):
-    workspace = _wrangler_project(tmp_path, '  "kv_namespaces": [{"binding": "K", "id": "1"}],\n')
+    workspace = _wrangler_project(
+        tmp_path, '  "unsafe": {"bindings": [{"name": "U", "type": "x"}]},\n'
+    )
     inputs = {"api-token": TOKEN}
     inputs["api-base-url"] = emulator.base_url
     run = run_action(workspace, tmp_path, inputs)
     assert run.returncode == 2, run.stdout
-    assert "kv_namespaces" in run.stdout
-    assert "metadata" in run.stdout
+    assert "unsafe → metadata" in run.stdout
+    assert "'metadata' input" in run.stdout
     assert _stats(emulator)["requests"] == {}

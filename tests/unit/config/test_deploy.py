@@ -61,6 +61,11 @@ SPELLINGS = [
         ["INPUT_DISPATCH-NAMESPACE", "INPUT_DISPATCH_NAMESPACE", "CF_ASSETS_DISPATCH_NAMESPACE"],
     ),
     ("max_files", 12, ["INPUT_MAX-FILES", "INPUT_MAX_FILES", "CF_ASSETS_MAX_FILES"]),
+    (
+        "environment",
+        "production",
+        ["INPUT_ENVIRONMENT", "CF_ASSETS_ENVIRONMENT", "CLOUDFLARE_ENV"],  # wrangler's too
+    ),
     ("dry_run", True, ["INPUT_DRY-RUN", "INPUT_DRY_RUN", "CF_ASSETS_DRY_RUN"]),
 ]
 SINGLE_SPELLINGS = [(field, value, name) for field, value, names in SPELLINGS for name in names]
@@ -524,6 +529,7 @@ NON_DEFAULT = {
     "metadata": "{}",
     "workers_dev": "false",
     "config": "/etc/passwd",
+    "environment": "production",
     "concurrency": "1",
     "max_retries": "0",
     "timeout": "abc",

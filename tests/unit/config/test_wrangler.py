@@ -102,9 +102,10 @@ def test_keys_we_do_not_translate_are_listed(tmp_path: Path):
     path = tmp_path / "wrangler.toml"
     path.write_text(
         'name = "w"\nroutes = ["example.com/*"]\nkv_namespaces = [{binding = "K", id = "1"}]\n'
-        "d1_databases = []\n"
+        'd1_databases = []\ncontainers = [{class_name = "C"}]\ntriggers = {crons = []}\n'
     )
-    assert read_config(path).untranslated == ("kv_namespaces", "routes")
+    # kv_namespaces is translated; an empty list is nothing to lose
+    assert read_config(path).untranslated == ("containers", "routes", "triggers")
 
 
 def test_toml(tmp_path: Path):

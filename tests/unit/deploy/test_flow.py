@@ -243,7 +243,9 @@ def test_an_existing_worker_gets_a_version_deployed_at_100_percent(tmp_path):
     router, result, _ = _existing_worker_run(tmp_path, DeployMode.WORKER, metadata)
     sent = _metadata_part(router.routes["versions"].calls.last.request)
     assert sent["assets"]["jwt"] == DONE_JWT
-    assert not {"observability", "tags", "logpush"} & set(sent)
+    assert "tags" not in sent  # the version keeps the settings, as wrangler's does, tags aside
+    assert sent["observability"] == {"enabled": True}
+    assert sent["logpush"] is False
     settings = json.loads(router.routes["settings"].calls.last.request.content)
     assert settings == metadata
     assert json.loads(router.routes["enable"].calls.last.request.content) == {"enabled": True}

@@ -19,12 +19,13 @@ PUT_METADATA = {
 
 def test_a_version_keeps_its_bindings_and_leaves_worker_and_deployment_keys_aside():
     version, aside = split_settings(dict(PUT_METADATA))
-    assert version == {
+    assert version == {  # wrangler keeps the Worker settings in the version too, tags aside
         "main_module": "index.js",
         "bindings": [],
         "compatibility_date": "2025-06-01",
         "compatibility_flags": [],
         "keep_bindings": ["secret_text", "secret_key"],
+        "observability": {"enabled": True},
     }
     assert aside == {
         "code_update_strategy": {"mode": "deferred", "max_delay": 300},

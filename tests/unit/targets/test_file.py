@@ -225,3 +225,67 @@ def test_shard_format_is_checked_with_the_settings() -> None:
     with pytest.raises(ConfigurationError, match="'shard': must be i/N"):
         load_settings({"targets": "t.yml", "shard": "5/4"})
     assert load_settings({"targets": "t.yml", "shard": "2/4@9f3c2a1b0d4e"}).shard
+
+
+def test_a_target_may_name_a_wrangler_config_and_environment(tmp_path: Path) -> None:
+    config = {
+        "name": "app",
+        "compatibility_date": "2025-06-01",
+        "assets": {"directory": "./sites/a"},
+        "vars": {"STAGE": "dev"},
+        "env": {
+            "production": {"vars": {"STAGE": "prod"}, "logpush": True},
+            "staging": {"name": "app-stage"},
+        },
+    }
+    (tmp_path / "wrangler.json").write_text(json.dumps(config))
+    path = _write(
+        tmp_path,
+        "config: wrangler.json\n"
+        "targets:\n"
+        "  - environment: production\n"
+        "  - environment: staging\n"
+        "    not-found-handling: 404-page\n"
+        "  - script-name: plain\n"
+        "    directory: sites/b\n"
+        "    config: ''\n",
+    )
+    step = {"config": Path("elsewhere.toml"), "environment": "qa"}  # the step's: not for targets
+    first, second, third = load_targets(path, step).targets
+    assert first.settings.script_name == "app-production"
+    assert first.settings.directory == tmp_path / "sites" / "a"
+    assert first.settings.metadata == {
+        "bindings": [{"name": "STAGE", "type": "plain_text", "text": "prod"}],
+        "logpush": True,
+    }
+    assert second.settings.script_name == "app-stage"
+    assert str(second.settings.not_found_handling) == "404-page"
+    assert second.warnings == (
+        '"vars" exists at the top level, but not on "env.staging". This is not what you '
+        'probably want, since "vars" is not inherited by environments. Please add "vars" to '
+        '"env.staging".',
+    )
+    assert third.settings.script_name == "plain"
+    assert third.settings.metadata is None
+
+
+@pytest.mark.parametrize(
+    ("entry", "expected"),
+    [
+        (
+            "config: wrangler.json\n    environment: qa",
+            "tenants.yml: target 1: invalid 'environment': no environment 'qa' in wrangler.json "
+            "(it defines: production).",
+        ),
+        (
+            "script-name: x\n    directory: sites/a\n    environment: production",
+            "tenants.yml: target 1 (x): invalid 'environment': it needs 'config' "
+            "(a wrangler file).",
+        ),
+    ],
+)
+def test_a_targets_wrangler_config_is_checked(tmp_path: Path, entry: str, expected: str) -> None:
+    config = {"name": "app", "assets": {"directory": "./sites/a"}, "env": {"production": {}}}
+    (tmp_path / "wrangler.json").write_text(json.dumps(config))
+    path = _write(tmp_path, f"targets:\n  - {entry}\n")
+    assert _problems(path) == [expected]

@@ -20,6 +20,7 @@ from entrypoint.config.inputs import input_name
 from entrypoint.errors import ConfigurationError
 from entrypoint.files.workspace import Workspace
 from entrypoint.interrupts import deferred
+from entrypoint.model import Triggers
 from entrypoint.report import Reporter, plan_outputs, result_outputs
 
 if TYPE_CHECKING:
@@ -28,8 +29,9 @@ if TYPE_CHECKING:
 
 def _project_settings(
     values: dict[str, Any], env: Mapping[str, str], session: CommandSession, *, plan: bool
-) -> tuple[DeploySettings, str]:
-    """Settings from flags and env, then defaults from a wrangler config; and a line saying so.
+) -> tuple[DeploySettings, str, Triggers]:
+    """Settings from flags and env, then defaults from a wrangler config; a line saying so; and
+    the config's routes, crons, preview URLs and migrations.
 
     ``plan``: ``cf-assets plan``, which needs ``targets`` and ``shards``.
     """
@@ -41,10 +43,10 @@ def _project_settings(
         msg = "cf-assets plan needs inputs 'targets' and 'shards' (--targets FILE --shards N)."
         raise ConfigurationError(msg)
     if settings.targets is not None:  # each target is described by the targets file
-        return settings, ""
+        return settings, "", Triggers()
     path = find_config(settings.config, session.cwd)
     if path is None:
-        return settings, ""
+        return settings, "", Triggers()
     outside = settings.allow_outside_workspace
     config = read_config(path, Workspace.at(session.workspace, outside=outside))
     user_metadata = settings.metadata is not None
@@ -59,7 +61,7 @@ def _project_settings(
         )
         raise ConfigurationError(msg, hint=hint)
     names = ", ".join(input_name(name) for name in used) or "nothing: inputs set everything"
-    return settings, f"Read wrangler configuration {path}; it supplied {names}."
+    return settings, f"Read wrangler configuration {path}; it supplied {names}.", config.triggers
 
 
 def run_deploy(
@@ -75,7 +77,7 @@ def run_deploy(
 
     session = CommandSession(env, stream, cwd)
     try:
-        settings, project = _project_settings(values, env, session, plan=plan)
+        settings, project, triggers = _project_settings(values, env, session, plan=plan)
         network = read_network(env)  # proxies and CA certificates
     except ConfigurationError as error:
         return session.refuse(error)
@@ -86,11 +88,19 @@ def run_deploy(
     if project:
         reporter.info(project)
     workspace, temp = session.workspace, session.ci.runner_temp
-    flow = _deploy_flow(many_targets=settings.targets is not None)
+    many = settings.targets is not None
+    flow = _deploy_flow(many_targets=many)
+    extra: dict[str, Any] = {} if many else {"triggers": triggers}
     return session.run(
         reporter,
         lambda: flow(
-            settings, reporter, workspace=workspace, cwd=cwd, runner_temp=temp, network=network
+            settings,
+            reporter,
+            workspace=workspace,
+            cwd=cwd,
+            runner_temp=temp,
+            network=network,
+            **extra,
         ),
     )
 
@@ -112,6 +122,7 @@ def deploy_one(
     cwd: Path,
     runner_temp: Path | None = None,
     network: Network | None = None,
+    triggers: Triggers | None = None,
 ) -> int:
     """``cf-assets deploy`` of one Worker: the run, then its outputs and summary; 0 or raises an
     AssetsError."""
@@ -125,6 +136,7 @@ def deploy_one(
         cwd=cwd,
         runner_temp=runner_temp,
         network=network or DIRECT,
+        triggers=triggers or Triggers(),
     )
     manifest_file = str(outcome.manifest_file) if outcome.manifest_file else None
     with deferred():  # a signal waits: outputs and summary are written whole, or not at all

@@ -92,6 +92,7 @@ class ScriptSubdomainResult(Result):
     """``GET …/scripts/{s}/subdomain``."""
 
     enabled: StrictBool
+    previews_enabled: StrictBool = False
 
 
 def _not_found(error: CloudflareRefusedError) -> bool:
@@ -103,6 +104,11 @@ class ScriptApi:
 
     def __init__(self, client: CloudflareClient) -> None:
         self._client = client
+
+    @property
+    def client(self) -> CloudflareClient:
+        """The client the endpoints are called with."""
+        return self._client
 
     def _script(self, script: str, namespace: str | None = None) -> str:
         return self._client.script_path(script, namespace)
@@ -182,8 +188,8 @@ class ScriptApi:
             raise
         return result.subdomain or None
 
-    async def subdomain_enabled(self, script: str) -> bool:
-        """Whether the Worker is served on workers.dev now."""
+    async def subdomain_state(self, script: str) -> tuple[bool, bool]:
+        """Whether the Worker is served on workers.dev now, and whether it has preview URLs."""
         what = "read the Worker's workers.dev setting"
         result = await self._client.authorized(
             what,
@@ -192,15 +198,21 @@ class ScriptApi:
             ScriptSubdomainResult,
             headers=dict(_SUBDOMAIN_API_DATE),
         )
-        return result.enabled
+        return result.enabled, result.previews_enabled
 
-    async def set_subdomain(self, script: str, *, enabled: bool) -> None:
-        """Serve the Worker on workers.dev (``enabled``) or stop serving it there."""
+    async def set_subdomain(
+        self, script: str, *, enabled: bool, previews_enabled: bool | None = None
+    ) -> None:
+        """Serve the Worker on workers.dev (``enabled``) or stop serving it there; switch its
+        preview URLs too (``previews_enabled``; None: Cloudflare's default, not sent)."""
+        body: dict[str, bool] = {"enabled": enabled}
+        if previews_enabled is not None:
+            body["previews_enabled"] = previews_enabled
         await self._client.authorized(
             "change the Worker's workers.dev setting",
             "POST",
             f"{self._script(script)}/subdomain",
-            json={"enabled": enabled},
+            json=body,
             headers=dict(_SUBDOMAIN_API_DATE),
         )
 

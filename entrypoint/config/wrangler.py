@@ -19,13 +19,15 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
+from entrypoint.config.triggers import read_triggers, workers_dev_default
 from entrypoint.config.values import check_nesting, load_json, too_deep
 from entrypoint.errors import ConfigurationError
 from entrypoint.files.workspace import MIB, Workspace, read_input
+from entrypoint.model import Triggers
 
 CONFIG_NAMES: Final = ("wrangler.json", "wrangler.jsonc", "wrangler.toml")
 #: The largest configuration read (wrangler's own are a few KiB).
@@ -63,22 +65,18 @@ UNTRANSLATED: Final = (
     "kv_namespaces",
     "limits",
     "logpush",
-    "migrations",
     "mtls_certificates",
     "observability",
     "pipelines",
     "placement",
     "queues",
     "r2_buckets",
-    "route",
-    "routes",
     "secrets_store_secrets",
     "send_email",
     "services",
     "site",
     "tail_consumers",
     "text_blobs",
-    "triggers",
     "unsafe",
     "vectorize",
     "version_metadata",
@@ -95,6 +93,8 @@ class WranglerConfig:
     path: Path
     values: Mapping[str, Any]
     untranslated: tuple[str, ...] = ()
+    #: Routes, crons, preview URLs, migrations (:mod:`entrypoint.config.triggers`).
+    triggers: Triggers = field(default_factory=Triggers)
 
 
 def vars_bindings(variables: object, path: Path) -> list[dict[str, Any]]:
@@ -253,5 +253,8 @@ def read_config(path: Path, workspace: Workspace | None = None) -> WranglerConfi
         metadata["keep_vars"] = data["keep_vars"]
     if metadata:
         values["metadata"] = metadata
+    triggers = read_triggers(data, path.name)
+    if (workers_dev := workers_dev_default(data, triggers)) is not None:
+        values["workers_dev"] = workers_dev
     untranslated = tuple(key for key in UNTRANSLATED if data.get(key) not in (None, [], {}))
-    return WranglerConfig(path, values, untranslated)
+    return WranglerConfig(path, values, untranslated, triggers)

@@ -12,7 +12,9 @@
   versions upload`` sends them), and the preview URL when Cloudflare says the version has one.
 - workers.dev (plain Workers, ``deploy: worker``): the script's subdomain is switched on or off to
   match ``workers-dev``; the URL comes from the account's subdomain (which the deploy may have
-  asked for already, while the files were hashed).
+  asked for already, while the files were hashed); ``previews_enabled`` is sent with it when the
+  config sets ``preview_urls``.
+- Then routes, custom domains and cron schedules (:mod:`entrypoint.deploy.triggers`).
 
 Every call goes through the retry policy the caller passes as ``run``.
 """
@@ -25,8 +27,10 @@ from enum import StrEnum
 from typing import Any, Final, TypeVar
 
 from entrypoint.cloudflare.multipart import MultipartBody
+from entrypoint.cloudflare.triggers import TriggersApi
 from entrypoint.cloudflare.workers import ScriptApi, UploadedVersion
 from entrypoint.deploy.metadata import CODE_UPDATE_STRATEGY
+from entrypoint.deploy.triggers import publish
 from entrypoint.events import Events
 from entrypoint.model import DeployMode, DeploySpec
 
@@ -114,6 +118,7 @@ async def finish(
         deployment = await run(lambda: api.latest_deployment(script))
     known = subdomain if subdomain is not None else run(api.account_subdomain)
     url = await _workers_dev(api, spec, run, events, known)
+    await publish(TriggersApi(api.client), spec, run, events)
     return Release(version_id, deployment, url)
 
 
@@ -145,7 +150,8 @@ async def _workers_dev(
                 target=spec.destination,
             )
         return None
-    enabled: bool = await run(lambda: api.subdomain_enabled(script))
-    if enabled != wanted:
-        await run(lambda: api.set_subdomain(script, enabled=wanted))
+    previews = spec.triggers.preview_urls
+    enabled, _ = await run(lambda: api.subdomain_state(script))
+    if enabled != wanted or previews is not None:  # wrangler always sends preview_urls
+        await run(lambda: api.set_subdomain(script, enabled=wanted, previews_enabled=previews))
     return f"https://{script}.{subdomain}.workers.dev" if wanted else None

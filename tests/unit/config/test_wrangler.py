@@ -104,7 +104,10 @@ def test_keys_we_do_not_translate_are_listed(tmp_path: Path):
         'name = "w"\nroutes = ["example.com/*"]\nkv_namespaces = [{binding = "K", id = "1"}]\n'
         "d1_databases = []\n"
     )
-    assert read_config(path).untranslated == ("kv_namespaces", "routes")
+    config = read_config(path)
+    assert config.untranslated == ("kv_namespaces",)
+    assert [route.pattern for route in config.triggers.routes] == ["example.com/*"]
+    assert config.values["workers_dev"] is False  # wrangler's default with routes
 
 
 def test_toml(tmp_path: Path):

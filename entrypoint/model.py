@@ -182,6 +182,12 @@ class Triggers:
     crons: tuple[str, ...] | None = None
     preview_urls: bool | None = None
     migrations: tuple[Mapping[str, Any], ...] = ()
+    #: What wrangler patches into ``script-settings`` on the versions path (tail consumers,
+    #: logpush, observability); None: not deployed from a wrangler config, nothing patched.
+    settings: Mapping[str, Any] | None = None
+    #: ``cf:service=…`` / ``cf:environment=…``: the tags wrangler gives a Worker of a config with
+    #: environments (the Worker's other tags are kept).
+    service_tags: tuple[str, ...] = ()
 
     @property
     def zone_routes(self) -> tuple[RouteSpec, ...]:

@@ -1,6 +1,7 @@
 """The Worker endpoints that come after the assets: one method per endpoint, typed answers.
 
-- ``GET /accounts/{a}/workers/services/{s}``: does the Worker exist (10007 / 10090: no)?
+- ``GET /accounts/{a}/workers/services/{s}``: does the Worker exist (10007 / 10090: no), with
+  which tags?
 - ``PUT …/workers/scripts/{s}`` (or the dispatch-namespace path): upload and deploy a Worker.
 - ``POST …/workers/scripts/{s}/versions``: upload a version without deploying it.
 - ``POST …/workers/scripts/{s}/deployments``: deploy a version to 100 % of traffic (with the
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Final
 from urllib.parse import quote
 
-from pydantic import Field, StrictBool, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, StringConstraints
 
 from entrypoint.cloudflare.answers import Id, Result
 from entrypoint.cloudflare.api import CloudflareClient
@@ -82,6 +83,32 @@ class DeploymentsResult(Result):
     deployments: list[DeploymentResult] = Field(default_factory=list)
 
 
+class _ServiceScript(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    tags: list[StrictStr] | None = None
+
+
+class _ServiceEnvironment(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    script: _ServiceScript | None = None
+
+
+class ServiceResult(Result):
+    """``GET …/workers/services/{s}``: the tags of the default environment's script."""
+
+    nullable = True
+    default_environment: _ServiceEnvironment | None = None
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        """The Worker's tags (none when the answer has none)."""
+        environment = self.default_environment
+        script = environment.script if environment else None
+        return tuple(script.tags or ()) if script else ()
+
+
 class AccountSubdomainResult(Result):
     """``GET /accounts/{a}/workers/subdomain``."""
 
@@ -115,14 +142,18 @@ class ScriptApi:
 
     async def exists(self, script: str) -> bool:
         """Whether the (plain) Worker exists already."""
+        return await self.service_tags(script) is not None
+
+    async def service_tags(self, script: str) -> tuple[str, ...] | None:
+        """The (plain) Worker's tags, as wrangler reads them before a deploy; None: no Worker."""
         url = f"{self._client.account_path}/workers/services/{quote(script, safe='')}"
         try:
-            await self._client.authorized("look up the Worker", "GET", url)
+            result = await self._client.authorized("look up the Worker", "GET", url, ServiceResult)
         except CloudflareRefusedError as error:
             if _not_found(error):
-                return False
+                return None
             raise
-        return True
+        return result.tags
 
     async def put_script(
         self, script: str, namespace: str | None, body: MultipartBody

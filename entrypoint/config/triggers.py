@@ -4,9 +4,11 @@ Owns ``route`` / ``routes`` (zone routes and custom domains, checked as wrangler
 ``isValidRouteValue`` and the custom-domain rules of ``validateRoutes``; the host a route's zone is
 found by, as ``getHostFromRoute`` reads it), ``triggers.crons`` (each cron checked against the
 syntax Cloudflare's cron triggers take, before any request), ``preview_urls`` and Durable Object
-``migrations``. :func:`read_triggers` takes a plain mapping (the resolved environment's keys), so
-which mapping is passed is the caller's business. ``workers_dev``'s default (false when there are
-routes, as wrangler's) is :func:`workers_dev_default`.
+``migrations``, and what wrangler patches into ``script-settings`` (``tail_consumers``,
+``logpush``, ``observability``; the service and environment tags). :func:`read_triggers` takes a
+plain mapping (the resolved environment's keys), so which mapping is passed is the caller's
+business. ``workers_dev``'s default (false when there are routes, as wrangler's) is
+:func:`workers_dev_default`.
 """
 
 from __future__ import annotations
@@ -43,6 +45,8 @@ _CRON_FIELDS: Final[tuple[tuple[str, int, int, tuple[str, ...]], ...]] = (
     ("month", 1, 12, _MONTHS),
     ("day of week", 1, 7, _DAYS),
 )
+SERVICE_TAG: Final = "cf:service="
+ENVIRONMENT_TAG: Final = "cf:environment="
 _STEP: Final = re.compile(r"(?P<base>[^/]+)(?:/(?P<step>\d+))?")
 
 
@@ -213,9 +217,55 @@ def read_migrations(config: Mapping[str, Any], source: str) -> tuple[Mapping[str
     return tuple(migrations)
 
 
-def read_triggers(config: Mapping[str, Any], source: str) -> Triggers:
-    """Routes, crons, preview URLs and migrations of ``config`` (``source``: the file's name, for
-    messages).
+def read_settings(config: Mapping[str, Any], source: str) -> dict[str, Any]:
+    """What wrangler patches into ``script-settings`` on the versions path: ``tail_consumers`` and
+    ``logpush`` when set, ``observability`` (``{"enabled": false}`` when unset)."""
+    settings: dict[str, Any] = {}
+    consumers = config.get("tail_consumers")
+    if consumers is not None:
+        if not isinstance(consumers, list) or not all(
+            isinstance(c, dict) and isinstance(c.get("service"), str) for c in consumers
+        ):
+            _bad("tail_consumers", "must be an array of objects, each with a 'service'", source)
+        settings["tail_consumers"] = consumers
+    if config.get("logpush") is not None:
+        if not isinstance(config["logpush"], bool):
+            _bad("logpush", "must be true or false", source)
+        settings["logpush"] = config["logpush"]
+    observability = config.get("observability")
+    if observability is not None and not isinstance(observability, dict):
+        _bad("observability", "must be an object", source)
+    settings["observability"] = observability or {"enabled": False}
+    return settings
+
+
+def service_tags(top_level: Mapping[str, Any], environment: str | None = None) -> tuple[str, ...]:
+    """wrangler's ``cf:service=<name>`` (and ``cf:environment=<env>`` when one is deployed) for
+    a config that defines environments (``env``) and a top-level ``name``; none otherwise."""
+    name, environments = top_level.get("name"), top_level.get("env")
+    if (
+        not isinstance(name, str)
+        or not name
+        or not environments
+        or not isinstance(environments, dict)
+    ):
+        return ()
+    tags = (f"{SERVICE_TAG}{name}",)
+    return (*tags, f"{ENVIRONMENT_TAG}{environment}") if environment else tags
+
+
+def next_tags(existing: tuple[str, ...], wanted: tuple[str, ...]) -> list[str]:
+    """The Worker's tags after a deploy: its own, with the service and environment tags
+    replaced by ``wanted`` (wrangler's ``applyServiceAndEnvironmentTags``)."""
+    kept = [tag for tag in existing if not tag.startswith((SERVICE_TAG, ENVIRONMENT_TAG))]
+    return [*kept, *wanted]
+
+
+def read_triggers(
+    config: Mapping[str, Any], source: str, *, tags: tuple[str, ...] = ()
+) -> Triggers:
+    """Routes, crons, preview URLs, migrations and script settings of ``config`` (``source``:
+    the file's name, for messages; ``tags``: :func:`service_tags`).
 
     Raises:
         ConfigurationError: naming the key, before any request.
@@ -228,6 +278,8 @@ def read_triggers(config: Mapping[str, Any], source: str) -> Triggers:
         crons=read_crons(config, source),
         preview_urls=preview,
         migrations=read_migrations(config, source),
+        settings=read_settings(config, source),
+        service_tags=tags,
     )
 
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from entrypoint.config.triggers import read_triggers, workers_dev_default
+from entrypoint.config.triggers import read_triggers, service_tags, workers_dev_default
 from entrypoint.config.values import check_nesting, load_json, too_deep
 from entrypoint.errors import ConfigurationError
 from entrypoint.files.workspace import MIB, Workspace, read_input
@@ -253,7 +253,7 @@ def read_config(path: Path, workspace: Workspace | None = None) -> WranglerConfi
         metadata["keep_vars"] = data["keep_vars"]
     if metadata:
         values["metadata"] = metadata
-    triggers = read_triggers(data, path.name)
+    triggers = read_triggers(data, path.name, tags=service_tags(data))
     if (workers_dev := workers_dev_default(data, triggers)) is not None:
         values["workers_dev"] = workers_dev
     untranslated = tuple(key for key in UNTRANSLATED if data.get(key) not in (None, [], {}))

@@ -57,6 +57,8 @@ class _Releaser:
     api: ScriptApi
     spec: DeploySpec
     sessions: UploadSessions | None = None
+    #: The Worker's tags, as the existence check read them.
+    tags: tuple[str, ...] = ()
 
     def run(self, call: Callable[[], Awaitable[T]]) -> Awaitable[T]:
         """``call`` under the retry policy."""
@@ -67,7 +69,8 @@ class _Releaser:
         spec, script = self.spec, self.spec.destination.script
         if spec.destination.namespace is not None or spec.mode is DeployMode.NONE:
             return True
-        exists = await self.run(lambda: self.api.exists(script))
+        tags = await self.run(lambda: self.api.service_tags(script))
+        exists, self.tags = tags is not None, tags or ()
         if not exists and spec.mode is DeployMode.VERSION:
             msg = f"Input 'deploy: version' needs an existing Worker; '{script}' has none."
             raise ConfigurationError(msg, hint="Deploy it once with 'deploy: worker'.")
@@ -139,6 +142,7 @@ class _Releaser:
             run=self.run,
             events=events,
             subdomain=subdomain,
+            tags=self.tags,
         )
 
 

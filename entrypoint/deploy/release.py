@@ -7,7 +7,10 @@
 - Plain Worker that exists: ``POST …/versions``; for ``deploy: worker`` then ``POST …/deployments``
   at 100 % (with the metadata's ``code_update_strategy``, wrangler's default when it has none) and
   ``PATCH …/script-settings`` with the settings keys of the user's metadata (logpush,
-  observability, tags, tail consumers belong to the Worker, not to a version).
+  observability, tags, tail consumers belong to the Worker, not to a version); deploying from a
+  wrangler config, with wrangler's body over them: its ``tail_consumers`` / ``logpush`` when
+  set, ``observability`` (``{enabled: false}`` when unset), the tags. On the PUT route wrangler
+  patches only the tags, and only when they change.
 - ``deploy: version``: ``POST …/versions`` only (``annotations`` always present, as ``wrangler
   versions upload`` sends them), and the preview URL when Cloudflare says the version has one.
 - workers.dev (plain Workers, ``deploy: worker``): the script's subdomain is switched on or off to
@@ -29,6 +32,7 @@ from typing import Any, Final, TypeVar
 from entrypoint.cloudflare.multipart import MultipartBody
 from entrypoint.cloudflare.triggers import TriggersApi
 from entrypoint.cloudflare.workers import ScriptApi, UploadedVersion
+from entrypoint.config.triggers import next_tags
 from entrypoint.deploy.metadata import CODE_UPDATE_STRATEGY
 from entrypoint.deploy.triggers import publish
 from entrypoint.events import Events
@@ -98,9 +102,11 @@ async def finish(
     run: Run[Any],
     events: Events,
     subdomain: Awaitable[str | None] | None = None,
+    tags: tuple[str, ...] = (),
 ) -> Release:
     """Everything after the Worker form was accepted (``subdomain``: the account's workers.dev
-    subdomain when it was asked for already; asked here otherwise)."""
+    subdomain when it was asked for already; asked here otherwise; ``tags``: the Worker's tags
+    before the deploy)."""
     version_id = uploaded.id or None
     script = spec.destination.script
     if spec.destination.namespace is not None:
@@ -112,10 +118,16 @@ async def finish(
         strategy = settings.get("code_update_strategy", CODE_UPDATE_STRATEGY)
         deployment: str | None = await run(lambda: api.deploy_version(script, version_id, strategy))
         patch = {k: v for k, v in settings.items() if k in SETTINGS_KEYS}
+        if spec.triggers.settings is not None:  # wrangler's, from its config; inputs win
+            wanted = next_tags(tags, spec.triggers.service_tags)
+            patch = {**spec.triggers.settings, "tags": wanted, **patch}
         if patch:
             await run(lambda: api.patch_settings(script, patch))
     else:
         deployment = await run(lambda: api.latest_deployment(script))
+        wanted = next_tags(tags, spec.triggers.service_tags)
+        if spec.triggers.settings is not None and wanted != list(tags):
+            await run(lambda: api.patch_settings(script, {"tags": wanted}))
     known = subdomain if subdomain is not None else run(api.account_subdomain)
     url = await _workers_dev(api, spec, run, events, known)
     await publish(TriggersApi(api.client), spec, run, events)

@@ -4,15 +4,14 @@ by the real CLI from a wrangler config to the emulator, against what the newest 
 ``tests/fixtures/triggers_parity.json`` records wrangler 4.164's non-asset requests for
 ``tests/fixtures/triggers_project`` (``scripts/gen_triggers_parity.py``): a first deploy, a
 redeploy, and a deploy adding migration v2 with the crons cleared. Our CLI deploys the same
-project the same way; the requests of this part of a deploy (subdomain, routes, custom domains,
-schedules) must come in the same order with the same bodies, the zone lookups must be the same
-set, and the Worker upload must carry the same ``migrations``.
+project the same way; the requests of this part of a deploy (script settings, subdomain, routes,
+custom domains, schedules) must come in the same order with the same bodies, the zone lookups
+must be the same set, and the Worker upload must carry the same ``migrations``.
 
 Known differences, asserted so a change shows: we look the zones up (and check the zones' routes
 for conflicts) before anything is uploaded, so a bad route costs no upload; wrangler does it
-after the upload. wrangler reads the Worker's workers.dev state from ``GET …/workers/workers/{s}``
-and patches script settings to its defaults on every redeploy; we read ``…/subdomain`` and patch
-only what the metadata sets.
+after the upload. wrangler reads the Worker's workers.dev state from ``GET …/workers/workers/{s}``;
+we read ``…/subdomain``.
 """
 
 from __future__ import annotations
@@ -84,11 +83,9 @@ def _zone_lookups(records: list[list[Any]]) -> Counter[str]:
 
 
 def _in_order(records: list[list[Any]]) -> list[list[Any]]:
-    """This part's changes (subdomain, routes, custom domains, schedules), in order: not the
-    reads, nor the script settings (not this part's)."""
-    return [
-        r for r in triggers_only(records) if r[0] != "GET" and not r[1].endswith("/script-settings")
-    ]
+    """This part's changes (script settings, subdomain, routes, custom domains, schedules), in
+    order; not the reads."""
+    return [r for r in triggers_only(records) if r[0] != "GET"]
 
 
 def _migrations(records: list[list[Any]]) -> list[Any]:

@@ -9,7 +9,9 @@ import pytest
 from entrypoint.config.triggers import (
     cron_problem,
     host_of,
+    next_tags,
     read_triggers,
+    service_tags,
     workers_dev_default,
 )
 from entrypoint.errors import ConfigurationError
@@ -172,3 +174,31 @@ def test_workers_dev_defaults_to_false_with_routes_as_wrangler() -> None:
     assert workers_dev_default({"routes": ["a.example.com/*"]}, with_routes) is False
     assert workers_dev_default({"workers_dev": True}, with_routes) is None
     assert workers_dev_default({}, read_triggers({}, "w")) is None
+
+
+def test_script_settings_as_wrangler_patches_them() -> None:
+    assert read_triggers({}, "w").settings == {"observability": {"enabled": False}}
+    config = {
+        "logpush": True,
+        "observability": {"enabled": True, "head_sampling_rate": 0.5},
+        "tail_consumers": [{"service": "tail"}],
+    }
+    assert read_triggers(config, "w").settings == {
+        "tail_consumers": [{"service": "tail"}],
+        "logpush": True,
+        "observability": {"enabled": True, "head_sampling_rate": 0.5},
+    }
+    assert "'logpush'" in _error({"logpush": "yes"})
+    assert "'tail_consumers'" in _error({"tail_consumers": [{"name": "x"}]})
+
+
+def test_service_and_environment_tags() -> None:
+    assert service_tags({"name": "site"}) == ()
+    assert service_tags({"name": "site", "env": {"staging": {}}}) == ("cf:service=site",)
+    assert service_tags({"name": "site", "env": {"staging": {}}}, "staging") == (
+        "cf:service=site",
+        "cf:environment=staging",
+    )
+    existing = ("team:web", "cf:service=old", "cf:environment=x")
+    assert next_tags(existing, ("cf:service=site",)) == ["team:web", "cf:service=site"]
+    assert next_tags((), ()) == []

@@ -56,8 +56,7 @@ def _project_settings(
         msg = f"Invalid input 'config': {path.name} sets {keys}, which cf-assets does not read."
         hint = (
             "Pass them as Worker metadata with the 'metadata' input (bindings, observability, "
-            "placement …), or use wrangler for routes and triggers; cf-assets will not deploy a "
-            "Worker that silently lacks them."
+            "placement …); cf-assets will not deploy a Worker that silently lacks them."
         )
         raise ConfigurationError(msg, hint=hint)
     names = ", ".join(input_name(name) for name in used) or "nothing: inputs set everything"

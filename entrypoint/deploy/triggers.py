@@ -41,7 +41,8 @@ def ignored_warning(spec: DeploySpec) -> str | None:
     if spec.destination.namespace is not None:
         return "routes and cron triggers are not deployed into a dispatch namespace; ignored."
     if spec.mode is not DeployMode.WORKER:
-        return f"routes and cron triggers apply with 'deploy: worker', not '{spec.mode}'; ignored."
+        mode = f"'deploy: {spec.mode}'"
+        return f"routes and cron triggers apply with 'deploy: worker', not {mode}; ignored."
     return None
 
 

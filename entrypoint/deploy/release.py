@@ -164,6 +164,7 @@ async def _workers_dev(
         return None
     previews = spec.triggers.preview_urls
     enabled, _ = await run(lambda: api.subdomain_state(script))
-    if enabled != wanted or previews is not None:  # wrangler always sends preview_urls
+    from_config = spec.triggers.settings is not None  # wrangler sends it on every deploy
+    if enabled != wanted or previews is not None or from_config:
         await run(lambda: api.set_subdomain(script, enabled=wanted, previews_enabled=previews))
     return f"https://{script}.{subdomain}.workers.dev" if wanted else None

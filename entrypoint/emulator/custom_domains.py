@@ -1,6 +1,7 @@
 """Custom domains: ``POST …/workers/scripts/{s}/domains/changeset`` and ``PUT
 …/workers/scripts/{s}/domains/records``, as ``wrangler deploy`` publishes a config's
-``custom_domain`` routes.
+``custom_domain`` routes, and ``GET /accounts/{a}/workers/domains/records/{id}`` (what it reads
+before moving a domain with preview URLs).
 
 The changeset says which origins would be added, updated or left conflicting (``replace_state``:
 the Worker's other domains would be removed); the records PUT applies them: each hostname must lie
@@ -15,7 +16,16 @@ import uuid
 from collections.abc import Mapping
 from typing import Final
 
-from entrypoint.emulator.envelope import ApiError, Request, Response, bad_request, success
+from entrypoint.emulator.envelope import (
+    CODE_NOT_FOUND,
+    ApiError,
+    Request,
+    Response,
+    bad_request,
+    require_account,
+    require_api_credentials,
+    success,
+)
 from entrypoint.emulator.scripts import existing_worker
 from entrypoint.emulator.state import Context
 from entrypoint.emulator.zones import CODE_NO_ZONE, ZoneEndpoints, json_body, zone_id
@@ -83,6 +93,16 @@ class CustomDomainEndpoints:
             ]
         body = {"added": added, "removed": removed, "updated": updated, "conflicting": conflicting}
         return success(body)
+
+    def get_record(self, request: Request, params: Mapping[str, str]) -> Response:
+        """One custom domain by id (what wrangler reads before moving a preview domain)."""
+        require_account(params["account"], request.path)
+        require_api_credentials(request.headers, self._ctx.config)
+        with self._zones.state.lock:
+            found = [d for d in self._zones.state.domains.values() if d["id"] == params["domain"]]
+        if not found:
+            raise ApiError(404, CODE_NOT_FOUND, "Custom domain not found")
+        return success(found[0])
 
     def put_records(self, request: Request, params: Mapping[str, str]) -> Response:
         """Attach the body's origins to the Worker."""

@@ -224,6 +224,11 @@ def _add_trigger_routes(
     )
     router.add("script-domains", script + "/domains/records", {"PUT": domains.put_records})
     router.add(
+        "domain-record",
+        _WORKERS + "/domains/records/(?P<domain>[^/]+)",
+        {"GET": domains.get_record},
+    )
+    router.add(
         "script-schedules", script + "/schedules", {"GET": schedules.get, "PUT": schedules.put}
     )
 

@@ -90,6 +90,10 @@ def test_custom_domains_changeset_and_records(api: httpx.Client) -> None:
         json={**options, "override_existing_origin": True, "origins": origins},
     )
     assert moved.status_code == 200
+    (record,) = moved.json()["result"]
+    read = api.get(f"/accounts/{ACCOUNT}/workers/domains/records/{record['id']}").json()
+    assert (read["result"]["hostname"], read["result"]["service"]) == ("app.example.com", "other")
+    assert api.get(f"/accounts/{ACCOUNT}/workers/domains/records/nope").status_code == 404
     for bad in ({"hostname": "*.example.com"}, {"hostname": "a.example.net"}, {"host": "x"}):
         refused = api.put(f"{script_path()}/domains/records", json={"origins": [bad]})
         assert refused.status_code in {400, 404}, bad

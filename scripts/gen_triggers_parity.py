@@ -5,8 +5,8 @@ and ``preview_urls``, recorded on the bundled emulator.
 Steps: write the fixed project ``tests/fixtures/triggers_project/`` (``wrangler.jsonc``: a
 ``main`` module exporting a Durable Object class, assets, ``routes``, ``triggers.crons``,
 ``migrations`` v1, ``preview_urls``; ``migrations-v2.jsonc``: the same with migration v2 and no
-crons left); install wrangler (the newest unless given) and Node 22 from the npm registry into a
-temporary directory (as ``gen_wrangler_parity.py`` does); run :data:`SCENARIOS` in order against
+crons left; ``plain.jsonc``: no routes, crons or ``preview_urls``); install wrangler (the newest
+unless given) and Node 22 from the npm registry into a temporary directory (as ``gen_wrangler_parity.py`` does); run :data:`SCENARIOS` in order against
 one emulator, recording every request (:func:`tests.support.triggers_record.record`). Fails if a
 command fails or a request hit a path the emulator does not route.
 
@@ -46,6 +46,7 @@ SCENARIOS: Final = (
     ("deploy_new", ["deploy"]),
     ("deploy_again", ["deploy"]),
     ("deploy_v2", ["deploy", "--config", "migrations-v2.jsonc"]),
+    ("deploy_plain", ["deploy", "--config", "plain.jsonc"]),
 )
 _HEADER: Final = "// Written by scripts/gen_triggers_parity.py (rewritten on every run).\n"
 _BASE: Final[dict[str, Any]] = {
@@ -70,6 +71,14 @@ CONFIGS: Final[dict[str, dict[str, Any]]] = {
     "migrations-v2.jsonc": {
         **_BASE,
         "triggers": {"crons": []},
+        "migrations": [
+            {"tag": "v1", "new_sqlite_classes": ["Counter"]},
+            {"tag": "v2", "renamed_classes": [{"from": "Counter", "to": "Tally"}]},
+        ],
+        "durable_objects": {"bindings": [{"name": "COUNTER", "class_name": "Tally"}]},
+    },
+    "plain.jsonc": {  # no routes, crons or preview_urls: workers.dev on, nothing else sent
+        **{k: v for k, v in _BASE.items() if k not in {"routes", "preview_urls"}},
         "migrations": [
             {"tag": "v1", "new_sqlite_classes": ["Counter"]},
             {"tag": "v2", "renamed_classes": [{"from": "Counter", "to": "Tally"}]},

@@ -6,8 +6,9 @@ Steps: write the fixed project ``tests/fixtures/triggers_project/`` (``wrangler.
 ``main`` module exporting a Durable Object class, assets, ``routes``, ``triggers.crons``,
 ``migrations`` v1, ``preview_urls``; ``migrations-v2.jsonc``: the same with migration v2 and no
 crons left; ``plain.jsonc``: no routes, crons or ``preview_urls``); install wrangler (the newest
-unless given) and Node 22 from the npm registry into a temporary directory (as ``gen_wrangler_parity.py`` does); run :data:`SCENARIOS` in order against
-one emulator, recording every request (:func:`tests.support.triggers_record.record`). Fails if a
+unless given) and Node 22 from the npm registry into a temporary directory (as
+``gen_wrangler_parity.py`` does); run :data:`SCENARIOS` in order against one emulator, recording
+every request (:func:`tests.support.triggers_record.record`). Fails if a
 command fails or a request hit a path the emulator does not route.
 
 Rerun with::

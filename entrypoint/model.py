@@ -159,6 +159,48 @@ class WorkerSpec:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class RouteSpec:
+    """One entry of a wrangler config's ``routes`` (or its ``route``), as wrangler sends it:
+    ``body`` is ``{"pattern": …}`` for a string, the object as written otherwise."""
+
+    pattern: str
+    body: Mapping[str, Any]
+    zone_id: str | None = None
+    zone_name: str | None = None
+    #: The host the zone is looked up by (None: the zone is given by ``zone_id``).
+    host: str | None = None
+    custom_domain: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Triggers:
+    """What ``wrangler deploy`` does besides the Worker upload: routes and custom domains, cron
+    schedules (None: the config has no ``triggers``, so none are sent), preview URLs (None: left
+    to Cloudflare's default) and Durable Object migrations (each with its ``tag``)."""
+
+    routes: tuple[RouteSpec, ...] = ()
+    crons: tuple[str, ...] | None = None
+    preview_urls: bool | None = None
+    migrations: tuple[Mapping[str, Any], ...] = ()
+    #: What wrangler patches into ``script-settings`` on the versions path (tail consumers,
+    #: logpush, observability); None: not deployed from a wrangler config, nothing patched.
+    settings: Mapping[str, Any] | None = None
+    #: ``cf:service=…`` / ``cf:environment=…``: the tags wrangler gives a Worker of a config with
+    #: environments (the Worker's other tags are kept).
+    service_tags: tuple[str, ...] = ()
+
+    @property
+    def zone_routes(self) -> tuple[RouteSpec, ...]:
+        """The routes that are not custom domains."""
+        return tuple(route for route in self.routes if not route.custom_domain)
+
+    @property
+    def custom_domains(self) -> tuple[RouteSpec, ...]:
+        """The custom domains."""
+        return tuple(route for route in self.routes if route.custom_domain)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class DeploySpec:
     """Everything a deploy needs besides its Plan: where, what follows the upload, the Worker,
     the workers.dev switch. With ``keep_assets`` there is no Plan: nothing is uploaded."""
@@ -167,6 +209,7 @@ class DeploySpec:
     mode: DeployMode
     worker: WorkerSpec
     workers_dev: bool = True
+    triggers: Triggers = field(default_factory=Triggers)
 
     @property
     def keep_assets(self) -> bool:

@@ -21,6 +21,7 @@ from entrypoint.config.inputs import input_name
 from entrypoint.errors import ConfigurationError
 from entrypoint.files.workspace import Workspace
 from entrypoint.interrupts import deferred
+from entrypoint.model import Triggers
 from entrypoint.report import Reporter, plan_outputs, result_outputs
 
 if TYPE_CHECKING:
@@ -29,9 +30,10 @@ if TYPE_CHECKING:
 
 def _project_settings(
     values: dict[str, Any], env: Mapping[str, str], session: CommandSession, *, plan: bool
-) -> tuple[DeploySettings, list[str], list[str]]:
+) -> tuple[DeploySettings, list[str], list[str], Triggers]:
     """Settings from flags and env, then defaults from a wrangler config (its environment
-    resolved); the lines saying so, and wrangler's warnings about the config.
+    resolved); the lines saying so, wrangler's warnings about the config, and the config's
+    routes, crons, preview URLs and migrations.
 
     ``plan``: ``cf-assets plan``, which needs ``targets`` and ``shards``.
     """
@@ -44,13 +46,13 @@ def _project_settings(
         msg = "cf-assets plan needs inputs 'targets' and 'shards' (--targets FILE --shards N)."
         raise ConfigurationError(msg)
     if settings.targets is not None:  # each target is described by the targets file
-        return settings, [], []
+        return settings, [], [], Triggers()
     path = find_config(settings.config, session.cwd)
     if path is None:
         if settings.environment:
             msg = "Invalid input 'environment': there is no wrangler configuration to read it from."
             raise ConfigurationError(msg, hint="Set input 'config' to the wrangler file.")
-        return settings, [], []
+        return settings, [], [], Triggers()
     outside = settings.allow_outside_workspace
     workspace = Workspace.at(session.workspace, outside=outside)
     config = read_config(path, workspace, settings.environment)
@@ -68,7 +70,7 @@ def _project_settings(
     names = ", ".join(input_name(name) for name in used) or "nothing: inputs set everything"
     where = f" (environment {config.environment})" if config.environment else ""
     line = f"Read wrangler configuration {path}{where}; it supplied {names}."
-    return settings, [line], list(config.warnings)
+    return settings, [line], list(config.warnings), config.triggers
 
 
 def run_deploy(
@@ -84,7 +86,7 @@ def run_deploy(
 
     session = CommandSession(env, stream, cwd)
     try:
-        settings, project, warnings = _project_settings(values, env, session, plan=plan)
+        settings, project, warnings, triggers = _project_settings(values, env, session, plan=plan)
         network = read_network(env)  # proxies and CA certificates
     except ConfigurationError as error:
         return session.refuse(error)
@@ -97,11 +99,19 @@ def run_deploy(
     for warning in warnings:
         reporter.warning(warning)
     workspace, temp = session.workspace, session.ci.runner_temp
-    flow = _deploy_flow(many_targets=settings.targets is not None)
+    many = settings.targets is not None
+    flow = _deploy_flow(many_targets=many)
+    extra: dict[str, Any] = {} if many else {"triggers": triggers}
     return session.run(
         reporter,
         lambda: flow(
-            settings, reporter, workspace=workspace, cwd=cwd, runner_temp=temp, network=network
+            settings,
+            reporter,
+            workspace=workspace,
+            cwd=cwd,
+            runner_temp=temp,
+            network=network,
+            **extra,
         ),
     )
 
@@ -123,6 +133,7 @@ def deploy_one(
     cwd: Path,
     runner_temp: Path | None = None,
     network: Network | None = None,
+    triggers: Triggers | None = None,
 ) -> int:
     """``cf-assets deploy`` of one Worker: the run, then its outputs and summary; 0 or raises an
     AssetsError."""
@@ -136,6 +147,7 @@ def deploy_one(
         cwd=cwd,
         runner_temp=runner_temp,
         network=network or DIRECT,
+        triggers=triggers or Triggers(),
     )
     manifest_file = str(outcome.manifest_file) if outcome.manifest_file else None
     with deferred():  # a signal waits: outputs and summary are written whole, or not at all

@@ -75,6 +75,8 @@ class Result(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore", defer_build=True)
     #: Whether ``result: null`` reads as ``{}`` (every field has a default then).
     nullable: ClassVar[bool] = False
+    #: The field a list ``result`` is read into (None: the result must be an object).
+    list_field: ClassVar[str | None] = None
 
 
 R = TypeVar("R", bound=Result)
@@ -122,6 +124,8 @@ def read_result(model: type[R], result: object) -> R:
     """
     if result is None and model.nullable:
         result = {}
+    if isinstance(result, list) and model.list_field is not None:
+        result = {model.list_field: result}
     if not isinstance(result, dict):
         msg = f"result is {json_kind(result)}, not an object"
         raise MalformedAnswerError(msg)

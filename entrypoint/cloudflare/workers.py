@@ -1,6 +1,7 @@
 """The Worker endpoints that come after the assets: one method per endpoint, typed answers.
 
-- ``GET /accounts/{a}/workers/services/{s}``: does the Worker exist (10007 / 10090: no)?
+- ``GET /accounts/{a}/workers/services/{s}``: does the Worker exist (10007 / 10090: no), with
+  which tags?
 - ``PUT …/workers/scripts/{s}`` (or the dispatch-namespace path): upload and deploy a Worker.
 - ``POST …/workers/scripts/{s}/versions``: upload a version without deploying it.
 - ``POST …/workers/scripts/{s}/deployments``: deploy a version to 100 % of traffic (with the
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Final
 from urllib.parse import quote
 
-from pydantic import Field, StrictBool, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, StringConstraints
 
 from entrypoint.cloudflare.answers import Id, Result
 from entrypoint.cloudflare.api import CloudflareClient
@@ -82,6 +83,32 @@ class DeploymentsResult(Result):
     deployments: list[DeploymentResult] = Field(default_factory=list)
 
 
+class _ServiceScript(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    tags: list[StrictStr] | None = None
+
+
+class _ServiceEnvironment(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    script: _ServiceScript | None = None
+
+
+class ServiceResult(Result):
+    """``GET …/workers/services/{s}``: the tags of the default environment's script."""
+
+    nullable = True
+    default_environment: _ServiceEnvironment | None = None
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        """The Worker's tags (none when the answer has none)."""
+        environment = self.default_environment
+        script = environment.script if environment else None
+        return tuple(script.tags or ()) if script else ()
+
+
 class AccountSubdomainResult(Result):
     """``GET /accounts/{a}/workers/subdomain``."""
 
@@ -92,6 +119,7 @@ class ScriptSubdomainResult(Result):
     """``GET …/scripts/{s}/subdomain``."""
 
     enabled: StrictBool
+    previews_enabled: StrictBool = False
 
 
 def _not_found(error: CloudflareRefusedError) -> bool:
@@ -104,19 +132,28 @@ class ScriptApi:
     def __init__(self, client: CloudflareClient) -> None:
         self._client = client
 
+    @property
+    def client(self) -> CloudflareClient:
+        """The client the endpoints are called with."""
+        return self._client
+
     def _script(self, script: str, namespace: str | None = None) -> str:
         return self._client.script_path(script, namespace)
 
     async def exists(self, script: str) -> bool:
         """Whether the (plain) Worker exists already."""
+        return await self.service_tags(script) is not None
+
+    async def service_tags(self, script: str) -> tuple[str, ...] | None:
+        """The (plain) Worker's tags, as wrangler reads them before a deploy; None: no Worker."""
         url = f"{self._client.account_path}/workers/services/{quote(script, safe='')}"
         try:
-            await self._client.authorized("look up the Worker", "GET", url)
+            result = await self._client.authorized("look up the Worker", "GET", url, ServiceResult)
         except CloudflareRefusedError as error:
             if _not_found(error):
-                return False
+                return None
             raise
-        return True
+        return result.tags
 
     async def put_script(
         self, script: str, namespace: str | None, body: MultipartBody
@@ -182,8 +219,8 @@ class ScriptApi:
             raise
         return result.subdomain or None
 
-    async def subdomain_enabled(self, script: str) -> bool:
-        """Whether the Worker is served on workers.dev now."""
+    async def subdomain_state(self, script: str) -> tuple[bool, bool]:
+        """Whether the Worker is served on workers.dev now, and whether it has preview URLs."""
         what = "read the Worker's workers.dev setting"
         result = await self._client.authorized(
             what,
@@ -192,15 +229,21 @@ class ScriptApi:
             ScriptSubdomainResult,
             headers=dict(_SUBDOMAIN_API_DATE),
         )
-        return result.enabled
+        return result.enabled, result.previews_enabled
 
-    async def set_subdomain(self, script: str, *, enabled: bool) -> None:
-        """Serve the Worker on workers.dev (``enabled``) or stop serving it there."""
+    async def set_subdomain(
+        self, script: str, *, enabled: bool, previews_enabled: bool | None = None
+    ) -> None:
+        """Serve the Worker on workers.dev (``enabled``) or stop serving it there; switch its
+        preview URLs too (``previews_enabled``; None: Cloudflare's default, not sent)."""
+        body: dict[str, bool] = {"enabled": enabled}
+        if previews_enabled is not None:
+            body["previews_enabled"] = previews_enabled
         await self._client.authorized(
             "change the Worker's workers.dev setting",
             "POST",
             f"{self._script(script)}/subdomain",
-            json={"enabled": enabled},
+            json=body,
             headers=dict(_SUBDOMAIN_API_DATE),
         )
 

@@ -26,15 +26,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
+from entrypoint.config.triggers import read_triggers, service_tags, workers_dev_default
 from entrypoint.config.values import check_nesting, load_json, too_deep
 from entrypoint.config.wrangler_keys import refusals
 from entrypoint.config.wrangler_keys.binding_checks import deprecations
 from entrypoint.config.wrangler_keys.bindings import metadata_bindings
 from entrypoint.config.wrangler_keys.bindings import vars_bindings as bindings_of_vars
-from entrypoint.config.wrangler_keys.environments import resolve_environment
+from entrypoint.config.wrangler_keys.environments import Resolved, resolve_environment
 from entrypoint.config.wrangler_keys.settings import worker_settings
 from entrypoint.errors import ConfigurationError
 from entrypoint.files.workspace import MIB, Workspace, read_input
+from entrypoint.model import Triggers
 
 CONFIG_NAMES: Final = ("wrangler.json", "wrangler.jsonc", "wrangler.toml")
 #: The largest configuration read (wrangler's own are a few KiB).
@@ -79,17 +81,12 @@ UNTRANSLATED: Final = (
     "k2",
     "logfwdr",
     "media",
-    "migrations",
-    "preview_urls",
     "previews",
     "python_modules",
-    "route",
-    "routes",
     "secrets",
     "site",
     "stream",
     "text_blobs",
-    "triggers",
     "unsafe",
     "unsafe_hello_world",
     "vpc_networks",
@@ -118,6 +115,8 @@ class WranglerConfig:
     environment: str | None = None
     top_level_name: str | None = None
     defined: tuple[str, ...] = ()
+    #: Routes, crons, preview URLs, migrations (:mod:`entrypoint.config.triggers`).
+    triggers: Triggers = field(default_factory=Triggers)
 
 
 def vars_bindings(variables: object, path: Path) -> list[dict[str, Any]]:
@@ -236,6 +235,28 @@ def _relative(base: Path, value: object, key: str, path: Path) -> str:
     return str((base / value).resolve())
 
 
+def _warnings(
+    raw: Mapping[str, Any], data: Mapping[str, Any], resolved: Resolved, source: str
+) -> tuple[str, ...]:
+    """wrangler's warnings about the file: deprecated keys (top level and the environment's),
+    the environment's, unknown keys, and the ``build.command`` we do not run."""
+    warnings = deprecations(raw, "")
+    if resolved.environment in resolved.defined:
+        section = raw["env"][resolved.environment]
+        warnings += deprecations(section, f"env.{resolved.environment}.")
+    warnings += resolved.warnings
+    unknown = refusals.unknown_keys(data)
+    if unknown:
+        listed = ", ".join(f'"{key}"' for key in unknown)
+        warnings.append(
+            f"Unexpected fields found in {source}: {listed} (ignored, as wrangler does)."
+        )
+    build = refusals.build_warning(data)
+    if build is not None:
+        warnings.append(build)
+    return tuple(warnings)
+
+
 def read_config(
     path: Path, workspace: Workspace | None = None, environment: str | None = None
 ) -> WranglerConfig:
@@ -282,29 +303,19 @@ def read_config(
     metadata.update(worker_settings(data, prefix))
     if metadata:
         values["metadata"] = metadata
+    triggers = read_triggers(data, path.name, tags=service_tags(raw, resolved.environment))
+    if (workers_dev := workers_dev_default(data, triggers)) is not None:
+        values["workers_dev"] = workers_dev
     main_folder = str(Path(data["main"]).parent) if isinstance(data.get("main"), str) else None
     untranslated = refusals.refused(data, UNTRANSLATED, main_folder)
-    warnings = deprecations(raw, "")
-    if prefix:
-        section = raw["env"][resolved.environment]
-        warnings += deprecations(section, prefix)
-    warnings += resolved.warnings
-    unknown = refusals.unknown_keys(data)
-    if unknown:
-        listed = ", ".join(f'"{key}"' for key in unknown)
-        warnings.append(
-            f"Unexpected fields found in {path.name}: {listed} (ignored, as wrangler does)."
-        )
-    build = refusals.build_warning(data)
-    if build is not None:
-        warnings.append(build)
     return WranglerConfig(
         path,
         values,
         untranslated,
-        tuple(warnings),
+        _warnings(raw, data, resolved, path.name),
         data,
         resolved.environment,
         resolved.top_level_name,
         resolved.defined,
+        triggers,
     )

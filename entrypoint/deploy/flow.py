@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 from entrypoint.cloudflare.api import CloudflareClient
 from entrypoint.cloudflare.multipart import MultipartBody
+from entrypoint.cloudflare.triggers import TriggersApi
 from entrypoint.cloudflare.workers import ScriptApi, UploadedVersion
 from entrypoint.deploy.metadata import worker_body, worker_metadata
 from entrypoint.deploy.release import (
@@ -30,6 +31,7 @@ from entrypoint.deploy.release import (
     split_settings,
 )
 from entrypoint.deploy.sessions import UploadSessions
+from entrypoint.deploy.triggers import check_routes, ignored_warning, pending_migrations
 from entrypoint.deploy.upload import UploadContext, token_expired
 from entrypoint.errors import ConfigurationError, SessionExpiredError
 from entrypoint.events import Events
@@ -55,6 +57,8 @@ class _Releaser:
     api: ScriptApi
     spec: DeploySpec
     sessions: UploadSessions | None = None
+    #: The Worker's tags, as the existence check read them.
+    tags: tuple[str, ...] = ()
 
     def run(self, call: Callable[[], Awaitable[T]]) -> Awaitable[T]:
         """``call`` under the retry policy."""
@@ -65,7 +69,8 @@ class _Releaser:
         spec, script = self.spec, self.spec.destination.script
         if spec.destination.namespace is not None or spec.mode is DeployMode.NONE:
             return True
-        exists = await self.run(lambda: self.api.exists(script))
+        tags = await self.run(lambda: self.api.service_tags(script))
+        exists, self.tags = tags is not None, tags or ()
         if not exists and spec.mode is DeployMode.VERSION:
             msg = f"Input 'deploy: version' needs an existing Worker; '{script}' has none."
             raise ConfigurationError(msg, hint="Deploy it once with 'deploy: worker'.")
@@ -74,12 +79,19 @@ class _Releaser:
             raise ConfigurationError(msg, hint="Deploy it once with its assets first.")
         return exists
 
+    def metadata(self, token: str | None, migrations: dict[str, Any] | None) -> dict[str, Any]:
+        """The Worker metadata, with the Durable Object migrations still to apply."""
+        metadata = worker_metadata(self.spec.worker, token)
+        if migrations is not None:
+            metadata["migrations"] = migrations
+        return metadata
+
     async def _send(
-        self, route: Route, token: str | None
+        self, route: Route, token: str | None, migrations: dict[str, Any] | None = None
     ) -> tuple[UploadedVersion, dict[str, Any]]:
         """Send the Worker; a completion token that expires meanwhile is renewed."""
         while True:
-            metadata = worker_metadata(self.spec.worker, token)
+            metadata = self.metadata(token, migrations)
             settings: dict[str, Any] = {}
             if route is Route.VERSION:
                 metadata, settings = split_settings(metadata, self.spec.mode)
@@ -108,8 +120,12 @@ class _Releaser:
         """Send the Worker by the right route and finish the release (``subdomain``: the
         account's workers.dev subdomain, when it was asked for already)."""
         spec, events = self.spec, self.ctx.events
-        route = choose_route(spec, exists, worker_metadata(spec.worker, token))
-        uploaded, settings = await self._send(route, token)
+        migrations = None
+        if spec.mode is DeployMode.WORKER:
+            triggers = TriggersApi(self.ctx.client)
+            migrations = await pending_migrations(triggers, spec, self.run, events)
+        route = choose_route(spec, exists, self.metadata(token, migrations))
+        uploaded, settings = await self._send(route, token, migrations)
         worker_keys = sorted(key for key in settings if key in SETTINGS_KEYS)
         if worker_keys and spec.mode is DeployMode.VERSION:
             events.warning(
@@ -126,6 +142,7 @@ class _Releaser:
             run=self.run,
             events=events,
             subdomain=subdomain,
+            tags=self.tags,
         )
 
 
@@ -141,10 +158,12 @@ class _Lookups:
         self.subdomain: asyncio.Future[str | None] | None = None
         if spec.destination.namespace is None and spec.mode is DeployMode.WORKER:
             self.subdomain = asyncio.ensure_future(releaser.run(releaser.api.account_subdomain))
+        triggers = TriggersApi(releaser.ctx.client)
+        self.routes = asyncio.ensure_future(check_routes(triggers, spec, releaser.run))
 
     async def aclose(self) -> None:
         """Cancel what is still running and collect every outcome (nothing is left unread)."""
-        tasks = [task for task in (self.exists, self.subdomain) if task is not None]
+        tasks = [task for task in (self.exists, self.subdomain, self.routes) if task is not None]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -200,6 +219,9 @@ async def _deploy(
     try:
         built = await plan if plan is not None else None
         exists = await lookups.exists
+        await lookups.routes  # a route with no zone, or held by another Worker: nothing is sent
+        if (warning := ignored_warning(spec)) is not None:
+            ctx.events.warning(warning, target=spec.destination)
         sessions = releaser.sessions = UploadSessions(ctx, built) if built else None
         token = None
         if sessions is not None:

@@ -8,12 +8,16 @@
   at 100 % (with the metadata's ``code_update_strategy``, wrangler's default when it has none) and
   ``PATCH …/script-settings`` with the settings keys of the metadata (logpush, observability,
   tags, tail consumers belong to the Worker; the version carries them too, tags aside, as
-  wrangler's does).
+  wrangler's does); deploying from a wrangler config, with wrangler's body under them:
+  ``observability`` (``{enabled: false}`` when unset) and the service tags. On the PUT route
+  wrangler patches only the tags, and only when they change.
 - ``deploy: version``: ``POST …/versions`` only (``annotations`` always present, as ``wrangler
   versions upload`` sends them), and the preview URL when Cloudflare says the version has one.
 - workers.dev (plain Workers, ``deploy: worker``): the script's subdomain is switched on or off to
   match ``workers-dev``; the URL comes from the account's subdomain (which the deploy may have
-  asked for already, while the files were hashed).
+  asked for already, while the files were hashed); ``previews_enabled`` is sent with it when the
+  config sets ``preview_urls``.
+- Then routes, custom domains and cron schedules (:mod:`entrypoint.deploy.triggers`).
 
 Every call goes through the retry policy the caller passes as ``run``.
 """
@@ -26,8 +30,11 @@ from enum import StrEnum
 from typing import Any, Final, TypeVar
 
 from entrypoint.cloudflare.multipart import MultipartBody
+from entrypoint.cloudflare.triggers import TriggersApi
 from entrypoint.cloudflare.workers import ScriptApi, UploadedVersion
+from entrypoint.config.triggers import next_tags
 from entrypoint.deploy.metadata import CODE_UPDATE_STRATEGY
+from entrypoint.deploy.triggers import publish
 from entrypoint.events import Events
 from entrypoint.model import DeployMode, DeploySpec
 
@@ -97,9 +104,11 @@ async def finish(
     run: Run[Any],
     events: Events,
     subdomain: Awaitable[str | None] | None = None,
+    tags: tuple[str, ...] = (),
 ) -> Release:
     """Everything after the Worker form was accepted (``subdomain``: the account's workers.dev
-    subdomain when it was asked for already; asked here otherwise)."""
+    subdomain when it was asked for already; asked here otherwise; ``tags``: the Worker's tags
+    before the deploy)."""
     version_id = uploaded.id or None
     script = spec.destination.script
     if spec.destination.namespace is not None:
@@ -111,12 +120,19 @@ async def finish(
         strategy = settings.get("code_update_strategy", CODE_UPDATE_STRATEGY)
         deployment: str | None = await run(lambda: api.deploy_version(script, version_id, strategy))
         patch = {k: v for k, v in settings.items() if k in SETTINGS_KEYS}
+        if spec.triggers.settings is not None:  # wrangler's, from its config; inputs win
+            wanted = next_tags(tags, spec.triggers.service_tags)
+            patch = {**spec.triggers.settings, "tags": wanted, **patch}
         if patch:
             await run(lambda: api.patch_settings(script, patch))
     else:
         deployment = await run(lambda: api.latest_deployment(script))
+        wanted = next_tags(tags, spec.triggers.service_tags)
+        if spec.triggers.settings is not None and wanted != list(tags):
+            await run(lambda: api.patch_settings(script, {"tags": wanted}))
     known = subdomain if subdomain is not None else run(api.account_subdomain)
     url = await _workers_dev(api, spec, run, events, known)
+    await publish(TriggersApi(api.client), spec, run, events)
     return Release(version_id, deployment, url)
 
 
@@ -148,7 +164,9 @@ async def _workers_dev(
                 target=spec.destination,
             )
         return None
-    enabled: bool = await run(lambda: api.subdomain_enabled(script))
-    if enabled != wanted:
-        await run(lambda: api.set_subdomain(script, enabled=wanted))
+    previews = spec.triggers.preview_urls
+    enabled, _ = await run(lambda: api.subdomain_state(script))
+    from_config = spec.triggers.settings is not None  # wrangler sends it on every deploy
+    if enabled != wanted or previews is not None or from_config:
+        await run(lambda: api.set_subdomain(script, enabled=wanted, previews_enabled=previews))
     return f"https://{script}.{subdomain}.workers.dev" if wanted else None

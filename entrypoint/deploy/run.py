@@ -30,7 +30,7 @@ from entrypoint.events import Events
 from entrypoint.files.output import check_target, write_file, write_own_file
 from entrypoint.files.workspace import Workspace
 from entrypoint.interrupts import deferred, run_task, signals_cancel_this_task
-from entrypoint.model import DeployResult, DeploySpec, Plan
+from entrypoint.model import DeployResult, DeploySpec, Plan, Triggers
 from entrypoint.pacing.rate_limit import RateLimiter
 from entrypoint.pacing.retry import RetryPolicy
 from entrypoint.site.collect import Collection, collect_files
@@ -153,7 +153,10 @@ class _Flow:
         workspace: Workspace,
         cwd: Path,
         network: Network,
+        *,
+        triggers: Triggers,
     ) -> None:
+        self.triggers = triggers
         self.settings, self.events, self.workspace, self.cwd = settings, events, workspace, cwd
         self.client = client_config(settings, network)
         self.sections = _Sections(events)
@@ -165,7 +168,13 @@ class _Flow:
         """The spec, every value checked (before any request); the date is reported later."""
         date = self.settings.compatibility_date or today()
         return deploy_spec(
-            self.settings, texts, date, cwd=self.cwd, workspace=self.workspace, events=self.events
+            self.settings,
+            texts,
+            date,
+            cwd=self.cwd,
+            workspace=self.workspace,
+            events=self.events,
+            triggers=self.triggers,
         )
 
     def note_date(self) -> None:
@@ -257,10 +266,11 @@ def execute(
     cwd: Path,
     runner_temp: Path | None = None,
     network: Network = DIRECT,
+    triggers: Triggers | None = None,
 ) -> DeployOutcome:
     """Run ``cf-assets deploy`` in ``workspace`` (``runner_temp``: the runner's temp folder, where
-    files may be written too) on ``network`` (its proxies and CA certificates); returns what it
-    did or raises an AssetsError."""
+    files may be written too) on ``network`` (its proxies and CA certificates), with a wrangler
+    config's ``triggers``; returns what it did or raises an AssetsError."""
     _refuse_many_target_inputs(settings)
     if not settings.dry_run:
         require_credentials(settings)
@@ -268,7 +278,7 @@ def execute(
     place = Workspace.at(workspace, temp=runner_temp, outside=settings.allow_outside_workspace)
     if settings.manifest_file is not None:  # refused before the files are listed, if it must be
         check_target(cwd / settings.manifest_file, place, input_name="manifest-file")
-    flow = _Flow(settings, events, place, cwd, network)
+    flow = _Flow(settings, events, place, cwd, network, triggers=triggers or Triggers())
     try:
         return flow.keep_assets() if settings.keep_assets else flow.assets()
     finally:

@@ -20,7 +20,14 @@ from entrypoint.deploy.modules import resolve_modules
 from entrypoint.errors import ConfigurationError
 from entrypoint.events import Events
 from entrypoint.files.workspace import Workspace
-from entrypoint.model import DeployMode, DeploySpec, Destination, WorkerModules, WorkerSpec
+from entrypoint.model import (
+    DeployMode,
+    DeploySpec,
+    Destination,
+    Triggers,
+    WorkerModules,
+    WorkerSpec,
+)
 
 #: What wrangler warns (4.164, adapted to our inputs).
 NO_ASSETS_BINDING: Final = (
@@ -109,6 +116,7 @@ def deploy_spec(
     cwd: Path,
     workspace: Workspace | Path,
     events: Events | None = None,
+    triggers: Triggers | None = None,
 ) -> DeploySpec:
     """The spec of ``settings`` (``texts``: the directory's config texts; None with keep-assets;
     ``compatibility_date``: the date when none is set), every value checked before any request;
@@ -139,5 +147,9 @@ def deploy_spec(
         for warning in spec_warnings(worker):
             events.warning(warning, target=where)
     return DeploySpec(
-        destination=where, mode=settings.deploy, worker=worker, workers_dev=settings.workers_dev
+        destination=where,
+        mode=settings.deploy,
+        worker=worker,
+        workers_dev=settings.workers_dev,
+        triggers=triggers or Triggers(),
     )

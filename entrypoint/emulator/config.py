@@ -28,6 +28,7 @@ RUNTIME_FIELDS: Final = frozenset(
         "refuse_assets",
         "refuse_images",
         "verify_hashes",
+        "zones",
     }
 )
 #: A workers.dev subdomain label, as wrangler checks it before registering one.
@@ -68,6 +69,8 @@ class EmulatorConfig:
     latency_seconds: float = 0.0
     #: The account's workers.dev subdomain; empty: the account has none registered.
     subdomain: str = "cf-assets-emulator"
+    #: The account's zones (names), for routes and custom domains (``zones.py``).
+    zones: frozenset[str] = frozenset({"example.com", "example.org"})
     #: At most this many API requests per ``rate_limit_window_seconds`` (0: no limit); past it,
     #: 429 with ``Retry-After``, as Cloudflare's global API limit answers (see ``limits.py``).
     rate_limit_requests: int = 0
@@ -105,7 +108,7 @@ class EmulatorConfig:
     def runtime_view(self) -> dict[str, object]:
         """The runtime-changeable settings, as ``POST /__emulator/config`` reports them."""
         view = {name: getattr(self, name) for name in sorted(RUNTIME_FIELDS)}
-        for name in ("refuse_scripts", "refuse_assets", "refuse_images"):
+        for name in ("refuse_scripts", "refuse_assets", "refuse_images", "zones"):
             view[name] = sorted(getattr(self, name))
         return view
 

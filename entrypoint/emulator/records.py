@@ -92,6 +92,8 @@ class WorkerRecord:
     subdomain: SubdomainState = SubdomainState()
     #: Non-versioned settings (``script-settings``) as last patched.
     settings: Mapping[str, object] = dataclasses.field(default_factory=dict)
+    #: The Durable Object migration tag last applied (``migrations.py``).
+    migration_tag: str | None = None
 
     def version(self, version_id: str) -> ScriptVersion | None:
         """The version with this id, if it belongs to this Worker."""

@@ -3,8 +3,9 @@
 Owns which method and path reach which handler (404 code 7003 and 405 code 10405 otherwise) and
 the guarantee that a handler failure becomes an error envelope rather than a crash. Cloudflare's
 endpoints themselves live in ``assets.py``, ``scripts.py``, ``versions.py``, ``workers_dev.py``,
-``services.py``, ``worker_secrets.py`` and ``resources.py``; the ``/__emulator/`` endpoints in
-``inspection.py``; which faults to inject is ``faults.py``'s business.
+``services.py``, ``worker_secrets.py``, ``resources.py``, ``zones.py``, ``custom_domains.py`` and
+``schedules.py``; the ``/__emulator/`` endpoints in ``inspection.py``; which faults to inject is
+``faults.py``'s business.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Final
 
 from entrypoint.emulator.assets import AssetEndpoints
 from entrypoint.emulator.config import EmulatorConfig
+from entrypoint.emulator.custom_domains import CustomDomainEndpoints
 from entrypoint.emulator.envelope import (
     CODE_INTERNAL,
     CODE_METHOD,
@@ -32,6 +34,7 @@ from entrypoint.emulator.inspection import InspectionEndpoints
 from entrypoint.emulator.jwt import JwtSigner
 from entrypoint.emulator.limits import ApiLimits
 from entrypoint.emulator.resources import ResourceEndpoints
+from entrypoint.emulator.schedules import ScheduleEndpoints
 from entrypoint.emulator.scripts import ScriptEndpoints
 from entrypoint.emulator.server import FaultAction, HttpServer, resolve_fault_hook
 from entrypoint.emulator.services import ServiceEndpoints
@@ -39,6 +42,7 @@ from entrypoint.emulator.state import Context, Store
 from entrypoint.emulator.versions import VersionEndpoints
 from entrypoint.emulator.worker_secrets import SecretEndpoints
 from entrypoint.emulator.workers_dev import WorkersDevEndpoints
+from entrypoint.emulator.zones import TriggerState, ZoneEndpoints
 
 logger = logging.getLogger(__name__)
 
@@ -134,7 +138,7 @@ def build_router(ctx: Context, limits: ApiLimits) -> Router:
         _WORKERS + _NAMESPACE + _SCRIPT,
         {"GET": ServiceEndpoints(ctx).namespace_script},
     )
-    _add_worker_routes(router, ctx)
+    _add_worker_routes(router, ctx, inspect.reset_hooks)
     _add_resource_routes(router, ctx, inspect)
     images = ImageEndpoints(ctx)
     inspect.reset_hooks.append(images.reset)
@@ -162,7 +166,7 @@ def build_router(ctx: Context, limits: ApiLimits) -> Router:
     return router
 
 
-def _add_worker_routes(router: Router, ctx: Context) -> None:
+def _add_worker_routes(router: Router, ctx: Context, reset_hooks: list[Callable[[], None]]) -> None:
     """The Worker endpoints beyond the PUT (plain Workers only, as in the API, but secrets)."""
     versions, dev = VersionEndpoints(ctx), WorkersDevEndpoints(ctx)
     services = ServiceEndpoints(ctx)
@@ -198,6 +202,37 @@ def _add_worker_routes(router: Router, ctx: Context) -> None:
     )
     router.add("account-subdomain", _WORKERS + "/subdomain", {"GET": dev.account_subdomain})
     router.add("worker", _WORKERS + "/workers/(?P<script>[^/]+)", {"GET": dev.worker})
+    _add_trigger_routes(router, ctx, reset_hooks)
+
+
+def _add_trigger_routes(
+    router: Router, ctx: Context, reset_hooks: list[Callable[[], None]]
+) -> None:
+    """Zones, routes, custom domains, cron schedules (``zones.py`` and its neighbours)."""
+    state = TriggerState()
+    reset_hooks.append(state.reset)
+    zones = ZoneEndpoints(ctx, state)
+    domains, schedules = CustomDomainEndpoints(ctx, zones), ScheduleEndpoints(ctx, state)
+    script = _WORKERS + _SCRIPT
+    router.add("zones", "/client/v4/zones", {"GET": zones.list_zones})
+    router.add(
+        "zone-routes",
+        "/client/v4/zones/(?P<zone>[^/]+)/workers/routes",
+        {"GET": zones.zone_routes, "POST": zones.add_zone_route},
+    )
+    router.add("script-routes", script + "/routes", {"PUT": zones.put_script_routes})
+    router.add(
+        "script-domains-changeset", script + "/domains/changeset", {"POST": domains.changeset}
+    )
+    router.add("script-domains", script + "/domains/records", {"PUT": domains.put_records})
+    router.add(
+        "domain-record",
+        _WORKERS + "/domains/records/(?P<domain>[^/]+)",
+        {"GET": domains.get_record},
+    )
+    router.add(
+        "script-schedules", script + "/schedules", {"GET": schedules.get, "PUT": schedules.put}
+    )
 
 
 def _add_resource_routes(router: Router, ctx: Context, inspect: InspectionEndpoints) -> None:

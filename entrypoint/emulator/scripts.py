@@ -37,6 +37,7 @@ from entrypoint.emulator.metadata import (
     public_metadata,
     split_form,
 )
+from entrypoint.emulator.migrations import migrated_tag
 from entrypoint.emulator.multipart import Part
 from entrypoint.emulator.records import (
     SOURCE_API,
@@ -245,7 +246,9 @@ class ScriptEndpoints:
         current = self._ctx.store.script(account, namespace, script)
         target = UploadTarget(account, namespace, script, current)
         version = self._factory.from_request(request, target, versions_api=False)
+        tag = migrated_tag(current, version.metadata)
         record = dataclasses.replace(add_version(current, version, target), served_id=version.id)
+        record = dataclasses.replace(record, migration_tag=tag)
         if namespace is None:
             record = dataclasses.replace(
                 record, deployments=(*record.deployments, _upload_deployment(version))

@@ -130,6 +130,7 @@ def service_view(worker: WorkerRecord) -> dict[str, object]:
         "tags": _tags(worker),
         "handlers": ["fetch"],
         "last_deployed_from": worker.last_deployed_from,
+        "migration_tag": worker.migration_tag,
         "created_on": created,
         "modified_on": modified,
     }

@@ -111,7 +111,7 @@ def test_our_upload_is_wranglers_field_for_field(deployer: Deployer, name: str):
 def test_a_redeploy_sends_wranglers_version(deployer: Deployer):
     """The versions route: wrangler's version is ours, but for the bindings it sends as
     ``inherit`` (resources it found bound already: the same binding, carried over by the API);
-    its settings PATCH is ours plus its service tags (not ours to send here)."""
+    its settings PATCH is ours, service tags included."""
     theirs = EXPECTED["scenarios"]["production_redeploy"]
     ours = deployer.deploy("production", again=True)[0]
     assert ours["upload"]["request"] == theirs["upload"]["request"]
@@ -124,8 +124,7 @@ def test_a_redeploy_sends_wranglers_version(deployer: Deployer):
         assert recorded["bindings"][index] == {"name": first[index]["name"], "type": "inherit"}
     resolved = [first[i] if i in inherited else b for i, b in enumerate(recorded["bindings"])]
     assert mine == {**recorded, "bindings": resolved}
-    patch = {k: v for k, v in theirs["script_settings"].items() if k != "tags"}
-    assert ours["script_settings"] == patch
+    assert ours["script_settings"] == theirs["script_settings"]
     assert ours["deployment"] == theirs["deployment"]
 
 

@@ -12,7 +12,7 @@ Known differences, asserted so a change shows: wrangler bundles ``main`` and, si
 its bundle's source map by default (``index.js.map``); we upload the modules the user built and
 cannot invent one. On the versions route wrangler also ``PATCH``es script settings to its config
 (``observability: {enabled: false}, tags: []`` when the config sets none, resetting what was set in
-the dashboard); we patch only what the ``metadata`` input sets.
+the dashboard); so do we, deploying from a wrangler config (``deploy/triggers.py``).
 """
 
 from __future__ import annotations
@@ -118,7 +118,7 @@ def test_our_upload_is_wranglers_field_for_field(recorder: Recorder, name: str):
     assert bundled_maps == ([] if name in ASSETS_ONLY else [_SOURCE_MAP])
     assert ours["upload"]["parts"] == [part for part in parts if part not in bundled_maps]
     assert ours.get("deployment") == theirs.get("deployment")
-    assert "script_settings" not in ours  # we leave the Worker's settings as they are
+    assert ours.get("script_settings") == theirs.get("script_settings")
 
 
 _SOURCE_MAP: Final = {

@@ -22,11 +22,6 @@ from entrypoint.config.wrangler_keys.environments import (
 
 #: Where a key we do not translate can go instead (default: :data:`METADATA_HINT`).
 HINTS: Final = {
-    "route": "wrangler (routes)",
-    "routes": "wrangler (routes)",
-    "triggers": "wrangler (cron triggers)",
-    "migrations": "metadata (migrations) or wrangler",
-    "preview_urls": "wrangler (preview URLs)",
     "containers": "wrangler (containers)",
     "cloudchamber": "wrangler (containers)",
     "site": "wrangler (Workers Sites)",

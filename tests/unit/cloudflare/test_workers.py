@@ -93,7 +93,7 @@ ENDPOINTS: list[tuple[str, str, Call]] = [
     ("POST", r"/scripts/site/deployments$", lambda api: api.deploy_version("site", "v-1")),
     ("GET", r"/scripts/site/deployments$", lambda api: api.latest_deployment("site")),
     ("GET", r"/workers/subdomain$", lambda api: api.account_subdomain()),
-    ("GET", r"/scripts/site/subdomain$", lambda api: api.subdomain_enabled("site")),
+    ("GET", r"/scripts/site/subdomain$", lambda api: api.subdomain_state("site")),
 ]
 #: Answers of the wrong type, by endpoint (index in ENDPOINTS) and what the message names.
 WRONG: list[tuple[int, object, str]] = [
@@ -169,7 +169,7 @@ def test_subdomain_calls() -> None:
     router.post(f"{SCRIPT}/subdomain").mock(side_effect=recorder)
 
     async def scenario(api: ScriptApi) -> tuple[str | None, bool]:
-        subdomain, enabled = await api.account_subdomain(), await api.subdomain_enabled("site")
+        subdomain, (enabled, _) = await api.account_subdomain(), await api.subdomain_state("site")
         await api.set_subdomain("site", enabled=True)
         return subdomain, enabled
 

@@ -104,8 +104,12 @@ def test_keys_we_do_not_translate_are_listed(tmp_path: Path):
         'name = "w"\nroutes = ["example.com/*"]\nkv_namespaces = [{binding = "K", id = "1"}]\n'
         'd1_databases = []\ncontainers = [{class_name = "C"}]\ntriggers = {crons = []}\n'
     )
-    # kv_namespaces is translated; an empty list is nothing to lose
-    assert read_config(path).untranslated == ("containers", "routes", "triggers")
+    config = read_config(path)
+    # kv_namespaces is translated, routes and crons are triggers; an empty list is nothing to lose
+    assert config.untranslated == ("containers",)
+    assert [route.pattern for route in config.triggers.routes] == ["example.com/*"]
+    assert config.triggers.crons == ()
+    assert config.values["workers_dev"] is False  # wrangler's default with routes
 
 
 def test_toml(tmp_path: Path):

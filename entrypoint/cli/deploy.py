@@ -33,6 +33,7 @@ def _project_settings(
 
     ``plan``: ``cf-assets plan``, which needs ``targets`` and ``shards``.
     """
+    from entrypoint.config.redirect import find_redirect  # noqa: PLC0415
     from entrypoint.config.wrangler import find_config, read_config  # noqa: PLC0415
 
     inputs = DeploySettings.given(values, env)  # by field: each flag, else its env spelling
@@ -42,11 +43,13 @@ def _project_settings(
         raise ConfigurationError(msg)
     if settings.targets is not None:  # each target is described by the targets file
         return settings, ""
-    path = find_config(settings.config, session.cwd)
+    workspace = Workspace.at(session.workspace, outside=settings.allow_outside_workspace)
+    # A build's redirect to its generated config, unless input 'config' names one (as wrangler).
+    redirect = find_redirect(session.cwd, workspace) if settings.config is None else None
+    path = redirect.config if redirect else find_config(settings.config, session.cwd)
     if path is None:
         return settings, ""
-    outside = settings.allow_outside_workspace
-    config = read_config(path, Workspace.at(session.workspace, outside=outside))
+    config = read_config(path, workspace)
     user_metadata = settings.metadata is not None
     settings, used = apply_defaults(settings, inputs, config.values, path.name)
     if config.untranslated and not user_metadata:
@@ -59,7 +62,8 @@ def _project_settings(
         )
         raise ConfigurationError(msg, hint=hint)
     names = ", ".join(input_name(name) for name in used) or "nothing: inputs set everything"
-    return settings, f"Read wrangler configuration {path}; it supplied {names}."
+    redirected = f"{redirect.notice(session.cwd)} " if redirect else ""
+    return settings, f"{redirected}Read wrangler configuration {path}; it supplied {names}."
 
 
 def run_deploy(

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+from entrypoint.config.module_rules import module_values
 from entrypoint.config.values import check_nesting, load_json, too_deep
 from entrypoint.errors import ConfigurationError
 from entrypoint.files.workspace import MIB, Workspace, read_input
@@ -95,6 +96,16 @@ class WranglerConfig:
     path: Path
     values: Mapping[str, Any]
     untranslated: tuple[str, ...] = ()
+
+
+def holds_something(value: object) -> bool:
+    """Whether a config value says anything: not null, and not an object or array holding only
+    such empty values (a generated config writes ``"durable_objects": {"bindings": []}``)."""
+    if isinstance(value, dict):
+        return any(holds_something(v) for v in value.values())
+    if isinstance(value, list):
+        return bool(value)
+    return value is not None
 
 
 def vars_bindings(variables: object, path: Path) -> list[dict[str, Any]]:
@@ -253,5 +264,6 @@ def read_config(path: Path, workspace: Workspace | None = None) -> WranglerConfi
         metadata["keep_vars"] = data["keep_vars"]
     if metadata:
         values["metadata"] = metadata
-    untranslated = tuple(key for key in UNTRANSLATED if data.get(key) not in (None, [], {}))
+    values.update(module_values(data, path, values.get("main_module"), workspace))
+    untranslated = tuple(key for key in UNTRANSLATED if holds_something(data.get(key)))
     return WranglerConfig(path, values, untranslated)

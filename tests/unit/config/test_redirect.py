@@ -174,7 +174,7 @@ def test_rules_find_the_modules_wrangler_finds(tmp_path: Path):
 
 def test_a_later_rule_of_the_same_type_is_shadowed_unless_fallthrough(tmp_path: Path):
     files = {"index.js": "", "a.js": "", "b.mjs": ""}
-    shadowed = [
+    shadowed: list[dict[str, Any]] = [
         {"type": "ESModule", "globs": ["**/*.js"]},
         {"type": "ESModule", "globs": ["**/*.mjs"]},
     ]

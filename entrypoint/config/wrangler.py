@@ -6,11 +6,13 @@ jsonc, toml), reading it safely (inside the workspace, a regular file of at most
 mapping the keys we use (``name``, ``main``, ``compatibility_date``, ``compatibility_flags``,
 ``account_id``, ``workers_dev``, ``assets.*`` with ``assets.base_path``) onto our inputs
 (``vars`` become ``metadata`` bindings, as wrangler sends them, and ``keep_vars`` rides along in
-``metadata`` for ``worker.py`` to turn into ``keep_bindings``). Paths are resolved against the
-file's folder, as wrangler resolves them (and checked against the workspace where they are used).
-The values are defaults: inputs set any other way win (the caller decides). Keys that change the
-deployed Worker but have no input here (``kv_namespaces``, ``routes``, ``observability`` …) are
-listed so the caller can refuse to deploy a Worker that would silently lack them.
+``metadata`` for ``worker.py`` to turn into ``keep_bindings``; ``no_bundle``, ``rules`` and
+``upload_source_maps`` give ``modules``: :mod:`entrypoint.config.module_rules`). Paths are
+resolved against the file's folder, as wrangler resolves them (and checked against the workspace
+where they are used). The values are defaults: inputs set any other way win (the caller decides).
+Keys that change the deployed Worker but have no input here (``kv_namespaces``, ``routes``,
+``observability`` …) are listed so the caller can refuse to deploy a Worker that would silently
+lack them.
 """
 
 from __future__ import annotations
@@ -99,8 +101,9 @@ class WranglerConfig:
 
 
 def holds_something(value: object) -> bool:
-    """Whether a config value says anything: not null, and not an object or array holding only
-    such empty values (a generated config writes ``"durable_objects": {"bindings": []}``)."""
+    """Whether a config value says anything: not null, not an empty array, and not an object
+    whose values all say nothing (a generated config writes ``"durable_objects": {"bindings":
+    []}``)."""
     if isinstance(value, dict):
         return any(holds_something(v) for v in value.values())
     if isinstance(value, list):

@@ -37,6 +37,7 @@ def _project_settings(
 
     ``plan``: ``cf-assets plan``, which needs ``targets`` and ``shards``.
     """
+    from entrypoint.config.redirect import find_redirect  # noqa: PLC0415
     from entrypoint.config.wrangler import find_config, read_config  # noqa: PLC0415
     from entrypoint.config.wrangler_keys.refusals import describe  # noqa: PLC0415
 
@@ -47,15 +48,16 @@ def _project_settings(
         raise ConfigurationError(msg)
     if settings.targets is not None:  # each target is described by the targets file
         return settings, [], [], Triggers()
-    path = find_config(settings.config, session.cwd)
+    workspace = Workspace.at(session.workspace, outside=settings.allow_outside_workspace)
+    # A build's redirect to its generated config, unless input 'config' names one (as wrangler).
+    redirect = find_redirect(session.cwd, workspace) if settings.config is None else None
+    path = redirect.config if redirect else find_config(settings.config, session.cwd)
     if path is None:
         if settings.environment:
             msg = "Invalid input 'environment': there is no wrangler configuration to read it from."
             raise ConfigurationError(msg, hint="Set input 'config' to the wrangler file.")
         return settings, [], [], Triggers()
-    outside = settings.allow_outside_workspace
-    workspace = Workspace.at(session.workspace, outside=outside)
-    config = read_config(path, workspace, settings.environment)
+    config = read_config(path, workspace, settings.environment, redirected=redirect is not None)
     user_metadata = settings.metadata is not None
     settings, used = apply_defaults(settings, inputs, config.values, path.name)
     if config.untranslated and not user_metadata:
@@ -69,8 +71,9 @@ def _project_settings(
         raise ConfigurationError(msg, hint=hint)
     names = ", ".join(input_name(name) for name in used) or "nothing: inputs set everything"
     where = f" (environment {config.environment})" if config.environment else ""
-    line = f"Read wrangler configuration {path}{where}; it supplied {names}."
-    return settings, [line], list(config.warnings), config.triggers
+    lines = [redirect.notice(session.cwd)] if redirect else []
+    lines.append(f"Read wrangler configuration {path}{where}; it supplied {names}.")
+    return settings, lines, list(config.warnings), config.triggers
 
 
 def run_deploy(

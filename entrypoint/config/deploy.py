@@ -155,7 +155,8 @@ class DeploySettings(CommandSettings):
     )
     config: Path | None = setting(
         doc="wrangler.toml / wrangler.json / wrangler.jsonc to read defaults from; by default "
-        "the first of wrangler.json, wrangler.jsonc, wrangler.toml in the working directory."
+        "the config a build's .wrangler/deploy/config.json points to (as wrangler follows it), "
+        "else the first of wrangler.json, wrangler.jsonc, wrangler.toml in the working directory."
     )
     environment: str | None = setting(
         doc="The wrangler config's environment to deploy (env.<name>, as wrangler --env): its "

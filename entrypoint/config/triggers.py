@@ -239,16 +239,13 @@ def read_settings(config: Mapping[str, Any], source: str) -> dict[str, Any]:
     return settings
 
 
-def service_tags(top_level: Mapping[str, Any], environment: str | None = None) -> tuple[str, ...]:
+def service_tags(
+    name: str | None, defined: tuple[str, ...], environment: str | None = None
+) -> tuple[str, ...]:
     """wrangler's ``cf:service=<name>`` (and ``cf:environment=<env>`` when one is deployed) for
-    a config that defines environments (``env``) and a top-level ``name``; none otherwise."""
-    name, environments = top_level.get("name"), top_level.get("env")
-    if (
-        not isinstance(name, str)
-        or not name
-        or not environments
-        or not isinstance(environments, dict)
-    ):
+    a config that defines environments (``defined``) and has a top-level ``name``; none
+    otherwise (``applyServiceAndEnvironmentTags``)."""
+    if not name or not defined:
         return ()
     tags = (f"{SERVICE_TAG}{name}",)
     return (*tags, f"{ENVIRONMENT_TAG}{environment}") if environment else tags

@@ -9,11 +9,16 @@ mapping the keys we use (``name``, ``main``, ``compatibility_date``, ``compatibi
 and every binding become ``metadata`` bindings and the Worker settings (``logpush``,
 ``placement``, ``limits``, ``observability``, tail consumers) ``metadata`` fields, as wrangler
 sends them (:mod:`entrypoint.config.wrangler_keys`); ``keep_vars`` rides along in ``metadata`` for
-``deploy/metadata.py`` to turn into ``keep_bindings``. Paths are resolved against the
-file's folder, as wrangler resolves them (and checked against the workspace where they are used).
-The values are defaults: inputs set any other way win (the caller decides). Keys that change the
-deployed Worker but are not translated (``routes``, ``triggers``, ``containers`` …) are listed so
-the caller can refuse to deploy a Worker that would silently lack them.
+``deploy/metadata.py`` to turn into ``keep_bindings``; routes, crons, preview URLs and migrations
+become :class:`~entrypoint.model.Triggers` (:mod:`entrypoint.config.triggers`); ``no_bundle``,
+``rules``, ``find_additional_modules`` and ``upload_source_maps`` give ``modules``
+(:mod:`entrypoint.config.module_rules`). A generated config (``redirected``: a build's, found
+through :mod:`entrypoint.config.redirect`) is read as wrangler reads one: no environments in it,
+the environment it was built for. Paths are resolved against the file's folder, as wrangler
+resolves them (and checked against the workspace where they are used). The values are defaults:
+inputs set any other way win (the caller decides). Keys that change the deployed Worker but are
+not translated (``containers``, ``unsafe`` …) are listed so the caller can refuse to deploy a
+Worker that would silently lack them.
 """
 
 from __future__ import annotations
@@ -26,13 +31,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
+from entrypoint.config.module_rules import module_values
 from entrypoint.config.triggers import read_triggers, service_tags, workers_dev_default
 from entrypoint.config.values import check_nesting, load_json, too_deep
 from entrypoint.config.wrangler_keys import refusals
 from entrypoint.config.wrangler_keys.binding_checks import deprecations
 from entrypoint.config.wrangler_keys.bindings import metadata_bindings
 from entrypoint.config.wrangler_keys.bindings import vars_bindings as bindings_of_vars
-from entrypoint.config.wrangler_keys.environments import Resolved, resolve_environment
+from entrypoint.config.wrangler_keys.environments import (
+    Resolved,
+    resolve_environment,
+    resolve_generated,
+)
 from entrypoint.config.wrangler_keys.settings import worker_settings
 from entrypoint.errors import ConfigurationError
 from entrypoint.files.workspace import MIB, Workspace, read_input
@@ -236,14 +246,13 @@ def _relative(base: Path, value: object, key: str, path: Path) -> str:
 
 
 def _warnings(
-    raw: Mapping[str, Any], data: Mapping[str, Any], resolved: Resolved, source: str
+    raw: Mapping[str, Any], data: Mapping[str, Any], resolved: Resolved, prefix: str, source: str
 ) -> tuple[str, ...]:
-    """wrangler's warnings about the file: deprecated keys (top level and the environment's),
-    the environment's, unknown keys, and the ``build.command`` we do not run."""
+    """wrangler's warnings about the file: deprecated keys (top level and, with ``prefix``, the
+    environment's), the environment's, unknown keys, and the ``build.command`` we do not run."""
     warnings = deprecations(raw, "")
-    if resolved.environment in resolved.defined:
-        section = raw["env"][resolved.environment]
-        warnings += deprecations(section, f"env.{resolved.environment}.")
+    if prefix:
+        warnings += deprecations(raw["env"][resolved.environment], prefix)
     warnings += resolved.warnings
     unknown = refusals.unknown_keys(data)
     if unknown:
@@ -258,19 +267,28 @@ def _warnings(
 
 
 def read_config(
-    path: Path, workspace: Workspace | None = None, environment: str | None = None
+    path: Path,
+    workspace: Workspace | None = None,
+    environment: str | None = None,
+    *,
+    redirected: bool = False,
 ) -> WranglerConfig:
-    """Parse ``path``, resolve ``environment`` (None: the top level) and map its keys onto our
-    inputs. The file must lie in ``workspace`` (see :mod:`entrypoint.files.workspace`; None: not
-    checked); the paths it names are checked where they are used (the assets folder, the modules).
+    """Parse ``path``, resolve ``environment`` (None: the top level; ``redirected``: a build's
+    generated config, built for one environment) and map its keys onto our inputs. The file must
+    lie in ``workspace`` (see :mod:`entrypoint.files.workspace`; None: not checked); the paths it
+    names are checked where they are used (the assets folder, the modules).
 
     Raises:
         ConfigurationError: naming input ``config`` (or ``environment``) and the key.
     """
     raw = _parse(path, workspace)
-    resolved = resolve_environment(raw, environment, path.name)
+    if redirected:
+        resolved = resolve_generated(raw, environment, path.name)
+    else:
+        resolved = resolve_environment(raw, environment, path.name)
     data = dict(resolved.effective)
-    prefix = f"env.{resolved.environment}." if resolved.environment in resolved.defined else ""
+    named = not redirected and resolved.environment in resolved.defined
+    prefix = f"env.{resolved.environment}." if named else ""
     base = path.parent
     values: dict[str, Any] = {
         name: data[key] for key, name in _TOP_LEVEL.items() if data.get(key) is not None
@@ -303,16 +321,17 @@ def read_config(
     metadata.update(worker_settings(data, prefix))
     if metadata:
         values["metadata"] = metadata
-    triggers = read_triggers(data, path.name, tags=service_tags(raw, resolved.environment))
+    tags = service_tags(resolved.top_level_name, resolved.defined, resolved.environment)
+    triggers = read_triggers(data, path.name, tags=tags)
     if (workers_dev := workers_dev_default(data, triggers)) is not None:
         values["workers_dev"] = workers_dev
-    main_folder = str(Path(data["main"]).parent) if isinstance(data.get("main"), str) else None
-    untranslated = refusals.refused(data, UNTRANSLATED, main_folder)
+    values.update(module_values(data, path, values.get("main_module"), workspace))
+    untranslated = refusals.refused(data, UNTRANSLATED)
     return WranglerConfig(
         path,
         values,
         untranslated,
-        _warnings(raw, data, resolved, path.name),
+        _warnings(raw, data, resolved, prefix, path.name),
         data,
         resolved.environment,
         resolved.top_level_name,

@@ -28,6 +28,13 @@ MODULE_TYPES: Final = {
     ".py": "text/x-python",
 }
 _ENTRY_SUFFIXES: Final = (".js", ".mjs")
+#: The two ways to build a Worker we can upload.
+BUILD_HINT: Final = (
+    "Build it first: either your framework's build (e.g. 'npm run build' with the Cloudflare "
+    "Vite plugin, which writes .wrangler/deploy/config.json; cf-assets then deploys the Worker "
+    "it points to), or 'npx wrangler deploy --dry-run --outdir dist' and set main-module to "
+    "dist/index.js."
+)
 
 
 def _inside(path: Path, root: Path) -> bool:
@@ -69,11 +76,10 @@ def resolve_modules(
     main_path = _resolve(main_module, cwd, place, "main-module")
     if main_path.suffix.lower() not in _ENTRY_SUFFIXES:
         msg = (
-            f"Invalid input 'main-module': '{main_module}' is not a built ES module (.js/.mjs); "
-            "build your Worker first and point main-module at the output "
-            "(cf-assets does not bundle)."
+            f"Invalid input 'main-module': '{main_module}' is not a built ES module (.js/.mjs), "
+            "and cf-assets does not bundle."
         )
-        raise ConfigurationError(msg)
+        raise ConfigurationError(msg, hint=BUILD_HINT)
     base = main_path.parent
     main = _module(main_path, base, "main-module")
     others: dict[str, ModuleFile] = {}

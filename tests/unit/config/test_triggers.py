@@ -193,9 +193,10 @@ def test_script_settings_as_wrangler_patches_them() -> None:
 
 
 def test_service_and_environment_tags() -> None:
-    assert service_tags({"name": "site"}) == ()
-    assert service_tags({"name": "site", "env": {"staging": {}}}) == ("cf:service=site",)
-    assert service_tags({"name": "site", "env": {"staging": {}}}, "staging") == (
+    assert service_tags("site", ()) == ()
+    assert service_tags(None, ("staging",), "staging") == ()
+    assert service_tags("site", ("staging",)) == ("cf:service=site",)
+    assert service_tags("site", ("staging",), "staging") == (
         "cf:service=site",
         "cf:environment=staging",
     )

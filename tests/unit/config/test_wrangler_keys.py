@@ -245,10 +245,14 @@ def test_keys_we_refuse_and_warnings(tmp_path: Path):
         "build.command in the wrangler configuration is not run: cf-assets deploys the files as "
         "they are. Run the build in an earlier step.",
     )
+    # Not bundled: the rules give the modules (module_rules), define changes nothing.
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "index.js").write_text("export default {};\n")
+    (tmp_path / "src" / "notes.txt").write_text("hi\n")
     config["no_bundle"] = True
+    read = read_config(_write(tmp_path, config))
+    assert read.untranslated == ("wasm_modules",)
+    assert read.values["modules"] == (str(tmp_path / "src" / "notes.txt"),)
     config["base_dir"] = "lib"
-    assert read_config(_write(tmp_path, config)).untranslated == (
-        "base_dir",
-        "rules",
-        "wasm_modules",
-    )
+    with pytest.raises(ConfigurationError, match="'base_dir' must be main's folder"):
+        read_config(_write(tmp_path, config))

@@ -2,7 +2,8 @@
 targets file (whose settings are built from the file's plain mapping, then come here too).
 
 Every value is checked here, before any request: modes that contradict each other, options the
-API refuses for an assets-only Worker, metadata that fights the inputs, module files. What
+API refuses for an assets-only Worker, metadata that fights the inputs, module files and that
+every import among them resolves (:mod:`entrypoint.deploy.imports`). What
 wrangler warns about is told as a warning (:func:`spec_warnings`): ``run_worker_first: true``
 without an assets binding, and with Smart Placement (``placement`` in ``metadata``; a wrangler
 config's own ``placement`` is never read).
@@ -15,7 +16,8 @@ from pathlib import Path
 from typing import Final, Protocol
 
 from entrypoint.config.deploy import DeploySettings
-from entrypoint.deploy.metadata import check_spec
+from entrypoint.deploy.imports import check_imports
+from entrypoint.deploy.metadata import check_spec, worker_metadata
 from entrypoint.deploy.modules import resolve_modules
 from entrypoint.errors import ConfigurationError
 from entrypoint.events import Events
@@ -134,6 +136,13 @@ def deploy_spec(
         explicit=frozenset(settings.model_fields_set),
     )
     check_spec(worker)
+    if worker.modules is not None:
+        sent = worker_metadata(worker, None)  # the date and flags as the upload sends them
+        date, flags = sent.get("compatibility_date"), sent.get("compatibility_flags")
+        listed = (
+            [flag for flag in flags if isinstance(flag, str)] if isinstance(flags, list) else []
+        )
+        check_imports(worker.modules, date if isinstance(date, str) else "", listed)
     where = destination(settings)
     if events is not None:
         for warning in spec_warnings(worker):

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from entrypoint.cli.session import CommandSession
 from entrypoint.config.deploy import DeploySettings, apply_defaults, load_settings
-from entrypoint.config.inputs import input_name
+from entrypoint.config.inputs import NO_ENV, input_name
 from entrypoint.errors import ConfigurationError
 from entrypoint.files.workspace import Workspace
 from entrypoint.interrupts import deferred
@@ -90,7 +90,13 @@ def run_deploy(
     return session.run(
         reporter,
         lambda: flow(
-            settings, reporter, workspace=workspace, cwd=cwd, runner_temp=temp, network=network
+            settings,
+            reporter,
+            workspace=workspace,
+            cwd=cwd,
+            runner_temp=temp,
+            network=network,
+            env=env,
         ),
     )
 
@@ -112,9 +118,10 @@ def deploy_one(
     cwd: Path,
     runner_temp: Path | None = None,
     network: Network | None = None,
+    env: Mapping[str, str] = NO_ENV,
 ) -> int:
-    """``cf-assets deploy`` of one Worker: the run, then its outputs and summary; 0 or raises an
-    AssetsError."""
+    """``cf-assets deploy`` of one Worker (``env``: the step's environment, for the secrets): the
+    run, then its outputs and summary; 0 or raises an AssetsError."""
     from entrypoint.config.network import DIRECT  # noqa: PLC0415
     from entrypoint.deploy.run import execute  # noqa: PLC0415
 
@@ -125,6 +132,7 @@ def deploy_one(
         cwd=cwd,
         runner_temp=runner_temp,
         network=network or DIRECT,
+        env=env,
     )
     manifest_file = str(outcome.manifest_file) if outcome.manifest_file else None
     with deferred():  # a signal waits: outputs and summary are written whole, or not at all

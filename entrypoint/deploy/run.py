@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +21,7 @@ from typing import TypeVar
 from entrypoint.cloudflare.api import CloudflareClient
 from entrypoint.cloudflare.client import ClientConfig, open_client
 from entrypoint.config.deploy import DeploySettings, require_credentials
+from entrypoint.config.inputs import NO_ENV
 from entrypoint.config.network import DIRECT, Network, client_config
 from entrypoint.config.workers_plan import file_limit
 from entrypoint.deploy.flow import deploy, deploy_keeping_assets
@@ -146,15 +147,17 @@ def _refuse_many_target_inputs(settings: DeploySettings) -> None:
 class _Flow:
     """One ``cf-assets deploy`` run: what it was given and what it has learnt so far."""
 
-    def __init__(
+    def __init__(  # noqa: PLR0917 - one run's whole context, built in one place
         self,
         settings: DeploySettings,
         events: Events,
         workspace: Workspace,
         cwd: Path,
         network: Network,
+        env: Mapping[str, str],
     ) -> None:
         self.settings, self.events, self.workspace, self.cwd = settings, events, workspace, cwd
+        self.env = env
         self.client = client_config(settings, network)
         self.sections = _Sections(events)
         self.policy = RetryPolicy(max_retries=settings.max_retries)
@@ -165,7 +168,13 @@ class _Flow:
         """The spec, every value checked (before any request); the date is reported later."""
         date = self.settings.compatibility_date or today()
         return deploy_spec(
-            self.settings, texts, date, cwd=self.cwd, workspace=self.workspace, events=self.events
+            self.settings,
+            texts,
+            date,
+            cwd=self.cwd,
+            workspace=self.workspace,
+            events=self.events,
+            env=self.env,
         )
 
     def note_date(self) -> None:
@@ -257,17 +266,19 @@ def execute(
     cwd: Path,
     runner_temp: Path | None = None,
     network: Network = DIRECT,
+    env: Mapping[str, str] = NO_ENV,
 ) -> DeployOutcome:
     """Run ``cf-assets deploy`` in ``workspace`` (``runner_temp``: the runner's temp folder, where
-    files may be written too) on ``network`` (its proxies and CA certificates); returns what it
-    did or raises an AssetsError."""
+    files may be written too) on ``network`` (its proxies and CA certificates), the secrets'
+    values read from ``env`` (the step's environment); returns what it did or raises an
+    AssetsError."""
     _refuse_many_target_inputs(settings)
     if not settings.dry_run:
         require_credentials(settings)
     place = Workspace.at(workspace, temp=runner_temp, outside=settings.allow_outside_workspace)
     if settings.manifest_file is not None:  # refused before the files are listed, if it must be
         check_target(cwd / settings.manifest_file, place, input_name="manifest-file")
-    flow = _Flow(settings, events, place, cwd, network)
+    flow = _Flow(settings, events, place, cwd, network, env)
     try:
         return flow.keep_assets() if settings.keep_assets else flow.assets()
     finally:

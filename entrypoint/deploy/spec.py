@@ -12,17 +12,27 @@ config's own ``placement`` is never read).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Final, Protocol
 
 from entrypoint.config.deploy import DeploySettings
+from entrypoint.config.inputs import NO_ENV
+from entrypoint.config.secrets import read_secrets
 from entrypoint.deploy.imports import check_imports
 from entrypoint.deploy.metadata import check_spec, worker_metadata
 from entrypoint.deploy.modules import resolve_modules
 from entrypoint.errors import ConfigurationError
 from entrypoint.events import Events
 from entrypoint.files.workspace import Workspace
-from entrypoint.model import DeployMode, DeploySpec, Destination, WorkerModules, WorkerSpec
+from entrypoint.model import (
+    DeployMode,
+    DeploySpec,
+    Destination,
+    WorkerModules,
+    WorkerSecret,
+    WorkerSpec,
+)
 
 #: What wrangler warns (4.164, adapted to our inputs).
 NO_ASSETS_BINDING: Final = (
@@ -69,6 +79,30 @@ def _check_mode(settings: DeploySettings) -> None:
     if settings.keep_assets and settings.deploy is DeployMode.NONE:
         msg = "Input 'keep-assets' needs a Worker upload; it cannot go with 'deploy: none'."
         raise ConfigurationError(msg)
+    if (settings.secrets or settings.secrets_file) and settings.deploy is DeployMode.NONE:
+        msg = "Input 'secrets' needs a Worker upload; it cannot go with 'deploy: none'."
+        raise ConfigurationError(msg)
+
+
+def _secrets(
+    settings: DeploySettings,
+    env: Mapping[str, str],
+    cwd: Path,
+    workspace: Workspace | Path,
+    events: Events | None,
+) -> tuple[WorkerSecret, ...]:
+    """The values of the secrets ``settings`` name, each masked as soon as it is read."""
+    if not settings.secrets and settings.secrets_file is None:
+        return ()
+    mask = events.secret if events is not None else (lambda _value: None)
+    return read_secrets(
+        settings.secrets,
+        settings.secrets_file,
+        env,
+        cwd=cwd,
+        workspace=Workspace.of(workspace),
+        mask=mask,
+    )
 
 
 def _modules(
@@ -111,10 +145,12 @@ def deploy_spec(
     cwd: Path,
     workspace: Workspace | Path,
     events: Events | None = None,
+    env: Mapping[str, str] = NO_ENV,
 ) -> DeploySpec:
     """The spec of ``settings`` (``texts``: the directory's config texts; None with keep-assets;
     ``compatibility_date``: the date when none is set), every value checked before any request;
-    modules are read from ``workspace``; ``events`` hear the warnings.
+    modules are read from ``workspace``; ``events`` hear the warnings (and every secret value, to
+    mask it); ``env`` is the step's environment, where the secrets' values are.
 
     Raises:
         ConfigurationError: inputs that contradict each other or that the API would refuse.
@@ -134,6 +170,7 @@ def deploy_spec(
         keep_assets=settings.keep_assets,
         extra=settings.metadata or {},
         explicit=frozenset(settings.model_fields_set),
+        secrets=_secrets(settings, env, cwd, workspace, events),
     )
     check_spec(worker)
     if worker.modules is not None:

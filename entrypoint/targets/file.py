@@ -50,6 +50,8 @@ TARGET_FIELDS: Final = (
     "keep_assets",
     "metadata",
     "workers_dev",
+    "secrets",
+    "secrets_file",
 )
 _KEYS: Final = {input_name(field): field for field in TARGET_FIELDS}
 _LIST_KEY: Final = "targets"

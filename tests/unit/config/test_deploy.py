@@ -522,6 +522,8 @@ NON_DEFAULT = {
     "assets_binding": "EVIL",
     "keep_assets": "true",
     "metadata": "{}",
+    "secrets": "EVIL_NAME",
+    "secrets_file": "/tmp/evil.vars",
     "workers_dev": "false",
     "config": "/etc/passwd",
     "concurrency": "1",

@@ -45,10 +45,21 @@ from entrypoint.targets.plans import HashCount, plan_targets
 from entrypoint.targets.previous import Kept, kept_targets
 
 
+def _secret_key(step: DeploySettings) -> str | None:
+    """What keys the digest of a target's secrets in its fingerprint: the step's credential."""
+    credential = step.api_token or step.api_key
+    return credential.get_secret_value() if credential else None
+
+
 def _target_runs(
-    chosen: Chosen, events: Events, workspace: Workspace, env: Mapping[str, str]
+    chosen: Chosen,
+    events: Events,
+    workspace: Workspace,
+    step: DeploySettings,
+    env: Mapping[str, str],
 ) -> tuple[list[TargetRun], HashCount]:
-    """Plans (each distinct file hashed once) and specs, every target checked."""
+    """Plans (each distinct file hashed once) and specs, every target checked (``step``: the
+    step's settings; ``env``: its environment, for the secrets)."""
     base = chosen.file.base
     plans, hashed = plan_targets(chosen.targets, chosen.collections, base)
     events.info(
@@ -66,9 +77,7 @@ def _target_runs(
             problems.append(f"target {target.index} ({target.name}): {error.message}")
             continue
         where = {"api_base_url": settings.api_base_url, "account": settings.account_id or ""}
-        credential = settings.api_token or settings.api_key
-        key = credential.get_secret_value() if credential else None
-        digest = fingerprint(spec, plan, **where, secret_key=key)
+        digest = fingerprint(spec, plan, **where, secret_key=_secret_key(step))
         runs.append(TargetRun(index=target.index, plan=plan, spec=spec, fingerprint=digest))
     if problems:
         msg = f"{len(problems)} target(s) are not valid: {problems[0]}"
@@ -146,7 +155,7 @@ def execute_targets(
         chosen = choose(settings, events, cwd, place)
         if chosen.assignment is not None:
             return ShardAssignment(matrix=chosen.assignment, targets=len(chosen.file.targets))
-        runs, hashed = _target_runs(chosen, events, place, env)
+        runs, hashed = _target_runs(chosen, events, place, settings, env)
     previous = cwd / settings.previous_report if settings.previous_report is not None else None
     kept = kept_targets(previous, runs, events, place)
     if settings.dry_run:

@@ -12,13 +12,14 @@ Owns finding each value and nothing else:
 
 The environment is the mapping the CLI hands in (nothing here reads ``os.environ``). Every value
 is handed to ``mask`` as soon as it is read, before anything could print it (the reporter scrubs
-it from every line and, on GitHub, sends ``::add-mask::``). Errors name secrets, never values.
+it from every line and, on GitHub, sends ``::add-mask::``), and so is each line of a value of
+many lines. Errors name secrets, never values.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Final
 
@@ -78,6 +79,17 @@ def _from_file(path: Path, env: Mapping[str, str], workspace: Workspace) -> dict
     return read_secrets_text(text, env, path.name)
 
 
+def _mask(values: Iterable[str], mask: Callable[[str], None]) -> None:
+    """Mask each value, and each line of a value of many (a PEM key): the runner masks a value
+    line by line only when told each line."""
+    for value in values:
+        mask(value)
+        lines = value.splitlines()
+        for line in lines if len(lines) > 1 else ():
+            if line.strip():
+                mask(line)
+
+
 def read_secrets(
     names: tuple[str, ...],
     file: Path | None,
@@ -97,11 +109,9 @@ def read_secrets(
     found: dict[str, str] = {}
     if file is not None:
         found = _from_file(cwd / file, env, workspace)
-        for value in found.values():
-            mask(value)
+        _mask(found.values(), mask)
     from_env = _from_env(names, env) if names else {}
-    for value in from_env.values():
-        mask(value)
+    _mask(from_env.values(), mask)
     both = [name for name in from_env if name in found]
     if both:
         msg = (

@@ -10,15 +10,17 @@ before any request.
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any, Final
 
 import httpx
 import pytest
 
-from entrypoint.emulator import EmulatorThread
+from entrypoint.emulator import EmulatorConfig, EmulatorThread
 from tests.support.action import ACCOUNT, TOKEN, ActionRun, deploy_inputs, run_action
 from tests.support.emulators import configure
+from tests.support.wrangler_record import RequestLog, describe
 
 pytestmark = pytest.mark.integration
 
@@ -238,3 +240,35 @@ def test_secrets_never_leave_a_refused_upload(
     known = values if runner == "github" else []
     _assert_never_shown(run, [workspace, tmp_path / "runner"], values, known)
     assert (workspace / "manifest.json").exists()  # written before the refusal, and scanned
+
+
+PARITY: Final = Path(__file__).parent.parent / "fixtures" / "wrangler_secrets_parity.json"
+
+
+def test_the_upload_carries_the_secrets_as_wranglers_secrets_file_does(tmp_path: Path) -> None:
+    """``scripts/gen_secrets_parity.py`` recorded ``wrangler deploy --secrets-file`` and ``wrangler
+    versions upload --secrets-file``; our ``secrets-file`` sends the same metadata, field for
+    field (secrets in the same places, read from the file the same way)."""
+    expected = json.loads(PARITY.read_text("utf-8"))
+    workspace = tmp_path / "project"
+    shutil.copytree(PARITY.parent / "wrangler_project", workspace)
+    (workspace / ".dev.vars").write_text(expected["dev_vars"])
+    log = RequestLog()
+    config = EmulatorConfig(api_tokens=frozenset({TOKEN}), faults=log)
+    with EmulatorThread(config) as emulator:
+        env = {
+            "CLOUDFLARE_API_TOKEN": TOKEN,
+            "CLOUDFLARE_ACCOUNT_ID": ACCOUNT,
+            "CLOUDFLARE_API_BASE_URL": emulator.base_url,
+            **expected["environment"],
+        }
+        for name, inputs in (("deploy_new", {}), ("versions_upload", {"deploy": "version"})):
+            log.take()
+            run = run_action(
+                workspace, tmp_path / name, {"secrets-file": ".dev.vars", **inputs}, env
+            )
+            assert run.returncode == 0, run.stdout + run.stderr
+            ours = describe(log.take(), ACCOUNT)["upload"]
+            theirs = expected["routes"][name]["upload"]
+            assert ours["request"] == theirs["request"]
+            assert ours["metadata"] == theirs["metadata"]

@@ -122,3 +122,9 @@ def test_a_line_that_is_not_a_name_is_refused(names: str) -> None:
 def test_a_variable_named_secrets_is_not_the_input() -> None:
     settings = load_settings({}, {"SECRETS": "A", "secrets": "B", "INPUT_SECRETS": "C\nD"})
     assert settings.secrets == ("C", "D")
+
+
+def test_each_line_of_a_value_of_many_is_masked_too(tmp_path: Path) -> None:
+    pem = "-----BEGIN KEY-----\nMIIBVgIBADANBgkq\n\n-----END KEY-----"
+    _, masked = _read(tmp_path, ("KEY",), {"KEY": pem})
+    assert masked == [pem, "-----BEGIN KEY-----", "MIIBVgIBADANBgkq", "-----END KEY-----"]

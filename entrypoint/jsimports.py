@@ -6,14 +6,15 @@ Owns one linear pass over the source that skips what could fool a search: commen
 to any depth) and regular-expression literals (told from a division by the token before the
 ``/``: after ``)``, ``]``, ``++``/``--``, a name, a number or a literal it is a division; after
 other punctuation, ``}`` or ``return``/``typeof``/… a regex). Only a parser tells the rare rest
-apart (a regex right after ``if (…)``, a division right after an object literal's ``}``); a
-misread stays on its line (an unterminated literal ends there), so the worst case is a specifier
-of that line missed. Static declarations count only outside any brace (where a module may hold
-them); ``import()`` anywhere. Code between the interesting characters is skipped by one
-regular-expression search: 5 MB of minified code in about 0.6 s, and no input takes more than
-linear time (the unit tests feed the shapes that would make a naive scanner quadratic). Who checks the specifiers against the uploaded modules is the
-caller's business (the deploy's and the emulator's); this module only reads them. An ``import``
-of a computed value (``import(name)``) has no specifier to read and is not reported.
+apart (a regex right after ``if (…)``, a division right after an object literal's ``}``); such a
+misread can hide a specifier near it, or take a string's text for one (then the deploy is
+refused naming it: never a silent pass). Static declarations count only outside any brace (where
+a module may hold them); ``import()`` anywhere. Code between the interesting characters is
+skipped by one regular-expression search: 5 MB of minified code in about 0.6 s, and no input
+takes more than linear time (the unit tests feed the shapes that would make a naive scanner
+quadratic). Who checks the specifiers against the uploaded modules is the caller's business
+(the deploy's and the emulator's); this module only reads them. An ``import`` of a computed value
+(``import(name)``) has no specifier to read and is not reported.
 """
 
 from __future__ import annotations

@@ -125,6 +125,10 @@ def test_secrets_ride_in_the_upload_and_are_never_shown(
     public = httpx.get(f"{emulator.root_url}/__emulator/scripts").text
     assert not any(value in public for value in expected.values())
 
+    # Set elsewhere (wrangler secret put, the dashboard): one kept, one replaced by ours.
+    for name in ("SET_ELSEWHERE", "API_KEY"):
+        body = {"name": name, "type": "secret_text", "text": "elsewhere-value"}
+        httpx.put(url, json=body, headers=headers).raise_for_status()
     changed = {**env, "API_KEY": "rotated-secret-0c4e1d"}
     second = run_action(workspace, tmp_path / "runner2", _inputs(emulator), changed)
 
@@ -132,6 +136,7 @@ def test_secrets_ride_in_the_upload_and_are_never_shown(
     assert _requests(emulator)["script-versions"] == 1  # the redeploy took the versions route
     newest = list(_bound(emulator).values())[-1]
     assert newest["API_KEY"] == "rotated-secret-0c4e1d"  # in the version that runs the code
+    assert newest["SET_ELSEWHERE"] == "elsewhere-value"  # keep_bindings kept it
     every = [*expected.values(), "rotated-secret-0c4e1d"]
     rotated = {**expected, "API_KEY": "rotated-secret-0c4e1d"}
     for run, runner, known in ((first, "runner1", expected), (second, "runner2", rotated)):

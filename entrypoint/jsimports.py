@@ -5,9 +5,10 @@ Owns one linear pass over the source that skips what could fool a search: commen
 ``/* */``, a hashbang), string literals, template literals (their ``${…}`` code is scanned, nested
 to any depth) and regular-expression literals (told from a division by the token before the
 ``/``: after ``)``, ``]``, ``++``/``--``, a name, a number or a literal it is a division; after
-other punctuation, ``}`` or ``return``/``typeof``/… a regex). Only a parser tells the rare rest
-apart (a regex right after ``if (…)``, a division right after an object literal's ``}``); such a
-misread can hide a specifier near it, or take a string's text for one (then the deploy is
+the ``)`` of ``if``/``while``/``for``/``with (…)``, other punctuation, ``}`` or
+``return``/``typeof``/… a regex). Only a parser tells the rare rest apart (a division right after
+an object literal's ``}``, a regex after a ``)`` ending a statement by line break); such a misread
+can hide a specifier near it, or take a string's text for one (then the deploy is
 refused naming it: never a silent pass). Static declarations count only outside any brace (where
 a module may hold them); ``import()`` anywhere. Code between the interesting characters is
 skipped by one regular-expression search: 5 MB of minified code in about 0.6 s, and no input
@@ -25,7 +26,7 @@ from typing import Final
 
 #: The next character that matters: a quote, a backquote, a slash, a brace, or the keyword
 #: ``import`` / ``export`` (not a property ``x.import``, a private ``#import`` or part of a name).
-_NEXT: Final = re.compile(r"""['"`/{}]|(?<![\w$.#\\])(?:import|export)(?![\w$\\])""")
+_NEXT: Final = re.compile(r"""['"`/{}()]|(?<![\w$.#\\])(?:import|export)(?![\w$\\])""")
 _SPACE: Final = re.compile(r"(?:\s++|//[^\n\r\u2028\u2029]*+|/\*(?:[^*]++|\*(?!/))*+\*/)*+")
 _STRINGS: Final = {
     "'": re.compile(r"'(?:[^'\\\n\r]++|\\(?:\r\n|[\s\S]))*+'"),
@@ -40,7 +41,6 @@ _REGEX: Final = re.compile(
 _STRING_END: Final = re.compile(r"[\n\r]")
 _LINE_END: Final = re.compile(r"[\n\r\u2028\u2029]")
 _NAME: Final = re.compile(r"[\w$\u0080-\U0010ffff]++")
-_TRAILING_WORD: Final = re.compile(r"(\.?)([\w$\u0080-\U0010ffff]+)$")
 #: Keywords after which a ``/`` starts a regular expression.
 _REGEX_AFTER: Final = frozenset(
     {
@@ -48,6 +48,7 @@ _REGEX_AFTER: Final = frozenset(
         "do", "else", "yield", "await", "extends",
     }
 )  # fmt: skip
+_HEADERS: Final = frozenset({"if", "while", "for", "with"})
 _ESCAPE: Final = re.compile(
     r"\\(?:u\{([0-9a-fA-F]+)\}|u([0-9a-fA-F]{4})|x([0-9a-fA-F]{2})|(\r\n|[\s\S]))"
 )
@@ -99,6 +100,10 @@ def _decode(literal: str) -> str:
     return _ESCAPE.sub(one, body)
 
 
+def _is_name_char(char: str) -> bool:
+    return char.isalnum() or char in "_$" or char >= "\x80"
+
+
 class _Scanner:
     """One pass over ``text``; ``sites`` collects what it found."""
 
@@ -109,6 +114,8 @@ class _Scanner:
         self.regex_ok = True
         #: One entry per open brace: True for a template substitution's ``${``.
         self.braces: list[bool] = []
+        #: One entry per open parenthesis: True for the head of ``if``/``while``/``for``/``with``.
+        self.parens: list[bool] = []
         #: The line of offset ``counted`` (sites are found in source order).
         self.line, self.counted = 1, 0
 
@@ -138,23 +145,37 @@ class _Scanner:
         self.regex_ok = False
         return end
 
+    def trailing_word(self, start: int, end: int) -> tuple[str, int]:
+        """The name the code in ``start:end`` ends with (trailing spaces aside; empty when it
+        ends otherwise) and where it starts. Read backwards, so a long name costs its length
+        once (a regex search from ``start`` would cost the square of it)."""
+        text = self.text
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        first = end
+        while first > start and _is_name_char(text[first - 1]):
+            first -= 1
+        return text[first:end], first
+
+    def ends_with_header_keyword(self, start: int, end: int) -> bool:
+        """Whether the plain code in ``start:end`` ends with ``if``, ``while``, ``for`` or
+        ``with`` (not a property)."""
+        word, first = self.trailing_word(start, end)
+        return word in _HEADERS and not (first > start and self.text[first - 1] == ".")
+
     def regex_allowed(self, start: int, end: int) -> bool:
         """Whether a ``/`` at ``end`` starts a regex, given the plain code in ``start:end``."""
-        code = self.text[start:end].rstrip()
-        if not code:
-            return self.regex_ok
-        last = code[-1]
-        if last in ")]":
-            return False
-        if last in "+-" and code.endswith(("++", "--")):
-            return False
-        word = _TRAILING_WORD.search(code)
-        if word is None:
-            return True  # other punctuation
-        dot, name = word.groups()
-        if dot or name[0].isdigit():
-            return False  # a property or a number
-        return name in _REGEX_AFTER
+        word, first = self.trailing_word(start, end)
+        before = self.text[first - 1] if first > start else ""
+        if word:
+            if before == "." or word[0].isdigit():
+                return False  # a property or a number
+            return word in _REGEX_AFTER
+        if not before:
+            return self.regex_ok  # no code since the last token a handler read
+        if before in "+-" and first - 2 >= start and self.text[first - 2] == before:
+            return False  # ``a++ /``: a division
+        return before not in ")]"
 
     def run(self) -> list[ImportSite]:
         text, pos, plain = self.text, 0, 0
@@ -167,24 +188,31 @@ class _Scanner:
                 self.regex_ok = False
             elif found == "`":
                 end = self.template(at + 1)
-                self.regex_ok = False
             elif found == "/":
                 end = self.slash(at, plain)
-            elif found == "{":
-                self.braces.append(False)
-                end, self.regex_ok = at + 1, True
-            elif found == "}":
-                if self.braces and self.braces.pop():
-                    end = self.template(at + 1)
-                    self.regex_ok = False
-                else:
-                    end, self.regex_ok = at + 1, True
+            elif found in "{}()":
+                end = self.bracket(found, at, plain)
             else:
                 end = self.keyword(found, at)
             if end < 0:
                 break
             pos = plain = end
         return self.sites
+
+    def bracket(self, found: str, at: int, plain: int) -> int:
+        """A brace or a parenthesis at ``at``; where to read on."""
+        if found == "{":
+            self.braces.append(False)
+        elif found == "(":
+            self.parens.append(self.ends_with_header_keyword(plain, at))
+        elif found == ")":
+            # After the ``)`` of ``if (…)``, ``while (…)`` … a statement starts: a regex.
+            self.regex_ok = bool(self.parens) and self.parens.pop()
+            return at + 1
+        elif self.braces and self.braces.pop():  # the ``}`` closing a template's ``${``
+            return self.template(at + 1)
+        self.regex_ok = True
+        return at + 1
 
     def string_end(self, at: int) -> int:
         literal = self.string_at(at)
@@ -199,6 +227,7 @@ class _Scanner:
         body = _TEMPLATE_TEXT.match(self.text, pos)
         end = body.end() if body else pos
         if self.text.startswith("`", end):
+            self.regex_ok = False
             return end + 1
         if self.text.startswith("${", end):
             self.braces.append(True)

@@ -98,7 +98,11 @@ def _expand_value(value: str, env: Mapping[str, str], running: Mapping[str, str]
             break
         if result == running.get(key):
             return result
-    msg = f"Invalid input 'secrets-file': the value of '{name}' expands without end."
+    msg = (
+        f"Invalid input 'secrets-file': the value of '{name}' takes more than {_MAX_STEPS:,} "
+        f"expansions or grows past {_MAX_VALUE // 1024} KiB (it refers to itself?); a Worker "
+        "secret holds at most 5 KiB."
+    )
     raise ConfigurationError(msg)
 
 

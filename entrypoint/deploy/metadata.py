@@ -87,19 +87,25 @@ def _check_secrets(spec: WorkerSpec) -> None:
     if spec.modules is None:
         msg = "Invalid input 'secrets': secrets need a Worker script (set main-module)."
         raise ConfigurationError(msg)
-    listed = spec.extra.get("bindings")
+    sent = [
+        {"type": "secret_text", "name": secret.name, "text": secret.value}
+        for secret in spec.secrets
+    ]
+    # Every other binding the upload carries, wherever it comes from (metadata, the inputs).
+    bindings = _bindings(spec, dict(spec.extra)) or []
     taken = {
         str(b.get("name")): str(b.get("type"))
-        for b in (listed if isinstance(listed, list) else [])
-        if isinstance(b, dict)
+        for b in bindings
+        if isinstance(b, dict) and b not in sent
     }
     if spec.assets_binding is not None:
         taken[spec.assets_binding] = "assets"
     for secret in spec.secrets:
         if secret.name in taken:
             msg = (
-                f"Invalid input 'secrets': '{secret.name}' is already the name of a "
-                f"{taken[secret.name]} binding; every binding of a Worker needs its own name."
+                f"Invalid input 'secrets': '{secret.name}' is already the name of another "
+                f"binding (type {taken[secret.name]}); every binding of a Worker needs its own "
+                "name."
             )
             raise ConfigurationError(msg)
 

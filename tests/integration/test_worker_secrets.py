@@ -168,7 +168,7 @@ def test_a_secret_named_like_a_binding_stops_before_any_request(
     run = run_action(_workspace(tmp_path), tmp_path / "runner", inputs, dict(FROM_ENV))
 
     assert run.returncode == 2, run.stdout + run.stderr
-    assert "'API_KEY' is already the name of a assets binding" in run.stdout
+    assert "'API_KEY' is already the name of another binding (type assets)" in run.stdout
     assert sum(_requests(emulator).values()) == 0
 
 

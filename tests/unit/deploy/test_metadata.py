@@ -248,7 +248,7 @@ def test_secrets_are_secret_text_bindings_of_the_upload(tmp_path: Path):
             None,
             "kv_namespace",
         ),
-        ({}, "API_KEY", "assets binding"),
+        ({}, "API_KEY", "(type assets)"),
     ],
 )
 def test_a_secret_named_like_another_binding_is_refused(

@@ -4,7 +4,8 @@
 - :class:`Asset` and :class:`Plan`: what a deploy sends (:mod:`entrypoint.site.plan` hashes the
   files into them; the Plan also gives the manifest, its JSON and its hash);
 - :class:`Destination`: where (a Worker script, in a dispatch namespace or not);
-- :class:`ModuleFile`, :class:`WorkerModules`, :class:`WorkerSpec`: what the Worker upload carries;
+- :class:`ModuleFile`, :class:`WorkerModules`, :class:`WorkerSecret`, :class:`WorkerSpec`: what
+  the Worker upload carries;
 - :class:`DeploySpec`: everything a deploy needs besides the Plan (``deploy.spec`` builds it);
 - :class:`DeployResult`: what a deploy did;
 - :class:`TargetStatus`, :class:`TargetRun`, :class:`TargetResult`: one target of a targets file,
@@ -137,6 +138,14 @@ class WorkerModules:
     others: tuple[ModuleFile, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class WorkerSecret:
+    """A secret the Worker upload binds (``secret_text``): its value never shows in a repr."""
+
+    name: str
+    value: str = field(repr=False)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class WorkerSpec:
     """What the Worker upload carries besides the completion token (``keep_assets``: none is
@@ -156,6 +165,8 @@ class WorkerSpec:
     keep_assets: bool = False
     extra: Mapping[str, Any] = field(default_factory=dict)
     explicit: frozenset[str] = frozenset()  # inputs the user set (field names)
+    #: Secrets sent as ``secret_text`` bindings in the upload itself (input ``secrets``).
+    secrets: tuple[WorkerSecret, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

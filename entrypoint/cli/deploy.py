@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from entrypoint.cli.session import CommandSession
 from entrypoint.config.deploy import DeploySettings, apply_defaults, load_settings
-from entrypoint.config.inputs import input_name
+from entrypoint.config.inputs import NO_ENV, input_name
 from entrypoint.errors import ConfigurationError
 from entrypoint.files.workspace import Workspace
 from entrypoint.interrupts import deferred
@@ -115,6 +115,7 @@ def run_deploy(
             runner_temp=temp,
             network=network,
             **extra,
+            env=env,
         ),
     )
 
@@ -137,9 +138,10 @@ def deploy_one(
     runner_temp: Path | None = None,
     network: Network | None = None,
     triggers: Triggers | None = None,
+    env: Mapping[str, str] = NO_ENV,
 ) -> int:
-    """``cf-assets deploy`` of one Worker: the run, then its outputs and summary; 0 or raises an
-    AssetsError."""
+    """``cf-assets deploy`` of one Worker (``env``: the step's environment, for the secrets): the
+    run, then its outputs and summary; 0 or raises an AssetsError."""
     from entrypoint.config.network import DIRECT  # noqa: PLC0415
     from entrypoint.deploy.run import execute  # noqa: PLC0415
 
@@ -151,6 +153,7 @@ def deploy_one(
         runner_temp=runner_temp,
         network=network or DIRECT,
         triggers=triggers or Triggers(),
+        env=env,
     )
     manifest_file = str(outcome.manifest_file) if outcome.manifest_file else None
     with deferred():  # a signal waits: outputs and summary are written whole, or not at all

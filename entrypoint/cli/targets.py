@@ -5,9 +5,11 @@ Imported only when such a run runs."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from entrypoint.config.deploy import DeploySettings
+from entrypoint.config.inputs import NO_ENV
 from entrypoint.config.network import DIRECT, Network
 from entrypoint.errors import DeployInterruptedError
 from entrypoint.interrupts import deferred
@@ -32,11 +34,19 @@ def deploy_targets(
     cwd: Path,
     runner_temp: Path | None = None,
     network: Network = DIRECT,
+    env: Mapping[str, str] = NO_ENV,
 ) -> int:
-    """Run the targets file; returns 0 or raises an AssetsError (a failed target's, or the stop)."""
+    """Run the targets file (``env``: the step's environment, for the secrets); returns 0 or
+    raises an AssetsError (a failed target's, or the stop)."""
     events = TargetsLog(reporter)
     outcome = execute_targets(
-        settings, events, workspace=workspace, cwd=cwd, runner_temp=runner_temp, network=network
+        settings,
+        events,
+        workspace=workspace,
+        cwd=cwd,
+        runner_temp=runner_temp,
+        network=network,
+        env=env,
     )
     if isinstance(outcome, ShardAssignment):
         with deferred():  # a signal waits: outputs and summary are written whole

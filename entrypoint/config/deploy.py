@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, Final, NoReturn
+from typing import Annotated, Any, ClassVar, Final, NoReturn
 
 from pydantic import BeforeValidator, SecretStr, ValidationError
 from pydantic.fields import FieldInfo
@@ -32,6 +32,7 @@ from entrypoint.config.inputs import (
 )
 from entrypoint.config.request_values import HEADER_SAFE_RULE, credential_values
 from entrypoint.config.run_worker_first import check_rules
+from entrypoint.config.secrets import check_secret_names
 from entrypoint.config.values import parse_run_worker_first
 from entrypoint.config.workers_plan import WorkersPlan
 from entrypoint.errors import ConfigurationError
@@ -71,7 +72,8 @@ RunWorkerFirst = Annotated[bool | tuple[str, ...] | None, BeforeValidator(parse_
 class DeploySettings(CommandSettings):
     """Inputs of ``cf-assets deploy``; field ``account_id`` is input ``account-id``."""
 
-    line_fields = ("include", "exclude", "modules", "compatibility_flags", "run_worker_first")
+    line_fields: ClassVar[tuple[str, ...]] = ("include", "exclude", "modules", "secrets")
+    line_fields += ("compatibility_flags", "run_worker_first")
 
     api_token: SecretStr | None = setting(
         doc="Cloudflare API token with the Workers Scripts Write permission."
@@ -146,6 +148,16 @@ class DeploySettings(CommandSettings):
     keep_assets: StrictBool = setting(
         False, doc="Keep the assets the Worker has; upload none (script-only update)."
     )
+    secrets: Lines = setting(
+        (),
+        doc="Newline list of Worker secret names (wrangler-action's secrets): each value is the "
+        "step's environment variable of that name (unset or empty: refused). Sent as "
+        "secret_text bindings in the Worker upload itself, masked at once, never printed.",
+    )
+    secrets_file: Path | None = setting(
+        doc="A .dev.vars-style file of Worker secrets (NAME=value lines, or a JSON object), read "
+        "as wrangler deploy --secrets-file reads it; sent like 'secrets'."
+    )
     metadata: JsonObject = setting(
         doc="JSON object merged into the Worker metadata (bindings, observability, tags, "
         "placement, keep_bindings …); inputs you set win."
@@ -215,10 +227,11 @@ class DeploySettings(CommandSettings):
     )
     allow_outside_workspace: StrictBool = setting(
         False,
-        doc="Let the paths inputs name (directory, config, main-module, modules, targets and "
-        "their folders, previous-report; manifest-file, dotenv-file, report-file) lie outside "
-        "the workspace. Links among the assets still may not leave the workspace (or the "
-        "directory), files are still written through no link, and no .git folder is ever read.",
+        doc="Let the paths inputs name (directory, config, main-module, modules, secrets-file, "
+        "targets and their folders, previous-report; manifest-file, dotenv-file, report-file) "
+        "lie outside the workspace. Links among the assets still may not leave the workspace "
+        "(or the directory), files are still written through no link, and no .git folder is "
+        "ever read.",
     )
 
 
@@ -309,6 +322,7 @@ def _check_formats(s: DeploySettings) -> None:
     if not 0 < s.timeout <= 3600:
         _bad("timeout", "must be between 0 and 3600 seconds")
     check_rules(s.run_worker_first)
+    check_secret_names(s.secrets)
 
 
 def parse_shard(text: str) -> tuple[int, int, str | None]:

@@ -22,6 +22,14 @@ a wrangler config or given in ``metadata``; not an API field, so never sent) kee
 set outside the deploy as wrangler does: ``plain_text`` and ``json`` go in front of
 ``keep_bindings``. A ``code_update_strategy`` the user set wins. An assets-only Worker carries no
 ``keep_bindings`` unless the user set it, as with wrangler (its no-op script reads no secret).
+
+Secrets (inputs ``secrets`` / ``secrets-file``) are ``secret_text`` bindings of this same upload,
+after the user's bindings, as ``wrangler deploy --secrets-file`` (4.164) sends them: the version
+that runs the new code has them from its first request, and nothing else changes at another
+moment (wrangler-action's ``secrets`` run ``wrangler secret bulk`` first instead: a ``PATCH
+…/secrets-bulk`` that deploys the old code with the new values, or a draft Worker).
+``keep_bindings`` still keeps the secrets set elsewhere; one we send replaces the kept one of the
+same name. A secret may not share its name with another binding.
 """
 
 from __future__ import annotations
@@ -78,6 +86,37 @@ def check_spec(spec: WorkerSpec) -> None:
     if not (isinstance(keep, list) and all(isinstance(kind, str) for kind in keep)):
         msg = "Invalid input 'metadata': 'keep_bindings' must be a list of binding types."
         raise ConfigurationError(msg)
+    _check_secrets(spec)
+
+
+def _check_secrets(spec: WorkerSpec) -> None:
+    """Secrets need a Worker script, and names no other binding has."""
+    if not spec.secrets:
+        return
+    if spec.modules is None:
+        msg = "Invalid input 'secrets': secrets need a Worker script (set main-module)."
+        raise ConfigurationError(msg)
+    sent = [
+        {"type": "secret_text", "name": secret.name, "text": secret.value}
+        for secret in spec.secrets
+    ]
+    # Every other binding the upload carries, wherever it comes from (metadata, the inputs).
+    bindings = _bindings(spec, dict(spec.extra)) or []
+    taken = {
+        str(b.get("name")): str(b.get("type"))
+        for b in bindings
+        if isinstance(b, dict) and b not in sent
+    }
+    if spec.assets_binding is not None:
+        taken[spec.assets_binding] = "assets"
+    for secret in spec.secrets:
+        if secret.name in taken:
+            msg = (
+                f"Invalid input 'secrets': '{secret.name}' is already the name of another "
+                f"binding (type {taken[secret.name]}); every binding of a Worker needs its own "
+                "name."
+            )
+            raise ConfigurationError(msg)
 
 
 def assets_config(spec: WorkerSpec) -> dict[str, Any]:
@@ -96,6 +135,10 @@ def assets_config(spec: WorkerSpec) -> dict[str, Any]:
 
 def _bindings(spec: WorkerSpec, metadata: Mapping[str, Any]) -> list[Any] | None:
     bindings = list(metadata.get("bindings") or [])
+    bindings += [
+        {"type": "secret_text", "name": secret.name, "text": secret.value}
+        for secret in spec.secrets
+    ]
     if spec.assets_binding is None:
         return bindings if bindings or spec.modules is not None else None
     kept = [

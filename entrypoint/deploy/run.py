@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +21,7 @@ from typing import TypeVar
 from entrypoint.cloudflare.api import CloudflareClient
 from entrypoint.cloudflare.client import ClientConfig, open_client
 from entrypoint.config.deploy import DeploySettings, require_credentials, require_script_name
+from entrypoint.config.inputs import NO_ENV
 from entrypoint.config.network import DIRECT, Network, client_config
 from entrypoint.config.workers_plan import file_limit
 from entrypoint.deploy.flow import deploy, deploy_keeping_assets
@@ -155,9 +156,11 @@ class _Flow:
         network: Network,
         *,
         triggers: Triggers,
+        env: Mapping[str, str],
     ) -> None:
         self.triggers = triggers
         self.settings, self.events, self.workspace, self.cwd = settings, events, workspace, cwd
+        self.env = env
         self.client = client_config(settings, network)
         self.sections = _Sections(events)
         self.policy = RetryPolicy(max_retries=settings.max_retries)
@@ -175,6 +178,7 @@ class _Flow:
             workspace=self.workspace,
             events=self.events,
             triggers=self.triggers,
+            env=self.env,
         )
 
     def note_date(self) -> None:
@@ -267,10 +271,12 @@ def execute(
     runner_temp: Path | None = None,
     network: Network = DIRECT,
     triggers: Triggers | None = None,
+    env: Mapping[str, str] = NO_ENV,
 ) -> DeployOutcome:
     """Run ``cf-assets deploy`` in ``workspace`` (``runner_temp``: the runner's temp folder, where
     files may be written too) on ``network`` (its proxies and CA certificates), with a wrangler
-    config's ``triggers``; returns what it did or raises an AssetsError."""
+    config's ``triggers``, the secrets' values read from ``env`` (the step's environment); returns
+    what it did or raises an AssetsError."""
     _refuse_many_target_inputs(settings)
     if not settings.dry_run:
         require_credentials(settings)
@@ -278,7 +284,7 @@ def execute(
     place = Workspace.at(workspace, temp=runner_temp, outside=settings.allow_outside_workspace)
     if settings.manifest_file is not None:  # refused before the files are listed, if it must be
         check_target(cwd / settings.manifest_file, place, input_name="manifest-file")
-    flow = _Flow(settings, events, place, cwd, network, triggers=triggers or Triggers())
+    flow = _Flow(settings, events, place, cwd, network, triggers=triggers or Triggers(), env=env)
     try:
         return flow.keep_assets() if settings.keep_assets else flow.assets()
     finally:

@@ -2,7 +2,8 @@
 targets file (whose settings are built from the file's plain mapping, then come here too).
 
 Every value is checked here, before any request: modes that contradict each other, options the
-API refuses for an assets-only Worker, metadata that fights the inputs, module files. What
+API refuses for an assets-only Worker, metadata that fights the inputs, module files and that
+every import among them resolves (:mod:`entrypoint.deploy.imports`). What
 wrangler warns about is told as a warning (:func:`spec_warnings`): ``run_worker_first: true``
 without an assets binding, and with Smart Placement (``placement`` in ``metadata``; a wrangler
 config's own ``placement`` is never read).
@@ -11,11 +12,15 @@ config's own ``placement`` is never read).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Final, Protocol
 
 from entrypoint.config.deploy import DeploySettings
-from entrypoint.deploy.metadata import check_spec
+from entrypoint.config.inputs import NO_ENV
+from entrypoint.config.secrets import read_secrets
+from entrypoint.deploy.imports import check_imports
+from entrypoint.deploy.metadata import check_spec, worker_metadata
 from entrypoint.deploy.modules import resolve_modules
 from entrypoint.errors import ConfigurationError
 from entrypoint.events import Events
@@ -26,6 +31,7 @@ from entrypoint.model import (
     Destination,
     Triggers,
     WorkerModules,
+    WorkerSecret,
     WorkerSpec,
 )
 
@@ -74,6 +80,30 @@ def _check_mode(settings: DeploySettings) -> None:
     if settings.keep_assets and settings.deploy is DeployMode.NONE:
         msg = "Input 'keep-assets' needs a Worker upload; it cannot go with 'deploy: none'."
         raise ConfigurationError(msg)
+    if (settings.secrets or settings.secrets_file) and settings.deploy is DeployMode.NONE:
+        msg = "Input 'secrets' needs a Worker upload; it cannot go with 'deploy: none'."
+        raise ConfigurationError(msg)
+
+
+def _secrets(
+    settings: DeploySettings,
+    env: Mapping[str, str],
+    cwd: Path,
+    workspace: Workspace | Path,
+    events: Events | None,
+) -> tuple[WorkerSecret, ...]:
+    """The values of the secrets ``settings`` name, each masked as soon as it is read."""
+    if not settings.secrets and settings.secrets_file is None:
+        return ()
+    mask = events.secret if events is not None else (lambda _value: None)
+    return read_secrets(
+        settings.secrets,
+        settings.secrets_file,
+        env,
+        cwd=cwd,
+        workspace=Workspace.of(workspace),
+        mask=mask,
+    )
 
 
 def _modules(
@@ -117,10 +147,12 @@ def deploy_spec(
     workspace: Workspace | Path,
     events: Events | None = None,
     triggers: Triggers | None = None,
+    env: Mapping[str, str] = NO_ENV,
 ) -> DeploySpec:
     """The spec of ``settings`` (``texts``: the directory's config texts; None with keep-assets;
     ``compatibility_date``: the date when none is set), every value checked before any request;
-    modules are read from ``workspace``; ``events`` hear the warnings.
+    modules are read from ``workspace``; ``events`` hear the warnings (and every secret value, to
+    mask it); ``env`` is the step's environment, where the secrets' values are.
 
     Raises:
         ConfigurationError: inputs that contradict each other or that the API would refuse.
@@ -140,8 +172,16 @@ def deploy_spec(
         keep_assets=settings.keep_assets,
         extra=settings.metadata or {},
         explicit=frozenset(settings.model_fields_set),
+        secrets=_secrets(settings, env, cwd, workspace, events),
     )
     check_spec(worker)
+    if worker.modules is not None:
+        sent = worker_metadata(worker, None)  # the date and flags as the upload sends them
+        date, flags = sent.get("compatibility_date"), sent.get("compatibility_flags")
+        listed = (
+            [flag for flag in flags if isinstance(flag, str)] if isinstance(flags, list) else []
+        )
+        check_imports(worker.modules, date if isinstance(date, str) else "", listed)
     where = destination(settings)
     if events is not None:
         for warning in spec_warnings(worker):

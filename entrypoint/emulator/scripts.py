@@ -2,7 +2,8 @@
 
 Owns turning a checked form into a :class:`ScriptVersion` (completion-token checks,
 ``keep_assets``, the assets it will serve, the bindings ``keep_bindings`` carries over from the
-newest version), the PUT itself, plain or dispatch namespace (a new
+newest version; a Worker whose imports do not resolve is refused: ``module_graph.py``), the PUT
+itself, plain or dispatch namespace (a new
 version, deployed at once: through a 100 % deployment for a plain Worker, by replacement in a
 namespace), and the lookups every Worker-scoped endpoint shares (the Worker must exist, who made
 the change). The form and its metadata checks live in ``metadata.py``; tokens are issued in
@@ -38,6 +39,7 @@ from entrypoint.emulator.metadata import (
     split_form,
 )
 from entrypoint.emulator.migrations import migrated_tag
+from entrypoint.emulator.module_graph import check_module_imports
 from entrypoint.emulator.multipart import Part
 from entrypoint.emulator.records import (
     SOURCE_API,
@@ -117,6 +119,7 @@ class VersionFactory:
         """Parse, check and build the version a PUT (or, ``versions_api``, a POST) uploads."""
         metadata, modules = split_form(request)
         check_metadata_fields(metadata, {part.filename or "" for part in modules})
+        check_module_imports(metadata, modules)
         if versions_api:
             _check_version_only_rules(metadata)
         manifest, config, has_assets = self._resolve_assets(metadata, target, versions_api)

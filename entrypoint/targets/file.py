@@ -54,6 +54,8 @@ TARGET_FIELDS: Final = (
     "workers_dev",
     "config",
     "environment",
+    "secrets",
+    "secrets_file",
 )
 #: Target fields read from the targets file only (the step's apply to a single deploy).
 _FILE_ONLY: Final = frozenset({"config", "environment"})

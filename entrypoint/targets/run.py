@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 from entrypoint.cloudflare.client import open_client
 from entrypoint.config.deploy import DEFAULT_REPORT_FILE, DeploySettings, require_credentials
+from entrypoint.config.inputs import NO_ENV
 from entrypoint.config.network import DIRECT, Network, client_config
 from entrypoint.deploy.spec import deploy_spec, today
 from entrypoint.errors import ConfigurationError
@@ -43,10 +45,21 @@ from entrypoint.targets.plans import HashCount, plan_targets
 from entrypoint.targets.previous import Kept, kept_targets
 
 
+def _secret_key(step: DeploySettings) -> str | None:
+    """What keys the digest of a target's secrets in its fingerprint: the step's credential."""
+    credential = step.api_token or step.api_key
+    return credential.get_secret_value() if credential else None
+
+
 def _target_runs(
-    chosen: Chosen, events: Events, workspace: Workspace
+    chosen: Chosen,
+    events: Events,
+    workspace: Workspace,
+    step: DeploySettings,
+    env: Mapping[str, str],
 ) -> tuple[list[TargetRun], HashCount]:
-    """Plans (each distinct file hashed once) and specs, every target checked."""
+    """Plans (each distinct file hashed once) and specs, every target checked (``step``: the
+    step's settings; ``env``: its environment, for the secrets)."""
     base = chosen.file.base
     plans, hashed = plan_targets(chosen.targets, chosen.collections, base)
     events.info(
@@ -57,12 +70,14 @@ def _target_runs(
     for target, plan in zip(chosen.targets, plans, strict=True):
         settings = target.settings
         try:
-            spec = deploy_spec(settings, plan, date, cwd=base, workspace=workspace, events=events)
+            spec = deploy_spec(
+                settings, plan, date, cwd=base, workspace=workspace, events=events, env=env
+            )
         except ConfigurationError as error:
             problems.append(f"target {target.index} ({target.name}): {error.message}")
             continue
         where = {"api_base_url": settings.api_base_url, "account": settings.account_id or ""}
-        digest = fingerprint(spec, plan, **where)
+        digest = fingerprint(spec, plan, **where, secret_key=_secret_key(step))
         runs.append(TargetRun(index=target.index, plan=plan, spec=spec, fingerprint=digest))
     if problems:
         msg = f"{len(problems)} target(s) are not valid: {problems[0]}"
@@ -127,10 +142,12 @@ def execute_targets(
     cwd: Path,
     runner_temp: Path | None = None,
     network: Network = DIRECT,
+    env: Mapping[str, str] = NO_ENV,
 ) -> TargetsOutcome:
     """Run ``cf-assets deploy`` with ``targets`` in ``workspace`` (``runner_temp``: the runner's
     temp folder, where files may be written too) on ``network`` (its proxies and CA
-    certificates); returns what it did or raises an AssetsError."""
+    certificates), the secrets' values read from ``env`` (the step's environment); returns what
+    it did or raises an AssetsError."""
     check_step(settings)
     started = time.monotonic()
     place = Workspace.at(workspace, temp=runner_temp, outside=settings.allow_outside_workspace)
@@ -138,7 +155,7 @@ def execute_targets(
         chosen = choose(settings, events, cwd, place)
         if chosen.assignment is not None:
             return ShardAssignment(matrix=chosen.assignment, targets=len(chosen.file.targets))
-        runs, hashed = _target_runs(chosen, events, place)
+        runs, hashed = _target_runs(chosen, events, place, settings, env)
     previous = cwd / settings.previous_report if settings.previous_report is not None else None
     kept = kept_targets(previous, runs, events, place)
     if settings.dry_run:

@@ -268,6 +268,9 @@ def test_account_without_subdomain_warns_and_has_no_url(emulator, tmp_path):
 
 def _wrangler_project(tmp_path: Path, extra: str = "") -> Path:
     workspace = _project(tmp_path)
+    # A self-contained entry: wrangler would bundle the helper the project's entry imports; we
+    # do not bundle, and a Worker whose import names no uploaded module is refused.
+    (workspace / "dist" / "index.js").write_text("export default { fetch() { return null } };\n")
     (workspace / "wrangler.jsonc").write_text(
         "// moved from wrangler-action\n{\n"
         '  "name": "from-config",\n  "main": "dist/index.js",\n'

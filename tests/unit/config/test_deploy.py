@@ -527,6 +527,8 @@ NON_DEFAULT = {
     "assets_binding": "EVIL",
     "keep_assets": "true",
     "metadata": "{}",
+    "secrets": "EVIL_NAME",
+    "secrets_file": "/tmp/evil.vars",
     "workers_dev": "false",
     "config": "/etc/passwd",
     "environment": "production",

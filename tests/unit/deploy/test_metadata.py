@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from entrypoint.cloudflare.multipart import MultipartBody
 from entrypoint.deploy.metadata import check_spec, worker_body, worker_metadata
 from entrypoint.deploy.modules import resolve_modules
 from entrypoint.errors import ConfigurationError
-from entrypoint.model import WorkerSpec
+from entrypoint.model import WorkerSecret, WorkerSpec
 
 
 def _worker(tmp_path: Path) -> Path:
@@ -219,3 +220,50 @@ def test_bad_modules_name_the_input(tmp_path: Path, main, patterns, needle):
     (tmp_path / "outside.js").write_text("")
     with pytest.raises(ConfigurationError, match=needle):
         resolve_modules(main, patterns, cwd=workspace, workspace=workspace)
+
+
+def test_secrets_are_secret_text_bindings_of_the_upload(tmp_path: Path):
+    spec = dataclasses.replace(
+        _script_spec(tmp_path, {"bindings": [{"type": "plain_text", "name": "V", "text": "v"}]}),
+        secrets=(WorkerSecret("API_KEY", "value-1"), WorkerSecret("DB", "value-2")),
+        assets_binding="ASSETS",
+    )
+    check_spec(spec)
+    metadata = worker_metadata(spec, "TOKEN")
+    assert metadata["bindings"] == [
+        {"type": "plain_text", "name": "V", "text": "v"},
+        {"type": "secret_text", "name": "API_KEY", "text": "value-1"},
+        {"type": "secret_text", "name": "DB", "text": "value-2"},
+        {"type": "assets", "name": "ASSETS"},
+    ]
+    assert metadata["keep_bindings"] == ["secret_text", "secret_key"]  # the others are kept
+    assert "value-1" not in repr(spec)
+
+
+@pytest.mark.parametrize(
+    ("extra", "assets_binding", "fragment"),
+    [
+        (
+            {"bindings": [{"type": "kv_namespace", "name": "API_KEY", "namespace_id": "x"}]},
+            None,
+            "kv_namespace",
+        ),
+        ({}, "API_KEY", "(type assets)"),
+    ],
+)
+def test_a_secret_named_like_another_binding_is_refused(
+    tmp_path: Path, extra: dict[str, object], assets_binding: str | None, fragment: str
+):
+    spec = dataclasses.replace(
+        _script_spec(tmp_path, extra),
+        secrets=(WorkerSecret("API_KEY", "value-1"),),
+        assets_binding=assets_binding,
+    )
+    with pytest.raises(ConfigurationError, match=fragment):
+        check_spec(spec)
+
+
+def test_secrets_need_a_worker_script():
+    spec = WorkerSpec(compatibility_date="2025-06-01", secrets=(WorkerSecret("A", "value-1"),))
+    with pytest.raises(ConfigurationError, match="secrets need a Worker script"):
+        check_spec(spec)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,6 +18,7 @@ from entrypoint.model import (
     ModuleFile,
     Plan,
     WorkerModules,
+    WorkerSecret,
     WorkerSpec,
 )
 from entrypoint.targets.fingerprint import fingerprint
@@ -143,3 +146,43 @@ def test_a_change_of_base_path_redeploys() -> None:
     assert docs == _print(
         _target(WorkerSpec(compatibility_date="2025-06-01", base_path="/docs")), plan
     )
+
+
+def _with_secret(tmp_path: Path, value: str) -> DeploySpec:
+    spec = _with_modules(tmp_path, b"export default {}", b"x")
+    worker = dataclasses.replace(spec.worker, secrets=(WorkerSecret("API_KEY", value),))
+    return dataclasses.replace(spec, worker=worker)
+
+
+def test_a_secret_is_covered_by_a_digest_keyed_with_the_credential(tmp_path: Path) -> None:
+    def keyed(value: str, key: str | None = "api-token-1") -> str:
+        target = _with_secret(tmp_path, value)
+        return fingerprint(target, None, api_base_url=BASE, account=ACCOUNT, secret_key=key)
+
+    assert keyed("value-1") == keyed("value-1")
+    assert keyed("value-1") != keyed("value-2")  # a changed secret deploys again
+    assert keyed("value-1") != keyed("value-1", "api-token-2")  # keyed: not a plain hash
+    assert keyed("value-1", None) != keyed("value-1", None)  # no credential: never unchanged
+
+
+def test_the_secret_value_never_reaches_the_digested_document(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[bytes] = []
+    real = hashlib.sha256
+
+    def spy(data: bytes = b"", **kwargs: object) -> Any:
+        seen.append(bytes(data))
+        return real(data)
+
+    monkeypatch.setattr("entrypoint.targets.fingerprint.hashlib.sha256", spy)
+    fingerprint(
+        _with_secret(tmp_path, "value-never-seen"),
+        None,
+        api_base_url=BASE,
+        account=ACCOUNT,
+        secret_key="k",
+    )
+    document = b"".join(seen)
+    assert b"secret_text" in document
+    assert b"value-never-seen" not in document

@@ -167,6 +167,8 @@ class WorkerSpec:
     explicit: frozenset[str] = frozenset()  # inputs the user set (field names)
     #: Secrets sent as ``secret_text`` bindings in the upload itself (input ``secrets``).
     secrets: tuple[WorkerSecret, ...] = ()
+    #: Variables sent as ``plain_text`` bindings, replacing same-named vars (input ``vars``).
+    vars: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -1,11 +1,14 @@
-"""Record what the newest wrangler sends for ``--secrets-file`` into
+"""Record what the newest wrangler sends for ``--secrets-file`` (and ``--var``) into
 ``tests/fixtures/wrangler_secrets_parity.json``.
 
 Installs wrangler (and Node 22) into a temporary folder, never into the repository, copies the
 parity project (``tests/fixtures/wrangler_project``, see ``gen_wrangler_parity.py``) there with a
 ``.dev.vars`` file, and runs on one emulator ``wrangler deploy --secrets-file .dev.vars`` (a new
 Worker: the PUT) and ``wrangler versions upload --secrets-file .dev.vars`` (the versions route),
-with one of the file's names also set in the environment (wrangler takes the environment's value).
+with one of the file's names also set in the environment (wrangler takes the environment's value);
+then ``wrangler deploy --config keep-vars.jsonc --secrets-file .dev.vars --var …`` as
+wrangler-action's ``vars`` input calls it: one ``--var`` replacing a string var, one a JSON var,
+one new (``vars_and_secrets``: where variables and secrets go among the config's bindings).
 ``tests/integration/test_worker_secrets.py`` runs our CLI with ``secrets-file`` the same way and
 compares the Worker metadata field for field.
 
@@ -46,9 +49,18 @@ DEV_VARS: Final = (
     "EXPANDED=${FILE_SECRET}-x\n"
 )
 ENVIRONMENT: Final = {"FROM_ENV": "env-wins"}
+#: ``--var NAME:value`` pairs of :data:`SCENARIOS`' last run (our side: input ``vars`` and env).
+CLI_VARS: Final = {"STAGE": "from-cli", "LIMITS": "now:text", "ADDED": "a"}
 SCENARIOS: Final = (
     ("deploy_new", ["deploy", "--secrets-file", ".dev.vars"]),
     ("versions_upload", ["versions", "upload", "--secrets-file", ".dev.vars"]),
+    (
+        "vars_and_secrets",
+        [
+            *("deploy", "--config", "keep-vars.jsonc", "--secrets-file", ".dev.vars", "--var"),
+            *(f"{name}:{value}" for name, value in CLI_VARS.items()),
+        ],
+    ),
 )
 
 
@@ -81,6 +93,7 @@ def main() -> int:
         "node_version": node,
         "dev_vars": DEV_VARS,
         "environment": ENVIRONMENT,
+        "cli_vars": CLI_VARS,
         "routes": routes,
     }
     FIXTURE.write_text(json.dumps(document, indent=1, ensure_ascii=False) + "\n", "utf-8")

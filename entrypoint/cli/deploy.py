@@ -43,6 +43,8 @@ def _project_settings(
 
     inputs = DeploySettings.given(values, env)  # by field: each flag, else its env spelling
     settings = load_settings(inputs)
+    if settings.working_directory is not None:
+        session.enter(settings.working_directory, outside=settings.allow_outside_workspace)
     if plan and (settings.targets is None or settings.shards is None):
         msg = "cf-assets plan needs inputs 'targets' and 'shards' (--targets FILE --shards N)."
         raise ConfigurationError(msg)
@@ -111,7 +113,7 @@ def run_deploy(
             settings,
             reporter,
             workspace=workspace,
-            cwd=cwd,
+            cwd=session.cwd,
             runner_temp=temp,
             network=network,
             **extra,

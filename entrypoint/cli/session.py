@@ -53,12 +53,28 @@ class CommandSession:
         self.ci = CiEnvironment.from_env(env)
         self.stream = stream
         self.cwd = cwd
+        self._started_in = cwd
         self.redactor = Redactor()
 
     @property
     def workspace(self) -> Path:
-        """The folder whose files the run may read: the runner's workspace, else ``cwd``."""
-        return self.ci.workspace(self.cwd)
+        """The folder whose files the run may read: the runner's workspace, else the folder the
+        command started in."""
+        return self.ci.workspace(self._started_in)
+
+    def enter(self, folder: Path, *, outside: bool = False) -> None:
+        """Run in ``folder`` (input ``working-directory``, relative to where the command started):
+        relative inputs and the wrangler config are looked up from there; the workspace stays.
+
+        Raises:
+            ConfigurationError: not a folder, or outside the workspace (``outside``: allowed).
+        """
+        target = self._started_in / folder
+        if not target.is_dir():
+            msg = f"Invalid input 'working-directory': '{folder}' is not a folder."
+            raise ConfigurationError(msg)
+        real = Workspace.at(self.workspace, outside=outside).readable(target, "working-directory")
+        self.cwd = Path(real)
 
     def dotenv_path(self, given: Path | None) -> Path | None:
         """Input ``dotenv-file``; on GitLab ``cf-assets.env`` when unset."""

@@ -72,7 +72,13 @@ RunWorkerFirst = Annotated[bool | tuple[str, ...] | None, BeforeValidator(parse_
 class DeploySettings(CommandSettings):
     """Inputs of ``cf-assets deploy``; field ``account_id`` is input ``account-id``."""
 
-    line_fields: ClassVar[tuple[str, ...]] = ("include", "exclude", "modules", "secrets")
+    line_fields: ClassVar[tuple[str, ...]] = (
+        "include",
+        "exclude",
+        "modules",
+        "secrets",
+        "vars",
+    )
     line_fields += ("compatibility_flags", "run_worker_first")
 
     api_token: SecretStr | None = setting(
@@ -158,12 +164,22 @@ class DeploySettings(CommandSettings):
         doc="A .dev.vars-style file of Worker secrets (NAME=value lines, or a JSON object), read "
         "as wrangler deploy --secrets-file reads it; sent like 'secrets'."
     )
+    vars: Lines = setting(
+        (),
+        doc="Newline list of Worker variable names (wrangler-action's vars): each value is the "
+        "step's environment variable of that name (unset or empty: refused). Sent as plain_text "
+        "bindings, replacing a config var of the same name, as wrangler deploy --var NAME:value.",
+    )
     metadata: JsonObject = setting(
         doc="JSON object merged into the Worker metadata (bindings, observability, tags, "
         "placement, keep_bindings …); inputs you set win."
     )
     workers_dev: StrictBool = setting(
         True, doc="Serve the Worker on its workers.dev URL (false switches it off)."
+    )
+    working_directory: Path | None = setting(
+        doc="The folder to run in (wrangler-action's workingDirectory): relative inputs and the "
+        "wrangler config are found from there. Default: the workspace."
     )
     config: Path | None = setting(
         doc="wrangler.toml / wrangler.json / wrangler.jsonc to read defaults from; by default "
@@ -323,6 +339,7 @@ def _check_formats(s: DeploySettings) -> None:
         _bad("timeout", "must be between 0 and 3600 seconds")
     check_rules(s.run_worker_first)
     check_secret_names(s.secrets)
+    check_secret_names(s.vars, "vars")
 
 
 def parse_shard(text: str) -> tuple[int, int, str | None]:

@@ -1,4 +1,5 @@
-"""The Worker secrets of a deploy: their names (inputs ``secrets`` and ``secrets-file``) → values.
+"""The Worker secrets of a deploy: their names (inputs ``secrets`` and ``secrets-file``) → values;
+and the values of input ``vars`` (plain variables named the same way, from the environment).
 
 Owns finding each value and nothing else:
 
@@ -34,18 +35,27 @@ SECRET_NAME_RE: Final = re.compile(r"[^\s=\x00-\x1f\x7f]{1,1024}")
 MAX_SECRETS_FILE: Final = MIB
 
 
-def check_secret_names(names: tuple[str, ...]) -> None:
+def check_secret_names(names: tuple[str, ...], input_name: str = "secrets") -> None:
     """Refuse a name no environment variable or binding could have (never echoing it whole)."""
     for name in names:
         if not SECRET_NAME_RE.fullmatch(name.strip()):
             msg = (
-                "Invalid input 'secrets': each line must be one name (no spaces, '=' or control "
-                "characters, at most 1024 characters): the value comes from the environment."
+                f"Invalid input '{input_name}': each line must be one name (no spaces, '=' or "
+                "control characters, at most 1024 characters): the value comes from the "
+                "environment."
             )
             raise ConfigurationError(msg)
 
 
-def _from_env(names: tuple[str, ...], env: Mapping[str, str]) -> dict[str, str]:
+def values_from_env(
+    names: tuple[str, ...], env: Mapping[str, str], input_name: str = "secrets"
+) -> dict[str, str]:
+    """The value of each name in ``env`` (input ``input_name``: ``secrets`` or ``vars``, both
+    wrangler-action's); an unset or empty one is refused, every such name listed.
+
+    Raises:
+        ConfigurationError: a name without a value.
+    """
     values: dict[str, str] = {}
     missing: list[str] = []
     for raw in names:
@@ -57,12 +67,13 @@ def _from_env(names: tuple[str, ...], env: Mapping[str, str]) -> dict[str, str]:
             missing.append(name)
     if missing:
         listed = ", ".join(f"'{name}'" for name in missing)
-        msg = f"Invalid input 'secrets': no value for {listed} in the step's environment."
+        msg = f"Invalid input '{input_name}': no value for {listed} in the step's environment."
         hint = (
             "Set each as an environment variable of the step (env: NAME: ${{ secrets.NAME }}); "
             "an empty value counts as missing, as with wrangler-action."
         )
-        raise ConfigurationError(msg, hint=hint, details=[f"missing secret {n}" for n in missing])
+        what = "secret" if input_name == "secrets" else "var"
+        raise ConfigurationError(msg, hint=hint, details=[f"missing {what} {n}" for n in missing])
     return values
 
 
@@ -110,7 +121,7 @@ def read_secrets(
     if file is not None:
         found = _from_file(cwd / file, env, workspace)
         _mask(found.values(), mask)
-    from_env = _from_env(names, env) if names else {}
+    from_env = values_from_env(names, env) if names else {}
     _mask(from_env.values(), mask)
     both = [name for name in from_env if name in found]
     if both:

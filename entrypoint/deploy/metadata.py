@@ -23,8 +23,16 @@ set outside the deploy as wrangler does: ``plain_text`` and ``json`` go in front
 ``keep_bindings``. A ``code_update_strategy`` the user set wins. An assets-only Worker carries no
 ``keep_bindings`` unless the user set it, as with wrangler (its no-op script reads no secret).
 
+Variables (input ``vars``, wrangler-action's, sent as ``wrangler deploy --var NAME:value`` sends
+them) are ``plain_text`` bindings: one replaces a ``plain_text`` var of the same name in place, a
+``json`` one by a ``plain_text`` at the end of the ``plain_text`` run (wrangler keeps the var's
+place among the config's vars; that order is not known here), and a new one goes at the end of that
+run. A name any other binding has is refused (wrangler would silently replace that binding).
+
 Secrets (inputs ``secrets`` / ``secrets-file``) are ``secret_text`` bindings of this same upload,
-after the user's bindings, as ``wrangler deploy --secrets-file`` (4.164) sends them: the version
+after the variables, where wrangler's form puts them (its order: ``inherit``, ``plain_text``,
+``json``, ``secret_text``, then the other types), as ``wrangler deploy --secrets-file`` (4.164)
+sends them: the version
 that runs the new code has them from its first request, and nothing else changes at another
 moment (wrangler-action's ``secrets`` run ``wrangler secret bulk`` first instead: a ``PATCH
 …/secrets-bulk`` that deploys the old code with the new values, or a draft Worker).
@@ -86,7 +94,33 @@ def check_spec(spec: WorkerSpec) -> None:
     if not (isinstance(keep, list) and all(isinstance(kind, str) for kind in keep)):
         msg = "Invalid input 'metadata': 'keep_bindings' must be a list of binding types."
         raise ConfigurationError(msg)
+    _check_vars(spec)
     _check_secrets(spec)
+
+
+def _check_vars(spec: WorkerSpec) -> None:
+    """Variables need a Worker script, and names no binding but a variable has."""
+    if not spec.vars:
+        return
+    if spec.modules is None:
+        msg = "Invalid input 'vars': variables need a Worker script (set main-module)."
+        raise ConfigurationError(msg)
+    listed = spec.extra.get("bindings")
+    taken = {
+        str(b.get("name")): str(b.get("type"))
+        for b in (listed if isinstance(listed, list) else [])
+        if isinstance(b, dict) and b.get("type") not in KEEP_VARS
+    }
+    taken.update({secret.name: "secret_text" for secret in spec.secrets})
+    if spec.assets_binding is not None:
+        taken[spec.assets_binding] = "assets"
+    for name, _ in spec.vars:
+        if name in taken:
+            msg = (
+                f"Invalid input 'vars': '{name}' is already the name of another binding (type "
+                f"{taken[name]}); every binding of a Worker needs its own name."
+            )
+            raise ConfigurationError(msg)
 
 
 def _check_secrets(spec: WorkerSpec) -> None:
@@ -133,12 +167,39 @@ def assets_config(spec: WorkerSpec) -> dict[str, Any]:
     return {key: value for key, value in candidates.items() if value is not None}
 
 
+def _after_leading(bindings: list[Any], types: tuple[str, ...], new: list[Any]) -> list[Any]:
+    """``new`` placed after the leading bindings of ``types`` (wrangler's form groups by type)."""
+    at = 0
+    while at < len(bindings) and isinstance(bindings[at], dict):
+        if bindings[at].get("type") not in types:
+            break
+        at += 1
+    return [*bindings[:at], *new, *bindings[at:]]
+
+
+def _with_vars(bindings: list[Any], given: tuple[tuple[str, str], ...]) -> list[Any]:
+    """``bindings`` with input ``vars``: same-named variables replaced (a ``plain_text`` one in
+    place), the rest added at the end of the leading ``plain_text`` run."""
+    values = dict(given)
+    kept: list[Any] = []
+    for binding in bindings:
+        name = binding.get("name") if isinstance(binding, dict) else None
+        kind = binding.get("type") if isinstance(binding, dict) else None
+        if name in values and kind == "plain_text":
+            kept.append({"name": name, "type": "plain_text", "text": values.pop(name)})
+        elif not (name in values and kind == "json"):  # a json one is re-added as plain_text
+            kept.append(binding)
+    added = [{"name": name, "type": "plain_text", "text": text} for name, text in values.items()]
+    return _after_leading(kept, ("inherit", "plain_text"), added)
+
+
 def _bindings(spec: WorkerSpec, metadata: Mapping[str, Any]) -> list[Any] | None:
-    bindings = list(metadata.get("bindings") or [])
-    bindings += [
+    bindings = _with_vars(list(metadata.get("bindings") or []), spec.vars)
+    secrets = [
         {"type": "secret_text", "name": secret.name, "text": secret.value}
         for secret in spec.secrets
     ]
+    bindings = _after_leading(bindings, ("inherit", *KEEP_VARS), secrets)
     if spec.assets_binding is None:
         return bindings if bindings or spec.modules is not None else None
     kept = [

@@ -18,7 +18,7 @@ from typing import Final, Protocol
 
 from entrypoint.config.deploy import DeploySettings
 from entrypoint.config.inputs import NO_ENV
-from entrypoint.config.secrets import read_secrets
+from entrypoint.config.secrets import read_secrets, values_from_env
 from entrypoint.deploy.imports import check_imports
 from entrypoint.deploy.metadata import check_spec, worker_metadata
 from entrypoint.deploy.modules import resolve_modules
@@ -173,6 +173,7 @@ def deploy_spec(
         extra=settings.metadata or {},
         explicit=frozenset(settings.model_fields_set),
         secrets=_secrets(settings, env, cwd, workspace, events),
+        vars=tuple(values_from_env(settings.vars, env, "vars").items()) if settings.vars else (),
     )
     check_spec(worker)
     if worker.modules is not None:

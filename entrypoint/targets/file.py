@@ -55,6 +55,7 @@ TARGET_FIELDS: Final = (
     "config",
     "environment",
     "secrets",
+    "vars",
     "secrets_file",
 )
 #: Target fields read from the targets file only (the step's apply to a single deploy).

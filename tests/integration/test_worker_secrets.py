@@ -160,6 +160,39 @@ def test_a_secret_without_a_value_stops_before_any_request(
     assert FROM_ENV["API_KEY"] not in run.stdout.replace(f"::add-mask::{FROM_ENV['API_KEY']}", "")
 
 
+@pytest.mark.parametrize("value", [None, ""], ids=["unset", "empty"])
+def test_a_var_without_a_value_stops_before_any_request(
+    emulator: EmulatorThread, tmp_path: Path, value: str | None
+) -> None:
+    """wrangler-action's ``vars``: an unset or empty variable is refused, as it refuses it."""
+    env = {**FROM_ENV, "STAGE": "prod"}
+    if value is not None:
+        env["REGION"] = value
+    inputs = _inputs(emulator, vars="STAGE\nREGION")
+
+    run = run_action(_workspace(tmp_path), tmp_path / "runner", inputs, env)
+
+    assert run.returncode == 2, run.stdout + run.stderr
+    assert "Invalid input 'vars': no value for 'REGION' in the step's environment" in run.stdout
+    assert sum(_requests(emulator).values()) == 0
+
+
+def test_vars_are_bound_as_plain_text_in_the_upload(
+    emulator: EmulatorThread, tmp_path: Path
+) -> None:
+    env = {**FROM_ENV, "STAGE": "prod", "REGION": "eu:west"}
+    inputs = _inputs(emulator, vars="STAGE\nREGION")
+
+    run = run_action(_workspace(tmp_path), tmp_path / "runner", inputs, env)
+
+    assert run.returncode == 0, run.stdout + run.stderr
+    record = emulator.state.script(ACCOUNT, None, SCRIPT)
+    assert record is not None
+    plain = {str(b["name"]): b.get("text") for b in record.versions[-1].bindings}
+    assert plain["STAGE"] == "prod"
+    assert plain["REGION"] == "eu:west"
+
+
 def test_a_secret_named_like_a_binding_stops_before_any_request(
     emulator: EmulatorThread, tmp_path: Path
 ) -> None:
@@ -252,8 +285,9 @@ PARITY: Final = Path(__file__).parent.parent / "fixtures" / "wrangler_secrets_pa
 
 def test_the_upload_carries_the_secrets_as_wranglers_secrets_file_does(tmp_path: Path) -> None:
     """``scripts/gen_secrets_parity.py`` recorded ``wrangler deploy --secrets-file`` and ``wrangler
-    versions upload --secrets-file``; our ``secrets-file`` sends the same metadata, field for
-    field (secrets in the same places, read from the file the same way)."""
+    versions upload --secrets-file`` (and ``--var`` over a config's vars); our ``secrets-file``
+    and ``vars`` send the same metadata, field for field (secrets and variables in the same
+    places, read from the file the same way)."""
     expected = json.loads(PARITY.read_text("utf-8"))
     workspace = tmp_path / "project"
     shutil.copytree(PARITY.parent / "wrangler_project", workspace)
@@ -267,7 +301,14 @@ def test_the_upload_carries_the_secrets_as_wranglers_secrets_file_does(tmp_path:
             "CLOUDFLARE_API_BASE_URL": emulator.base_url,
             **expected["environment"],
         }
-        for name, inputs in (("deploy_new", {}), ("versions_upload", {"deploy": "version"})):
+        runs: tuple[tuple[str, dict[str, str]], ...] = (
+            ("deploy_new", {}),
+            ("versions_upload", {"deploy": "version"}),
+            # wrangler-action's vars: names here, values from the step's env (--var NAME:value)
+            ("vars_and_secrets", {"config": "keep-vars.jsonc", "vars": "STAGE\nLIMITS\nADDED"}),
+        )
+        env |= expected["cli_vars"]
+        for name, inputs in runs:
             log.take()
             run = run_action(
                 workspace, tmp_path / name, {"secrets-file": ".dev.vars", **inputs}, env

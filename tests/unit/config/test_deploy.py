@@ -529,6 +529,8 @@ NON_DEFAULT = {
     "metadata": "{}",
     "secrets": "EVIL_NAME",
     "secrets_file": "/tmp/evil.vars",
+    "vars": "EVIL_VAR",
+    "working_directory": "/tmp",
     "workers_dev": "false",
     "config": "/etc/passwd",
     "environment": "production",

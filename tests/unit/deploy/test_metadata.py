@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -266,4 +267,80 @@ def test_a_secret_named_like_another_binding_is_refused(
 def test_secrets_need_a_worker_script():
     spec = WorkerSpec(compatibility_date="2025-06-01", secrets=(WorkerSecret("A", "value-1"),))
     with pytest.raises(ConfigurationError, match="secrets need a Worker script"):
+        check_spec(spec)
+
+
+def test_vars_replace_and_extend_the_variables_where_wranglers_form_puts_them(tmp_path: Path):
+    """``--var``: a plain_text var keeps its place, a json one becomes plain_text among the
+    plain_text run, a new one ends that run; secrets follow the variables, other types after."""
+    listed = [
+        {"name": "KEPT", "type": "plain_text", "text": "k"},
+        {"name": "MODE", "type": "plain_text", "text": "config"},
+        {"name": "LAST", "type": "plain_text", "text": "l"},
+        {"name": "OBJ", "type": "json", "json": {"a": 1}},
+        {"name": "FLAGS", "type": "json", "json": [1]},
+        {"name": "KV", "type": "kv_namespace", "namespace_id": "n"},
+    ]
+    spec = dataclasses.replace(
+        _script_spec(tmp_path, {"bindings": listed}),
+        vars=(("MODE", "input"), ("NEW", "n"), ("OBJ", "now text")),
+        secrets=(WorkerSecret("TOKEN", "value-1"),),
+    )
+    check_spec(spec)
+    assert worker_metadata(spec, "TOKEN")["bindings"] == [
+        {"name": "KEPT", "type": "plain_text", "text": "k"},
+        {"name": "MODE", "type": "plain_text", "text": "input"},
+        {"name": "LAST", "type": "plain_text", "text": "l"},
+        {"name": "NEW", "type": "plain_text", "text": "n"},
+        {"name": "OBJ", "type": "plain_text", "text": "now text"},
+        {"name": "FLAGS", "type": "json", "json": [1]},
+        {"type": "secret_text", "name": "TOKEN", "text": "value-1"},
+        {"name": "KV", "type": "kv_namespace", "namespace_id": "n"},
+    ]
+
+
+def test_vars_alone_come_first(tmp_path: Path):
+    kv = {"name": "KV", "type": "kv_namespace", "namespace_id": "n"}
+    spec = dataclasses.replace(_script_spec(tmp_path, {"bindings": [kv]}), vars=(("A", "1"),))
+    assert worker_metadata(spec, "TOKEN")["bindings"] == [
+        {"name": "A", "type": "plain_text", "text": "1"},
+        kv,
+    ]
+
+
+@pytest.mark.parametrize(
+    ("extra", "secrets", "assets_binding", "fragment"),
+    [
+        (
+            {"bindings": [{"type": "kv_namespace", "name": "A", "namespace_id": "x"}]},
+            (),
+            None,
+            "kv",
+        ),
+        ({}, (WorkerSecret("A", "value-1"),), None, "(type secret_text)"),
+        ({}, (), "A", "(type assets)"),
+    ],
+)
+def test_a_var_named_like_another_binding_is_refused(
+    tmp_path: Path,
+    extra: dict[str, object],
+    secrets: tuple[WorkerSecret, ...],
+    assets_binding: str | None,
+    fragment: str,
+):
+    spec = dataclasses.replace(
+        _script_spec(tmp_path, extra),
+        vars=(("A", "1"),),
+        secrets=secrets,
+        assets_binding=assets_binding,
+    )
+    with pytest.raises(
+        ConfigurationError, match=r"Invalid input 'vars': 'A' .*" + re.escape(fragment)
+    ):
+        check_spec(spec)
+
+
+def test_vars_need_a_worker_script():
+    spec = WorkerSpec(compatibility_date="2025-06-01", vars=(("A", "1"),))
+    with pytest.raises(ConfigurationError, match="variables need a Worker script"):
         check_spec(spec)

@@ -103,7 +103,7 @@ def run_deploy(
         reporter.info(line)
     for warning in warnings:
         reporter.warning(warning)
-    workspace, temp = session.workspace, session.ci.runner_temp
+    workspace, temp = session.workspace, session.scratch
     many = settings.targets is not None
     flow = _deploy_flow(many_targets=many)
     extra: dict[str, Any] = {} if many else {"triggers": triggers}

@@ -34,7 +34,7 @@ def run_images(values: dict[str, Any], env: Mapping[str, str], stream: TextIO, c
         session.dotenv_path(settings.dotenv_file), outside=settings.allow_outside_workspace
     )
     session.secrets((settings.api_token, settings.api_key, *network.secrets))
-    workspace, temp = session.workspace, session.ci.runner_temp
+    workspace, temp = session.workspace, session.scratch
     return session.run(
         reporter,
         lambda: images_command(

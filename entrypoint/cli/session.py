@@ -14,7 +14,7 @@ import traceback
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TextIO
+from typing import Final, TextIO
 
 from pydantic import SecretStr
 
@@ -42,6 +42,10 @@ class _ToReporter(logging.Handler):
             self.reporter.warning(message)
         else:
             self.reporter.debug(message)
+
+
+#: Where GitHub mounts ``$RUNNER_TEMP/_github_home`` into a container action (and sets HOME).
+GITHUB_CONTAINER_HOME: Final = Path("/github/home")
 
 
 class CommandSession:
@@ -76,6 +80,29 @@ class CommandSession:
         real = Workspace.at(self.workspace, outside=outside).readable(target, "working-directory")
         self.cwd = Path(real)
 
+    @property
+    def scratch(self) -> Path | None:
+        """Where files for later steps go when no input names them (the dry run's manifest, the
+        images map): the runner's temp folder when this process sees it; in a GitHub container
+        action, which does not mount it, the home folder GitHub mounts from it
+        (``$RUNNER_TEMP/_github_home`` at ``/github/home``: the container's own ``/tmp`` dies
+        with it). None: no runner temp folder."""
+        temp = self.ci.runner_temp
+        if temp is None or temp.is_dir():
+            return temp
+        home = GITHUB_CONTAINER_HOME
+        if self.ci.kind is CiKind.GITHUB and self.ci.home == home and home.is_dir():
+            return home
+        return temp
+
+    def _shown_paths(self) -> dict[str, str]:
+        """How later steps name the folders we write in (outputs name them so): the container's
+        mount of the runner's temp folder by its host path."""
+        temp = self.ci.runner_temp
+        if temp is None or self.scratch != GITHUB_CONTAINER_HOME:
+            return {}
+        return {str(GITHUB_CONTAINER_HOME): str(temp / "_github_home")}
+
     def dotenv_path(self, given: Path | None) -> Path | None:
         """Input ``dotenv-file``; on GitLab ``cf-assets.env`` when unset."""
         if given is not None:
@@ -96,9 +123,10 @@ class CommandSession:
                 debug=debug,
                 output_file=ci.github_output,
                 summary_file=ci.github_step_summary,
+                shown_paths=self._shown_paths(),
             )
         if ci.kind is CiKind.GITLAB or dotenv_file is not None:
-            place = Workspace.at(self.workspace, temp=ci.runner_temp, outside=outside)
+            place = Workspace.at(self.workspace, temp=self.scratch, outside=outside)
             return GitLabReporter(
                 self.stream,
                 self.redactor,

@@ -42,12 +42,13 @@ class CiEnvironment:
     gitlab_ci: bool = False
     ci_project_dir: Path | None = None
     runner_temp: Path | None = None
+    home: Path | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Self:
         """``GITHUB_ACTIONS``, ``GITHUB_OUTPUT``, ``GITHUB_STEP_SUMMARY``, ``GITHUB_WORKSPACE``,
-        ``RUNNER_DEBUG``, ``GITLAB_CI``, ``CI_PROJECT_DIR`` and ``RUNNER_TEMP`` as ``env`` has
-        them."""
+        ``RUNNER_DEBUG``, ``GITLAB_CI``, ``CI_PROJECT_DIR``, ``RUNNER_TEMP`` and ``HOME`` as
+        ``env`` has them."""
         return cls(
             github_actions=_flag(env, "GITHUB_ACTIONS"),
             github_output=_path(env, "GITHUB_OUTPUT"),
@@ -57,6 +58,7 @@ class CiEnvironment:
             gitlab_ci=_flag(env, "GITLAB_CI"),
             ci_project_dir=_path(env, "CI_PROJECT_DIR"),
             runner_temp=_path(env, "RUNNER_TEMP"),
+            home=_path(env, "HOME"),
         )
 
     @property

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import secrets
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -50,12 +50,26 @@ class GitHubReporter(Reporter):
     """Reporting for the GitHub runner."""
 
     def __init__(
-        self, *args: Any, output_file: Path | None, summary_file: Path | None, **kwargs: Any
+        self,
+        *args: Any,
+        output_file: Path | None,
+        summary_file: Path | None,
+        shown_paths: Mapping[str, str] | None = None,
+        **kwargs: Any,
     ) -> None:
-        """``output_file`` / ``summary_file`` are ``$GITHUB_OUTPUT`` / ``$GITHUB_STEP_SUMMARY``."""
+        """``output_file`` / ``summary_file`` are ``$GITHUB_OUTPUT`` / ``$GITHUB_STEP_SUMMARY``;
+        ``shown_paths``: folder → how later steps name it (a container's mount of the runner's
+        temp folder → its host path), for outputs that name a file in it."""
         super().__init__(*args, **kwargs)
         self.output_file = output_file
         self.summary_file = summary_file
+        self.shown_paths = dict(shown_paths or {})
+
+    def _shown(self, value: str) -> str:
+        for folder, shown in self.shown_paths.items():
+            if value.startswith(folder + "/"):
+                return shown + value[len(folder) :]
+        return value
 
     def secret(self, value: str) -> None:
         """``::add-mask::`` first, so the runner hides it from every later line."""
@@ -118,7 +132,7 @@ class GitHubReporter(Reporter):
         chunks = []
         for name, value in outputs.items():
             delimiter = f"ghadelimiter_{secrets.token_hex(16)}"
-            chunks.append(f"{name}<<{delimiter}\n{value}\n{delimiter}\n")
+            chunks.append(f"{name}<<{delimiter}\n{self._shown(value)}\n{delimiter}\n")
         append_runner_file(self.output_file, "".join(chunks), variable="GITHUB_OUTPUT")
 
     def check_files(self) -> None:

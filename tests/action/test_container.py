@@ -134,7 +134,11 @@ def test_github_action_with_overridden_path_and_dry_run(
     )
     assert step.run.returncode == 0, step.run.log
     assert step.outputs["files-total"] == str(len(expected))
-    assert step.outputs["manifest-file"].startswith("/tmp/")  # container-local, not the workspace
+    # Not the container's /tmp (gone with it): GitHub's mount of $RUNNER_TEMP/_github_home,
+    # named as the next step (on the host) sees it, and readable there.
+    written = Path(step.outputs["manifest-file"])
+    assert written.parent == workspace.parent / "_temp" / "_github_home"
+    assert json.loads(written.read_text(encoding="utf-8")).keys() == expected.keys()
     assert "nothing was sent to Cloudflare." in step.run.log
     assert httpx.get(f"{emulator.root_url}/__emulator/scripts").json() == []
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -186,35 +186,39 @@ def test_no_proxy_sends_both_paths_direct() -> None:
     assert total == 0
 
 
-def _dead_port() -> int:
+@contextmanager
+def _dead_port() -> Iterator[int]:
+    """A loopback port bound but not listening: a connection to it is refused, and no other
+    process can take it while the test runs (a port merely closed again could be)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
-    return port
+        yield port
 
 
 def test_the_process_environment_is_never_read(monkeypatch: pytest.MonkeyPatch) -> None:
-    dead = f"http://127.0.0.1:{_dead_port()}"
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "all_proxy"):
-        monkeypatch.setenv(name, dead)
-    monkeypatch.setenv("SSL_CERT_FILE", "/nonexistent.pem")
-    origin, _ = _served(None, lambda port: _config(f"http://127.0.0.1:{port}/client/v4", Proxies()))
+    with _dead_port() as port:
+        for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "all_proxy"):
+            monkeypatch.setenv(name, f"http://127.0.0.1:{port}")
+        monkeypatch.setenv("SSL_CERT_FILE", "/nonexistent.pem")
+        origin, _ = _served(
+            None, lambda port: _config(f"http://127.0.0.1:{port}/client/v4", Proxies())
+        )
     assert _targets(origin) == EXPECTED
 
 
 @pytest.mark.parametrize("path", ["pooled", "lean"])
 def test_a_dead_proxy_is_named_in_the_hint(path: str) -> None:
-    port = _dead_port()
-    config = _config("http://127.0.0.1:9/client/v4", Proxies(http=_proxy(port, "HTTP_PROXY")))
-
     async def job(client: CloudflareClient) -> None:
         if path == "pooled":
             await client.authorized("look up the Worker", "GET", "/x")
         else:
             await client.upload_asset("upload-jwt", "a" * 32, _body(), 3, "text/plain")
 
-    with pytest.raises(RetryableError, match="ConnectError") as failed:
-        _run(config, job)
+    with _dead_port() as port:
+        config = _config("http://127.0.0.1:9/client/v4", Proxies(http=_proxy(port, "HTTP_PROXY")))
+        with pytest.raises(RetryableError, match="ConnectError") as failed:
+            _run(config, job)
     assert f"through proxy 127.0.0.1:{port} set by HTTP_PROXY" in failed.value.hint
     assert PASSWORD not in str(failed.value)
 

@@ -26,9 +26,8 @@ import argparse
 import sys
 import tomllib
 from collections.abc import Mapping
-from enum import Enum
 from pathlib import Path
-from typing import Any, Final
+from typing import Final
 
 REPO_ROOT: Final = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
@@ -39,6 +38,7 @@ from entrypoint.config.deploy import fields  # noqa: E402
 from entrypoint.config.images import images_fields  # noqa: E402
 from entrypoint.config.inputs import (  # noqa: E402 - needs the path above
     cloudflare_env_names,
+    input_default,
     input_name,
 )
 
@@ -117,21 +117,6 @@ def project_version() -> str:
 def image_reference() -> str:
     """The published image of this version, as ``runs.image`` names it (immutable tag)."""
     return f"docker://{IMAGE_REPOSITORY}:v{project_version()}"
-
-
-def input_default(default: Any) -> str | None:
-    """A setting's default as the action input default (a string), or None for no default."""
-    if default is None or default == ():
-        return None
-    if isinstance(default, bool):
-        return "true" if default else "false"
-    if isinstance(default, Enum):
-        return str(default.value)
-    if isinstance(default, float) and default.is_integer():
-        return str(int(default))
-    if isinstance(default, tuple):
-        return "\n".join(str(item) for item in default)
-    return str(default)
 
 
 def env_aliases(field: str, table: Fields | None = None) -> list[str]:

@@ -9,32 +9,107 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Mapping, Sequence
+from typing import Final
 
 from pydantic.fields import FieldInfo
 
 from entrypoint import __version__
 from entrypoint.cli.emulator import add_emulator_parser
 from entrypoint.config.deploy import fields
-from entrypoint.config.inputs import input_name
+from entrypoint.config.inputs import allowed_values, input_default, input_name
+
+#: ``cf-assets deploy --help``'s groups of flags, by setting (the rest: "other"; a unit test
+#: keeps every deploy setting in one).
+DEPLOY_GROUPS: Final = {
+    "credentials": (
+        "api_token",
+        "api_key",
+        "api_email",
+        "account_id",
+        "api_base_url",
+        "ca_trust",
+    ),
+    "what to deploy": (
+        "script_name",
+        "dispatch_namespace",
+        "directory",
+        "include",
+        "exclude",
+        "max_files",
+        "workers_plan",
+        "deploy",
+        "working_directory",
+        "config",
+        "environment",
+        "allow_outside_workspace",
+    ),
+    "the Worker": (
+        "main_module",
+        "modules",
+        "compatibility_date",
+        "compatibility_flags",
+        "html_handling",
+        "not_found_handling",
+        "base_path",
+        "run_worker_first",
+        "assets_binding",
+        "keep_assets",
+        "secrets",
+        "secrets_file",
+        "vars",
+        "metadata",
+        "workers_dev",
+    ),
+    "transfer": ("concurrency", "max_retries", "timeout", "rate_limit"),
+    "output": ("dry_run", "manifest_file", "dotenv_file"),
+    "many targets": (
+        "targets",
+        "shard",
+        "shards",
+        "fail_fast",
+        "report_file",
+        "previous_report",
+    ),
+}
+
+
+def flag_help(info: FieldInfo) -> str:
+    """A setting's help: its description, the values it allows, its default (``%`` escaped for
+    argparse, which formats help texts)."""
+    text = info.description or ""
+    allowed = allowed_values(info.annotation)
+    if allowed and not all(value in text for value in allowed):  # not listed by the text itself
+        text += f" Allowed: {', '.join(allowed)}."
+    default = None if info.is_required() else input_default(info.default)
+    if default is not None:
+        text += f" Default: {default}."
+    return text.replace("%", "%%")
 
 
 def _add_setting_flags(
-    parser: argparse.ArgumentParser, settings_fields: Mapping[str, FieldInfo] | None = None
+    parser: argparse.ArgumentParser,
+    settings_fields: Mapping[str, FieldInfo] | None = None,
+    groups: Mapping[str, tuple[str, ...]] | None = None,
 ) -> None:
-    for name, info in (fields() if settings_fields is None else settings_fields).items():
+    table = fields() if settings_fields is None else settings_fields
+    sections = {title: parser.add_argument_group(title) for title in groups or {}}
+    owner = {name: sections[title] for title, names in (groups or {}).items() for name in names}
+    other = parser.add_argument_group("other") if groups else parser
+    for name, info in table.items():
         flag = f"--{input_name(name)}"
-        help_text = info.description or ""
+        where: argparse._ActionsContainer = owner.get(name, other)
+        help_text = flag_help(info)
         if name == "environment":  # wrangler's spelling too
-            parser.add_argument(flag, "--env", dest=name, metavar="NAME", help=help_text)
+            where.add_argument(flag, "--env", dest=name, metavar="NAME", help=help_text)
             continue
         if info.annotation is bool:
-            parser.add_argument(
+            where.add_argument(
                 flag, dest=name, action=argparse.BooleanOptionalAction, help=help_text
             )
         elif info.annotation == tuple[str, ...]:
-            parser.add_argument(flag, dest=name, action="append", metavar="LINE", help=help_text)
+            where.add_argument(flag, dest=name, action="append", metavar="LINE", help=help_text)
         else:
-            parser.add_argument(flag, dest=name, metavar=name.upper(), help=help_text)
+            where.add_argument(flag, dest=name, metavar=name.upper(), help=help_text)
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
@@ -52,7 +127,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         "as INPUT_<NAME>, CF_ASSETS_<NAME> or (for credentials) CLOUDFLARE_* env.",
     )
     if command in {None, "deploy"}:
-        _add_setting_flags(deploy)
+        _add_setting_flags(deploy, groups=DEPLOY_GROUPS)
     plan = commands.add_parser(
         "plan",
         help="split a targets file into shards for a CI matrix",

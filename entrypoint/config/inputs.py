@@ -15,7 +15,10 @@ variable named like a bare field (``DEPLOY``, ``API_KEY``, ``TIMEOUT``) belongs 
 from __future__ import annotations
 
 import re
+import types
+import typing
 from collections.abc import Mapping
+from enum import Enum
 from types import MappingProxyType
 from typing import Annotated, Any, ClassVar, Final, Self
 
@@ -167,3 +170,31 @@ def is_blank(value: object) -> bool:
     if isinstance(value, str):
         return not value.strip()
     return value is None or value in ((), [])
+
+
+def input_default(default: Any) -> str | None:
+    """A setting's default as an input's text (action.yml, ``--help``), or None for none."""
+    if default is None or default == ():
+        return None
+    if isinstance(default, bool):
+        return "true" if default else "false"
+    if isinstance(default, Enum):
+        return str(default.value)
+    if isinstance(default, float) and default.is_integer():
+        return str(int(default))
+    if isinstance(default, tuple):
+        return "\n".join(str(item) for item in default)
+    return str(default)
+
+
+def allowed_values(annotation: object) -> tuple[str, ...]:
+    """The values a setting of type ``annotation`` takes, when it is a choice (an Enum, or one
+    that may be unset); empty otherwise."""
+    if isinstance(annotation, type) and issubclass(annotation, Enum):
+        return tuple(str(member.value) for member in annotation)
+    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
+        found = [
+            allowed_values(arg) for arg in typing.get_args(annotation) if arg is not type(None)
+        ]
+        return found[0] if len(found) == 1 else ()
+    return ()

@@ -64,6 +64,7 @@ class HostileServer:
         self._server: asyncio.Server | None = None
         self.port = 0
         self.requests = 0
+        self._writers: set[asyncio.StreamWriter] = set()
 
     @property
     def url(self) -> str:
@@ -93,13 +94,24 @@ class HostileServer:
         self._ready.set()
         self._loop.run_forever()
         self._server.close()
-        for task in asyncio.all_tasks(self._loop):
+        tasks = asyncio.all_tasks(self._loop)
+        for task in tasks:
             task.cancel()
+        for writer in list(self._writers):  # every connection a handler took
+            writer.close()
         with contextlib.suppress(BaseException):
-            self._loop.run_until_complete(asyncio.sleep(0))
+            self._loop.run_until_complete(self._drain_closes(tasks))
         self._loop.close()
 
+    async def _drain_closes(self, tasks: set[asyncio.Task[object]]) -> None:
+        """Let every cancelled handler finish and every transport close before the loop does
+        (a transport closed only later warns as unclosed, which fails the test that ran)."""
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for _ in range(3):
+            await asyncio.sleep(0)
+
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._writers.add(writer)
         with contextlib.suppress(OSError, asyncio.IncompleteReadError, asyncio.CancelledError):
             while True:
                 head = await reader.readuntil(b"\r\n\r\n")

@@ -103,6 +103,15 @@ def run_deploy(
         reporter.info(line)
     for warning in warnings:
         reporter.warning(warning)
+    if _needs_credentials(settings):
+        refused = _fork_refusal(session)
+        if not settings.fails_without_credentials:
+            why = refused.message if refused else "No API token or key is set."
+            reporter.notice(f"{why} The deploy is skipped (fails-without-credentials: false).")
+            return 0
+        if refused is not None:
+            reporter.error(refused)
+            return refused.exit_code
     workspace, temp = session.workspace, session.scratch
     many = settings.targets is not None
     flow = _deploy_flow(many_targets=many)
@@ -120,6 +129,28 @@ def run_deploy(
             env=env,
         ),
     )
+
+
+def _needs_credentials(settings: DeploySettings) -> bool:
+    """A run that would talk to Cloudflare with neither an API token nor a key."""
+    return not settings.dry_run and settings.api_token is None and settings.api_key is None
+
+
+def _fork_refusal(session: CommandSession) -> ConfigurationError | None:
+    """On a GitHub pull request from a fork (which gets no secrets), the refusal that says so
+    and how to guard the step; None elsewhere (the run's own check says what is missing)."""
+    fork = session.ci.fork_pull_request()
+    if fork is None:
+        return None
+    msg = (
+        f"Missing input 'api-token': this pull request comes from the fork {fork}, and GitHub "
+        "gives such runs no secrets."
+    )
+    hint = (
+        "Guard the step with `if: github.event.pull_request.head.repo.full_name == "
+        "github.repository`, or set fails-without-credentials: false to skip it with a notice."
+    )
+    return ConfigurationError(msg, hint=hint)
 
 
 def _deploy_flow(*, many_targets: bool) -> Callable[..., int]:

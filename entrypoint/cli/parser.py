@@ -26,6 +26,7 @@ DEPLOY_GROUPS: Final = {
         "api_key",
         "api_email",
         "account_id",
+        "fails_without_credentials",
         "api_base_url",
         "ca_trust",
     ),

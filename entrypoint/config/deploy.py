@@ -87,6 +87,11 @@ class DeploySettings(CommandSettings):
     api_key: SecretStr | None = setting(doc="Global API key; needs api-email. Prefer api-token.")
     api_email: str | None = setting(doc="Account e-mail that goes with api-key.")
     account_id: str | None = setting(doc="Cloudflare account id (32 hex characters).")
+    fails_without_credentials: StrictBool = setting(
+        True,
+        doc="false: a run without an API token or key (a pull request from a fork gets no "
+        "secrets) is skipped with a notice, exit 0 and no outputs, instead of failing.",
+    )
     api_base_url: str = setting(
         DEFAULT_API_BASE_URL,
         doc="Cloudflare API base URL; point it at the bundled emulator to test.",

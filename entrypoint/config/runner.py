@@ -1,14 +1,22 @@
 """Which CI runs us and where its files are, from the runner's variables in the environment mapping
-the CLI passes in (the runner sets them; they are not inputs)."""
+the CLI passes in (the runner sets them; they are not inputs); and whether a GitHub run is a pull
+request from a fork (read from the event payload the runner wrote), which gets no secrets."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Final, Self
 
+#: Events whose runs get no secrets when the pull request comes from a fork.
+_PULL_REQUEST_EVENTS: Final = frozenset(
+    {"pull_request", "pull_request_review", "pull_request_review_comment"}
+)
+#: The most of an event payload read (GitHub caps webhook payloads at 25 MB).
+_EVENT_LIMIT: Final = 32 * 1024 * 1024
 #: How runners spell "on" (GitHub sets ``GITHUB_ACTIONS=true``, ``RUNNER_DEBUG=1``).
 _TRUE: Final = frozenset({"1", "true", "yes", "on"})
 
@@ -43,12 +51,16 @@ class CiEnvironment:
     ci_project_dir: Path | None = None
     runner_temp: Path | None = None
     home: Path | None = None
+    github_event_name: str = ""
+    github_event_path: Path | None = None
+    github_repository: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Self:
         """``GITHUB_ACTIONS``, ``GITHUB_OUTPUT``, ``GITHUB_STEP_SUMMARY``, ``GITHUB_WORKSPACE``,
-        ``RUNNER_DEBUG``, ``GITLAB_CI``, ``CI_PROJECT_DIR``, ``RUNNER_TEMP`` and ``HOME`` as
-        ``env`` has them."""
+        ``RUNNER_DEBUG``, ``GITLAB_CI``, ``CI_PROJECT_DIR``, ``RUNNER_TEMP``, ``HOME``,
+        ``GITHUB_EVENT_NAME``, ``GITHUB_EVENT_PATH`` and ``GITHUB_REPOSITORY`` as ``env`` has
+        them."""
         return cls(
             github_actions=_flag(env, "GITHUB_ACTIONS"),
             github_output=_path(env, "GITHUB_OUTPUT"),
@@ -59,6 +71,9 @@ class CiEnvironment:
             ci_project_dir=_path(env, "CI_PROJECT_DIR"),
             runner_temp=_path(env, "RUNNER_TEMP"),
             home=_path(env, "HOME"),
+            github_event_name=env.get("GITHUB_EVENT_NAME", "").strip(),
+            github_event_path=_path(env, "GITHUB_EVENT_PATH"),
+            github_repository=env.get("GITHUB_REPOSITORY", "").strip(),
         )
 
     @property
@@ -73,3 +88,25 @@ class CiEnvironment:
     def workspace(self, cwd: Path) -> Path:
         """The folder whose files we may read: the runner's workspace, else ``cwd``."""
         return self.github_workspace or self.ci_project_dir or cwd
+
+    def fork_pull_request(self) -> str | None:
+        """The fork's ``owner/name`` when this is a GitHub pull-request run from a fork (GitHub
+        passes such runs no secrets); None otherwise, or when the payload cannot be read."""
+        if self.kind is not CiKind.GITHUB or self.github_event_name not in _PULL_REQUEST_EVENTS:
+            return None
+        if self.github_event_path is None or not self.github_event_path.is_file():
+            return None
+        try:
+            with self.github_event_path.open("rb") as payload:
+                data = json.loads(payload.read(_EVENT_LIMIT))
+        except (OSError, ValueError, RecursionError):
+            return None
+        pull = data.get("pull_request") if isinstance(data, dict) else None
+        head = pull.get("head") if isinstance(pull, dict) else None
+        repo = head.get("repo") if isinstance(head, dict) else None
+        if not isinstance(repo, dict):
+            return None
+        name = repo.get("full_name")
+        ours = self.github_repository  # the head's "fork" flag is also set for a fork's own PRs
+        fork = name != ours if ours and isinstance(name, str) else repo.get("fork") is True
+        return (name if isinstance(name, str) else "a fork") if fork else None

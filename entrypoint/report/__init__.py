@@ -156,6 +156,10 @@ class Reporter(Events):
         if self.debug_enabled:
             self.emit(f"debug: {message}")
 
+    def notice(self, message: str) -> None:
+        """Something worth seeing although nothing is wrong (a step skipped on purpose)."""
+        self.emit(f"notice: {message}")
+
     def warning(self, message: str, *, target: Destination | None = None) -> None:
         """Something the user should look at; the run goes on."""
         self.emit(f"warning: {message}")

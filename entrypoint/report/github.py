@@ -98,6 +98,10 @@ class GitHubReporter(Reporter):
         """``::debug::`` lines show only with step debugging on."""
         self.command("debug", message)
 
+    def notice(self, message: str) -> None:
+        """A notice annotation."""
+        self.command("notice", message)
+
     def warning(self, message: str, *, target: Destination | None = None) -> None:
         """A warning annotation."""
         self.command("warning", message)

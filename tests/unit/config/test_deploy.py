@@ -530,6 +530,7 @@ NON_DEFAULT = {
     "secrets": "EVIL_NAME",
     "secrets_file": "/tmp/evil.vars",
     "vars": "EVIL_VAR",
+    "fails_without_credentials": "false",
     "working_directory": "/tmp",
     "workers_dev": "false",
     "config": "/etc/passwd",

@@ -14,6 +14,7 @@ catches them (a subclass keeps its parent's code and names a case its catcher ac
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from typing import ClassVar
 
@@ -24,11 +25,23 @@ class AssetsError(Exception):
     exit_code: ClassVar[int] = 1
     title: ClassVar[str] = "cf-assets failed"
 
-    def __init__(self, message: str, *, hint: str = "", details: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        hint: str = "",
+        details: Sequence[str] = (),
+        file: str | os.PathLike[str] | None = None,
+        line: int | None = None,
+    ) -> None:
+        """``file`` / ``line``: the local file (and line) the failure is about, for an annotation
+        that shows on it (GitHub's ``::error file=…``); None when it is about no one file."""
         super().__init__(message)
         self.message = message
         self.hint = hint
         self.details = tuple(details)
+        self.file = os.fspath(file) if file is not None else None
+        self.line = line
 
     def __str__(self) -> str:
         return f"{self.message} {self.hint}".strip()

@@ -124,6 +124,7 @@ class CommandSession:
                 output_file=ci.github_output,
                 summary_file=ci.github_step_summary,
                 shown_paths=self._shown_paths(),
+                workspace=self.workspace,
             )
         if ci.kind is CiKind.GITLAB or dotenv_file is not None:
             place = Workspace.at(self.workspace, temp=self.scratch, outside=outside)

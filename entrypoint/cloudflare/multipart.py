@@ -130,7 +130,7 @@ def _name(path: str, expect: Expected | None) -> str:
 
 def _changed(path: str, size: int, seen: int, expect: Expected | None = None) -> ContentError:
     msg = f"'{_name(path, expect)}' changed while it was being uploaded ({size} → {seen} bytes)."
-    return ContentError(msg, hint=_CHANGED_HINT)
+    return ContentError(msg, hint=_CHANGED_HINT, file=path or None)
 
 
 def _open(path: str, expect: Expected | None) -> int:
@@ -140,10 +140,10 @@ def _open(path: str, expect: Expected | None) -> int:
     except SwappedFileError as exc:
         after = " (it changed after it was hashed)" if expect is not None else ""
         msg = f"'{_name(path, expect)}' {exc.reason}{after}."
-        raise ContentError(msg, hint=_CHANGED_HINT) from None
+        raise ContentError(msg, hint=_CHANGED_HINT, file=path) from None
     except OSError as exc:
         msg = f"Cannot read '{_name(path, expect)}' ({exc.strerror or exc})."
-        raise ContentError(msg) from None
+        raise ContentError(msg, file=path) from None
     if expect is not None and (info.st_size, info.st_dev, info.st_ino, info.st_mtime_ns) != (
         expect.size,
         expect.dev,
@@ -152,7 +152,7 @@ def _open(path: str, expect: Expected | None) -> int:
     ):
         os.close(fd)
         msg = f"'{_name(path, expect)}' changed after it was hashed."
-        raise ContentError(msg, hint=_CHANGED_HINT)
+        raise ContentError(msg, hint=_CHANGED_HINT, file=path)
     return fd
 
 

@@ -98,12 +98,14 @@ def check_imports(modules: WorkerModules, date: str, flags: Iterable[str]) -> No
     names = frozenset(module.name for module in everything)
     support = _node_support(date, flags)
     problems = []
+    first: tuple[str, int] | None = None
     for module in everything:
         if module.content_type != ES_MODULE:
             continue
         for site in imported_specifiers(_source(module)):
             reason = unresolved(module.name, site.specifier, names, support)
             if reason is not None:
+                first = first or (str(module.path), site.line)
                 problems.append(
                     f"'{module.name}' line {site.line} imports '{site.specifier}': {reason}"
                 )
@@ -111,4 +113,5 @@ def check_imports(modules: WorkerModules, date: str, flags: Iterable[str]) -> No
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         msg = f"Invalid input 'main-module': {problems[0]}{more}; the Worker would not load."
         hint = "Add the missing module to input 'modules', or deploy a bundle that holds it."
-        raise ConfigurationError(msg, hint=hint, details=problems)
+        file, line = first or (None, None)
+        raise ConfigurationError(msg, hint=hint, details=problems, file=file, line=line)

@@ -14,6 +14,7 @@ the runner obeys nothing but the token, which the text cannot know.
 from __future__ import annotations
 
 import contextlib
+import os
 import secrets
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -55,6 +56,7 @@ class GitHubReporter(Reporter):
         output_file: Path | None,
         summary_file: Path | None,
         shown_paths: Mapping[str, str] | None = None,
+        workspace: Path | None = None,
         **kwargs: Any,
     ) -> None:
         """``output_file`` / ``summary_file`` are ``$GITHUB_OUTPUT`` / ``$GITHUB_STEP_SUMMARY``;
@@ -64,6 +66,19 @@ class GitHubReporter(Reporter):
         self.output_file = output_file
         self.summary_file = summary_file
         self.shown_paths = dict(shown_paths or {})
+        self.workspace = workspace
+
+    def _place(self, error: AssetsError) -> str:
+        """``,file=…[,line=…]`` for an error about one file of the workspace (its path relative
+        to the workspace, as GitHub shows it on the pull request's file); empty otherwise."""
+        if error.file is None or self.workspace is None:
+            return ""
+        for resolve in (os.path.abspath, os.path.realpath):  # the link itself, else its target
+            root, path = resolve(self.workspace), resolve(error.file)
+            if path.startswith(root.rstrip("/") + "/"):
+                place = f",file={escape_property(visible(os.path.relpath(path, root)))}"
+                return place + (f",line={error.line}" if error.line is not None else "")
+        return ""
 
     def _shown(self, value: str) -> str:
         for folder, shown in self.shown_paths.items():
@@ -109,7 +124,8 @@ class GitHubReporter(Reporter):
     def error(self, error: AssetsError) -> None:
         """An error annotation plus the full story in the step summary."""
         text = f"{error.message} {error.hint}".strip()
-        self.command("error", text, f"title={escape_property(visible(error.title))}")
+        properties = f"title={escape_property(visible(error.title))}{self._place(error)}"
+        self.command("error", text, properties)
         self.untrusted([f"  - {detail}" for detail in error.details[:LISTED_PATHS]])
         lines = [f"### ❌ {error.title}", "", _cell(error.message)]
         if error.hint:

@@ -63,7 +63,7 @@ def _read_root_text(
         return None if data is None else data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         msg = f"Cannot read '{name}' in the assets directory: {exc}."
-        raise ContentError(msg) from None
+        raise ContentError(msg, file=os.path.join(root, name)) from None
 
 
 def _read_root_bytes(
@@ -79,7 +79,8 @@ def _read_root_bytes(
     if workspace.in_git(real) or not any(within(real, b) for b in boundaries):
         where = "into a .git folder" if workspace.in_git(real) else "outside the workspace"
         msg = f"'{name}' in the assets directory is a symlink that points {where}."
-        raise ContentError(msg, hint="Copy the file into the workspace instead of linking it.")
+        hint = "Copy the file into the workspace instead of linking it."
+        raise ContentError(msg, hint=hint, file=path)
     if os.path.isdir(real):
         return None
     try:
@@ -88,7 +89,7 @@ def _read_root_bytes(
         return None
     except UnreadableError as exc:
         msg = f"Cannot read '{name}' in the assets directory: {exc}."
-        raise ContentError(msg) from None
+        raise ContentError(msg, file=path) from None
 
 
 def check_directory(directory: Path, workspace: Workspace) -> str:
@@ -174,11 +175,12 @@ def _check_limits(
         )
         hint = "Leave files out (exclude, .assetsignore), or set max-files if Cloudflare raised it."
         raise ContentError(msg, hint=hint)
-    check_sizes((f.rel, f.size) for f in files)
+    check_sizes(((f.rel, f.size) for f in files), directory)
 
 
-def check_sizes(sizes: Iterable[tuple[str, int]]) -> None:
-    """Refuse files over the 25 MiB limit (``(rel, size)`` pairs; ``UNSIZED`` ones pass).
+def check_sizes(sizes: Iterable[tuple[str, int]], directory: Path | None = None) -> None:
+    """Refuse files over the 25 MiB limit (``(rel, size)`` pairs; ``UNSIZED`` ones pass;
+    ``directory``: the folder they are relative to, to name the first one's file).
 
     Raises:
         ContentError: naming every file over the limit.
@@ -189,4 +191,6 @@ def check_sizes(sizes: Iterable[tuple[str, int]]) -> None:
         shown = ", ".join(listed[:_SHOWN])
         more = f" and {len(listed) - _SHOWN} more" if len(listed) > _SHOWN else ""
         msg = f"{len(too_large)} file(s) over the 25 MiB limit: {shown}{more}."
-        raise ContentError(msg, hint="Exclude them or serve them elsewhere.", details=listed)
+        file = directory / too_large[0][0] if directory is not None else None
+        hint = "Exclude them or serve them elsewhere."
+        raise ContentError(msg, hint=hint, details=listed, file=file)

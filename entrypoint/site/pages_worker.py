@@ -45,4 +45,4 @@ def check_pages_worker(directory: Path, rels: Iterable[str], *, has_assetsignore
         f"the root of the assets directory containing '{WORKER_JS}'. If you do want to upload "
         "it, add an empty '.assetsignore' file there."
     )
-    raise ContentError(msg, hint=hint, details=found)
+    raise ContentError(msg, hint=hint, details=found, file=Path(directory) / found[0])

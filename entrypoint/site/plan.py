@@ -250,7 +250,8 @@ class PendingPlan:
             msg = f"{len(problems)} file(s) could not be read: {shown}."
             hint = "Check the file permissions; do not change the files during a deploy."
             raise ContentError(msg, hint=hint, details=problems)
-        check_sizes(zip((found.rel for found in files), (seen[0] for seen in stats), strict=True))
+        sizes = zip((found.rel for found in files), (seen[0] for seen in stats), strict=True)
+        check_sizes(sizes, self.directory)
         assets = tuple(
             Asset(key, found.path, size, digest, content_type(key), dev, ino, mtime_ns)
             for found, digest, (size, dev, ino, mtime_ns) in zip(files, hashes, stats, strict=True)

@@ -283,11 +283,11 @@ def _raise(path: Path, problems: list[str]) -> None:
     if not problems:
         return
     if len(problems) == 1:
-        raise ConfigurationError(_sentence(problems[0]))
+        raise ConfigurationError(_sentence(problems[0]), file=path)
     shown = "; ".join(problems[:_SHOWN])
     more = f" (and {len(problems) - _SHOWN} more, listed below)" if len(problems) > _SHOWN else ""
     msg = _sentence(f"{path.name} has {len(problems)} problems: {shown}{more}")
-    raise ConfigurationError(msg, details=problems)
+    raise ConfigurationError(msg, details=problems, file=path)
 
 
 def load_targets(

@@ -62,6 +62,14 @@ class ContentError(AssetsError):
     title = "Cannot deploy these files"
 
 
+class GitHubError(AssetsError):
+    """GitHub's API refused or failed a call of the opt-in GitHub integration (a Deployment, a
+    pull-request comment). The deploy itself is done by then: it is reported as a warning."""
+
+    exit_code = 5
+    title = "GitHub refused the request"
+
+
 class CloudflareRefusedError(AssetsError):
     """Cloudflare answered with a 4xx that retrying will not change."""
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from entrypoint.cli.session import CommandSession
 from entrypoint.config.deploy import DeploySettings, apply_defaults, load_settings
 from entrypoint.config.inputs import NO_ENV, input_name
-from entrypoint.errors import ConfigurationError
+from entrypoint.errors import ConfigurationError, GitHubError
 from entrypoint.files.workspace import Workspace
 from entrypoint.interrupts import deferred
 from entrypoint.model import Triggers
@@ -26,6 +26,7 @@ from entrypoint.report import Reporter, plan_outputs, result_outputs
 
 if TYPE_CHECKING:
     from entrypoint.config.network import Network
+    from entrypoint.github.publish import GitHubRun
 
 
 def _project_settings(
@@ -98,7 +99,7 @@ def run_deploy(
     reporter = session.reporter(
         session.dotenv_path(settings.dotenv_file), outside=settings.allow_outside_workspace
     )
-    session.secrets((settings.api_token, settings.api_key, *network.secrets))
+    session.secrets((settings.api_token, settings.api_key, settings.github_token, *network.secrets))
     for line in project:
         reporter.info(line)
     for warning in warnings:
@@ -115,7 +116,11 @@ def run_deploy(
     workspace, temp = session.workspace, session.scratch
     many = settings.targets is not None
     flow = _deploy_flow(many_targets=many)
-    extra: dict[str, Any] = {} if many else {"triggers": triggers}
+    extra: dict[str, Any] = (
+        {} if many else {"triggers": triggers, "github": _github_run(settings, session)}
+    )
+    if many and settings.github_token is not None:
+        reporter.warning("github-token is not used with targets: no GitHub deployment or comment.")
     return session.run(
         reporter,
         lambda: flow(
@@ -128,6 +133,24 @@ def run_deploy(
             **extra,
             env=env,
         ),
+    )
+
+
+def _github_run(settings: DeploySettings, session: CommandSession) -> GitHubRun | None:
+    """The GitHub integration's run, when it is asked for (input github-token)."""
+    from entrypoint.github.publish import GitHubRun as Run  # noqa: PLC0415 - only when asked
+
+    if settings.github_token is None:
+        return None
+    ci = session.ci
+    return Run(
+        repo=ci.github_repository,
+        server_url=ci.github_server_url,
+        run_id=ci.github_run_id,
+        sha=ci.github_sha,
+        pull=ci.pull_request(),
+        environment=settings.github_environment,
+        api_url=ci.github_api_url or "https://api.github.com",
     )
 
 
@@ -172,9 +195,11 @@ def deploy_one(
     network: Network | None = None,
     triggers: Triggers | None = None,
     env: Mapping[str, str] = NO_ENV,
+    github: GitHubRun | None = None,
 ) -> int:
     """``cf-assets deploy`` of one Worker (``env``: the step's environment, for the secrets): the
-    run, then its outputs and summary; 0 or raises an AssetsError."""
+    run, then its outputs and summary, then (``github``: asked for) the GitHub deployment and
+    comment; 0 or raises an AssetsError."""
     from entrypoint.config.network import DIRECT  # noqa: PLC0415
     from entrypoint.deploy.run import execute  # noqa: PLC0415
 
@@ -189,12 +214,44 @@ def deploy_one(
         env=env,
     )
     manifest_file = str(outcome.manifest_file) if outcome.manifest_file else None
+    outputs: dict[str, str] = {}
     with deferred():  # a signal waits: outputs and summary are written whole, or not at all
         if outcome.result is not None:
-            reporter.outputs(result_outputs(outcome.result, manifest_file))
+            outputs = result_outputs(outcome.result, manifest_file)
+            reporter.outputs(outputs)
             reporter.summary(outcome.result)
         elif outcome.plan is not None:
             reporter.outputs(plan_outputs(outcome.plan, manifest_file))
     if outcome.result is None:
         reporter.info("Dry run: every input checked; nothing was sent to Cloudflare.")
+    elif github is not None:
+        _publish_on_github(settings, reporter, network or DIRECT, github, outputs)
     return 0
+
+
+def _publish_on_github(
+    settings: DeploySettings,
+    reporter: Reporter,
+    network: Network,
+    github: GitHubRun,
+    outputs: Mapping[str, str],
+) -> None:
+    """The GitHub deployment and comment; a failure is a warning (the deploy is done)."""
+    import asyncio  # noqa: PLC0415
+
+    from entrypoint.github.run import publish_deploy  # noqa: PLC0415 - only when asked
+
+    token = settings.github_token
+    assert token is not None  # github is only set with a token
+    script = settings.script_name or ""
+    if settings.dispatch_namespace:
+        script = f"{settings.dispatch_namespace}/{script}"
+    try:
+        lines = asyncio.run(
+            publish_deploy(settings, network, github, token=token, script=script, outputs=outputs)
+        )
+    except GitHubError as error:
+        reporter.warning(f"{error} The deploy itself succeeded.")
+        return
+    for line in lines:
+        reporter.info(line)

@@ -1,4 +1,6 @@
-"""The one place a run's HTTP client is made: :func:`open_client`, for deploy, targets and images.
+"""The one place a run's HTTP client is made: :func:`open_client`, for deploy, targets and images
+(and :func:`open_service`, the same network for another API: GitHub's, for the opt-in GitHub
+integration).
 
 It takes a :class:`ClientConfig`, a frozen value saying everything about the network: the API's
 base URL, the account and its credentials, the timeout, how many connections, the proxies and
@@ -19,7 +21,7 @@ TLS context (:mod:`~entrypoint.cloudflare.tls`), built in the background by
 from __future__ import annotations
 
 import ssl
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Final
@@ -91,6 +93,25 @@ async def open_client(
         finally:
             if poster is not None:
                 await poster.aclose()
+
+
+@asynccontextmanager
+async def open_service(
+    config: ClientConfig, headers: Mapping[str, str]
+) -> AsyncIterator[httpx.AsyncClient]:
+    """A plain client for the API at ``config.base_url`` (not Cloudflare's: no account, no
+    Cloudflare credentials) on the same network as the run's: its proxies, its CA trust, its
+    timeouts; ``headers`` go with every request (the caller's own credentials among them)."""
+    context = config.tls_context()
+    connect = min(MAX_CONNECT_SECONDS, config.timeout)
+    async with httpx.AsyncClient(
+        base_url=config.base_url,
+        timeout=httpx.Timeout(config.timeout, connect=connect),
+        transport=_transport(config, context),
+        headers={"User-Agent": USER_AGENT, **headers},
+        trust_env=False,
+    ) as http:
+        yield http
 
 
 def _transport(config: ClientConfig, context: ssl.SSLContext) -> httpx.AsyncBaseTransport:

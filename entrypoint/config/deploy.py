@@ -246,6 +246,15 @@ class DeploySettings(CommandSettings):
         "it shows deployed with the same fingerprint (same files, Worker, settings, account) "
         "are not sent again; their status is 'unchanged'. A missing file deploys every target."
     )
+    github_token: SecretStr | None = setting(
+        doc="The job's token (${{ github.token }}), to opt in to the GitHub integration: a GitHub "
+        "Deployment with the URL, and on a pull request one comment edited on every push. Needs "
+        "permissions deployments: write and pull-requests: write. Unset: GitHub is not called."
+    )
+    github_environment: str | None = setting(
+        doc="The GitHub Deployment's environment (with github-token). Default: preview on a pull "
+        "request, else production."
+    )
     allow_outside_workspace: StrictBool = setting(
         False,
         doc="Let the paths inputs name (directory, config, main-module, modules, secrets-file, "

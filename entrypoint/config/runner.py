@@ -38,6 +38,14 @@ def _path(env: Mapping[str, str], name: str) -> Path | None:
     return Path(value) if value.strip() else None
 
 
+@dataclass(frozen=True)
+class PullRequest:
+    """The pull request a GitHub run is for: its number and the commit it deploys."""
+
+    number: int
+    head_sha: str
+
+
 @dataclass(frozen=True, kw_only=True)
 class CiEnvironment:
     """The runner's variables that decide how we report; unset or empty ones are off / None."""
@@ -54,13 +62,17 @@ class CiEnvironment:
     github_event_name: str = ""
     github_event_path: Path | None = None
     github_repository: str = ""
+    github_api_url: str = ""
+    github_server_url: str = ""
+    github_sha: str = ""
+    github_run_id: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Self:
         """``GITHUB_ACTIONS``, ``GITHUB_OUTPUT``, ``GITHUB_STEP_SUMMARY``, ``GITHUB_WORKSPACE``,
         ``RUNNER_DEBUG``, ``GITLAB_CI``, ``CI_PROJECT_DIR``, ``RUNNER_TEMP``, ``HOME``,
-        ``GITHUB_EVENT_NAME``, ``GITHUB_EVENT_PATH`` and ``GITHUB_REPOSITORY`` as ``env`` has
-        them."""
+        ``GITHUB_EVENT_NAME``, ``GITHUB_EVENT_PATH``, ``GITHUB_REPOSITORY``, ``GITHUB_API_URL``,
+        ``GITHUB_SERVER_URL``, ``GITHUB_SHA`` and ``GITHUB_RUN_ID`` as ``env`` has them."""
         return cls(
             github_actions=_flag(env, "GITHUB_ACTIONS"),
             github_output=_path(env, "GITHUB_OUTPUT"),
@@ -74,6 +86,10 @@ class CiEnvironment:
             github_event_name=env.get("GITHUB_EVENT_NAME", "").strip(),
             github_event_path=_path(env, "GITHUB_EVENT_PATH"),
             github_repository=env.get("GITHUB_REPOSITORY", "").strip(),
+            github_api_url=env.get("GITHUB_API_URL", "").strip(),
+            github_server_url=env.get("GITHUB_SERVER_URL", "").strip(),
+            github_sha=env.get("GITHUB_SHA", "").strip(),
+            github_run_id=env.get("GITHUB_RUN_ID", "").strip(),
         )
 
     @property
@@ -89,9 +105,9 @@ class CiEnvironment:
         """The folder whose files we may read: the runner's workspace, else ``cwd``."""
         return self.github_workspace or self.ci_project_dir or cwd
 
-    def fork_pull_request(self) -> str | None:
-        """The fork's ``owner/name`` when this is a GitHub pull-request run from a fork (GitHub
-        passes such runs no secrets); None otherwise, or when the payload cannot be read."""
+    def _pull_request(self) -> dict[str, object] | None:
+        """The ``pull_request`` object of this GitHub pull-request run's event payload (read
+        bounded); None for another run, or a payload that cannot be read."""
         if self.kind is not CiKind.GITHUB or self.github_event_name not in _PULL_REQUEST_EVENTS:
             return None
         if self.github_event_path is None or not self.github_event_path.is_file():
@@ -102,7 +118,23 @@ class CiEnvironment:
         except (OSError, ValueError, RecursionError):
             return None
         pull = data.get("pull_request") if isinstance(data, dict) else None
-        head = pull.get("head") if isinstance(pull, dict) else None
+        return pull if isinstance(pull, dict) else None
+
+    def pull_request(self) -> PullRequest | None:
+        """This run's pull request (its number and head commit), when it is one."""
+        pull = self._pull_request()
+        head = pull.get("head") if pull is not None else None
+        number = pull.get("number") if pull is not None else None
+        sha = head.get("sha") if isinstance(head, dict) else None
+        if not isinstance(number, int) or isinstance(number, bool) or not isinstance(sha, str):
+            return None
+        return PullRequest(number, sha)
+
+    def fork_pull_request(self) -> str | None:
+        """The fork's ``owner/name`` when this is a GitHub pull-request run from a fork (GitHub
+        passes such runs no secrets); None otherwise, or when the payload cannot be read."""
+        pull = self._pull_request()
+        head = pull.get("head") if pull is not None else None
         repo = head.get("repo") if isinstance(head, dict) else None
         if not isinstance(repo, dict):
             return None

@@ -531,6 +531,8 @@ NON_DEFAULT = {
     "secrets_file": "/tmp/evil.vars",
     "vars": "EVIL_VAR",
     "fails_without_credentials": "false",
+    "github_token": "ghs_evil",
+    "github_environment": "evil",
     "working_directory": "/tmp",
     "workers_dev": "false",
     "config": "/etc/passwd",

@@ -1,22 +1,26 @@
-"""Generate ``tests/fixtures/config_parity.json``: the Worker metadata ``wrangler deploy`` sends for
-a "kitchen-sink" wrangler project (every binding type it deploys, ``vars`` as strings and objects,
-Worker settings, ``env.staging`` and ``env.production`` overriding name, vars and bindings),
-recorded on the bundled emulator.
+"""Generate ``tests/fixtures/config_parity.json``: what ``wrangler deploy`` sends for a
+"kitchen-sink" wrangler project, recorded on the bundled emulator: every binding type it deploys,
+``vars`` as strings and objects, Worker settings, zone routes (found by ``zone_name`` and by the
+pattern's host), a custom domain, ``triggers.crons``, Durable Object ``migrations`` of a class the
+Worker exports (beside a binding to another Worker's class), ``preview_urls``, and ``env.staging``
+/ ``env.production`` overriding name, vars, bindings, routes, crons and ``preview_urls``.
 
 Steps: write the project ``tests/fixtures/config_project/`` (``wrangler.jsonc``, ``src/index.js``,
 ``public/index.html``); install wrangler (the newest unless a version is given) and Node 22 from
 the npm registry into a temporary directory, never into the repository (``--reuse DIR``: an
 install already there); copy the project there and run each command of :data:`SCENARIOS` in order
-against one emulator on loopback, recording every request
-(:class:`tests.support.wrangler_record.RequestLog`). The fixture keeps, per scenario, the request
-lines, the Worker upload (metadata field for field, completion token removed; module parts), the
-deployment and script-settings bodies, and the configuration warnings wrangler printed (the
-environment diagnostics, in order); for the unknown environment, wrangler's error. Fails if a
-command that should succeed fails, or a request hit a path the emulator does not route.
+against one emulator on loopback (the account has :data:`ZONES` and :data:`NAMESPACES`), recording
+every request (:class:`tests.support.wrangler_record.RequestLog`). The fixture keeps, per
+scenario, the request lines, the Worker upload (metadata field for field, completion token
+removed; module parts), the deployment and script-settings bodies, ``calls``: every non-asset
+request in order with its body (JSON parsed; an upload's metadata and parts; zone ids as
+``{zone:<name>}``; :func:`tests.support.triggers_record.record`), and the configuration warnings
+wrangler printed (the environment diagnostics, in order); for the unknown environment, wrangler's
+error. Fails if a command that should succeed fails, or a request hit a path the emulator does not
+route.
 
-What this fixture leaves out, because other parts of the project own it: routes, custom domains,
-cron triggers, ``preview_urls``, Durable Object migrations (a Durable Object binding here names
-another Worker's class), queue consumers.
+Left out: queue consumers; migration steps beyond a new class (``gen_triggers_parity.py`` records
+renames and cleared crons).
 
 Rerun with::
 
@@ -46,6 +50,7 @@ sys.path.insert(0, str(REPO_ROOT))
 
 # The path above must come first.
 from entrypoint.emulator import EmulatorConfig, EmulatorThread  # noqa: E402
+from tests.support.triggers_record import record as calls  # noqa: E402
 from tests.support.wrangler_record import RequestLog, describe  # noqa: E402
 
 PROJECT: Final = REPO_ROOT / "tests" / "fixtures" / "config_project"
@@ -62,6 +67,8 @@ SCENARIOS: Final = (
 
 #: The dispatch namespaces the account has before the first deploy.
 NAMESPACES: Final = ("tenants", "tenants-out")
+#: The account's zones, for the routes and custom domains.
+ZONES: Final = ("example.com", "example.org")
 _HEADER: Final = "// Written by scripts/gen_config_parity.py (rewritten on every run).\n"
 _ID = "0f2ac74b498b48028cb68387c421e2{:02d}"
 TOP_BINDINGS: Final[dict[str, Any]] = {
@@ -78,6 +85,7 @@ TOP_BINDINGS: Final[dict[str, Any]] = {
     ],
     "durable_objects": {
         "bindings": [
+            {"name": "LEDGER", "class_name": "Ledger"},  # this Worker's own class (migrations)
             {"name": "COUNTER", "class_name": "Counter", "script_name": "counter-worker"},
             {
                 "name": "ROOMS",
@@ -149,9 +157,18 @@ CONFIG: Final[dict[str, Any]] = {
     "observability": {"enabled": True, "head_sampling_rate": 0.5},
     "logpush": True,
     "tail_consumers": [{"service": "tail-worker"}],
+    "routes": [
+        "shop.example.com/*",  # zone found by the pattern's host
+        {"pattern": "api.example.org/v1/*", "zone_name": "example.org"},
+        {"pattern": "app.example.com", "custom_domain": True},
+    ],
+    "triggers": {"crons": ["*/15 * * * *", "0 3 * * MON"]},
+    "migrations": [{"tag": "v1", "new_sqlite_classes": ["Ledger"]}],  # inherited by every env
+    "preview_urls": True,
     "env": {
-        "staging": {
+        "staging": {  # routes are inherited unless set: its own, so no Worker holds another's
             "vars": {"STAGE": "staging"},
+            "routes": ["staging.example.com/*"],
             "kv_namespaces": [{"binding": "CACHE", "id": _ID.format(11)}],
             "ai": {"binding": "AI"},
         },
@@ -174,14 +191,26 @@ CONFIG: Final[dict[str, Any]] = {
             "observability": {"enabled": True, "logs": {"enabled": True, "invocation_logs": False}},
             "logpush": False,
             "tail_consumers": [{"service": "tail-worker", "environment": "production"}],
+            "routes": [
+                {"pattern": "example.com/*", "zone_name": "example.com"},
+                "prod.example.org/*",
+                {"pattern": "www.example.com", "custom_domain": True},
+            ],
+            "triggers": {"crons": ["0 0 * * *"]},
+            "preview_urls": False,
         },
     },
 }
 INDEX_JS: Final = """\
+import { DurableObject } from "cloudflare:workers";
+
+export class Ledger extends DurableObject {}
+
 export default {
   async fetch(request, env) {
     return env.ASSETS.fetch(request);
   },
+  async scheduled() {},
 };
 """
 _ANSI: Final = re.compile(r"\x1b\[[0-9;]*m")
@@ -245,7 +274,7 @@ def record_scenarios(wrangler: Path, prefix: Path) -> dict[str, Any]:
     shutil.copytree(PROJECT, workdir)
     log = RequestLog()
     records: dict[str, Any] = {}
-    with EmulatorThread(EmulatorConfig(faults=log)) as emulator:
+    with EmulatorThread(EmulatorConfig(faults=log, zones=frozenset(ZONES))) as emulator:
         env = wrangler_env(prefix, emulator.base_url)
         for namespace in NAMESPACES:  # the account has them: no provisioning in the records
             response = httpx.post(
@@ -258,7 +287,9 @@ def record_scenarios(wrangler: Path, prefix: Path) -> dict[str, Any]:
         log.take()
         for name, args, succeed in SCENARIOS:
             output = run_wrangler(wrangler, args, workdir, env, succeed=succeed)
-            record = {"command": ["wrangler", *args], **describe(log.take(), ACCOUNT)}
+            sent = log.take()
+            record = {"command": ["wrangler", *args], **describe(sent, ACCOUNT)}
+            record["calls"] = calls(sent, ACCOUNT, ZONES, full=True)
             record["warnings"] = warnings(output)
             if not succeed:
                 record["error"] = unknown_env_error(output)
@@ -292,7 +323,12 @@ def main() -> int:
             wrangler, version, node_version = install_wrangler(prefix, args.wrangler_version)
         installed = time.monotonic()
         records = record_scenarios(wrangler, prefix)
-    fixture = {"wrangler_version": version, "node_version": node_version, "scenarios": records}
+    fixture = {
+        "wrangler_version": version,
+        "node_version": node_version,
+        "zones": ZONES,
+        "scenarios": records,
+    }
     OUTPUT.write_text(json.dumps(fixture, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     done = time.monotonic()
     print(

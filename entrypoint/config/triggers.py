@@ -8,11 +8,13 @@ syntax Cloudflare's cron triggers take, before any request), ``preview_urls`` an
 ``logpush``, ``observability``; the service and environment tags). :func:`read_triggers` takes a
 plain mapping (the resolved environment's keys), so which mapping is passed is the caller's
 business. ``workers_dev``'s default (false when there are routes, as wrangler's) is
-:func:`workers_dev_default`.
+:func:`workers_dev_default`; wrangler's warning for zone routes with a path on a Worker with
+assets is :func:`mounted_assets_warning`.
 """
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Mapping
 from typing import Any, Final, NoReturn
@@ -286,3 +288,31 @@ def workers_dev_default(config: Mapping[str, Any], triggers: Triggers) -> bool |
     if config.get("workers_dev") is not None or not triggers.routes:
         return None
     return False
+
+
+def mounted_assets_warning(config: Mapping[str, Any], triggers: Triggers) -> tuple[str, ...]:
+    """wrangler's warning (``validateRoutes``) when a zone route has a path and the Worker serves
+    its assets before its code: that path serves the assets under the same path of the folder
+    (the folder as the config names it). Empty: no such route."""
+    assets = config.get("assets")
+    if not isinstance(assets, dict) or not isinstance(assets.get("directory"), str):
+        return ()
+    if assets.get("run_worker_first") is True:
+        return ()
+    folder = assets["directory"]
+    matched: list[str] = []
+    for route in triggers.zone_routes:
+        parts = route.pattern.split("/")
+        if len(parts) == 2 and parts[1] == "*":
+            continue
+        bare = re.sub(r"https?://", "", route.pattern)
+        path = bare[bare.index("/") :] if "/" in bare else bare
+        assets_path = posixpath.normpath(f"{folder}/{path}")
+        matched.append(f"\u2022 {route.pattern} (Will match assets: {assets_path})")
+    if not matched:
+        return ()
+    listed = " ".join(matched)  # wrangler's lines, on one
+    warning = f"The following routes will attempt to serve Assets on a configured path: {listed}"
+    if config.get("main") is not None:
+        warning += " Requests not matching an asset will be forwarded to the Worker's code."
+    return (warning,)

@@ -32,7 +32,12 @@ from pathlib import Path
 from typing import Any, Final
 
 from entrypoint.config.module_rules import module_values
-from entrypoint.config.triggers import read_triggers, service_tags, workers_dev_default
+from entrypoint.config.triggers import (
+    mounted_assets_warning,
+    read_triggers,
+    service_tags,
+    workers_dev_default,
+)
 from entrypoint.config.values import check_nesting, load_json, too_deep
 from entrypoint.config.wrangler_keys import refusals
 from entrypoint.config.wrangler_keys.binding_checks import deprecations
@@ -327,11 +332,13 @@ def read_config(
         values["workers_dev"] = workers_dev
     values.update(module_values(data, path, values.get("main_module"), workspace))
     untranslated = refusals.refused(data, UNTRANSLATED)
+    warnings = _warnings(raw, data, resolved, prefix, path.name)
+    warnings += mounted_assets_warning(data, triggers)
     return WranglerConfig(
         path,
         values,
         untranslated,
-        _warnings(raw, data, resolved, prefix, path.name),
+        warnings,
         data,
         resolved.environment,
         resolved.top_level_name,

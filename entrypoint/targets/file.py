@@ -19,7 +19,7 @@ import datetime as dt
 import difflib
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
@@ -29,7 +29,7 @@ from entrypoint.config.values import load_json
 from entrypoint.deploy.spec import destination
 from entrypoint.errors import ConfigurationError
 from entrypoint.files.workspace import MIB, Workspace, read_input
-from entrypoint.model import Destination
+from entrypoint.model import Destination, Triggers
 
 #: The settings one target may set (field names): what describes one Worker and its files.
 TARGET_FIELDS: Final = (
@@ -77,6 +77,8 @@ class Target:
     settings: DeploySettings
     #: What wrangler warns about in the target's wrangler config (``config``).
     warnings: tuple[str, ...] = ()
+    #: The config's routes, crons, preview URLs, migrations and script settings.
+    triggers: Triggers = field(default_factory=Triggers)
 
     @property
     def destination(self) -> Destination:
@@ -168,23 +170,25 @@ class _Checker:
             return None
         try:
             settings = settings_from_values(values)
-            settings, warnings = self._wrangler(settings, values)
+            settings, warnings, triggers = self._wrangler(settings, values)
         except ConfigurationError as error:
             text = error.message.replace("Invalid input '", "invalid '")
             self.problems.append(f"{self.path.name}: {where}: {text}")
             return None
-        return self._complete(Target(index=index, settings=settings, warnings=warnings), where)
+        target = Target(index=index, settings=settings, warnings=warnings, triggers=triggers)
+        return self._complete(target, where)
 
     def _wrangler(
         self, settings: DeploySettings, values: Mapping[str, Any]
-    ) -> tuple[DeploySettings, tuple[str, ...]]:
+    ) -> tuple[DeploySettings, tuple[str, ...], Triggers]:
         """``settings`` with the defaults of the target's wrangler config (``config``, relative
-        to the file's folder; its ``environment`` resolved), as a single deploy takes them."""
+        to the file's folder; its ``environment`` resolved), as a single deploy takes them; its
+        warnings and triggers."""
         if settings.config is None:
             if settings.environment:
                 msg = "Invalid input 'environment': it needs 'config' (a wrangler file)."
                 raise ConfigurationError(msg)
-            return settings, ()
+            return settings, (), Triggers()
         from entrypoint.config.wrangler import read_config  # noqa: PLC0415 - only when named
         from entrypoint.config.wrangler_keys.refusals import describe  # noqa: PLC0415
 
@@ -196,7 +200,7 @@ class _Checker:
             msg = f"Invalid input 'config': {path.name} sets keys cf-assets does not translate: "
             msg += keys
             raise ConfigurationError(msg)
-        return merged, config.warnings
+        return merged, config.warnings, config.triggers
 
     def _complete(self, target: Target, where: str) -> Target | None:
         settings = target.settings

@@ -4,8 +4,10 @@ Owns deciding what "unchanged" means for a many-target rerun. The digest covers 
 and account, the Worker's name, namespace and release mode, the workers.dev switch, the Worker
 metadata exactly as it would be sent (assets config, ``_headers`` / ``_redirects``, bindings,
 compatibility date — today's when none is set, so an unset date changes daily), every module's
-name, type and bytes, and the assets manifest (every path, content hash and size). It never covers
-a credential. Two runs with equal fingerprints send the same things to the same place.
+name, type and bytes, the assets manifest (every path, content hash and size), and what the deploy
+sends besides the upload (a wrangler config's routes, crons, preview URLs, migrations, script
+settings and service tags). It never covers a credential. Two runs with equal fingerprints send
+the same things to the same place.
 
 A secret's value is covered only as HMAC-SHA256 keyed with the run's API credential (the API token,
 else the global API key) over its name and value: a changed secret changes the fingerprint (the
@@ -20,6 +22,7 @@ import hashlib
 import hmac
 import json
 import secrets
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +31,7 @@ from entrypoint.errors import ContentError
 from entrypoint.model import DeploySpec, Plan
 
 #: Bumped when what the digest covers changes, so older reports never match.
-SCHEME = "cf-assets-fingerprint/1"
+SCHEME = "cf-assets-fingerprint/2"
 
 
 def _file_digest(path: Path) -> str:
@@ -91,6 +94,9 @@ def fingerprint(
         "metadata": metadata,
         "modules": _modules(spec),
         "manifest": plan.manifest_hash if plan is not None else None,
+        "triggers": asdict(spec.triggers),
     }
-    text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    text = json.dumps(
+        document, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=dict
+    )
     return hashlib.sha256(text.encode("utf-8")).hexdigest()

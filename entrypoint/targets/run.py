@@ -71,7 +71,14 @@ def _target_runs(
         settings = target.settings
         try:
             spec = deploy_spec(
-                settings, plan, date, cwd=base, workspace=workspace, events=events, env=env
+                settings,
+                plan,
+                date,
+                cwd=base,
+                workspace=workspace,
+                events=events,
+                triggers=target.triggers,
+                env=env,
             )
         except ConfigurationError as error:
             problems.append(f"target {target.index} ({target.name}): {error.message}")

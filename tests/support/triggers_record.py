@@ -1,8 +1,9 @@
 """The non-asset requests of a deploy, in order, as ``scripts/gen_triggers_parity.py`` records
 wrangler's and the integration test records ours: ``[method, path, body]`` with the account id as
 ``{account}``, zone ids as ``{zone:<name>}``, version ids as ``{version_id}``; a Worker upload's
-body is its metadata's ``migrations`` (what this part of a deploy adds to it); asset uploads and
-upload sessions are left out.
+body is its metadata's ``migrations`` (what this part of a deploy adds to it), or with ``full``
+its whole metadata (the assets completion token left out) and its parts' names and types (as
+``scripts/gen_config_parity.py`` records them); asset uploads and upload sessions are left out.
 """
 
 from __future__ import annotations
@@ -25,12 +26,21 @@ TRIGGER_PATHS: Final = re.compile(
 )
 
 
-def _body(request: Request) -> Any:
+def _body(request: Request, *, full: bool) -> Any:
     path = request.path.removeprefix(API_PREFIX)
     if request.method in {"PUT", "POST"} and _UPLOAD.fullmatch(path):
         parts = parse_multipart(request.body, request.headers.get("content-type", ""))
         (metadata,) = [json.loads(part.data) for part in parts if part.name == "metadata"]
-        return {"migrations": metadata.get("migrations")}
+        if not full:
+            return {"migrations": metadata.get("migrations")}
+        if isinstance(metadata.get("assets"), dict):
+            metadata["assets"].pop("jwt", None)
+        modules = [
+            {"name": part.name, "filename": part.filename, "content_type": part.content_type}
+            for part in parts
+            if part.name != "metadata"
+        ]
+        return {"metadata": metadata, "parts": modules}
     if not request.body:
         return None
     return json.loads(_UUID.sub("{version_id}", request.body.decode("utf-8")))
@@ -44,8 +54,11 @@ def normalise(text: str, account: str, zones: Iterable[str]) -> str:
     return text
 
 
-def record(requests: Sequence[Request], account: str, zones: Iterable[str]) -> list[list[Any]]:
-    """The non-asset requests as ``[method, target, body]``."""
+def record(
+    requests: Sequence[Request], account: str, zones: Iterable[str], *, full: bool = False
+) -> list[list[Any]]:
+    """The non-asset requests as ``[method, target, body]`` (``full``: a Worker upload's whole
+    metadata and parts, not only its ``migrations``)."""
     names = tuple(zones)
     out: list[list[Any]] = []
     for request in requests:
@@ -53,7 +66,7 @@ def record(requests: Sequence[Request], account: str, zones: Iterable[str]) -> l
         if _ASSETS.fullmatch(path):
             continue
         target = normalise(request.target.removeprefix(API_PREFIX), account, names)
-        body = json.loads(normalise(json.dumps(_body(request)), account, names))
+        body = json.loads(normalise(json.dumps(_body(request, full=full)), account, names))
         out.append([request.method, target, body])
     return out
 

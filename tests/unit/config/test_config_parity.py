@@ -21,6 +21,7 @@ from entrypoint.config.wrangler import read_config
 from entrypoint.config.wrangler_keys.environments import NO_ENVIRONMENT_CHOSEN
 from entrypoint.deploy.metadata import worker_metadata
 from entrypoint.deploy.spec import deploy_spec
+from entrypoint.deploy.triggers import migrations_after
 from entrypoint.errors import ConfigurationError
 from tests.support.wrangler_record import missing_keys
 
@@ -32,12 +33,16 @@ SCENARIOS: Final = {"production": "production", "staging": "staging", "top_level
 
 
 def our_metadata(environment: str | None) -> dict[str, Any]:
-    """The metadata of a first deploy (PUT) of the project, completion token removed."""
+    """The metadata of a first deploy (PUT) of the project, completion token removed: the
+    Worker has no migration tag yet, so every migration step is sent."""
     config = read_config(PROJECT / "wrangler.jsonc", None, environment)
     settings = settings_from_values(config.values)
     spec = deploy_spec(settings, None, "2000-01-01", cwd=PROJECT, workspace=PROJECT)
     metadata = worker_metadata(spec.worker, "token")
     del metadata["assets"]["jwt"]
+    migrations, _ = migrations_after(config.triggers.migrations, None)  # no tag yet: all steps
+    if migrations is not None:
+        metadata["migrations"] = migrations
     return metadata
 
 

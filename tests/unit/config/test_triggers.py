@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 import pytest
 
 from entrypoint.config.triggers import (
     cron_problem,
     host_of,
+    mounted_assets_warning,
     next_tags,
     read_triggers,
     service_tags,
@@ -203,3 +204,42 @@ def test_service_and_environment_tags() -> None:
     existing = ("team:web", "cf:service=old", "cf:environment=x")
     assert next_tags(existing, ("cf:service=site",)) == ["team:web", "cf:service=site"]
     assert next_tags((), ()) == []
+
+
+_MOUNTED: Final = {
+    "main": "src/index.js",
+    "assets": {"directory": "./public"},
+    "routes": [
+        "shop.example.com/*",
+        {"pattern": "api.example.org/v1/*", "zone_name": "example.org"},
+        "https://docs.example.com/guide",
+        {"pattern": "app.example.com", "custom_domain": True},
+    ],
+}
+
+
+def test_routes_with_a_path_warn_as_wrangler_does() -> None:
+    """wrangler 4.164's validateRoutes: a zone route other than ``host/*`` serves the assets of
+    the same path first (custom domains never do)."""
+    (warning,) = mounted_assets_warning(_MOUNTED, read_triggers(_MOUNTED, "wrangler.jsonc"))
+    assert warning == (
+        "The following routes will attempt to serve Assets on a configured path: "
+        "\u2022 api.example.org/v1/* (Will match assets: public/v1/*) "
+        "\u2022 https://docs.example.com/guide (Will match assets: public/guide) "
+        "Requests not matching an asset will be forwarded to the Worker's code."
+    )
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"assets": {"directory": "./public", "run_worker_first": True}},
+        {"assets": {"binding": "ASSETS"}},
+        {"routes": ["shop.example.com/*", {"pattern": "a.example.com", "custom_domain": True}]},
+    ],
+)
+def test_no_mounted_assets_warning_when_the_worker_runs_first_or_no_path(
+    change: dict[str, Any],
+) -> None:
+    config = {**_MOUNTED, **change}
+    assert mounted_assets_warning(config, read_triggers(config, "wrangler.jsonc")) == ()

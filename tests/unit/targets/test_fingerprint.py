@@ -17,6 +17,8 @@ from entrypoint.model import (
     Destination,
     ModuleFile,
     Plan,
+    RouteSpec,
+    Triggers,
     WorkerModules,
     WorkerSecret,
     WorkerSpec,
@@ -100,6 +102,18 @@ def test_equal_inputs_give_equal_fingerprints() -> None:
             _plan("a" * 32, "b" * 32),
             BASE,
             ACCOUNT,
+        ),
+        *(
+            (_target(triggers=triggers), _plan("a" * 32, "b" * 32), BASE, ACCOUNT)
+            for triggers in (  # what a wrangler config adds to the deploy
+                Triggers(crons=("0 3 * * MON",)),
+                Triggers(crons=()),  # clears the schedules
+                Triggers(routes=(RouteSpec(pattern="a.example.com/*", body={"pattern": "x"}),)),
+                Triggers(preview_urls=False),
+                Triggers(migrations=({"tag": "v1", "new_sqlite_classes": ["Ledger"]},)),
+                Triggers(settings={"logpush": True}),
+                Triggers(service_tags=("cf:service=sink",)),
+            )
         ),
         (_target(), _plan("a" * 32, "b" * 32), "http://127.0.0.1:9/client/v4", ACCOUNT),
         (_target(), _plan("a" * 32, "b" * 32), BASE, "f" * 32),

@@ -64,7 +64,7 @@ class HostileServer:
         self._server: asyncio.Server | None = None
         self.port = 0
         self.requests = 0
-        self._writers: set[asyncio.StreamWriter] = set()
+        self._transports: set[asyncio.BaseTransport] = set()
 
     @property
     def url(self) -> str:
@@ -88,7 +88,7 @@ class HostileServer:
     def _run(self) -> None:
         asyncio.set_event_loop(self._loop)
         self._server = self._loop.run_until_complete(
-            asyncio.start_server(self._handle, "127.0.0.1", 0)
+            self._loop.create_server(self._protocol, "127.0.0.1", 0)
         )
         self.port = self._server.sockets[0].getsockname()[1]
         self._ready.set()
@@ -97,8 +97,8 @@ class HostileServer:
         tasks = asyncio.all_tasks(self._loop)
         for task in tasks:
             task.cancel()
-        for writer in list(self._writers):  # every connection a handler took
-            writer.close()
+        for transport in list(self._transports):  # a handler that never ran closes none
+            transport.close()
         with contextlib.suppress(BaseException):
             self._loop.run_until_complete(self._drain_closes(tasks))
         self._loop.close()
@@ -110,8 +110,19 @@ class HostileServer:
         for _ in range(3):
             await asyncio.sleep(0)
 
+    def _protocol(self) -> asyncio.Protocol:
+        """``start_server``'s protocol, remembering its transport so that shutting down closes
+        every connection (a connection whose handler never started would stay open)."""
+        transports = self._transports
+
+        class Tracked(asyncio.StreamReaderProtocol):
+            def connection_made(self, transport: asyncio.BaseTransport) -> None:
+                transports.add(transport)
+                super().connection_made(transport)
+
+        return Tracked(asyncio.StreamReader(), self._handle)
+
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self._writers.add(writer)
         with contextlib.suppress(OSError, asyncio.IncompleteReadError, asyncio.CancelledError):
             while True:
                 head = await reader.readuntil(b"\r\n\r\n")

@@ -167,6 +167,9 @@ class WorkerSpec:
     explicit: frozenset[str] = frozenset()  # inputs the user set (field names)
     #: Secrets sent as ``secret_text`` bindings in the upload itself (input ``secrets``).
     secrets: tuple[WorkerSecret, ...] = ()
+    #: The version's ``annotations`` from the inputs (``workers/message``, ``workers/tag``,
+    #: ``workers/alias``), unset ones absent.
+    annotations: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -246,6 +249,8 @@ class DeployResult:
     version_id: str | None = None
     deployment_id: str | None = None
     deployment_url: str | None = None
+    #: ``https://<alias>-<script>.<subdomain>.workers.dev`` when the version has previews.
+    preview_alias_url: str | None = None
 
     @property
     def worker_deployed(self) -> bool:

@@ -56,6 +56,9 @@ TARGET_FIELDS: Final = (
     "environment",
     "secrets",
     "secrets_file",
+    "preview_alias",
+    "message",
+    "tag",
 )
 #: Target fields read from the targets file only (the step's apply to a single deploy).
 _FILE_ONLY: Final = frozenset({"config", "environment"})

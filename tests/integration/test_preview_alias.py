@@ -34,11 +34,16 @@ SCRIPT: Final = EXPECTED["script"]
 ALIAS: Final = EXPECTED["alias"]
 _LOG: Final = RequestLog()
 
+
+def _forget_requests() -> None:
+    _LOG.take()
+
+
 emulator_server, emulator = emulator_fixtures(
     lambda: EmulatorConfig(api_tokens=frozenset({TOKEN}), faults=_LOG),
     server_name="versions_emulator",
     scope="module",
-    after_reset=_LOG.take,
+    after_reset=_forget_requests,
 )
 
 

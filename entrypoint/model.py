@@ -170,6 +170,8 @@ class WorkerSpec:
     #: The version's ``annotations`` from the inputs (``workers/message``, ``workers/tag``,
     #: ``workers/alias``), unset ones absent.
     annotations: Mapping[str, str] = field(default_factory=dict)
+    #: A dispatch-namespace Worker's tags (input ``tags``; empty: left as they are).
+    tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -8,6 +8,7 @@
 - ``POST …/workers/scripts/{s}/deployments``: deploy a version to 100 % of traffic (with the
   Durable Objects ``code_update_strategy`` and the ``workers/message`` wrangler sends).
 - ``GET …/workers/workers/{s}``: the Worker's preview URL suffix, when it has previews.
+- ``PUT …/dispatch/namespaces/{ns}/scripts/{s}/tags``: a user Worker's tags (WfP docs).
 - ``GET …/workers/scripts/{s}/deployments``: the latest deployment.
 - ``PATCH …/workers/scripts/{s}/script-settings``: logpush, observability, tags, tail consumers.
 - ``GET /accounts/{a}/workers/subdomain``, ``GET``/``POST …/workers/scripts/{s}/subdomain``:
@@ -258,6 +259,11 @@ class ScriptApi:
         if subdomain is None or not subdomain.previews_enabled:
             return None
         return subdomain.preview_url_suffix
+
+    async def put_tags(self, script: str, namespace: str, tags: list[str]) -> None:
+        """Replace a dispatch-namespace Worker's tags (``PUT …/scripts/{s}/tags``)."""
+        url = f"{self._script(script, namespace)}/tags"
+        await self._client.authorized("set the Worker's tags", "PUT", url, json=tags)
 
     async def account_subdomain(self) -> str | None:
         """The account's workers.dev subdomain, or None when it has not registered one."""

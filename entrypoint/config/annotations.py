@@ -1,4 +1,5 @@
-"""The version annotations the deploy inputs set: ``preview-alias``, ``message`` and ``tag``.
+"""The version annotations the deploy inputs set (``preview-alias``, ``message``, ``tag``), and
+the ``tags`` of a Workers for Platforms user Worker.
 
 Owns their checks before any request. The alias rule is wrangler's (4.164,
 ``deploy-helpers/src/deploy/helpers/preview-alias.ts``): ``^[a-z](?:[a-z0-9-]*[a-z0-9])?$``
@@ -7,7 +8,9 @@ alias URL is ``https://<alias>-<script>.<subdomain>.workers.dev``. wrangler appl
 the aliases it generates from a branch name and sends a ``--preview-alias`` as given (Cloudflare
 then judges it); we check both the same way, before anything is sent. The sizes are Cloudflare's:
 ``workers/message`` at most 1,000 bytes (the deployment's schema; a longer one is cut on a script
-upload and refused on a deployment), ``workers/tag`` at most 100 bytes.
+upload and refused on a deployment), ``workers/tag`` at most 100 bytes. A user Worker has at most
+eight tags, and Cloudflare's WfP docs say to keep ``,`` and ``&`` out of them (they separate the
+tag filters of ``…/scripts?tags=a:yes,b:no``).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ ALIAS_RE: Final = re.compile(r"[a-z](?:[a-z0-9-]*[a-z0-9])?", re.IGNORECASE)
 MAX_DNS_LABEL: Final = 63
 MAX_MESSAGE_BYTES: Final = 1000
 MAX_TAG_BYTES: Final = 100
+MAX_SCRIPT_TAGS: Final = 8
 
 
 def _bad(name: str, what: str) -> NoReturn:
@@ -64,3 +68,13 @@ def version_annotations(
     wrangler's JSON drops its undefined values)."""
     candidates = {"workers/message": message, "workers/tag": tag, "workers/alias": alias}
     return {key: value for key, value in candidates.items() if value is not None}
+
+
+def check_tags(tags: tuple[str, ...]) -> None:
+    """At most eight distinct tags, none with ``,`` or ``&``."""
+    if len(tags) > MAX_SCRIPT_TAGS:
+        _bad("tags", f"a Worker has at most {MAX_SCRIPT_TAGS} tags, {len(tags)} were given")
+    if len(set(tags)) != len(tags):
+        _bad("tags", "lists a tag twice")
+    if any("," in tag or "&" in tag for tag in tags):
+        _bad("tags", "a tag may not contain ',' or '&'")

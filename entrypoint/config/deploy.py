@@ -19,7 +19,7 @@ from pydantic.fields import FieldInfo
 
 from entrypoint.cloudflare.tls import CaTrust
 from entrypoint.cloudflare.urls import header_safe, url_problem
-from entrypoint.config.annotations import check_annotations
+from entrypoint.config.annotations import check_annotations, check_tags
 from entrypoint.config.base_path import check_base_path
 from entrypoint.config.inputs import (
     ACCOUNT_ID_RE,
@@ -74,7 +74,7 @@ class DeploySettings(CommandSettings):
     """Inputs of ``cf-assets deploy``; field ``account_id`` is input ``account-id``."""
 
     line_fields: ClassVar[tuple[str, ...]] = ("include", "exclude", "modules", "secrets")
-    line_fields += ("compatibility_flags", "run_worker_first")
+    line_fields += ("compatibility_flags", "run_worker_first", "tags")
 
     api_token: SecretStr | None = setting(
         doc="Cloudflare API token with the Workers Scripts Write permission."
@@ -129,6 +129,12 @@ class DeploySettings(CommandSettings):
     )
     tag: str | None = setting(
         doc="Version tag (annotation workers/tag, at most 100 bytes), as wrangler --tag."
+    )
+    tags: Lines = setting(
+        (),
+        doc="With dispatch-namespace: newline list of the user Worker's tags (at most 8, none "
+        "with ',' or '&'), replacing those it has: sent in the Worker upload, or with deploy: "
+        "version as PUT …/tags.",
     )
     main_module: str | None = setting(
         doc="The Worker's built ES module entry (.js/.mjs); unset: an assets-only Worker."
@@ -339,6 +345,7 @@ def _check_formats(s: DeploySettings) -> None:
     check_rules(s.run_worker_first)
     check_secret_names(s.secrets)
     check_annotations(s.preview_alias, s.message, s.tag, s.script_name)
+    check_tags(s.tags)
 
 
 def parse_shard(text: str) -> tuple[int, int, str | None]:

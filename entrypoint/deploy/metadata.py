@@ -177,6 +177,8 @@ def worker_metadata(spec: WorkerSpec, completion_token: str | None) -> dict[str,
     bindings = _bindings(spec, metadata)
     if bindings is not None:
         metadata["bindings"] = bindings
+    if spec.tags:  # a user Worker's tags (input tags): they win over metadata's
+        metadata["tags"] = list(spec.tags)
     if spec.annotations:  # as wrangler --message / --tag (/ --preview-alias): inputs win
         given = metadata.get("annotations")
         metadata["annotations"] = {

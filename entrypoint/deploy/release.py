@@ -4,7 +4,7 @@
   answer's ``deployment_id`` (Cloudflare's name for it, wrangler's "Current Version ID").
   ``deploy: version`` there: ``POST …/dispatch/namespaces/{ns}/scripts/{s}/versions``, as
   Cloudflare's Workers for Platforms versioning docs give it (no preview URL: Cloudflare makes
-  none for user Workers).
+  none for user Workers); input ``tags`` then goes to ``PUT …/tags`` (tags are not versioned).
 - Plain Worker that does not exist yet, or metadata with Durable Object ``migrations``: ``PUT``,
   then the latest deployment's id.
 - Plain Worker that exists: ``POST …/versions``; for ``deploy: worker`` then ``POST …/deployments``
@@ -125,6 +125,9 @@ async def finish(
     version_id = uploaded.id or None
     script = spec.destination.script
     if spec.destination.namespace is not None:
+        if route is Route.VERSION and spec.worker.tags:  # not versioned: set on the Worker
+            own = list(spec.worker.tags)
+            await run(lambda: api.put_tags(script, spec.destination.namespace or "", own))
         return Release(version_id)
     if spec.mode is DeployMode.VERSION:
         alias = spec.worker.annotations.get("workers/alias")

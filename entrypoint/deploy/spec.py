@@ -81,6 +81,15 @@ def _check_mode(settings: DeploySettings) -> None:
             "Workers for Platforms user Workers no preview URLs."
         )
         raise ConfigurationError(msg)
+    if settings.tags and settings.dispatch_namespace is None:
+        msg = (
+            "Input 'tags' sets a Workers for Platforms user Worker's tags; it needs "
+            "dispatch-namespace (a plain Worker's tags go in 'metadata')."
+        )
+        raise ConfigurationError(msg)
+    if settings.tags and settings.deploy is DeployMode.NONE:
+        msg = "Input 'tags' needs a Worker upload; it cannot go with 'deploy: none'."
+        raise ConfigurationError(msg)
     if settings.deploy is DeployMode.NONE and (settings.message or settings.tag):
         name = "message" if settings.message else "tag"
         msg = f"Input '{name}' annotates a Worker version; it cannot go with 'deploy: none'."
@@ -181,6 +190,7 @@ def deploy_spec(
         extra=settings.metadata or {},
         explicit=frozenset(settings.model_fields_set),
         secrets=_secrets(settings, env, cwd, workspace, events),
+        tags=settings.tags,
         annotations=version_annotations(settings.message, settings.tag, settings.preview_alias),
     )
     check_spec(worker)

@@ -228,6 +228,19 @@ def check_alias(annotations: object, script: str) -> None:
         )
 
 
+#: A Workers for Platforms user Worker has at most this many tags (Cloudflare's WfP docs).
+MAX_SCRIPT_TAGS: Final = 8
+
+
+def check_script_tags(value: object) -> list[str]:
+    """A user Worker's tags: a list of at most eight strings (400 ``ApiError`` otherwise)."""
+    if not isinstance(value, list) or not all(isinstance(tag, str) for tag in value):
+        _fail("tags must be a list of strings")
+    if len(value) > MAX_SCRIPT_TAGS:
+        _fail(f"a script may have at most {MAX_SCRIPT_TAGS} tags")
+    return list(value)
+
+
 def public_metadata(metadata: Mapping[str, object]) -> dict[str, object]:
     """The metadata minus the completion token and secret values (what the emulator keeps and
     shows)."""

@@ -211,6 +211,11 @@ def _add_worker_routes(router: Router, ctx: Context, reset_hooks: list[Callable[
     router.add(
         "worker-service", _WORKERS + "/services/(?P<script>[^/]+)", {"GET": services.service}
     )
+    router.add(
+        "script-tags",
+        _WORKERS + _NAMESPACE + _SCRIPT + "/tags",
+        {"GET": services.tags, "PUT": services.put_tags},
+    )
     router.add("account-subdomain", _WORKERS + "/subdomain", {"GET": dev.account_subdomain})
     router.add("worker", _WORKERS + "/workers/(?P<script>[^/]+)", {"GET": dev.worker})
     _add_trigger_routes(router, ctx, reset_hooks)

@@ -35,6 +35,7 @@ from entrypoint.emulator.metadata import (
     check_alias,
     check_assets_config,
     check_metadata_fields,
+    check_script_tags,
     etag_of,
     public_metadata,
     split_form,
@@ -263,6 +264,10 @@ class ScriptEndpoints:
         tag = migrated_tag(current, version.metadata)
         record = dataclasses.replace(add_version(current, version, target), served_id=version.id)
         record = dataclasses.replace(record, migration_tag=tag)
+        tags = version.metadata.get("tags")
+        if namespace is not None and tags is not None:  # a user Worker's tags, set by its upload
+            settings = {**record.settings, "tags": check_script_tags(tags)}
+            record = dataclasses.replace(record, settings=settings)
         record = dataclasses.replace(
             record, deployments=(*record.deployments, _upload_deployment(version))
         )

@@ -59,6 +59,7 @@ TARGET_FIELDS: Final = (
     "preview_alias",
     "message",
     "tag",
+    "tags",
 )
 #: Target fields read from the targets file only (the step's apply to a single deploy).
 _FILE_ONLY: Final = frozenset({"config", "environment"})

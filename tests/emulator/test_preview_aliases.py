@@ -1,4 +1,4 @@
-"""Preview aliases, version annotations and versions of dispatch-namespace Workers.
+"""Preview aliases, version annotations, and versions and tags of dispatch-namespace Workers.
 
 A version whose ``workers/alias`` annotation names an alias takes it over; the alias host
 ``<alias>-<script>.<subdomain>.workers.dev`` then serves that version (``/__emulator/hosts/``), as
@@ -11,7 +11,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.emulator.apiclient import ACCOUNT, error_of, script_path
+from tests.emulator.apiclient import ACCOUNT, error_of, put_worker, script_path, upload_site
 from tests.emulator.workers_api import (
     MODULE,
     OTHER_SITE,
@@ -126,3 +126,29 @@ def test_a_namespaced_worker_takes_versions(api: httpx.Client, inspect: httpx.Cl
     (listed,) = inspect.get("/scripts").json()
     assert listed["version_id"] == deployed
     assert api.get(f"{script_path()}/versions").status_code == 404  # no such plain Worker
+
+
+def test_a_namespaced_workers_tags(api: httpx.Client) -> None:
+    """Cloudflare's WfP docs: at most eight tags per script, replaced by ``PUT …/tags``."""
+    create_worker(api, namespace="tenants")
+    path = f"{script_path('site', 'tenants')}/tags"
+
+    assert api.put(path, json=["customer-1", "pro"]).json()["result"] == ["customer-1", "pro"]
+    assert api.get(path).json()["result"] == ["customer-1", "pro"]
+    too_many = api.put(path, json=[f"t{i}" for i in range(9)])
+    assert too_many.status_code == 400
+    assert "at most 8 tags" in too_many.json()["errors"][0]["message"]
+    assert api.put(path, json={"tags": ["x"]}).status_code == 400
+    assert api.get(path).json()["result"] == ["customer-1", "pro"]  # refused: unchanged
+    assert api.put(f"{script_path()}/tags", json=["x"]).status_code == 404  # plain: no route
+
+
+def test_a_namespaced_upload_sets_its_tags(api: httpx.Client) -> None:
+    token = upload_site(api, SITE, "site", "tenants")
+    metadata = {"assets": {"jwt": token}, "tags": ["customer-2"]}
+    assert put_worker(api, metadata, namespace="tenants").status_code == 200
+    path = f"{script_path('site', 'tenants')}/tags"
+    assert api.get(path).json()["result"] == ["customer-2"]
+    token = upload_site(api, SITE, "site", "tenants")
+    metadata = {"assets": {"jwt": token}, "tags": [f"t{i}" for i in range(9)]}
+    assert put_worker(api, metadata, namespace="tenants").status_code == 400

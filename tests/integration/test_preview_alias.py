@@ -207,6 +207,30 @@ def test_a_version_of_a_namespaced_worker(emulator, tmp_path):
     assert listed[second["version-id"]]["annotations"]["workers/tag"] == "t-2"
 
 
+def _tags(emulator: EmulatorThread, script: str) -> Any:
+    url = f"{emulator.base_url}/accounts/{ACCOUNT}/workers/dispatch/namespaces/customers"
+    answer = httpx.get(f"{url}/scripts/{script}/tags", headers={"Authorization": f"Bearer {TOKEN}"})
+    return answer.json()["result"]
+
+
+def test_a_namespaced_workers_tags_go_with_its_upload_or_beside_its_version(emulator, tmp_path):
+    workspace = tmp_path / "tagged"
+    _site(workspace, "public", "<h1>tagged</h1>")
+    inputs = {**deploy_inputs(emulator, "tenant-9", "public"), "dispatch-namespace": "customers"}
+    _ok(run_action(workspace, tmp_path, {**inputs, "tags": "customer-9\nplan-pro"}))
+    assert _tags(emulator, "tenant-9") == ["customer-9", "plan-pro"]
+    _LOG.take()
+
+    _ok(run_action(workspace, tmp_path, {**inputs, "deploy": "version", "tags": "plan-free"}))
+
+    ours = describe(_LOG.take(), ACCOUNT)
+    assert "tags" not in ours["upload"]["metadata"]  # not versioned
+    assert any(
+        line.startswith("PUT ") and line.endswith("/tenant-9/tags") for line in ours["requests"]
+    )
+    assert _tags(emulator, "tenant-9") == ["plan-free"]
+
+
 def test_a_targets_file_stages_a_version_for_every_tenant(emulator, tmp_path):
     workspace = tmp_path / "tenants"
     targets = [{"script-name": f"tenant-{i}", "directory": f"sites/t{i}"} for i in (1, 2)]
@@ -246,6 +270,8 @@ def test_a_targets_file_stages_a_version_for_every_tenant(emulator, tmp_path):
         ({"preview-alias": "p" * 60}, "'<alias>-<script-name>' is 70 characters"),
         ({"preview-alias": "pr-7", "deploy": "worker"}, "it needs 'deploy: version'"),
         ({"tag": "t" * 101}, "Invalid input 'tag': must be at most 100 bytes"),
+        ({"tags": "a\nb\nc\nd\ne\nf\ng\nh\ni", "dispatch-namespace": "customers"}, "at most 8"),
+        ({"tags": "customer-1"}, "it needs dispatch-namespace"),
         (
             {"preview-alias": "pr-7", "dispatch-namespace": "customers"},
             "no preview URLs",

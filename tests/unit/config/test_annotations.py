@@ -65,3 +65,19 @@ def test_annotations_in_wranglers_order_without_unset_keys() -> None:
     }
     assert version_annotations(None, "t") == {"workers/tag": "t"}
     assert version_annotations(None, None) == {}
+
+
+@pytest.mark.parametrize(
+    ("tags", "fragment"),
+    [
+        ([f"t{i}" for i in range(9)], "at most 8 tags, 9 were given"),
+        (["a", "a"], "lists a tag twice"),
+        (["plan,pro"], "may not contain ',' or '&'"),
+        (["a&b"], "may not contain ',' or '&'"),
+    ],
+)
+def test_a_user_workers_tags(tags: list[str], fragment: str) -> None:
+    with pytest.raises(ConfigurationError, match=fragment):
+        load_settings({"script_name": "site", "tags": "\n".join(tags)})
+    eight = load_settings({"script_name": "site", "tags": "\n".join(f"t{i}" for i in range(8))})
+    assert len(eight.tags) == 8

@@ -532,6 +532,7 @@ NON_DEFAULT = {
     "preview_alias": "evil",
     "message": "evil message",
     "tag": "evil-tag",
+    "tags": "evil",
     "workers_dev": "false",
     "config": "/etc/passwd",
     "environment": "production",

@@ -169,6 +169,11 @@ class WorkerSpec:
     secrets: tuple[WorkerSecret, ...] = ()
     #: Variables sent as ``plain_text`` bindings, replacing same-named vars (input ``vars``).
     vars: tuple[tuple[str, str], ...] = ()
+    #: The version's ``annotations`` from the inputs (``workers/message``, ``workers/tag``,
+    #: ``workers/alias``), unset ones absent.
+    annotations: Mapping[str, str] = field(default_factory=dict)
+    #: A dispatch-namespace Worker's tags (input ``tags``; empty: left as they are).
+    tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -248,6 +253,8 @@ class DeployResult:
     version_id: str | None = None
     deployment_id: str | None = None
     deployment_url: str | None = None
+    #: ``https://<alias>-<script>.<subdomain>.workers.dev`` when the version has previews.
+    preview_alias_url: str | None = None
 
     @property
     def worker_deployed(self) -> bool:

@@ -68,7 +68,11 @@ OUTPUTS: Final[Mapping[str, str]] = {
     "manifest-hash": "SHA-256 of the canonical manifest: equal sites, equal hash.",
     "version-id": "ID of the Worker version the upload created, when Cloudflare returns one.",
     "deployment-id": "ID of the deployment, when known.",
-    "deployment-url": "URL of the deployed Worker, when known.",
+    "deployment-url": "URL of the deployed Worker, when known (with deploy: version, the "
+    "version's preview URL when it has one).",
+    "preview-alias-url": "With deploy: version and preview-alias: "
+    "https://<alias>-<script>.<subdomain>.workers.dev, when Cloudflare says the version has a "
+    "preview and the Worker has preview URLs (as wrangler prints it).",
     "targets-total": "With targets: the targets of this run (this shard's, when sharded; with "
     "shards, all of the file's).",
     "targets-deployed": "With targets: the targets deployed in this run.",

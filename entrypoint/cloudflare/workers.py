@@ -1,11 +1,14 @@
 """The Worker endpoints that come after the assets: one method per endpoint, typed answers.
 
 - ``GET /accounts/{a}/workers/services/{s}``: does the Worker exist (10007 / 10090: no), with
-  which tags?
+  which tags? ``GET …/dispatch/namespaces/{ns}/scripts/{s}``: is it in the namespace (404: no)?
 - ``PUT …/workers/scripts/{s}`` (or the dispatch-namespace path): upload and deploy a Worker.
-- ``POST …/workers/scripts/{s}/versions``: upload a version without deploying it.
+- ``POST …/workers/scripts/{s}/versions`` (or the dispatch-namespace path, as Cloudflare's
+  Workers for Platforms docs give it): upload a version without deploying it.
 - ``POST …/workers/scripts/{s}/deployments``: deploy a version to 100 % of traffic (with the
-  Durable Objects ``code_update_strategy`` wrangler sends).
+  Durable Objects ``code_update_strategy`` and the ``workers/message`` wrangler sends).
+- ``GET …/workers/workers/{s}``: the Worker's preview URL suffix, when it has previews.
+- ``PUT …/dispatch/namespaces/{ns}/scripts/{s}/tags``: a user Worker's tags (WfP docs).
 - ``GET …/workers/scripts/{s}/deployments``: the latest deployment.
 - ``PATCH …/workers/scripts/{s}/script-settings``: logpush, observability, tags, tail consumers.
 - ``GET /accounts/{a}/workers/subdomain``, ``GET``/``POST …/workers/scripts/{s}/subdomain``:
@@ -115,6 +118,27 @@ class AccountSubdomainResult(Result):
     subdomain: Subdomain | None = None
 
 
+#: ``-<script>.<subdomain>.workers.dev``: what follows a version prefix or an alias in a preview
+#: host.
+PreviewSuffix = Annotated[
+    str,
+    StringConstraints(strict=True, pattern=r"^-[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$"),
+]
+
+
+class _WorkerSubdomain(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    previews_enabled: StrictBool | None = None
+    preview_url_suffix: PreviewSuffix | None = None
+
+
+class WorkerResult(Result):
+    """``GET …/workers/workers/{s}``: the Worker's workers.dev state (the newer Workers API)."""
+
+    subdomain: _WorkerSubdomain | None = None
+
+
 class ScriptSubdomainResult(Result):
     """``GET …/scripts/{s}/subdomain``."""
 
@@ -155,6 +179,17 @@ class ScriptApi:
             raise
         return result.tags
 
+    async def in_namespace(self, script: str, namespace: str) -> bool:
+        """Whether the Worker exists in the dispatch namespace (``GET …/scripts/{s}`` there)."""
+        what = "look up the Worker in the dispatch namespace"
+        try:
+            await self._client.authorized(what, "GET", self._script(script, namespace))
+        except CloudflareRefusedError as error:
+            if error.status == 404:
+                return False
+            raise
+        return True
+
     async def put_script(
         self, script: str, namespace: str | None, body: MultipartBody
     ) -> UploadedVersion:
@@ -169,10 +204,12 @@ class ScriptApi:
         )
         return UploadedVersion(result.deployment_id or "", has_preview=False)
 
-    async def upload_version(self, script: str, body: MultipartBody) -> UploadedVersion:
-        """Upload a version of an existing Worker without deploying it."""
+    async def upload_version(
+        self, script: str, body: MultipartBody, namespace: str | None = None
+    ) -> UploadedVersion:
+        """Upload a version of an existing Worker (in ``namespace``) without deploying it."""
         what = "upload the Worker version"
-        url = f"{self._script(script)}/versions"
+        url = f"{self._script(script, namespace)}/versions"
         result = await self._client.authorized(
             what, "POST", url, VersionResult, params=_INHERIT_STRICT, **_form(body)
         )
@@ -180,14 +217,19 @@ class ScriptApi:
         return UploadedVersion(result.id, preview)
 
     async def deploy_version(
-        self, script: str, version_id: str, code_update_strategy: object | None = None
+        self,
+        script: str,
+        version_id: str,
+        code_update_strategy: object | None = None,
+        message: str | None = None,
     ) -> str:
-        """Send 100 % of traffic to ``version_id``; returns the deployment id."""
+        """Send 100 % of traffic to ``version_id`` (``message``: the deployment's
+        ``workers/message``); returns the deployment id."""
         what = "deploy the Worker version"
         body: dict[str, Any] = {
             "strategy": "percentage",
             "versions": [{"version_id": version_id, "percentage": 100}],
-            "annotations": {},
+            "annotations": {} if message is None else {"workers/message": message},
         }
         if code_update_strategy is not None:
             body["code_update_strategy"] = code_update_strategy
@@ -206,6 +248,22 @@ class ScriptApi:
         """Change the Worker's settings (those that belong to the Worker, not to a version)."""
         url = f"{self._script(script)}/script-settings"
         await self._client.authorized("update the Worker settings", "PATCH", url, json=settings)
+
+    async def preview_url_suffix(self, script: str) -> str | None:
+        """``-<script>.<subdomain>.workers.dev`` when the (plain) Worker has preview URLs, as
+        wrangler reads it after a version upload; None otherwise."""
+        what = "read the Worker's preview URL setting"
+        url = f"{self._client.account_path}/workers/workers/{quote(script, safe='')}"
+        result = await self._client.authorized(what, "GET", url, WorkerResult)
+        subdomain = result.subdomain
+        if subdomain is None or not subdomain.previews_enabled:
+            return None
+        return subdomain.preview_url_suffix
+
+    async def put_tags(self, script: str, namespace: str, tags: list[str]) -> None:
+        """Replace a dispatch-namespace Worker's tags (``PUT …/scripts/{s}/tags``)."""
+        url = f"{self._script(script, namespace)}/tags"
+        await self._client.authorized("set the Worker's tags", "PUT", url, json=tags)
 
     async def account_subdomain(self) -> str | None:
         """The account's workers.dev subdomain, or None when it has not registered one."""

@@ -19,6 +19,7 @@ from pydantic.fields import FieldInfo
 
 from entrypoint.cloudflare.tls import CaTrust
 from entrypoint.cloudflare.urls import header_safe, url_problem
+from entrypoint.config.annotations import check_annotations, check_tags
 from entrypoint.config.base_path import check_base_path
 from entrypoint.config.inputs import (
     ACCOUNT_ID_RE,
@@ -79,7 +80,7 @@ class DeploySettings(CommandSettings):
         "secrets",
         "vars",
     )
-    line_fields += ("compatibility_flags", "run_worker_first")
+    line_fields += ("compatibility_flags", "run_worker_first", "tags")
 
     api_token: SecretStr | None = setting(
         doc="Cloudflare API token with the Workers Scripts Write permission."
@@ -125,6 +126,26 @@ class DeploySettings(CommandSettings):
         doc="worker: upload the assets and deploy the Worker; version: upload a new version of "
         "an existing Worker without deploying it (deployment-url is its preview URL); none: "
         "upload the assets only.",
+    )
+    preview_alias: str | None = setting(
+        doc="With deploy: version, a stable name for the version's preview URL, "
+        "https://<alias>-<script>.<subdomain>.workers.dev (e.g. pr-42); a later version that "
+        "claims it takes it over. Letters, digits and '-', starting with a letter and not "
+        "ending with '-'; '<alias>-<script-name>' at most 63 characters (a DNS label), as "
+        "wrangler versions upload --preview-alias checks it. Output preview-alias-url."
+    )
+    message: str | None = setting(
+        doc="Version message (annotation workers/message, at most 1000 bytes), as wrangler "
+        "--message: on the uploaded version, and with deploy: worker on its deployment too."
+    )
+    tag: str | None = setting(
+        doc="Version tag (annotation workers/tag, at most 100 bytes), as wrangler --tag."
+    )
+    tags: Lines = setting(
+        (),
+        doc="With dispatch-namespace: newline list of the user Worker's tags (at most 8, none "
+        "with ',' or '&'), replacing those it has: sent in the Worker upload, or with deploy: "
+        "version as PUT …/tags.",
     )
     main_module: str | None = setting(
         doc="The Worker's built ES module entry (.js/.mjs); unset: an assets-only Worker."
@@ -354,6 +375,8 @@ def _check_formats(s: DeploySettings) -> None:
     check_rules(s.run_worker_first)
     check_secret_names(s.secrets)
     check_secret_names(s.vars, "vars")
+    check_annotations(s.preview_alias, s.message, s.tag, s.script_name)
+    check_tags(s.tags)
 
 
 def parse_shard(text: str) -> tuple[int, int, str | None]:

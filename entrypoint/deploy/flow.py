@@ -67,7 +67,16 @@ class _Releaser:
     async def existing(self) -> bool:
         """Whether the plain Worker exists (asked only when it matters); refuse what cannot work."""
         spec, script = self.spec, self.spec.destination.script
-        if spec.destination.namespace is not None or spec.mode is DeployMode.NONE:
+        namespace = spec.destination.namespace
+        if namespace is not None and spec.mode is DeployMode.VERSION:
+            if not await self.run(lambda: self.api.in_namespace(script, namespace)):
+                msg = (
+                    f"Input 'deploy: version' needs an existing Worker; '{script}' is not in "
+                    f"dispatch namespace '{namespace}'."
+                )
+                raise ConfigurationError(msg, hint="Deploy it once with 'deploy: worker'.")
+            return True
+        if namespace is not None or spec.mode is DeployMode.NONE:
             return True
         tags = await self.run(lambda: self.api.service_tags(script))
         exists, self.tags = tags is not None, tags or ()
@@ -262,4 +271,5 @@ def _result(
         version_id=release.version_id,
         deployment_id=release.deployment_id,
         deployment_url=release.url,
+        preview_alias_url=release.alias_url,
     )

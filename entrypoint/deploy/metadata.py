@@ -38,6 +38,9 @@ moment (wrangler-action's ``secrets`` run ``wrangler secret bulk`` first instead
 …/secrets-bulk`` that deploys the old code with the new values, or a draft Worker).
 ``keep_bindings`` still keeps the secrets set elsewhere; one we send replaces the kept one of the
 same name. A secret may not share its name with another binding.
+
+``annotations`` (inputs ``message``, ``tag``, ``preview-alias``) go in as wrangler 4.164 sends
+``--message`` / ``--tag``: only when one is set, the unset keys left out.
 """
 
 from __future__ import annotations
@@ -235,6 +238,14 @@ def worker_metadata(spec: WorkerSpec, completion_token: str | None) -> dict[str,
     bindings = _bindings(spec, metadata)
     if bindings is not None:
         metadata["bindings"] = bindings
+    if spec.tags:  # a user Worker's tags (input tags): they win over metadata's
+        metadata["tags"] = list(spec.tags)
+    if spec.annotations:  # as wrangler --message / --tag (/ --preview-alias): inputs win
+        given = metadata.get("annotations")
+        metadata["annotations"] = {
+            **(given if isinstance(given, dict) else {}),
+            **spec.annotations,
+        }
     return metadata
 
 

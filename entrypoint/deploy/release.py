@@ -1,7 +1,10 @@
 """Releasing the Worker once its assets are complete: which endpoints, in what order, to what end.
 
-- Dispatch namespace: ``PUT`` (Workers for Platforms has no versions API); the version id is the
+- Dispatch namespace: ``PUT`` (as ``wrangler deploy --dispatch-namespace``); the version id is the
   answer's ``deployment_id`` (Cloudflare's name for it, wrangler's "Current Version ID").
+  ``deploy: version`` there: ``POST …/dispatch/namespaces/{ns}/scripts/{s}/versions``, as
+  Cloudflare's Workers for Platforms versioning docs give it (no preview URL: Cloudflare makes
+  none for user Workers); input ``tags`` then goes to ``PUT …/tags`` (tags are not versioned).
 - Plain Worker that does not exist yet, or metadata with Durable Object ``migrations``: ``PUT``,
   then the latest deployment's id.
 - Plain Worker that exists: ``POST …/versions``; for ``deploy: worker`` then ``POST …/deployments``
@@ -12,7 +15,13 @@
   ``observability`` (``{enabled: false}`` when unset) and the service tags. On the PUT route
   wrangler patches only the tags, and only when they change.
 - ``deploy: version``: ``POST …/versions`` only (``annotations`` always present, as ``wrangler
-  versions upload`` sends them), and the preview URL when Cloudflare says the version has one.
+  versions upload`` sends them: ``workers/message``, ``workers/tag``, ``workers/alias``), then, as
+  wrangler decides it, when the answer says ``metadata.has_preview`` and ``GET
+  …/workers/workers/{s}`` says ``subdomain.previews_enabled`` with a ``preview_url_suffix``: the
+  version's preview URL ``https://<8 hex of its id><suffix>`` and the alias's
+  ``https://<alias><suffix>``.
+- ``message`` with ``deploy: worker``: on the version (or PUT) and, as ``wrangler deploy
+  --message``, in the deployment's ``annotations``.
 - workers.dev (plain Workers, ``deploy: worker``): the script's subdomain is switched on or off to
   match ``workers-dev``; the URL comes from the account's subdomain (which the deploy may have
   asked for already, while the files were hashed); ``previews_enabled`` is sent with it when the
@@ -59,10 +68,14 @@ class Release:
     version_id: str | None = None
     deployment_id: str | None = None
     url: str | None = None
+    alias_url: str | None = None
 
 
 def choose_route(spec: DeploySpec, exists: bool, metadata: dict[str, Any]) -> Route:
-    """PUT for namespaces, new Workers and migrations; the versions API otherwise."""
+    """The versions API for ``deploy: version`` (namespaced too); PUT for namespaces, new Workers
+    and migrations; the versions API otherwise."""
+    if spec.mode is DeployMode.VERSION:
+        return Route.VERSION
     if spec.destination.namespace is not None or not exists or "migrations" in metadata:
         return Route.PUT
     return Route.VERSION
@@ -90,7 +103,7 @@ async def send_worker(
     """One attempt at sending the Worker form by ``route``; returns the new version."""
     where = spec.destination
     if route is Route.VERSION:
-        return await api.upload_version(where.script, body)
+        return await api.upload_version(where.script, body, where.namespace)
     return await api.put_script(where.script, where.namespace, body)
 
 
@@ -112,13 +125,21 @@ async def finish(
     version_id = uploaded.id or None
     script = spec.destination.script
     if spec.destination.namespace is not None:
+        if route is Route.VERSION and spec.worker.tags:  # not versioned: set on the Worker
+            own = list(spec.worker.tags)
+            await run(lambda: api.put_tags(script, spec.destination.namespace or "", own))
         return Release(version_id)
     if spec.mode is DeployMode.VERSION:
-        return Release(version_id, url=await _preview_url(api, script, uploaded, run))
+        alias = spec.worker.annotations.get("workers/alias")
+        url, alias_url = await _preview_urls(api, script, uploaded, alias, run)
+        return Release(version_id, url=url, alias_url=alias_url)
     if route is Route.VERSION:
         assert version_id is not None  # upload_version insists on an id
         strategy = settings.get("code_update_strategy", CODE_UPDATE_STRATEGY)
-        deployment: str | None = await run(lambda: api.deploy_version(script, version_id, strategy))
+        message = spec.worker.annotations.get("workers/message")
+        deployment: str | None = await run(
+            lambda: api.deploy_version(script, version_id, strategy, message)
+        )
         patch = {k: v for k, v in settings.items() if k in SETTINGS_KEYS}
         if spec.triggers.settings is not None:  # wrangler's, from its config; inputs win
             wanted = next_tags(tags, spec.triggers.service_tags)
@@ -136,15 +157,17 @@ async def finish(
     return Release(version_id, deployment, url)
 
 
-async def _preview_url(
-    api: ScriptApi, script: str, uploaded: UploadedVersion, run: Run[Any]
-) -> str | None:
+async def _preview_urls(
+    api: ScriptApi, script: str, uploaded: UploadedVersion, alias: str | None, run: Run[Any]
+) -> tuple[str | None, str | None]:
+    """The version's preview URL and its alias's, as wrangler 4.164 decides to print them."""
     if not uploaded.has_preview:
-        return None
-    subdomain: str | None = await run(api.account_subdomain)
-    if subdomain is None:
-        return None
-    return f"https://{uploaded.id[:8]}-{script}.{subdomain}.workers.dev"
+        return None, None
+    suffix: str | None = await run(lambda: api.preview_url_suffix(script))
+    if suffix is None:
+        return None, None
+    url = f"https://{uploaded.id[:8]}{suffix}"
+    return url, f"https://{alias}{suffix}" if alias is not None else None
 
 
 async def _workers_dev(

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Final, Protocol
 
+from entrypoint.config.annotations import version_annotations
 from entrypoint.config.deploy import DeploySettings
 from entrypoint.config.inputs import NO_ENV
 from entrypoint.config.secrets import read_secrets, values_from_env
@@ -71,11 +72,27 @@ def destination(settings: DeploySettings) -> Destination:
 
 
 def _check_mode(settings: DeploySettings) -> None:
-    if settings.dispatch_namespace is not None and settings.deploy is DeployMode.VERSION:
+    if settings.preview_alias is not None and settings.deploy is not DeployMode.VERSION:
+        msg = "Input 'preview-alias' names a version's preview URL; it needs 'deploy: version'."
+        raise ConfigurationError(msg)
+    if settings.preview_alias is not None and settings.dispatch_namespace is not None:
         msg = (
-            "Input 'deploy: version' is not available with dispatch-namespace: Workers for "
-            "Platforms has no versions API. Use 'worker'."
+            "Input 'preview-alias' is not available with dispatch-namespace: Cloudflare gives "
+            "Workers for Platforms user Workers no preview URLs."
         )
+        raise ConfigurationError(msg)
+    if settings.tags and settings.dispatch_namespace is None:
+        msg = (
+            "Input 'tags' sets a Workers for Platforms user Worker's tags; it needs "
+            "dispatch-namespace (a plain Worker's tags go in 'metadata')."
+        )
+        raise ConfigurationError(msg)
+    if settings.tags and settings.deploy is DeployMode.NONE:
+        msg = "Input 'tags' needs a Worker upload; it cannot go with 'deploy: none'."
+        raise ConfigurationError(msg)
+    if settings.deploy is DeployMode.NONE and (settings.message or settings.tag):
+        name = "message" if settings.message else "tag"
+        msg = f"Input '{name}' annotates a Worker version; it cannot go with 'deploy: none'."
         raise ConfigurationError(msg)
     if settings.keep_assets and settings.deploy is DeployMode.NONE:
         msg = "Input 'keep-assets' needs a Worker upload; it cannot go with 'deploy: none'."
@@ -174,6 +191,8 @@ def deploy_spec(
         explicit=frozenset(settings.model_fields_set),
         secrets=_secrets(settings, env, cwd, workspace, events),
         vars=tuple(values_from_env(settings.vars, env, "vars").items()) if settings.vars else (),
+        tags=settings.tags,
+        annotations=version_annotations(settings.message, settings.tag, settings.preview_alias),
     )
     check_spec(worker)
     if worker.modules is not None:

@@ -150,6 +150,19 @@ def bad_request(message: str, code: int = CODE_VALIDATION) -> ApiError:
     return ApiError(400, code, message)
 
 
+def decode_json(body: bytes, content_type: str | None) -> object:
+    """The body as JSON of any shape: ``application/json``, UTF-8, no duplicate keys, no NaN.
+
+    Raises:
+        ApiError: 400 for another content type or malformed JSON.
+    """
+    media_type = (content_type or "").partition(";")[0].strip().lower()
+    if media_type != JSON_TYPE:
+        msg = f"Expected Content-Type application/json, got {media_type or 'nothing'!r}"
+        raise bad_request(msg, CODE_CONTENT_TYPE)
+    return parse_strict_json(body)
+
+
 def decode_json_object(body: bytes, content_type: str | None) -> dict[str, object]:
     """The body as a JSON object: ``application/json``, UTF-8, no duplicate keys, no NaN.
 

@@ -2,10 +2,10 @@
 
 Owns the JSON description of each Worker for ``GET /__emulator/scripts`` (the served version's
 metadata as sent, the bindings it runs with, modules and assets config; every version id; the
-deployed version and deployment; workers.dev state; settings) and
-``GET /__emulator/versions/{account}/[ns/{namespace}/]{script}`` (every version, deployed or not,
-with its metadata, bindings and module filenames). Never a token, a secret's value or a module
-body.
+preview aliases and the versions they point at; the deployed version and deployment; workers.dev
+state; settings) and ``GET /__emulator/versions/{account}/[ns/{namespace}/]{script}`` (every
+version, deployed or not, with its metadata, bindings and module filenames). Never a token, a
+secret's value or a module body.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ def describe_worker(record: WorkerRecord) -> dict[str, object]:
         "version_id": record.version_id,
         "deployment_id": record.deployment_id,
         "versions": [version.id for version in record.versions],
+        "aliases": dict(record.aliases),
         "files": len(served.manifest),
         "has_assets": served.has_assets,
         "modules": module_names(served.modules),

@@ -203,6 +203,44 @@ def check_annotations(value: object) -> dict[str, str]:
     return dict(value)
 
 
+#: The annotation that names a version's preview alias.
+ALIAS_ANNOTATION: Final = "workers/alias"
+#: An alias name: wrangler 4.164's rule (case-insensitive), one DNS label with the script.
+_ALIAS_RE: Final = re.compile(r"[a-z](?:[a-z0-9-]*[a-z0-9])?", re.IGNORECASE)
+_MAX_DNS_LABEL: Final = 63
+
+
+def check_alias(annotations: object, script: str) -> None:
+    """A ``workers/alias`` must be a DNS-safe name that, as ``<alias>-<script>``, fits one DNS
+    label (the preview host); raises a 400 ``ApiError`` otherwise."""
+    alias = annotations.get(ALIAS_ANNOTATION) if isinstance(annotations, dict) else None
+    if not isinstance(alias, str):
+        return
+    if not _ALIAS_RE.fullmatch(alias):
+        _fail(
+            "annotations.workers/alias must be letters, digits and '-', start with a letter "
+            "and not end with '-'"
+        )
+    if len(alias) + 1 + len(script) > _MAX_DNS_LABEL:
+        _fail(
+            f"annotations.workers/alias is too long: '<alias>-<script>' must be at most "
+            f"{_MAX_DNS_LABEL} characters"
+        )
+
+
+#: A Workers for Platforms user Worker has at most this many tags (Cloudflare's WfP docs).
+MAX_SCRIPT_TAGS: Final = 8
+
+
+def check_script_tags(value: object) -> list[str]:
+    """A user Worker's tags: a list of at most eight strings (400 ``ApiError`` otherwise)."""
+    if not isinstance(value, list) or not all(isinstance(tag, str) for tag in value):
+        _fail("tags must be a list of strings")
+    if len(value) > MAX_SCRIPT_TAGS:
+        _fail(f"a script may have at most {MAX_SCRIPT_TAGS} tags")
+    return list(value)
+
+
 def public_metadata(metadata: Mapping[str, object]) -> dict[str, object]:
     """The metadata minus the completion token and secret values (what the emulator keeps and
     shows)."""

@@ -83,7 +83,7 @@ class WorkerRecord:
     modified_on: float
     #: Oldest first; never empty.
     versions: tuple[ScriptVersion, ...]
-    #: Oldest first; always empty in a dispatch namespace (a Worker upload replaces the script).
+    #: Oldest first (a Worker upload deploys its version through one, in a namespace too).
     deployments: tuple[Deployment, ...]
     #: The id of the version the emulator serves.
     served_id: str
@@ -94,6 +94,9 @@ class WorkerRecord:
     settings: Mapping[str, object] = dataclasses.field(default_factory=dict)
     #: The Durable Object migration tag last applied (``migrations.py``).
     migration_tag: str | None = None
+    #: Preview alias → the id of the version it points at (the newest version that claimed it,
+    #: by its ``workers/alias`` annotation).
+    aliases: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
     def version(self, version_id: str) -> ScriptVersion | None:
         """The version with this id, if it belongs to this Worker."""
@@ -120,6 +123,6 @@ class WorkerRecord:
 
     @property
     def deployment_id(self) -> str | None:
-        """The newest deployment's id; None in a dispatch namespace."""
+        """The newest deployment's id (None: none yet)."""
         latest = self.latest_deployment
         return latest.id if latest else None

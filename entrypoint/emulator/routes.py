@@ -1,11 +1,11 @@
 """The route table, plus assembling a server.
 
-Owns which method and path reach which handler (404 code 7003 and 405 code 10405 otherwise) and
-the guarantee that a handler failure becomes an error envelope rather than a crash. Cloudflare's
+Owns which method and path reach which handler (404 code 7003 and 405 code 10405 otherwise) and the
+guarantee that a handler failure becomes an error envelope rather than a crash. Cloudflare's
 endpoints themselves live in ``assets.py``, ``scripts.py``, ``versions.py``, ``workers_dev.py``,
 ``services.py``, ``worker_secrets.py``, ``resources.py``, ``zones.py``, ``custom_domains.py`` and
-``schedules.py``; the ``/__emulator/`` endpoints in ``inspection.py``; which faults to inject is
-``faults.py``'s business.
+``schedules.py``; the ``/__emulator/`` endpoints in ``inspection.py`` (and ``preview_hosts.py``);
+which faults to inject is ``faults.py``'s business.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from entrypoint.emulator.inspect_workers import WorkerInspection
 from entrypoint.emulator.inspection import InspectionEndpoints
 from entrypoint.emulator.jwt import JwtSigner
 from entrypoint.emulator.limits import ApiLimits
+from entrypoint.emulator.preview_hosts import HostInspection
 from entrypoint.emulator.resources import ResourceEndpoints
 from entrypoint.emulator.schedules import ScheduleEndpoints
 from entrypoint.emulator.scripts import ScriptEndpoints
@@ -51,6 +52,8 @@ Handler = Callable[[Request, Mapping[str, str]], Response]
 _WORKERS: Final = "/client/v4/accounts/(?P<account>[^/]+)/workers"
 _NAMESPACE: Final = "/dispatch/namespaces/(?P<namespace>[^/]+)"
 _SCRIPT: Final = "/scripts/(?P<script>[^/]+)"
+#: The Worker routes a dispatch-namespace Worker has too (Cloudflare's WfP versioning docs).
+_NAMESPACED: Final = frozenset({"script-versions", "script-version", "script-deployments"})
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -116,7 +119,7 @@ def _call(handler: Handler, request: Request, params: Mapping[str, str]) -> Resp
 def build_router(ctx: Context, limits: ApiLimits) -> Router:
     """Every endpoint of the emulator, wired to ``ctx`` (``limits``: counted and reset here)."""
     assets, scripts = AssetEndpoints(ctx), ScriptEndpoints(ctx)
-    inspect = InspectionEndpoints(ctx, limits)
+    inspect, hosts = InspectionEndpoints(ctx, limits), HostInspection(ctx)
     router = Router(on_request=ctx.store.count_request)
     session = "/assets-upload-session"
     router.add("assets-upload-session", _WORKERS + _SCRIPT + session, {"POST": assets.open_session})
@@ -160,6 +163,12 @@ def build_router(ctx: Context, limits: ApiLimits) -> Router:
             "/versions/(?P<account>[^/]+)(?:/ns/(?P<namespace>[^/]+))?/(?P<script>[^/]+)",
             {"GET": WorkerInspection(ctx).versions},
         ),
+        ("host", "/hosts/(?P<account>[^/]+)/(?P<host>[^/]+)", {"GET": hosts.host}),
+        (
+            "host-asset",
+            "/hosts/(?P<account>[^/]+)/(?P<host>[^/]+)(?P<path>/.*)",
+            {"GET": hosts.asset},
+        ),
     ]
     for name, pattern, methods in inspection:
         router.add(f"emulator-{name}", "/__emulator" + pattern, methods, counted=False)
@@ -193,12 +202,19 @@ def _add_worker_routes(router: Router, ctx: Context, reset_hooks: list[Callable[
     ]
     for name, suffix, methods in table:
         router.add(name, script + suffix, methods)
+        if name in _NAMESPACED:  # Workers for Platforms: versions and deployments per user Worker
+            router.add(name, _WORKERS + _NAMESPACE + _SCRIPT + suffix, methods)
     secrets = SecretEndpoints(ctx)
     secret_methods = {"GET": secrets.list_secrets, "PUT": secrets.put_secret}
     router.add("script-secrets", script + "/secrets", secret_methods)
     router.add("script-secrets", _WORKERS + _NAMESPACE + _SCRIPT + "/secrets", secret_methods)
     router.add(
         "worker-service", _WORKERS + "/services/(?P<script>[^/]+)", {"GET": services.service}
+    )
+    router.add(
+        "script-tags",
+        _WORKERS + _NAMESPACE + _SCRIPT + "/tags",
+        {"GET": services.tags, "PUT": services.put_tags},
     )
     router.add("account-subdomain", _WORKERS + "/subdomain", {"GET": dev.account_subdomain})
     router.add("worker", _WORKERS + "/workers/(?P<script>[^/]+)", {"GET": dev.worker})

@@ -3,11 +3,10 @@
 Owns turning a checked form into a :class:`ScriptVersion` (completion-token checks,
 ``keep_assets``, the assets it will serve, the bindings ``keep_bindings`` carries over from the
 newest version; a Worker whose imports do not resolve is refused: ``module_graph.py``), the PUT
-itself, plain or dispatch namespace (a new
-version, deployed at once: through a 100 % deployment for a plain Worker, by replacement in a
-namespace), and the lookups every Worker-scoped endpoint shares (the Worker must exist, who made
-the change). The form and its metadata checks live in ``metadata.py``; tokens are issued in
-``assets.py``.
+itself, plain or dispatch namespace (a new version, deployed at once through a 100 % deployment),
+preview aliases (a version whose ``workers/alias`` annotation names one takes it over), and the
+lookups every Worker-scoped endpoint shares (the Worker must exist, who made the change). The form
+and its metadata checks live in ``metadata.py``; tokens are issued in ``assets.py``.
 """
 
 from __future__ import annotations
@@ -32,8 +31,11 @@ from entrypoint.emulator.envelope import (
 )
 from entrypoint.emulator.jwt import JwtError
 from entrypoint.emulator.metadata import (
+    ALIAS_ANNOTATION,
+    check_alias,
     check_assets_config,
     check_metadata_fields,
+    check_script_tags,
     etag_of,
     public_metadata,
     split_form,
@@ -122,6 +124,7 @@ class VersionFactory:
         check_module_imports(metadata, modules)
         if versions_api:
             _check_version_only_rules(metadata)
+        check_alias(metadata.get("annotations"), target.script)
         manifest, config, has_assets = self._resolve_assets(metadata, target, versions_api)
         public = public_metadata(metadata)
         current = target.current
@@ -210,10 +213,17 @@ def _check_version_only_rules(metadata: Mapping[str, object]) -> None:
         _fail("Versions need an ES module Worker (main_module), not a service worker (body_part)")
 
 
+def _claimed(aliases: Mapping[str, str], version: ScriptVersion) -> Mapping[str, str]:
+    """The aliases once ``version`` claims the one its ``workers/alias`` names (moved to it)."""
+    alias = version.annotations.get(ALIAS_ANNOTATION)
+    return {**aliases, alias.lower(): version.id} if alias else aliases
+
+
 def add_version(
     current: WorkerRecord | None, version: ScriptVersion, target: UploadTarget
 ) -> WorkerRecord:
-    """The Worker with ``version`` appended (created when ``current`` is None), not deployed."""
+    """The Worker with ``version`` appended (created when ``current`` is None), not deployed; an
+    alias the version claims points at it."""
     if current is None:
         return WorkerRecord(
             account=target.account,
@@ -226,12 +236,14 @@ def add_version(
             deployments=(),
             served_id=version.id,
             last_deployed_from=version.source,
+            aliases=_claimed({}, version),
         )
     return dataclasses.replace(
         current,
         versions=(*current.versions, version),
         modified_on=version.created_on,
         last_deployed_from=version.source,
+        aliases=_claimed(current.aliases, version),
     )
 
 
@@ -252,10 +264,13 @@ class ScriptEndpoints:
         tag = migrated_tag(current, version.metadata)
         record = dataclasses.replace(add_version(current, version, target), served_id=version.id)
         record = dataclasses.replace(record, migration_tag=tag)
-        if namespace is None:
-            record = dataclasses.replace(
-                record, deployments=(*record.deployments, _upload_deployment(version))
-            )
+        tags = version.metadata.get("tags")
+        if namespace is not None and tags is not None:  # a user Worker's tags, set by its upload
+            settings = {**record.settings, "tags": check_script_tags(tags)}
+            record = dataclasses.replace(record, settings=settings)
+        record = dataclasses.replace(
+            record, deployments=(*record.deployments, _upload_deployment(version))
+        )
         self._ctx.store.put_script(record, deployed=True)
         return success(
             {

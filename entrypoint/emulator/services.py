@@ -23,9 +23,11 @@ from entrypoint.emulator.envelope import (
     Response,
     authorize_script_request,
     bad_request,
+    decode_json,
     decode_json_object,
     success,
 )
+from entrypoint.emulator.metadata import check_script_tags
 from entrypoint.emulator.records import WorkerRecord
 from entrypoint.emulator.scripts import existing_worker, iso_time
 from entrypoint.emulator.state import Context
@@ -204,6 +206,19 @@ class ServiceEndpoints:
         record = dataclasses.replace(worker, settings={**worker.settings, **changes})
         self._ctx.store.put_script(record, deployed=False)
         return success(settings_view(record))
+
+    def tags(self, request: Request, params: Mapping[str, str]) -> Response:
+        """A dispatch-namespace Worker's tags (``GET …/tags``)."""
+        return success(_tags(existing_worker(self._ctx, request, params)))
+
+    def put_tags(self, request: Request, params: Mapping[str, str]) -> Response:
+        """Replace a dispatch-namespace Worker's tags (``PUT …/tags``, a JSON list, at most 8)."""
+        worker = existing_worker(self._ctx, request, params)
+        body = decode_json(request.body, request.headers.get("content-type"))
+        tags = check_script_tags(body)
+        record = dataclasses.replace(worker, settings={**worker.settings, "tags": tags})
+        self._ctx.store.put_script(record, deployed=False)
+        return success(tags)
 
     def versioned_settings(self, request: Request, params: Mapping[str, str]) -> Response:
         """The served version's bindings and compatibility settings, plus the script settings."""

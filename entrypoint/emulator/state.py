@@ -212,6 +212,21 @@ class Store:
             asset = self._assets.get((account, namespace), {}).get(digest) if digest else None
         return (digest, asset) if digest and asset else None
 
+    def version_asset(
+        self, record: WorkerRecord, version_id: str, path: str
+    ) -> tuple[str, StoredAsset] | None:
+        """The hash and asset version ``version_id`` of ``record`` serves at the decoded request
+        ``path``, if any (a preview host serves a version that may not be deployed)."""
+        version = record.version(version_id)
+        if version is None:
+            return None
+        key = asset_path(path, config_prefix(version.assets_config))
+        digest = version.manifest.get(key) if key else None
+        with self._lock:
+            pool = self._assets.get((record.account, record.namespace), {})
+            asset = pool.get(digest) if digest else None
+        return (digest, asset) if digest and asset else None
+
     # -- counters -------------------------------------------------------------------------------
 
     def count_request(self, endpoint: str) -> None:

@@ -3,7 +3,9 @@
 Owns uploading a version without deploying it, reading versions back, the strict checks of a
 deployment (strategy, one or two versions, percentages summing to 100, message size), and what a
 deployment changes: the version with the largest share becomes the one the emulator serves.
-Plain Workers only; a dispatch-namespace Worker is replaced by its PUT (``scripts.py``).
+Plain Workers and, as Cloudflare's Workers for Platforms versioning docs give them, Workers in a
+dispatch namespace (``…/dispatch/namespaces/{ns}/scripts/{s}/versions`` and ``/deployments``).
+A version's ``workers/alias`` moves that preview alias to it (``scripts.py``).
 """
 
 from __future__ import annotations

@@ -91,10 +91,14 @@ class WorkersDevEndpoints:
 
     def worker(self, request: Request, params: Mapping[str, str]) -> Response:
         """``GET …/workers/workers/{name}`` (the newer Workers API): wrangler 4.164 reads the
-        workers.dev switch from its ``subdomain`` after every upload."""
+        workers.dev switch from its ``subdomain`` after every upload, and after a version upload
+        the ``preview_url_suffix`` its preview and alias URLs end with."""
         worker = existing_worker(self._ctx, request, params)
-        name = params["script"]
-        return success({"id": name, "name": name, "subdomain": _subdomain_view(worker.subdomain)})
+        name, subdomain = params["script"], self._ctx.config.subdomain
+        view = _subdomain_view(worker.subdomain)
+        if subdomain:  # what follows a version prefix or an alias in a preview host
+            view["preview_url_suffix"] = f"-{name}.{subdomain}.workers.dev"
+        return success({"id": name, "name": name, "subdomain": view})
 
     def change_script_subdomain(self, request: Request, params: Mapping[str, str]) -> Response:
         """Turn the Worker's workers.dev route and preview URLs on or off."""

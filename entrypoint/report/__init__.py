@@ -68,6 +68,7 @@ def result_outputs(result: DeployResult, manifest_file: str | None) -> dict[str,
         ("version-id", result.version_id),
         ("deployment-id", result.deployment_id),
         ("deployment-url", result.deployment_url),
+        ("preview-alias-url", result.preview_alias_url),
     ):
         outputs[name] = value or ""
     return outputs
@@ -295,7 +296,11 @@ class Reporter(Events):
         )
         extra = "".join(
             f" {label} {value}."
-            for label, value in (("Version", result.version_id), ("URL", result.deployment_url))
+            for label, value in (
+                ("Version", result.version_id),
+                ("URL", result.deployment_url),
+                ("Alias URL", result.preview_alias_url),
+            )
             if value
         )
         self.info(f"{action} {where}: {files} in {result.duration_seconds:.2f} s.{extra}")

@@ -184,6 +184,8 @@ class GitHubReporter(Reporter):
             rows.append(("Deployment", result.deployment_id))
         if result.deployment_url:
             rows.append(("URL", result.deployment_url))
+        if result.preview_alias_url:
+            rows.append(("Alias URL", result.preview_alias_url))
         lines = ["### ✅ Cloudflare assets deployed", "", "| | |", "|---|---|"]
         lines += [f"| {name} | {_cell(value)} |" for name, value in rows]
         self._append_summary(lines)

@@ -57,6 +57,10 @@ TARGET_FIELDS: Final = (
     "secrets",
     "vars",
     "secrets_file",
+    "preview_alias",
+    "message",
+    "tag",
+    "tags",
 )
 #: Target fields read from the targets file only (the step's apply to a single deploy).
 _FILE_ONLY: Final = frozenset({"config", "environment"})

@@ -54,6 +54,7 @@ def _entry(result: TargetResult, redact: Callable[[str], str]) -> dict[str, Any]
         "bytes_uploaded": bytes_uploaded,
         "duration_seconds": round(result.duration_seconds, 3),
         "version_id": done.version_id if done else result.kept_version,
+        "preview_alias_url": done.preview_alias_url if done else None,
         "fingerprint": target.fingerprint or None,
         "error": None
         if error is None

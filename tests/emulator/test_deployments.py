@@ -177,16 +177,29 @@ def test_deployments_of_a_missing_worker_are_404(api: httpx.Client) -> None:
         assert error_of(response) == (10007, "This Worker does not exist")
 
 
-def test_namespace_workers_have_no_deployments(api: httpx.Client, inspect: httpx.Client) -> None:
-    create_worker(api, namespace="tenants")
+def test_namespace_workers_have_deployments(api: httpx.Client, inspect: httpx.Client) -> None:
+    """Cloudflare's Workers for Platforms versioning docs: each user Worker has its own versions
+    and deployments, at ``…/dispatch/namespaces/{ns}/scripts/{s}/deployments``."""
+    first = create_worker(api, namespace="tenants")
+    path = f"{script_path('site', 'tenants')}/deployments"
 
-    response = api.get(f"{script_path('site', 'tenants')}/deployments")
+    (uploaded,) = api.get(path).json()["result"]["deployments"]
+    second = new_version(api, namespace="tenants")
+    body = {
+        "strategy": "percentage",
+        "versions": [
+            {"version_id": first, "percentage": 90},
+            {"version_id": second, "percentage": 10},
+        ],
+    }
+    made = api.post(path, json=body)
 
-    assert response.status_code == 404
-    assert error_of(response)[0] == 7003
+    assert uploaded["versions"] == [{"version_id": first, "percentage": 100}]
+    assert made.status_code == 200, made.text
     (listed,) = inspect.get("/scripts").json()
-    assert listed["deployment_id"] is None
-    assert listed["version_id"] == listed["versions"][0]
+    assert listed["deployment_id"] == made.json()["result"]["id"]
+    assert listed["version_id"] == first  # the largest share
+    assert api.get(f"{script_path('site')}/deployments").status_code == 404  # not a plain Worker
 
 
 def test_deployments_count_as_deploys(api: httpx.Client, inspect: httpx.Client) -> None:

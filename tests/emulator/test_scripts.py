@@ -349,10 +349,8 @@ def test_put_records_a_version(api: httpx.Client, inspect: httpx.Client, namespa
     assert listed["metadata"] == {"main_module": "index.js", "keep_assets": True}
     assert listed["subdomain"] == {"enabled": False, "previews_enabled": False}
     assert listed["settings"]["tags"] == []
-    if namespace is None:
-        assert listed["deployment_id"] not in {None, second["deployment_id"]}
-    else:
-        assert listed["deployment_id"] is None
+    # In a namespace too: each upload deploys its version through a deployment (WfP versioning).
+    assert listed["deployment_id"] not in {None, second["deployment_id"]}
     middle = f"ns/{namespace}/" if namespace else ""
     versions = inspect.get(f"/versions/{ACCOUNT}/{middle}site").json()
     assert [v["served"] for v in versions] == [False, True]

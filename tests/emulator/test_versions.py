@@ -160,16 +160,6 @@ def test_version_of_a_missing_worker_is_404(api: httpx.Client) -> None:
     assert error_of(response) == (10007, "This Worker does not exist")
 
 
-def test_versions_have_no_namespace_route(api: httpx.Client) -> None:
-    create_worker(api, namespace="tenants")
-    path = f"{script_path('site', 'tenants')}/versions"
-
-    response = api.post(path, files=[("metadata", (None, b"{}", "application/json"))])
-
-    assert response.status_code == 404
-    assert error_of(response)[0] == 7003
-
-
 @pytest.mark.parametrize(
     ("metadata", "fragment"),
     [

@@ -120,13 +120,16 @@ def test_has_preview_needs_previews_and_an_account_subdomain(
 def test_the_workers_api_shows_the_workers_dev_switch(api: httpx.Client) -> None:
     create_worker(api)
     path = account_path("/workers/site")
+    suffix = "-site.cf-assets-emulator.workers.dev"  # what wrangler appends to a preview label
     assert api.get(path).json()["result"]["subdomain"] == {
         "enabled": False,
         "previews_enabled": False,
+        "preview_url_suffix": suffix,
     }
     _set(api, {"enabled": True}).raise_for_status()
     assert api.get(path).json()["result"]["subdomain"] == {
         "enabled": True,
         "previews_enabled": True,
+        "preview_url_suffix": suffix,
     }
     assert api.get(account_path("/workers/missing")).status_code == 404

@@ -45,9 +45,11 @@ def post_version(
     *,
     script: str = "site",
     params: Mapping[str, str] | None = None,
+    namespace: str | None = None,
 ) -> httpx.Response:
-    """``POST …/scripts/{script}/versions``."""
-    return api.post(f"{script_path(script)}/versions", files=form(metadata, modules), params=params)
+    """``POST …/scripts/{script}/versions`` (in a dispatch namespace: its path)."""
+    path = f"{script_path(script, namespace)}/versions"
+    return api.post(path, files=form(metadata, modules), params=params)
 
 
 def deploy(
@@ -80,11 +82,20 @@ def create_worker(
     return version_id
 
 
-def new_version(api: httpx.Client, site: Site = OTHER_SITE, *, script: str = "site") -> str:
+def new_version(
+    api: httpx.Client,
+    site: Site = OTHER_SITE,
+    *,
+    script: str = "site",
+    namespace: str | None = None,
+    annotations: Mapping[str, str] | None = None,
+) -> str:
     """Upload (not deploy) a version of ``script`` serving ``site``; return its id."""
-    token = upload_site(api, site, script)
-    metadata = {"main_module": "index.js", "assets": {"jwt": token}}
-    response = post_version(api, metadata, [MODULE], script=script)
+    token = upload_site(api, site, script, namespace)
+    metadata: dict[str, object] = {"main_module": "index.js", "assets": {"jwt": token}}
+    if annotations is not None:
+        metadata["annotations"] = dict(annotations)
+    response = post_version(api, metadata, [MODULE], script=script, namespace=namespace)
     assert response.status_code == 200, response.text
     version_id: str = response.json()["result"]["id"]
     return version_id

@@ -160,11 +160,11 @@ CASES: list[tuple[str, dict[str, str | None], Setup, int, tuple[str, ...]]] = [
         ("metadata", "assets"),
     ),
     (
-        "version-in-namespace",
-        {"deploy": "version", "dispatch-namespace": "ns"},
+        "alias-in-namespace",
+        {"deploy": "version", "dispatch-namespace": "ns", "preview-alias": "pr-1"},
         _nothing,
         2,
-        ("deploy: version", "dispatch-namespace"),
+        ("preview-alias", "dispatch-namespace"),
     ),
     (
         "keep-assets-without-worker",

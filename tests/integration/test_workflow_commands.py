@@ -69,6 +69,7 @@ DEPLOY_OUTPUTS = {
     "version-id",
     "deployment-id",
     "deployment-url",
+    "preview-alias-url",
 }
 _OUR_SECTION = re.compile(
     r"\x1b\[0Ksection_(?:start|end):\d+:cf_assets_\d+(?:\[collapsed=false\])?\r\x1b\[0K"

@@ -215,7 +215,13 @@ def _existing_worker_run(
     router.post(url__startswith=UPLOAD_URL).mock(return_value=envelope({"jwt": DONE_JWT}, 201))
     version = {"id": "0123abcd-0000-4000-8000-000000000000", "metadata": {"has_preview": True}}
     router.post(f"{WORKER_URL}/versions", name="versions").mock(return_value=envelope(version))
-    router.get(SUBDOMAIN_URL).mock(return_value=envelope({"subdomain": "acme"}))
+    if mode is DeployMode.WORKER:
+        router.get(SUBDOMAIN_URL).mock(return_value=envelope({"subdomain": "acme"}))
+    if mode is DeployMode.VERSION:  # wrangler's read of the preview URL suffix
+        subdomain = {"previews_enabled": True, "preview_url_suffix": "-site.acme.workers.dev"}
+        router.get(f"{ACCOUNT_URL}/workers/workers/site").mock(
+            return_value=envelope({"id": "site", "subdomain": subdomain})
+        )
     if mode is DeployMode.WORKER:
         router.post(f"{WORKER_URL}/deployments", name="deploy").mock(
             return_value=envelope({"id": "dep-2"})

@@ -150,6 +150,7 @@ def _github_run(settings: DeploySettings, session: CommandSession) -> GitHubRun 
         sha=ci.github_sha,
         pull=ci.pull_request(),
         environment=settings.github_environment,
+        deployment=settings.github_deployment,
         api_url=ci.github_api_url or "https://api.github.com",
     )
 

@@ -67,7 +67,7 @@ DEPLOY_GROUPS: Final = {
     ),
     "transfer": ("concurrency", "max_retries", "timeout", "rate_limit"),
     "output": ("dry_run", "manifest_file", "dotenv_file"),
-    "GitHub": ("github_token", "github_environment"),
+    "GitHub": ("github_token", "github_environment", "github_deployment"),
     "many targets": (
         "targets",
         "shard",

@@ -276,6 +276,11 @@ class DeploySettings(CommandSettings):
         doc="The GitHub Deployment's environment (with github-token). Default: preview on a pull "
         "request, else production."
     )
+    github_deployment: StrictBool = setting(
+        True,
+        doc="With github-token: create the GitHub Deployment (false: only the pull request "
+        "comment, for a job whose environment: already makes GitHub record one).",
+    )
     allow_outside_workspace: StrictBool = setting(
         False,
         doc="Let the paths inputs name (directory, config, main-module, modules, secrets-file, "

@@ -33,6 +33,8 @@ class GitHubRun:
     sha: str
     pull: PullRequest | None
     environment: str | None = None
+    #: Whether to create the Deployment (input ``github-deployment``).
+    deployment: bool = True
     #: ``GITHUB_API_URL`` (GitHub Enterprise Server has its own).
     api_url: str = "https://api.github.com"
 
@@ -88,6 +90,24 @@ async def publish(
     if not ref:
         msg = "Could not create the GitHub deployment: no commit (GITHUB_SHA is not set)."
         raise GitHubError(msg)
+    done = await _deployment(api, run, script, ref, outputs) if run.deployment else []
+    if run.pull is None:
+        return done
+    body = comment_body(script, run, outputs)
+    found = await api.find_comment(run.pull.number, marker(script))
+    if found is None:
+        created = await api.create_comment(run.pull.number, body)
+        done.append(f"Commented on pull request #{run.pull.number} (comment {created}).")
+    else:
+        await api.update_comment(found, body)
+        done.append(f"Updated the comment on pull request #{run.pull.number} (comment {found}).")
+    return done
+
+
+async def _deployment(
+    api: GitHubApi, run: GitHubRun, script: str, ref: str, outputs: Mapping[str, str]
+) -> list[str]:
+    """The Deployment and its success status; the line saying so."""
     pull = run.pull is not None
     deployment = await api.create_deployment(
         {
@@ -107,15 +127,4 @@ async def publish(
     if run.log_url:
         status["log_url"] = run.log_url
     await api.create_status(deployment, status)
-    done = [f"GitHub deployment {deployment} ({run.environment_name}) marked successful."]
-    if run.pull is None:
-        return done
-    body = comment_body(script, run, outputs)
-    found = await api.find_comment(run.pull.number, marker(script))
-    if found is None:
-        created = await api.create_comment(run.pull.number, body)
-        done.append(f"Commented on pull request #{run.pull.number} (comment {created}).")
-    else:
-        await api.update_comment(found, body)
-        done.append(f"Updated the comment on pull request #{run.pull.number} (comment {found}).")
-    return done
+    return [f"GitHub deployment {deployment} ({run.environment_name}) marked successful."]

@@ -112,3 +112,17 @@ def test_a_token_without_the_permission_is_a_warning(
     assert "deployments: write" in warning
     assert "The deploy itself succeeded." in warning
     assert TOKEN not in run.stdout + run.stderr
+
+
+def test_github_deployment_false_leaves_the_deployment_to_the_jobs_environment(
+    emulator: EmulatorThread, tmp_path: Path
+) -> None:
+    """A job with ``environment:`` has GitHub record the deployment itself: only the comment."""
+    with GitHubStandIn(REPO) as github:
+        env = _env(github, tmp_path, pull=9, sha="c" * 40)
+        run = _deploy(emulator, tmp_path, env, **{"github-deployment": "false"})
+        state = github.state
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert state.deployments == []
+    (comment,) = state.comments[9]
+    assert run.outputs["deployment-url"] in comment["body"]

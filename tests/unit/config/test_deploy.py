@@ -533,6 +533,7 @@ NON_DEFAULT = {
     "fails_without_credentials": "false",
     "github_token": "ghs_evil",
     "github_environment": "evil",
+    "github_deployment": "false",
     "working_directory": "/tmp",
     "preview_alias": "evil",
     "message": "evil message",

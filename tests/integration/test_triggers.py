@@ -42,7 +42,8 @@ SCRIPT: Final = "triggers-site"
 
 
 def _do_binding(class_name: str) -> str:
-    """The Durable Object binding, which this part does not translate: given as metadata."""
+    """The Durable Object binding given as the metadata input (the path where metadata replaces
+    the config's bindings; their translation is test_config_parity's)."""
     binding = {"type": "durable_object_namespace", "name": "COUNTER", "class_name": class_name}
     return json.dumps({"bindings": [binding]})
 

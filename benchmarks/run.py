@@ -4,9 +4,12 @@
     .venv/bin/python benchmarks/run.py --quick --no-wrangler    # a smoke run
     .venv/bin/python benchmarks/run.py --baseline ../old        # and another checkout beside
 
-One emulator process serves every tool; each scenario resets it as it needs. Prints the table of
-medians and ratios (wrangler / ours) with the issue's targets, and writes every run to a JSON file
-that ``benchmarks/chart.py`` turns into a PNG. ``--baseline CHECKOUT`` runs that checkout's CLI
+The floor (``benchmarks/floor.py``: walk, read, base64 + BLAKE3 on every core, manifest JSON)
+is measured first on the same site, and each of our times is also printed as a multiple of it,
+so figures from different machines compare. One emulator process serves every tool; each
+scenario resets it as it needs. Prints the table of medians and ratios (wrangler / ours) with the
+issue's targets, and writes every run to a JSON file that ``benchmarks/chart.py`` turns into a
+PNG. ``--baseline CHECKOUT`` runs that checkout's CLI
 (its own ``.venv``) in every scenario too, alternating with ours, and adds a ``baseline`` column
 and the ratio ``baseline / ours``: a change measured against the code before it, in one run.
 Figures only: nothing here asserts.
@@ -30,6 +33,7 @@ if __package__ in {None, ""}:  # run as a script: make ``benchmarks`` and ``entr
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.emulator_process import EmulatorProcess
+from benchmarks.floor import median_floor
 from benchmarks.scenarios import ALL, LATENCY, Bench, Deployer, first_request_starts
 from benchmarks.sitegen import MIB, SiteSpec, plan_site, write_site
 from benchmarks.tools import REPO_ROOT, OurCli, Wrangler
@@ -77,9 +81,11 @@ def has_baseline(results: dict[str, Any]) -> bool:
     return any("baseline" in tools for tools in results.values())
 
 
-def table_rows(results: dict[str, Any], rss_mib: list[int]) -> list[list[str]]:
-    """The printed table: scenario, ours, wrangler, ratio, target, met (and, with a baseline,
-    its median and baseline / ours)."""
+def table_rows(
+    results: dict[str, Any], rss_mib: list[int], floor: float | None = None
+) -> list[list[str]]:
+    """The printed table: scenario, ours, wrangler, ratio, target, met, ours / floor (and, with
+    a baseline, its median and baseline / ours)."""
     rows = []
     for target in TARGETS:
         tools = results.get(target.scenario)
@@ -97,7 +103,8 @@ def table_rows(results: dict[str, Any], rss_mib: list[int]) -> list[list[str]]:
         if target.kind == "ratio" and ratio is None:
             verdict = "-"  # no wrangler figure to compare with
         row = [target.label, _cell(ours, "s"), _cell(theirs, "s"), shown_ratio, target.shown]
-        rows.append([*row, verdict, *_baseline_cells(results, tools, ours)])
+        to_floor = f"{ours / floor:.2f}" if ours and floor else "-"
+        rows.append([*row, verdict, to_floor, *_baseline_cells(results, tools, ours)])
     rows += _rss_rows(results, rss_mib)
     return rows
 
@@ -132,6 +139,7 @@ def _rss_rows(results: dict[str, Any], rss_mib: list[int]) -> list[list[str]]:
                 ratio,
                 "<= 150 MB",
                 "yes" if met else "NO",
+                "-",
                 *_rss_baseline(results, tools, ours),
             ]
         )
@@ -146,6 +154,7 @@ def _rss_rows(results: dict[str, Any], rss_mib: list[int]) -> list[list[str]]:
                 "-",
                 "flat",
                 "yes" if flat else "NO",
+                "-",
                 *(["-", "-"] if has_baseline(results) else []),
             ]
         )
@@ -253,6 +262,12 @@ def main(argv: list[str] | None = None) -> int:
     spec = SiteSpec(args.files, args.size, args.big_files)
     site = _site(work, spec, say)
     total = sum(item.size for item in plan_site(spec))
+    say("measuring the floor (benchmarks/floor.py) ...")
+    floor = median_floor(site)
+    say(
+        f"floor: {floor.total:.2f} s (walk {floor.walk:.2f}, hash {floor.hash:.2f}, "
+        f"manifest {floor.manifest:.2f})"
+    )
     ours = OurCli(work, sys.executable)
     wrangler = None
     if not args.no_wrangler:
@@ -297,6 +312,7 @@ def main(argv: list[str] | None = None) -> int:
         "baseline": _revision(args.baseline) if args.baseline else None,
         "node": wrangler.node_version() if wrangler else None,
         "repeat": args.repeat,
+        "floor": {**asdict(floor), "total": floor.total},
         "seconds_total": round(time.time() - started, 1),
         "logs": str(bench.logs),
         "results": results,
@@ -356,10 +372,17 @@ def print_report(report: dict[str, Any], rss_mib: list[int]) -> None:
         + (f"; baseline {report['baseline']}" if report.get("baseline") else "")
         + "\n"
     )
-    header = ["scenario", "ours", "wrangler", "wrangler / ours", "target", "met"]
+    floor = report.get("floor", {}).get("total")
+    if floor:
+        parts = report["floor"]
+        print(
+            f"floor on this machine: {floor:.2f} s (walk {parts['walk']:.2f}, hash "
+            f"{parts['hash']:.2f} on every core, manifest {parts['manifest']:.2f})\n"
+        )
+    header = ["scenario", "ours", "wrangler", "wrangler / ours", "target", "met", "ours / floor"]
     if has_baseline(report["results"]):
         header += ["baseline", "baseline / ours"]
-    print(format_table(header, table_rows(report["results"], rss_mib)))
+    print(format_table(header, table_rows(report["results"], rss_mib, floor)))
     rss = _per_scenario_rss(report["results"])
     if rss:
         print("\npeak RSS per scenario (largest run)\n")

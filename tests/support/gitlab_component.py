@@ -177,11 +177,11 @@ def split(path: Path, folder: Path) -> list[Path]:
     ``folder`` (``<stem>.header.yml``, ``<stem>.job.yml``) and the configuration rendered with
     the defaults (``<stem>.rendered.yml``); return them."""
     header, config = documents(path.read_text(encoding="utf-8"))
-    rendered = render(path, {})
     written = []
-    for suffix, data in (("header", header), ("job", config), ("rendered", rendered)):
+    for suffix, data in (("header", header), ("job", config), ("rendered", None)):
         target = folder / f"{path.stem}.{suffix}.yml"
-        target.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+        document = render(path, {}) if data is None else data
+        target.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
         written.append(target)
     return written
 
@@ -191,11 +191,16 @@ def main(argv: list[str]) -> int:
     if len(argv) < 3 or argv[0] != "split":
         print("usage: python -m tests.support.gitlab_component split FOLDER COMPONENT...")
         return 2
-    folder = Path(argv[1])
+    folder, status = Path(argv[1]), 0
     for name in argv[2:]:
-        for path in split(Path(name), folder):
-            print(path)
-    return 0
+        try:
+            written = split(Path(name), folder)
+        except ComponentError as error:
+            print(f"{name}: GitLab would refuse it: {error}", file=sys.stderr)
+            status = 1
+        else:
+            print(*written, sep="\n")
+    return status
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The container test: prepares podman and the local base image (../shared/tools/container-setup.sh,
 # idempotent), builds the image from the Dockerfile, then runs tests/action against it: the image
-# run as the GitHub runner, a GitLab job and plain docker run it, against the emulator on the host.
+# run as the GitHub runner, a GitLab job (the example's and the components' templates/*.yml, rendered
+# as GitLab renders them) and plain docker run it, against the emulator on the host.
 # Extra arguments go to pytest. BASE_IMAGE and CONTAINER_TEST_IMAGE override the defaults.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -9,6 +9,10 @@
 - ``images/action.yml``: ``cf-assets images`` (``uses: org/cf-assets-action/images@v1``), its
   inputs from ``entrypoint.config.images.images_fields()`` and its outputs ``IMAGES_OUTPUTS``,
   on the same image;
+- ``templates/deploy.yml`` and ``templates/images.yml``: the same commands as GitLab CI/CD
+  components (``scripts/gen_gitlab.py``), same inputs, defaults and descriptions, same image;
+- ``schemas/*.schema.json``: JSON Schemas of the targets file and of the inputs
+  (``scripts/gen_schemas.py``);
 - the blocks between the ``<!-- BEGIN generated … -->`` / ``<!-- END generated … -->`` markers in
   ``README.md``.
 
@@ -31,7 +35,10 @@ from typing import Final
 
 REPO_ROOT: Final = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
+sys.path.insert(0, str(REPO_ROOT / "scripts"))  # the sibling generators
 
+from gen_gitlab import render_components  # noqa: E402
+from gen_schemas import render_schemas  # noqa: E402
 from pydantic.fields import FieldInfo  # noqa: E402
 
 from entrypoint.config.deploy import fields  # noqa: E402
@@ -47,6 +54,8 @@ ACTION_YML: Final = REPO_ROOT / "action.yml"
 SELFTEST_YML: Final = REPO_ROOT / ".github" / "actions" / "selftest" / "action.yml"
 README: Final = REPO_ROOT / "README.md"
 IMAGES_ACTION_YML: Final = REPO_ROOT / "images" / "action.yml"
+TEMPLATES: Final = REPO_ROOT / "templates"
+SCHEMAS: Final = REPO_ROOT / "schemas"
 README_BLOCKS: Final = ("inputs", "outputs", "images-inputs", "images-outputs")
 
 # Inputs in the contract whose feature is not built yet: parsed and validated, not used.
@@ -285,6 +294,20 @@ def render_readme(text: str) -> str:
 def rendered() -> dict[Path, str]:
     """Every generated file with the content it should have."""
     files = render_actions()
+    files |= render_components(
+        TEMPLATES,
+        image=image_reference().removeprefix("docker://"),
+        header=_HEADER.replace("(or the script's OUTPUTS)", "(or scripts/gen_gitlab.py)"),
+        describe=input_description,
+        default=action_default,
+    )
+    files |= render_schemas(
+        SCHEMAS,
+        repository=IMAGE_REPOSITORY.removeprefix("ghcr.io/"),
+        version=project_version(),
+        describe=input_description,
+        default=action_default,
+    )
     files[README] = render_readme(README.read_text(encoding="utf-8"))
     return files
 

@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Lints what ships the action: the workflows, action.yml and the self-test action, the Dockerfile,
-# the GitLab example and these shell scripts, with actionlint, zizmor, hadolint, check-jsonschema
-# and shellcheck. Installs them (pyproject's lint-actions extra) into .venv on first use.
+# the GitLab components and example, the published JSON Schemas and these shell scripts, with
+# actionlint, zizmor, hadolint, check-jsonschema and shellcheck. Installs them (pyproject's
+# lint-actions extra) into .venv on first use.
+# GitLab's CI schema is the copy in schemas/vendor (no download). A component is two YAML
+# documents and check-jsonschema reads one per file, so each is split first: its spec header, its
+# job as written, and the job rendered with the inputs' defaults are each checked.
 # ACTIONLINT names another actionlint binary: CI runs the official one, the extra ships a fork's.
 # zizmor runs its online audits only when GH_TOKEN is set.
 set -euo pipefail
@@ -28,6 +32,12 @@ run "$bin/hadolint" Dockerfile
 run "$bin/check-jsonschema" --builtin-schema vendor.github-workflows "${workflows[@]}"
 run "$bin/check-jsonschema" --builtin-schema custom.github-workflows-require-timeout "${workflows[@]}"
 run "$bin/check-jsonschema" --builtin-schema vendor.github-actions "${actions[@]}"
-run "$bin/check-jsonschema" --builtin-schema vendor.gitlab-ci examples/gitlab/.gitlab-ci.yml
+gitlab=(--schemafile schemas/vendor/gitlab-ci.json --data-transform gitlab-ci)
+run "$bin/check-jsonschema" "${gitlab[@]}" examples/gitlab/.gitlab-ci.yml
+parts=$(mktemp -d)
+trap 'rm -rf "$parts"' EXIT
+run "$bin/python" -m tests.support.gitlab_component split "$parts" templates/*.yml
+run "$bin/check-jsonschema" "${gitlab[@]}" "$parts"/*.yml
+run "$bin/check-jsonschema" --check-metaschema schemas/*.schema.json
 run "$bin/shellcheck" scripts/*.sh .ci/run
 exit "$status"

@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any, Final
 
 import httpx
-from gen_wrangler_parity import ACCOUNT, install_wrangler, wrangler_env
+from gen_wrangler_parity import ACCOUNT, refuse_unrouted, wrangler_at, wrangler_env
 
 REPO_ROOT: Final = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
@@ -297,9 +297,7 @@ def record_scenarios(wrangler: Path, prefix: Path) -> dict[str, Any]:
         stats = emulator.state.stats_snapshot()
     requests = stats["requests"]
     assert isinstance(requests, dict)
-    if requests.get("unrouted", 0):
-        msg = f"wrangler made {requests['unrouted']} unrouted request(s): {requests}"
-        raise RuntimeError(msg)
+    refuse_unrouted(requests)
     return records
 
 
@@ -313,14 +311,8 @@ def main() -> int:
     write_project(PROJECT)
     with tempfile.TemporaryDirectory(prefix="config-parity-") as tmp:
         prefix = args.reuse.resolve() if args.reuse else Path(tmp)
-        if args.reuse:
-            modules = prefix / "node_modules"
-            package = json.loads((modules / "wrangler" / "package.json").read_text("utf-8"))
-            node = json.loads((modules / "node" / "package.json").read_text("utf-8"))
-            wrangler, version = modules / ".bin" / "wrangler", str(package["version"])
-            node_version = str(node["version"])
-        else:
-            wrangler, version, node_version = install_wrangler(prefix, args.wrangler_version)
+        reuse = args.reuse is not None
+        wrangler, version, node_version = wrangler_at(prefix, args.wrangler_version, reuse=reuse)
         installed = time.monotonic()
         records = record_scenarios(wrangler, prefix)
     fixture = {

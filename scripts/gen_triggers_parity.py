@@ -28,7 +28,13 @@ from pathlib import Path
 from typing import Any, Final
 
 import httpx
-from gen_wrangler_parity import install_wrangler, run_wrangler, wrangler_env
+from gen_wrangler_parity import (
+    install_wrangler,
+    refuse_unrouted,
+    run_wrangler,
+    wrangler_env,
+    write_files,
+)
 
 REPO_ROOT: Final = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
@@ -107,16 +113,8 @@ PUBLIC_FILES: Final[dict[str, bytes]] = {
 
 def write_project(root: Path) -> None:
     """(Re)write the fixed project under ``root``."""
-    if root.exists():
-        shutil.rmtree(root)
-    (root / "src").mkdir(parents=True)
-    for name, config in CONFIGS.items():
-        (root / name).write_text(_HEADER + json.dumps(config, indent=2) + "\n", encoding="utf-8")
-    (root / "src" / "index.js").write_text(INDEX_JS, encoding="utf-8")
-    for name, data in PUBLIC_FILES.items():
-        path = root / "public" / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+    public = {f"public/{name}": data for name, data in PUBLIC_FILES.items()}
+    write_files(root, _HEADER, CONFIGS, {"src/index.js": INDEX_JS, **public})
 
 
 def record_scenarios(wrangler: Path, prefix: Path) -> dict[str, Any]:
@@ -134,10 +132,7 @@ def record_scenarios(wrangler: Path, prefix: Path) -> dict[str, Any]:
                 "requests": record(log.take(), ACCOUNT, ZONES),
             }
         stats = httpx.get(f"{emulator.root_url}/__emulator/stats", timeout=30).json()
-    unrouted = stats["requests"].get("unrouted", 0)
-    if unrouted:
-        msg = f"wrangler made {unrouted} unrouted request(s): {stats['requests']}"
-        raise RuntimeError(msg)
+    refuse_unrouted(stats["requests"])
     return records
 
 

@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any, Final
 
 import httpx
-from gen_wrangler_parity import ACCOUNT, wrangler_env
+from gen_wrangler_parity import ACCOUNT, refuse_unrouted, wrangler_env
 from npm_probe import NPM_FLAGS
 
 REPO_ROOT: Final = Path(__file__).resolve().parent.parent
@@ -172,9 +172,7 @@ def deploy(prefix: Path) -> dict[str, Any]:
         assert worker is not None
         manifest = dict(sorted(worker.versions[0].manifest.items()))
         counts = httpx.get(f"{emulator.root_url}/__emulator/stats", timeout=30).json()
-    if counts["requests"].get("unrouted", 0):
-        msg = f"wrangler made unrouted request(s): {counts['requests']}"
-        raise RuntimeError(msg)
+    refuse_unrouted(counts["requests"])
     lines = [line.strip() for line in proc.stdout.splitlines()]
     start = next(i for i, line in enumerate(lines) if line.startswith("Using redirected"))
     redirect = lines[start : start + 4]  # the notice and its three paths

@@ -141,18 +141,45 @@ PUBLIC_FILES: Final[dict[str, bytes]] = {
 }
 
 
-def write_project(root: Path) -> None:
-    """(Re)write the fixed project under ``root``."""
+def write_files(
+    root: Path, header: str, configs: dict[str, Any], files: dict[str, bytes | str]
+) -> None:
+    """(Re)write a fixed project under ``root``: each config as JSONC after ``header``, and
+    ``files`` (paths relative to ``root``). Shared by the generators of the parity fixtures."""
     if root.exists():
         shutil.rmtree(root)
-    (root / "src").mkdir(parents=True)
-    for name, config in CONFIGS.items():
-        (root / name).write_text(_HEADER + json.dumps(config, indent=2) + "\n", encoding="utf-8")
-    (root / "src" / "index.js").write_text(INDEX_JS, encoding="utf-8")
-    for name, data in PUBLIC_FILES.items():
-        path = root / "public" / name
+    root.mkdir(parents=True)
+    for name, config in configs.items():
+        (root / name).write_text(header + json.dumps(config, indent=2) + "\n", encoding="utf-8")
+    for name, data in files.items():
+        path = root / name
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+        path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+
+
+def write_project(root: Path) -> None:
+    """(Re)write the fixed project under ``root``."""
+    public = {f"public/{name}": data for name, data in PUBLIC_FILES.items()}
+    write_files(root, _HEADER, CONFIGS, {"src/index.js": INDEX_JS, **public})
+
+
+def wrangler_at(prefix: Path, version: str, *, reuse: bool) -> tuple[Path, str, str]:
+    """wrangler and Node 22 under ``prefix``: installed now, or (``reuse``) already there;
+    wrangler's bin, its version and Node's."""
+    if not reuse:
+        return install_wrangler(prefix, version)
+    modules = prefix / "node_modules"
+    package = json.loads((modules / "wrangler" / "package.json").read_text("utf-8"))
+    node = json.loads((modules / "node" / "package.json").read_text("utf-8"))
+    return modules / ".bin" / "wrangler", str(package["version"]), str(node["version"])
+
+
+def refuse_unrouted(requests: dict[str, Any]) -> None:
+    """Fail the recording when wrangler hit a path the emulator does not route (the fixture
+    would hide a request we never compared)."""
+    if requests.get("unrouted", 0):
+        msg = f"wrangler made {requests['unrouted']} unrouted request(s): {requests}"
+        raise RuntimeError(msg)
 
 
 def install_wrangler(prefix: Path, version: str) -> tuple[Path, str, str]:
@@ -240,10 +267,7 @@ def record_scenarios(wrangler: Path, prefix: Path) -> dict[str, Any]:
         record = emulator.state.script(ACCOUNT, None, SCRIPT_NAME)
         assert record is not None
         manifest = dict(sorted(record.versions[0].manifest.items()))
-    unrouted = stats["requests"].get("unrouted", 0)
-    if unrouted:
-        msg = f"wrangler made {unrouted} unrouted request(s): {stats['requests']}"
-        raise RuntimeError(msg)
+    refuse_unrouted(stats["requests"])
     return {"routes": records, "manifest": manifest}
 
 

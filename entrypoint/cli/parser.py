@@ -23,7 +23,7 @@ def _add_setting_flags(
 ) -> None:
     for name, info in (fields() if settings_fields is None else settings_fields).items():
         flag = f"--{input_name(name)}"
-        help_text = info.description or ""
+        help_text = (info.description or "").replace("%", "%%")  # argparse formats help
         if name == "environment":  # wrangler's spelling too
             parser.add_argument(flag, "--env", dest=name, metavar="NAME", help=help_text)
             continue
@@ -74,6 +74,18 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         from entrypoint.config.images import images_fields  # noqa: PLC0415 - not for deploy
 
         _add_setting_flags(images, images_fields())
+    release = commands.add_parser(
+        "release",
+        help="move a Worker's traffic to uploaded versions (gradual release, promote, rollback)",
+        description="Deploy an uploaded version at a percentage beside the version serving the "
+        "rest (--version-id, --percentage), promote it (100), or roll back (--rollback), as "
+        "wrangler versions deploy / rollback do; uploads nothing. Every flag can also be set as "
+        "INPUT_<NAME>, CF_ASSETS_<NAME> or (for credentials) CLOUDFLARE_* env.",
+    )
+    if command in {None, "release"}:
+        from entrypoint.config.release import release_fields  # noqa: PLC0415 - not for deploy
+
+        _add_setting_flags(release, release_fields())
     add_emulator_parser(commands)
     return parser
 

@@ -4,7 +4,8 @@ Owns which method and path reach which handler (404 code 7003 and 405 code 10405
 the guarantee that a handler failure becomes an error envelope rather than a crash. Cloudflare's
 endpoints themselves live in ``assets.py``, ``scripts.py``, ``versions.py``, ``workers_dev.py``,
 ``services.py``, ``worker_secrets.py``, ``resources.py``, ``zones.py``, ``custom_domains.py`` and
-``schedules.py``; the ``/__emulator/`` endpoints in ``inspection.py``; which faults to inject is
+``schedules.py``; the ``/__emulator/`` endpoints in ``inspection.py`` (workers.dev hosts in
+``traffic.py``); which faults to inject is
 ``faults.py``'s business.
 """
 
@@ -39,6 +40,7 @@ from entrypoint.emulator.scripts import ScriptEndpoints
 from entrypoint.emulator.server import FaultAction, HttpServer, resolve_fault_hook
 from entrypoint.emulator.services import ServiceEndpoints
 from entrypoint.emulator.state import Context, Store
+from entrypoint.emulator.traffic import WorkersDevServing
 from entrypoint.emulator.versions import VersionEndpoints
 from entrypoint.emulator.worker_secrets import SecretEndpoints
 from entrypoint.emulator.workers_dev import WorkersDevEndpoints
@@ -159,6 +161,11 @@ def build_router(ctx: Context, limits: ApiLimits) -> Router:
             "versions",
             "/versions/(?P<account>[^/]+)(?:/ns/(?P<namespace>[^/]+))?/(?P<script>[^/]+)",
             {"GET": WorkerInspection(ctx).versions},
+        ),
+        (
+            "workers-dev",
+            "/workers.dev/(?P<host>[^/]+)(?P<path>/.*)?",
+            {"GET": WorkersDevServing(ctx).serve},
         ),
     ]
     for name, pattern, methods in inspection:

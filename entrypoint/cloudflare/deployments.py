@@ -7,7 +7,10 @@ them (wrangler 4.164), with typed answers:
   a version id is checked before any traffic moves, and whether it has a preview URL.
 - ``GET …/workers/scripts/{s}/versions``: the newest version, when none is named.
 - ``POST …/workers/scripts/{s}/deployments[?force=true]``: ``{strategy: "percentage", versions:
-  [{version_id, percentage}], annotations: {"workers/message"?}}``; ``force`` only after
+  [{version_id, percentage}], annotations: {"workers/message"}, code_update_strategy}`` — the
+  message ``""`` when none is given and wrangler's Durable Objects default ``{mode: "deferred",
+  max_delay: 300}``, both as wrangler 4.164 sends them (``tests/fixtures/release_parity.json``);
+  ``force`` only after
   Cloudflare refused a rollback with code 10220 (secrets changed since that version), as wrangler
   retries it once confirmed.
 
@@ -27,6 +30,9 @@ from entrypoint.cloudflare.api import CloudflareClient
 #: Cloudflare refuses a rollback to a version whose secrets have changed since (wrangler's
 #: ``CANNOT_ROLLBACK_WITH_MODIFIED_SECERT_CODE``).
 SECRETS_CHANGED_CODE: Final = 10220
+#: wrangler's default for Durable Objects' code updates, in every deployment it creates (the same
+#: value the deploy's Worker metadata carries, ``entrypoint.deploy.metadata``).
+CODE_UPDATE_STRATEGY: Final = {"mode": "deferred", "max_delay": 300}
 
 
 class _Share(BaseModel):
@@ -113,13 +119,14 @@ class ReleaseApi:
         return max(result.items, key=lambda v: v.number or 0, default=None)
 
     async def deploy(
-        self, traffic: tuple[tuple[str, float], ...], message: str | None, *, force: bool = False
+        self, traffic: tuple[tuple[str, float], ...], message: str, *, force: bool = False
     ) -> str:
         """Create a deployment of ``traffic``; returns its id."""
         body: dict[str, Any] = {
             "strategy": "percentage",
             "versions": [{"version_id": vid, "percentage": _number(pct)} for vid, pct in traffic],
-            "annotations": {} if message is None else {"workers/message": message},
+            "annotations": {"workers/message": message},
+            "code_update_strategy": dict(CODE_UPDATE_STRATEGY),
         }
         url = f"{self._base}/deployments"
         what = "create the deployment"

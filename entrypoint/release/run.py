@@ -52,7 +52,7 @@ class Released:
     traffic: Traffic
     previous: Traffic
     rollback: bool
-    message: str | None
+    message: str
     dropped: tuple[str, ...] = ()
     health_checked: tuple[str, ...] = ()
 
@@ -156,7 +156,7 @@ async def _new_traffic(
     api: ReleaseApi,
     run: _Runner,
     deployments: tuple[Deployment, ...],
-) -> tuple[NewTraffic, str | None]:
+) -> tuple[NewTraffic, str]:
     current = deployments[0] if deployments else None
     if settings.rollback:
         target = rollback_version(deployments)
@@ -164,7 +164,7 @@ async def _new_traffic(
     split = requested_split(settings)
     if split is not None:
         traffic = tuple((entry.version_id, entry.percentage) for entry in split)
-        return NewTraffic(traffic), settings.message
+        return NewTraffic(traffic), settings.message or ""
     version_id = settings.version_id
     if version_id is None:
         newest = await run(api.newest_version)
@@ -172,7 +172,7 @@ async def _new_traffic(
             msg = "The Worker has no version to release; upload one first (deploy: version)."
             raise ConfigurationError(msg)
         version_id = newest.id
-    return beside_current(current, version_id, settings.percentage), settings.message
+    return beside_current(current, version_id, settings.percentage), settings.message or ""
 
 
 async def _version(
@@ -225,7 +225,7 @@ async def _deploy(  # noqa: PLR0917
     api: ReleaseApi,
     run: _Runner,
     traffic: Traffic,
-    message: str | None,
+    message: str,
     rollback: bool,
     events: Events,
 ) -> str:

@@ -13,7 +13,9 @@ requests for an http one). 3,000 single-asset uploads to a TLS API through a loo
 2.05 s that way, 3.69 s on the pooled httpx path (1.77 s direct; ``benchmarks/proxy.py``).
 Through an https proxy (TLS to the proxy) they take the pooled httpx path. Both paths share one
 TLS context (:mod:`~entrypoint.cloudflare.tls`), built in the background by
-:meth:`ClientConfig.start_tls` while the caller lists files.
+:meth:`ClientConfig.start_tls` while the caller lists files. :func:`open_plain_client` makes the
+one other kind: for a URL outside the API, on the same network, without credentials (a release's
+health check).
 """
 
 from __future__ import annotations
@@ -91,6 +93,29 @@ async def open_client(
         finally:
             if poster is not None:
                 await poster.aclose()
+
+
+@asynccontextmanager
+async def open_plain_client(
+    config: ClientConfig,
+    url: str,
+    timeout: float,  # noqa: ASYNC109 - the client's timeout, not this call's
+) -> AsyncIterator[httpx.AsyncClient]:
+    """A client for a URL outside the API (a release's health check): the run's proxies and
+    trusted CA certificates (TLS as ``url`` needs it), one connection, no credentials, no
+    redirects followed, ``timeout`` seconds for everything."""
+    context = tls_context(url, config.trust, proxies=config.proxies)
+    single = ClientConfig(
+        base_url=url, account_id="", timeout=timeout, connections=1, proxies=config.proxies
+    )
+    async with httpx.AsyncClient(
+        timeout=httpx.Timeout(timeout),
+        transport=_transport(single, context),
+        headers={"User-Agent": USER_AGENT},
+        trust_env=False,
+        follow_redirects=False,
+    ) as http:
+        yield http
 
 
 def _transport(config: ClientConfig, context: ssl.SSLContext) -> httpx.AsyncBaseTransport:

@@ -14,7 +14,10 @@ them (wrangler 4.164), with typed answers:
   Cloudflare refused a rollback with code 10220 (secrets changed since that version), as wrangler
   retries it once confirmed.
 
-The probe of a health check, which is no Cloudflare API call, is :mod:`.probe`'s.
+The probe of a health check, which is no Cloudflare API call, is :mod:`.probe`'s. Plain Workers
+only: releasing a Worker in a dispatch namespace needs that namespace's versions and deployments
+endpoints (``…/dispatch/namespaces/{ns}/scripts/{s}/…``), which the emulator does not serve yet;
+``script_path(script, namespace)`` below is where they would plug in.
 """
 
 from __future__ import annotations

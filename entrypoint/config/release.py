@@ -104,8 +104,8 @@ class ReleaseSettings(CommandSettings):
         f"rollback, '{ROLLBACK_MESSAGE}' when unset, as wrangler sends it."
     )
     health_check_path: str | None = setting(
-        doc="Before releasing, request this path (e.g. /healthz) on the version's preview URL; "
-        "nothing is released unless it answers health-check-status."
+        doc="Before releasing, request this path (e.g. /healthz) on the preview URL of each "
+        "version whose share grows; nothing is released unless it answers health-check-status."
     )
     health_check_status: int = setting(200, doc="The status the health check expects.")
     health_check_timeout: float = setting(10.0, doc="Seconds one health-check request may take.")

@@ -119,8 +119,8 @@ async def _release(
         )
     checked: tuple[str, ...] = ()
     if check is not None:
-        serving = {vid for vid, _ in (current.traffic if current else ())}
-        fresh = [versions[vid] for vid, _ in new.traffic if vid not in serving]
+        serving = dict(current.traffic if current else ())
+        fresh = [versions[vid] for vid, pct in new.traffic if pct > serving.get(vid, 0.0)]
         checked = await _check(check, fresh, script, ScriptApi(client), run, prober, events)
     previous = current.traffic if current else ()
     outcome = Released(
@@ -206,7 +206,7 @@ async def _check(  # noqa: PLR0917
     prober: Probe,
     events: Events,
 ) -> tuple[str, ...]:
-    """Health-check every version that serves nothing yet; the URLs checked."""
+    """Health-check every version whose share grows; the URLs checked."""
     urls = []
     subdomain: str | None = None
     if check.base_url is None and fresh:

@@ -100,9 +100,19 @@ def test_gradual_release_then_promote_then_rollback(
     assert shares(emulator) == split  # the same request always gets the same version
     assert deployments(emulator)[0]["annotations"]["workers/message"] == "c1"
 
-    promote = release(emulator, tmp_path, "promote", version_id=new, percentage="100")
+    preview = f"{emulator.root_url}/__emulator/workers.dev/{new[:8]}-{HOST}"
+    promote = release(
+        emulator,
+        tmp_path,
+        "promote",
+        version_id=new,
+        percentage="100",
+        health_check_path="/healthz",
+        health_check_base_url=preview,
+    )
 
     assert promote.returncode == 0, promote.stdout + promote.stderr
+    assert "Health check passed" in promote.stdout  # its share grows: checked again
     assert json.loads(promote.outputs["versions"]) == [{"version_id": new, "percentage": 100}]
     assert shares(emulator) == {"new": REQUESTS}
 
@@ -232,3 +242,22 @@ def test_bad_input_is_one_line_and_changes_nothing(  # noqa: PLR0917 - parametri
     assert "Traceback" not in done.stdout + done.stderr
     assert deployments(emulator) == before
     assert done.outputs == {}
+
+
+def test_a_dry_run_shows_the_split_and_changes_nothing(
+    emulator: EmulatorThread, tmp_path: Path, versions: dict[str, str]
+) -> None:
+    before = deployments(emulator)
+
+    done = release(
+        emulator, tmp_path, "dry", version_id=versions["new"], percentage="25", dry_run="true"
+    )
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.outputs["deployment-id"] == ""
+    assert json.loads(done.outputs["versions"]) == [
+        {"version_id": versions["new"], "percentage": 25},
+        {"version_id": versions["old"], "percentage": 75},
+    ]
+    assert "nothing was released" in done.stdout
+    assert deployments(emulator) == before

@@ -25,6 +25,13 @@ from pydantic.fields import FieldInfo
 from entrypoint.cloudflare.tls import CaTrust
 from entrypoint.cloudflare.urls import header_safe, url_problem
 from entrypoint.config.deploy import SCRIPT_NAME_RE
+from entrypoint.config.health import (
+    RETRIES_DOC,
+    STATUS_DOC,
+    TIMEOUT_DOC,
+    HealthInputs,
+    health_problems,
+)
 from entrypoint.config.inputs import (
     ACCOUNT_ID_RE,
     DEFAULT_API_BASE_URL,
@@ -107,11 +114,9 @@ class ReleaseSettings(CommandSettings):
         doc="Before releasing, request this path (e.g. /healthz) on the preview URL of each "
         "version whose share grows; nothing is released unless it answers health-check-status."
     )
-    health_check_status: int = setting(200, doc="The status the health check expects.")
-    health_check_timeout: float = setting(10.0, doc="Seconds one health-check request may take.")
-    health_check_retries: int = setting(
-        3, doc="Further tries after a failed health check, 2 s apart."
-    )
+    health_check_status: int = setting(200, doc=STATUS_DOC)
+    health_check_timeout: float = setting(10.0, doc=TIMEOUT_DOC)
+    health_check_retries: int = setting(3, doc=RETRIES_DOC)
     health_check_base_url: str | None = setting(
         doc="Request health-check-path on this URL instead of the version's preview URL "
         "https://<first 8 of version-id>-<script>.<subdomain>.workers.dev (e.g. the "
@@ -195,18 +200,19 @@ def _check_formats(s: ReleaseSettings) -> None:
 
 
 def _check_health(s: ReleaseSettings) -> None:
-    path = s.health_check_path
-    if path is not None and (not path.startswith("/") or any(c.isspace() for c in path)):
-        _bad("health-check-path", "must start with '/' and hold no spaces (e.g. /healthz)")
-    if not 100 <= s.health_check_status <= 599:
-        _bad("health-check-status", "must be an HTTP status between 100 and 599")
-    if not 0 < s.health_check_timeout <= 600:
-        _bad("health-check-timeout", "must be between 0 and 600 seconds")
-    if not 0 <= s.health_check_retries <= 100:
-        _bad("health-check-retries", "must be between 0 and 100")
-    base = s.health_check_base_url
-    if base is not None and (problem := url_problem(base)) is not None:
-        _bad("health-check-base-url", problem)
+    for name, what in health_problems(health_inputs(s))[:1]:
+        _bad(name, what)
+
+
+def health_inputs(s: ReleaseSettings) -> HealthInputs:
+    """The health-check inputs of ``s``."""
+    return HealthInputs(
+        s.health_check_path,
+        s.health_check_status,
+        s.health_check_timeout,
+        s.health_check_retries,
+        s.health_check_base_url,
+    )
 
 
 def _check_combination(s: ReleaseSettings) -> None:

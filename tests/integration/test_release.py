@@ -261,3 +261,67 @@ def test_a_dry_run_shows_the_split_and_changes_nothing(
     ]
     assert "nothing was released" in done.stdout
     assert deployments(emulator) == before
+
+
+def test_deploy_with_a_failing_health_check_restores_the_previous_deployment(
+    emulator: EmulatorThread, tmp_path: Path, versions: dict[str, str]
+) -> None:
+    before = deployments(emulator)[0]
+    _site(tmp_path, "broken", {"index.html": "broken\n"})
+    inputs = deploy_inputs(emulator, SCRIPT, "broken")
+    inputs |= {
+        "health-check-path": "/healthz",
+        "health-check-retries": "0",
+        "health-check-base-url": f"{emulator.root_url}/__emulator/workers.dev/{HOST}",
+    }
+
+    done = run_action(tmp_path, tmp_path / "broken-run", inputs)
+
+    assert done.returncode == 7, done.stdout + done.stderr
+    errors = [line for line in done.stdout.splitlines() if line.startswith("::error")]
+    assert len(errors) == 1, done.stdout
+    assert "answered status 404, not 200, in 1 try." in errors[0]
+    assert f"Restored the previous deployment (version {versions['old']} at 100%25)" in errors[0]
+    history = deployments(emulator)
+    assert history[0]["versions"] == before["versions"]
+    assert history[1]["id"] == done.outputs["deployment-id"]  # the deploy happened, then undone
+    assert (
+        history[0]["annotations"]["workers/message"] == "Rollback: health check of /healthz failed"
+    )
+    assert shares(emulator) == {"old": REQUESTS}
+
+
+def test_deploy_with_a_passing_health_check_stays(
+    emulator: EmulatorThread, tmp_path: Path, versions: dict[str, str]
+) -> None:
+    inputs = deploy_inputs(emulator, SCRIPT, "new")
+    inputs |= {
+        "health-check-path": "/healthz",
+        "health-check-base-url": f"{emulator.root_url}/__emulator/workers.dev/{HOST}",
+    }
+
+    done = run_action(tmp_path, tmp_path / "healthy-run", inputs)
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Health check passed" in done.stdout
+    assert shares(emulator) == {"new": REQUESTS}
+    assert versions["new"] != done.outputs["version-id"]  # a fresh version of the same files
+
+
+@pytest.mark.parametrize(
+    ("more", "fragment"),
+    [
+        ({"deploy": "version"}, "goes with deploy: worker"),
+        ({"dispatch-namespace": "tenants"}, "not targets or a dispatch namespace"),
+    ],
+)
+def test_deploy_health_check_only_for_one_plain_worker(
+    emulator: EmulatorThread, tmp_path: Path, more: dict[str, str], fragment: str
+) -> None:
+    _site(tmp_path, "any", {"index.html": "x\n"})
+    inputs = deploy_inputs(emulator, SCRIPT, "any") | {"health-check-path": "/healthz", **more}
+
+    done = run_action(tmp_path, tmp_path / "refused", inputs)
+
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert fragment in done.stdout

@@ -121,3 +121,23 @@ def test_credentials_account_and_script_are_required() -> None:
 def test_fields_are_the_inputs_of_release_action_yml() -> None:
     assert list(release_fields())[:4] == ["api_token", "api_key", "api_email", "account_id"]
     assert {"version_id", "percentage", "versions", "rollback", "message"} <= set(release_fields())
+
+
+@pytest.mark.parametrize(
+    ("values", "fragment"),
+    [
+        ({"deploy": "version"}, "goes with deploy: worker"),
+        ({"deploy": "none"}, "goes with deploy: worker"),
+        ({"targets": "targets.yml"}, "not targets or a dispatch namespace"),
+        ({"dispatch_namespace": "tenants"}, "not targets or a dispatch namespace"),
+        ({"health_check_status": "700"}, "'health-check-status'"),
+    ],
+)
+def test_the_deploy_health_check_is_for_one_plain_worker(
+    values: dict[str, str], fragment: str
+) -> None:
+    from entrypoint.config.deploy import load_settings  # noqa: PLC0415
+
+    with pytest.raises(ConfigurationError) as caught:
+        load_settings({"health_check_path": "/healthz", **values})
+    assert fragment in caught.value.message

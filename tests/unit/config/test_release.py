@@ -136,7 +136,7 @@ def test_fields_are_the_inputs_of_release_action_yml() -> None:
 def test_the_deploy_health_check_is_for_one_plain_worker(
     values: dict[str, str], fragment: str
 ) -> None:
-    from entrypoint.config.deploy import load_settings  # noqa: PLC0415
+    from entrypoint.config.deploy import load_settings
 
     with pytest.raises(ConfigurationError) as caught:
         load_settings({"health_check_path": "/healthz", **values})

@@ -9,6 +9,7 @@ catches them (a subclass keeps its parent's code and names a case its catcher ac
 | 4 | local content error: too large, too many, unreadable, an unsafe link, changed since hashed |
 | 5 | Cloudflare refused: authentication, permission or validation (4xx) |
 | 6 | transient failure after retries ran out: network, timeouts, 429, 5xx, no completion token |
+| 7 | a release's health check failed: nothing was released |
 | 130 | interrupted (SIGINT / SIGTERM) |
 """
 
@@ -118,6 +119,13 @@ class IncompleteUploadError(TransientError):
 class UploadUrlRefusedError(CloudflareRefusedError):
     """An Images one-time upload URL was refused (expired, already used, unknown): a new one
     may work."""
+
+
+class HealthCheckError(AssetsError):
+    """The version to release did not answer its health check as expected; nothing released."""
+
+    exit_code = 7
+    title = "Health check failed"
 
 
 class DeployInterruptedError(AssetsError):

@@ -13,6 +13,9 @@
   components (``scripts/gen_gitlab.py``), same inputs, defaults and descriptions, same image;
 - ``schemas/*.schema.json``: JSON Schemas of the targets file and of the inputs
   (``scripts/gen_schemas.py``);
+- ``release/action.yml``: ``cf-assets release`` (``uses: org/cf-assets-action/release@v1``), its
+  inputs from ``entrypoint.config.release.release_fields()`` and its outputs ``RELEASE_OUTPUTS``,
+  on the same image;
 - the blocks between the ``<!-- BEGIN generated … -->`` / ``<!-- END generated … -->`` markers in
   ``README.md``.
 
@@ -48,6 +51,7 @@ from entrypoint.config.inputs import (  # noqa: E402 - needs the path above
     input_default,
     input_name,
 )
+from entrypoint.config.release import release_fields  # noqa: E402
 
 IMAGE_REPOSITORY: Final = "ghcr.io/org/cf-assets-action"
 ACTION_YML: Final = REPO_ROOT / "action.yml"
@@ -56,7 +60,15 @@ README: Final = REPO_ROOT / "README.md"
 IMAGES_ACTION_YML: Final = REPO_ROOT / "images" / "action.yml"
 TEMPLATES: Final = REPO_ROOT / "templates"
 SCHEMAS: Final = REPO_ROOT / "schemas"
-README_BLOCKS: Final = ("inputs", "outputs", "images-inputs", "images-outputs")
+RELEASE_ACTION_YML: Final = REPO_ROOT / "release" / "action.yml"
+README_BLOCKS: Final = (
+    "inputs",
+    "outputs",
+    "images-inputs",
+    "images-outputs",
+    "release-inputs",
+    "release-outputs",
+)
 
 # Inputs in the contract whose feature is not built yet: parsed and validated, not used.
 NOT_IMPLEMENTED: Final[frozenset[str]] = frozenset()
@@ -109,6 +121,14 @@ IMAGES_OUTPUTS: Final[Mapping[str, str]] = {
     "images-skipped": "sync: images Cloudflare Images already stored (not drafts), not sent again.",
     "map-file": "sync: path of the JSON map of relative path → id (and delivery URL with "
     "account-hash).",
+}
+
+# Every output the release command writes (entrypoint.report.release.release_outputs).
+RELEASE_OUTPUTS: Final[Mapping[str, str]] = {
+    "deployment-id": "ID of the deployment the release created (empty for a dry run).",
+    "version-id": "The version released (at percentage), or rolled back to.",
+    "versions": 'What serves what now, as JSON: [{"version_id": "…", "percentage": 10}, …].',
+    "previous-versions": "What served what before the release, in the same JSON form.",
 }
 
 Fields = Mapping[str, FieldInfo]
@@ -185,8 +205,10 @@ def render_action(
     command: str = "deploy",
 ) -> str:
     """An action.yml with every input and output of a command (the deploy command by default)."""
-    header = _HEADER if table is None else _HEADER.replace("config/deploy.py", "config/images.py")
-    header = header if table is None else header.replace("OUTPUTS", "IMAGES_OUTPUTS")
+    header = _HEADER
+    if command != "deploy":
+        header = header.replace("config/deploy.py", f"config/{command}.py")
+        header = header.replace("OUTPUTS", f"{command.upper()}_OUTPUTS")
     lines = [header.rstrip("\n"), f"name: {_quote(name)}", f"description: {_quote(description)}"]
     lines += ["author: cf-assets-action maintainers"]
     lines += ["branding:", "  icon: upload-cloud", "  color: orange", "inputs:"]
@@ -233,7 +255,23 @@ def render_actions() -> dict[Path, str]:
         outputs=IMAGES_OUTPUTS,
         command="images",
     )
-    return {ACTION_YML: published, SELFTEST_YML: selftest, IMAGES_ACTION_YML: images}
+    release = render_action(
+        name="Cloudflare Workers gradual release (cf-assets release)",
+        description="Deploy an uploaded Worker version at a percentage beside the one serving "
+        "the rest, promote it, or roll back, as wrangler versions deploy / rollback do; an "
+        "optional health check first.",
+        image=image_reference(),
+        image_comment="zizmor: ignore[unpinned-images]",
+        table=release_fields(),
+        outputs=RELEASE_OUTPUTS,
+        command="release",
+    )
+    return {
+        ACTION_YML: published,
+        SELFTEST_YML: selftest,
+        IMAGES_ACTION_YML: images,
+        RELEASE_ACTION_YML: release,
+    }
 
 
 def _cell(text: str) -> str:
@@ -279,6 +317,8 @@ def render_readme(text: str) -> str:
         "outputs": render_outputs_table(),
         "images-inputs": render_inputs_table(images_fields()),
         "images-outputs": render_outputs_table(IMAGES_OUTPUTS),
+        "release-inputs": render_inputs_table(release_fields()),
+        "release-outputs": render_outputs_table(RELEASE_OUTPUTS),
     }
     for block in README_BLOCKS:
         begin, end = begin_marker(block), end_marker(block)

@@ -19,7 +19,7 @@ fi
 bin=.venv/bin
 actionlint=${ACTIONLINT:-$bin/actionlint}
 workflows=(.github/workflows/*.yml)
-actions=(action.yml images/action.yml .github/actions/*/action.yml)
+actions=(action.yml images/action.yml release/action.yml .github/actions/*/action.yml)
 status=0
 run() { echo "+ $*"; "$@" || status=1; }
 

@@ -1,4 +1,5 @@
-"""The command line: ``cf-assets deploy | plan | images | emulator``, and the composition root.
+"""The command line: ``cf-assets deploy | plan | images | release | emulator``, and the
+composition root.
 
 The one place that reads the environment: :func:`main` takes ``os.environ`` once and hands the
 mapping down (settings and the runner's variables read only their documented names from it).
@@ -6,7 +7,7 @@ Modules: ``parser`` (commands and flags), ``session`` (one command session: the 
 redactor, the reporter, the guard that turns failures into exit codes — a stop by a signal: 130),
 ``deploy`` (deploy and plan: settings, then the single-target run and its hand-over to the
 reporter), ``targets`` (the many-target run's hand-over: report file, outputs, summary, exit),
-``images``, ``emulator``. Signal handling is installed before this
+``images``, ``release``, ``emulator``. Signal handling is installed before this
 package loads (``launch.py``).
 """
 
@@ -42,5 +43,11 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
 
         image_values = {name: getattr(args, name) for name in images_fields()}
         return run_images(image_values, environ, sys.stdout, Path.cwd())
+    if args.command == "release":
+        from entrypoint.cli.release import run_release  # noqa: PLC0415 - not for deploy
+        from entrypoint.config.release import release_fields  # noqa: PLC0415
+
+        release_values = {name: getattr(args, name) for name in release_fields()}
+        return run_release(release_values, environ, sys.stdout, Path.cwd())
     values = {name: getattr(args, name) for name in fields()}
     return run_deploy(values, environ, sys.stdout, Path.cwd(), plan=args.command == "plan")

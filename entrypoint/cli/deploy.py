@@ -6,7 +6,9 @@ A wrangler config (its ``environment`` resolved as wrangler does) supplies only 
 set, and a config key we do not translate refuses the deploy (unless ``metadata`` is given):
 never a Worker that silently lacks what its config says. wrangler's warnings about the config
 are logged as warnings. The runs are imported only when they run (``--help`` and start-up stay
-fast); the many-target run's hand-over is :mod:`entrypoint.cli.targets`'s.
+fast); the many-target run's hand-over is :mod:`entrypoint.cli.targets`'s. With
+``health-check-path``, the deployed Worker is checked after the outputs are written
+(:mod:`entrypoint.release.after_deploy`: a failed check restores the previous deployment).
 """
 
 from __future__ import annotations
@@ -225,8 +227,17 @@ def deploy_one(
             reporter.outputs(plan_outputs(outcome.plan, manifest_file))
     if outcome.result is None:
         reporter.info("Dry run: every input checked; nothing was sent to Cloudflare.")
-    elif github is not None:
-        _publish_on_github(settings, reporter, network or DIRECT, github, outputs)
+    else:
+        if settings.health_check_path is not None:  # restores the previous deployment on failure
+            from entrypoint.release.after_deploy import check_deployed  # noqa: PLC0415
+
+            result = outcome.result
+            url, deployment = result.deployment_url, result.deployment_id
+            check_deployed(
+                settings, reporter, url=url, deployment_id=deployment, network=network or DIRECT
+            )
+        if github is not None:  # after a health check that passed
+            _publish_on_github(settings, reporter, network or DIRECT, github, outputs)
     return 0
 
 

@@ -65,6 +65,13 @@ DEPLOY_GROUPS: Final = {
         "tag",
         "tags",
     ),
+    "health check (after the deploy)": (
+        "health_check_path",
+        "health_check_status",
+        "health_check_timeout",
+        "health_check_retries",
+        "health_check_base_url",
+    ),
     "transfer": ("concurrency", "max_retries", "timeout", "rate_limit"),
     "output": ("dry_run", "manifest_file", "dotenv_file"),
     "GitHub": ("github_token", "github_environment", "github_deployment"),
@@ -155,6 +162,18 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         from entrypoint.config.images import images_fields  # noqa: PLC0415 - not for deploy
 
         _add_setting_flags(images, images_fields())
+    release = commands.add_parser(
+        "release",
+        help="move a Worker's traffic to uploaded versions (gradual release, promote, rollback)",
+        description="Deploy an uploaded version at a percentage beside the version serving the "
+        "rest (--version-id, --percentage), promote it (100), or roll back (--rollback), as "
+        "wrangler versions deploy / rollback do; uploads nothing. Every flag can also be set as "
+        "INPUT_<NAME>, CF_ASSETS_<NAME> or (for credentials) CLOUDFLARE_* env.",
+    )
+    if command in {None, "release"}:
+        from entrypoint.config.release import release_fields  # noqa: PLC0415 - not for deploy
+
+        _add_setting_flags(release, release_fields())
     add_emulator_parser(commands)
     return parser
 

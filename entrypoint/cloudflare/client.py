@@ -1,6 +1,6 @@
 """The one place a run's HTTP client is made: :func:`open_client`, for deploy, targets and images
 (and :func:`open_service`, the same network for another API: GitHub's, for the opt-in GitHub
-integration).
+integration; :func:`open_plain_client`, for a release's health check).
 
 It takes a :class:`ClientConfig`, a frozen value saying everything about the network: the API's
 base URL, the account and its credentials, the timeout, how many connections, the proxies and
@@ -15,11 +15,14 @@ requests for an http one). 3,000 single-asset uploads to a TLS API through a loo
 2.05 s that way, 3.69 s on the pooled httpx path (1.77 s direct; ``benchmarks/proxy.py``).
 Through an https proxy (TLS to the proxy) they take the pooled httpx path. Both paths share one
 TLS context (:mod:`~entrypoint.cloudflare.tls`), built in the background by
-:meth:`ClientConfig.start_tls` while the caller lists files.
+:meth:`ClientConfig.start_tls` while the caller lists files. :func:`open_plain_client` makes the
+one other kind: for a URL outside the API, on the same network, without credentials (a release's
+health check).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import ssl
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
@@ -111,6 +114,26 @@ async def open_service(
         headers={"User-Agent": USER_AGENT, **headers},
         trust_env=False,
     ) as http:
+        yield http
+
+
+@asynccontextmanager
+async def open_plain_client(
+    config: ClientConfig,
+    url: str,
+    timeout: float,  # noqa: ASYNC109 - the client's timeout, not this call's
+) -> AsyncIterator[httpx.AsyncClient]:
+    """A client for a URL outside the API (a release's health check): :func:`open_service` on
+    one connection, no credentials, ``timeout`` seconds (redirects are not followed)."""
+    single = dataclasses.replace(
+        config,
+        base_url=url,
+        account_id="",
+        credentials=Credentials(),
+        timeout=timeout,
+        connections=1,
+    )
+    async with open_service(single, {}) as http:
         yield http
 
 

@@ -21,6 +21,13 @@ from entrypoint.cloudflare.tls import CaTrust
 from entrypoint.cloudflare.urls import header_safe, url_problem
 from entrypoint.config.annotations import check_annotations, check_tags
 from entrypoint.config.base_path import check_base_path
+from entrypoint.config.health import (
+    RETRIES_DOC,
+    STATUS_DOC,
+    TIMEOUT_DOC,
+    HealthInputs,
+    health_problems,
+)
 from entrypoint.config.inputs import (
     ACCOUNT_ID_RE,
     DEFAULT_API_BASE_URL,
@@ -281,6 +288,18 @@ class DeploySettings(CommandSettings):
         doc="With github-token: create the GitHub Deployment (false: only the pull request "
         "comment, for a job whose environment: already makes GitHub record one).",
     )
+    health_check_path: str | None = setting(
+        doc="With deploy: worker, after the deploy request this path (e.g. /healthz) on the "
+        "Worker's workers.dev URL; if it never answers health-check-status, the previous "
+        "deployment is restored and the run fails (exit 7). Not with targets or a namespace."
+    )
+    health_check_status: int = setting(200, doc=STATUS_DOC)
+    health_check_timeout: float = setting(10.0, doc=TIMEOUT_DOC)
+    health_check_retries: int = setting(3, doc=RETRIES_DOC)
+    health_check_base_url: str | None = setting(
+        doc="Request health-check-path on this URL instead of the workers.dev URL (e.g. a "
+        "route of the Worker)."
+    )
     allow_outside_workspace: StrictBool = setting(
         False,
         doc="Let the paths inputs name (directory, config, main-module, modules, secrets-file, "
@@ -382,6 +401,23 @@ def _check_formats(s: DeploySettings) -> None:
     check_secret_names(s.vars, "vars")
     check_annotations(s.preview_alias, s.message, s.tag, s.script_name)
     check_tags(s.tags)
+    _check_health(s)
+
+
+def _check_health(s: DeploySettings) -> None:
+    given = HealthInputs(
+        s.health_check_path,
+        s.health_check_status,
+        s.health_check_timeout,
+        s.health_check_retries,
+        s.health_check_base_url,
+    )
+    for name, what in health_problems(given)[:1]:
+        _bad(name, what)
+    if s.health_check_path is not None and s.deploy is not DeployMode.WORKER:
+        _bad("health-check-path", "goes with deploy: worker (cf-assets release checks versions)")
+    if s.health_check_path is not None and (s.targets or s.dispatch_namespace):
+        _bad("health-check-path", "is for one plain Worker, not targets or a dispatch namespace")
 
 
 def parse_shard(text: str) -> tuple[int, int, str | None]:

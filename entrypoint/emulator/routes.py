@@ -4,8 +4,9 @@ Owns which method and path reach which handler (404 code 7003 and 405 code 10405
 guarantee that a handler failure becomes an error envelope rather than a crash. Cloudflare's
 endpoints themselves live in ``assets.py``, ``scripts.py``, ``versions.py``, ``workers_dev.py``,
 ``services.py``, ``worker_secrets.py``, ``resources.py``, ``zones.py``, ``custom_domains.py`` and
-``schedules.py``; the ``/__emulator/`` endpoints in ``inspection.py`` (and ``preview_hosts.py``);
-which faults to inject is ``faults.py``'s business.
+``schedules.py``; the ``/__emulator/`` endpoints in ``inspection.py`` (and ``preview_hosts.py``;
+workers.dev hosts with split deployments in ``traffic.py``); which faults to inject is
+``faults.py``'s business.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from entrypoint.emulator.scripts import ScriptEndpoints
 from entrypoint.emulator.server import FaultAction, HttpServer, resolve_fault_hook
 from entrypoint.emulator.services import ServiceEndpoints
 from entrypoint.emulator.state import Context, Store
+from entrypoint.emulator.traffic import WorkersDevServing
 from entrypoint.emulator.versions import VersionEndpoints
 from entrypoint.emulator.worker_secrets import SecretEndpoints
 from entrypoint.emulator.workers_dev import WorkersDevEndpoints
@@ -168,6 +170,11 @@ def build_router(ctx: Context, limits: ApiLimits) -> Router:
             "host-asset",
             "/hosts/(?P<account>[^/]+)/(?P<host>[^/]+)(?P<path>/.*)",
             {"GET": hosts.asset},
+        ),
+        (
+            "workers-dev",
+            "/workers.dev/(?P<host>[^/]+)(?P<path>/.*)?",
+            {"GET": WorkersDevServing(ctx).serve},
         ),
     ]
     for name, pattern, methods in inspection:

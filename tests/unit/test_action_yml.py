@@ -250,3 +250,48 @@ def test_readme_images_tables_equal_images_action_yml(block: str, key: str) -> N
     assert [row[0] for row in rows] == [f"`{name}`" for name in declared]
     for row, entry in zip(rows, declared.values(), strict=True):
         assert row[-1].replace("\\|", "|") == entry["description"]
+
+
+def test_release_action_inputs_are_the_release_settings() -> None:
+    from entrypoint.config.release import release_fields
+
+    inputs = _yaml("release/action.yml")["inputs"]
+    assert list(inputs) == [input_name(name) for name in release_fields()]
+    for name, info in release_fields().items():
+        declared = inputs[input_name(name)]
+        expected = None if _cloudflare_env(name) else _expected_default(info.default)
+        assert declared.get("default") == expected, name
+        assert declared["description"].startswith((info.description or "?").strip()), name
+
+
+def test_release_action_outputs_are_what_the_release_command_writes() -> None:
+    from entrypoint.release.run import Released
+    from entrypoint.report.release import release_outputs
+
+    released = Released(
+        script="s",
+        deployment_id="d",
+        traffic=(("v", 100.0),),
+        previous=(),
+        rollback=False,
+        message="",
+    )
+    outputs = _yaml("release/action.yml")["outputs"]
+    assert set(outputs) == set(release_outputs(released))
+    assert all(entry["description"] for entry in outputs.values())
+
+
+def test_release_action_runs_the_same_image_with_the_release_command() -> None:
+    runs = _yaml("release/action.yml")["runs"]
+    assert runs == {**_yaml("action.yml")["runs"], "args": ["release"]}
+
+
+@pytest.mark.parametrize(
+    ("block", "key"), [("release-inputs", "inputs"), ("release-outputs", "outputs")]
+)
+def test_readme_release_tables_equal_release_action_yml(block: str, key: str) -> None:
+    declared = _yaml("release/action.yml")[key]
+    rows = _readme_block(block)
+    assert [row[0] for row in rows] == [f"`{name}`" for name in declared]
+    for row, entry in zip(rows, declared.values(), strict=True):
+        assert row[-1].replace("\\|", "|") == entry["description"]

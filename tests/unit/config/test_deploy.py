@@ -555,6 +555,11 @@ NON_DEFAULT = {
     "fail_fast": "true",
     "report_file": "/tmp/evil-report.json",
     "previous_report": "/tmp/evil-previous.json",
+    "health_check_path": "/healthz",
+    "health_check_status": "204",
+    "health_check_timeout": "5",
+    "health_check_retries": "1",
+    "health_check_base_url": "https://evil.example/",
     "allow_outside_workspace": "true",
 }
 

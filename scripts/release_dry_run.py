@@ -130,7 +130,9 @@ def arm64_base() -> None:
 
 
 def image_digest(reference: str) -> str:
-    return run("podman", "image", "inspect", "--format", "{{.Digest}}", reference, capture=True)
+    return run(
+        "podman", "image", "inspect", "--format", "{{.Digest}}", reference, capture=True
+    ).strip()
 
 
 def build(arch: str, version: str, revision: str, *, cache: bool) -> str:

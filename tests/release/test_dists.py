@@ -49,7 +49,13 @@ def _venv(path: Path) -> Path:
 def tools(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A venv with the hash-locked build backend and the ``release`` extra (build, twine, pipx)."""
     bin_dir = _venv(tmp_path_factory.mktemp("tools"))
-    pip = [bin_dir / "python", "-m", "pip", "--quiet", "--disable-pip-version-check"]
+    pip: list[str | Path] = [
+        bin_dir / "python",
+        "-m",
+        "pip",
+        "--quiet",
+        "--disable-pip-version-check",
+    ]
     _run(*pip, "install", "--require-hashes", "--no-deps", "-r", "requirements/build.txt")
     with (ROOT / "pyproject.toml").open("rb") as handle:
         extra = tomllib.load(handle)["project"]["optional-dependencies"]["release"]
@@ -118,6 +124,6 @@ def test_the_wheel_installs_cleanly_and_deploys_to_the_emulator(
 def test_pipx_runs_the_wheel(tools: Path, dists: dict[str, Path], tmp_path: Path) -> None:
     # The machine's pip settings (index, CA) stay; pipx keeps its venvs under tmp_path.
     env = os.environ | {"PIPX_HOME": str(tmp_path / "pipx"), "PIPX_BIN_DIR": str(tmp_path)}
-    pipx = [tools / "pipx", "run", "--spec", dists[".whl"], "cf-assets", "--help"]
+    pipx: list[str | Path] = [tools / "pipx", "run", "--spec", dists[".whl"], "cf-assets", "--help"]
     shown = _run(*pipx, env=env, cwd=tmp_path)
     assert "usage: cf-assets" in shown

@@ -19,6 +19,9 @@ pip=(.venv/bin/python -m pip --quiet --disable-pip-version-check)
 say "installing the runtime dependencies (hash-locked: requirements/runtime.txt)"
 "${pip[@]}" install --require-hashes --no-deps -r requirements/runtime.txt
 say "installing cf-assets and its dev tools (pytest, ruff, mypy …)"
+# The distribution was named cf-assets-action before issue 18: drop it from a venv made then
+# (first: its RECORD lists bin/cf-assets, which the new one installs too).
+"${pip[@]}" uninstall --yes cf-assets-action 2>/dev/null || true
 "${pip[@]}" install -e '.[dev]'
 # Tools kept out of .venv (requirements/tools.txt says why).
 say "installing import-linter into .venv-tools"

@@ -24,12 +24,20 @@ Run it after changing a setting, an output or the version::
     .venv/bin/python scripts/gen_action_yml.py          # rewrite the files
     .venv/bin/python scripts/gen_action_yml.py --check  # exit 1 when a file is stale
 
+The image is ``ghcr.io/<owner>/cf-assets-action:vX.Y.Z``; the release (``.github/workflows/
+release.yml``, ``scripts/release-dry-run.sh``) passes the repository owner and the pushed index's
+digest, ``--owner OWNER --digest sha256:…`` (or ``CF_ASSETS_IMAGE_OWNER`` /
+``CF_ASSETS_IMAGE_DIGEST``), and the published actions then run ``…/cf-assets-action@sha256:…``
+with the tag as a comment. Without them: owner ``org`` (a placeholder), no digest.
+
 ``tests/unit/test_action_yml.py`` fails while a file is stale.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import sys
 import tomllib
 from collections.abc import Mapping
@@ -53,7 +61,12 @@ from entrypoint.config.inputs import (  # noqa: E402 - needs the path above
 )
 from entrypoint.config.release import release_fields  # noqa: E402
 
-IMAGE_REPOSITORY: Final = "ghcr.io/org/cf-assets-action"
+# The owner of the image's repository: the release passes the GitHub repository's owner.
+DEFAULT_OWNER: Final = "org"
+OWNER_ENV: Final = "CF_ASSETS_IMAGE_OWNER"
+DIGEST_ENV: Final = "CF_ASSETS_IMAGE_DIGEST"
+OWNER_RE: Final = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,38})")
+DIGEST_RE: Final = re.compile(r"sha256:[0-9a-f]{64}")
 ACTION_YML: Final = REPO_ROOT / "action.yml"
 SELFTEST_YML: Final = REPO_ROOT / ".github" / "actions" / "selftest" / "action.yml"
 README: Final = REPO_ROOT / "README.md"
@@ -147,9 +160,51 @@ def project_version() -> str:
     return version
 
 
+def image_owner() -> str:
+    """The image's owner: ``CF_ASSETS_IMAGE_OWNER`` lowercased (GHCR's names are), else ``org``.
+
+    Raises:
+        ValueError: not a GitHub owner name.
+    """
+    owner = os.environ.get(OWNER_ENV, "").lower() or DEFAULT_OWNER
+    if not OWNER_RE.fullmatch(owner):
+        msg = f"{OWNER_ENV}={owner!r} is not a GitHub owner name"
+        raise ValueError(msg)
+    return owner
+
+
+def image_digest() -> str | None:
+    """The released index's digest (``CF_ASSETS_IMAGE_DIGEST``), None before a release pins it.
+
+    Raises:
+        ValueError: not ``sha256:`` and 64 lowercase hex digits.
+    """
+    digest = os.environ.get(DIGEST_ENV, "")
+    if digest and not DIGEST_RE.fullmatch(digest):
+        msg = f"{DIGEST_ENV}={digest!r} is not sha256:<64 hex digits>"
+        raise ValueError(msg)
+    return digest or None
+
+
+def image_repository() -> str:
+    """``ghcr.io/<owner>/cf-assets-action``."""
+    return f"ghcr.io/{image_owner()}/cf-assets-action"
+
+
 def image_reference() -> str:
-    """The published image of this version, as ``runs.image`` names it (immutable tag)."""
-    return f"docker://{IMAGE_REPOSITORY}:v{project_version()}"
+    """The published image of this version, as ``runs.image`` names it: by digest once the
+    release has pushed it, else by its immutable per-release tag."""
+    if digest := image_digest():
+        return f"docker://{image_repository()}@{digest}"
+    return f"docker://{image_repository()}:v{project_version()}"
+
+
+def image_comment() -> str:
+    """The comment after ``runs.image``: the tag of a digest, or why a tag passes zizmor."""
+    if image_digest():
+        return f"v{project_version()}"
+    # An immutable per-release tag: the digest exists only after the release pushes it.
+    return "zizmor: ignore[unpinned-images]"
 
 
 def env_aliases(field: str, table: Fields | None = None) -> list[str]:
@@ -235,8 +290,7 @@ def render_actions() -> dict[Path, str]:
         description="Deploy a folder of static assets to Cloudflare Workers through the "
         "direct-upload API: same hashes as wrangler, retries, outputs and a job summary.",
         image=image_reference(),
-        # An immutable per-release tag: the digest exists only after the release pushes it.
-        image_comment="zizmor: ignore[unpinned-images]",
+        image_comment=image_comment(),
     )
     selftest = render_action(
         name="cf-assets self-test",
@@ -250,7 +304,7 @@ def render_actions() -> dict[Path, str]:
         description="Create one-time Cloudflare Images upload URLs, or sync a folder of images "
         "to Cloudflare Images under ids from their paths: checked first, retried, reported.",
         image=image_reference(),
-        image_comment="zizmor: ignore[unpinned-images]",
+        image_comment=image_comment(),
         table=images_fields(),
         outputs=IMAGES_OUTPUTS,
         command="images",
@@ -356,7 +410,18 @@ def main(argv: list[str] | None = None) -> int:
     """Write the files, or with ``--check`` report the stale ones."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--check", action="store_true", help="only report stale files")
+    parser.add_argument("--owner", help=f"the image's owner (default ${OWNER_ENV}, else org)")
+    parser.add_argument("--digest", help=f"run the image by this digest (default ${DIGEST_ENV})")
     args = parser.parse_args(argv)
+    if args.owner is not None:
+        os.environ[OWNER_ENV] = args.owner
+    if args.digest is not None:
+        os.environ[DIGEST_ENV] = args.digest
+    try:
+        image_reference()
+    except ValueError as error:
+        print(f"gen_action_yml: {error}", file=sys.stderr)
+        return 2
     stale = []
     for path, content in rendered().items():
         current = path.read_text(encoding="utf-8") if path.exists() else None

@@ -135,13 +135,72 @@ def test_outputs_are_what_the_code_writes(tmp_path: Path) -> None:
     assert all(entry["description"] for entry in outputs.values())
 
 
+# How runs.image names the image: by its release tag (between releases), or, in a release commit
+# (scripts/release_pin.py), by the pushed index's digest.
+IMAGE_RE = re.compile(
+    r"docker://ghcr\.io/(?P<owner>[a-z0-9-]+)/cf-assets-action"
+    r"(?::v(?P<version>\d+\.\d+\.\d+)|@(?P<digest>sha256:[0-9a-f]{64}))"
+)
+
+
+def _image_env() -> dict[str, str]:
+    """The generator's environment that reproduces action.yml's image (owner, digest)."""
+    match = IMAGE_RE.fullmatch(_yaml("action.yml")["runs"]["image"])
+    assert match is not None
+    env = {GEN.OWNER_ENV: match["owner"]}
+    return env | ({GEN.DIGEST_ENV: match["digest"]} if match["digest"] else {})
+
+
 def test_runs_the_released_image_of_this_version() -> None:
     runs = _yaml("action.yml")["runs"]
-    assert runs == {
-        "using": "docker",
-        "image": f"docker://ghcr.io/org/cf-assets-action:v{_version()}",
-        "args": ["deploy"],
-    }
+    assert runs["using"] == "docker"
+    assert runs["args"] == ["deploy"]
+    match = IMAGE_RE.fullmatch(runs["image"])
+    assert match is not None, runs["image"]
+    if match["digest"] is None:
+        assert match["version"] == _version()
+    else:  # the tag it was pushed as stands beside the digest
+        line = f"  image: '{runs['image']}'  # v{_version()}\n"
+        assert line in (ROOT / "action.yml").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("env", "image", "comment"),
+    [
+        ({}, "docker://ghcr.io/org/cf-assets-action:v{version}", "zizmor: ignore[unpinned-images]"),
+        (
+            {"CF_ASSETS_IMAGE_OWNER": "Acme-Corp", "CF_ASSETS_IMAGE_DIGEST": "sha256:" + "0a" * 32},
+            "docker://ghcr.io/acme-corp/cf-assets-action@sha256:" + "0a" * 32,
+            "v{version}",
+        ),
+    ],
+)
+def test_release_pins_the_image_by_digest_with_its_tag_beside(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], image: str, comment: str
+) -> None:
+    for name in (GEN.OWNER_ENV, GEN.DIGEST_ENV):
+        monkeypatch.setenv(name, "")  # unset, and restored after main() sets it
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    files = GEN.render_actions()
+    version = _version()
+    line = f"  image: '{image.format(version=version)}'  # {comment.format(version=version)}\n"
+    for path in (GEN.ACTION_YML, GEN.IMAGES_ACTION_YML):
+        assert line in files[path]
+        assert IMAGE_RE.fullmatch(yaml.safe_load(files[path])["runs"]["image"])
+
+
+@pytest.mark.parametrize(
+    ("flag", "value"),
+    [("--digest", "sha256:" + "A" * 64), ("--digest", "sha256:abc"), ("--owner", "a/b")],
+)
+def test_the_generator_refuses_a_malformed_owner_or_digest(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], flag: str, value: str
+) -> None:
+    for name in (GEN.OWNER_ENV, GEN.DIGEST_ENV):
+        monkeypatch.setenv(name, "")  # unset, and restored after main() sets it
+    assert GEN.main(["--check", flag, value]) == 2
+    assert "gen_action_yml: " in capsys.readouterr().err
 
 
 def test_package_and_project_versions_agree() -> None:
@@ -188,7 +247,9 @@ def test_readme_outputs_list_equals_action_yml() -> None:
     assert [row[0] for row in rows] == [f"`{name}`" for name in outputs]
 
 
-def test_generated_files_are_up_to_date() -> None:
+def test_generated_files_are_up_to_date(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in _image_env().items():
+        monkeypatch.setenv(name, value)
     stale = [
         str(path.relative_to(ROOT))
         for path, content in GEN.rendered().items()
@@ -198,8 +259,9 @@ def test_generated_files_are_up_to_date() -> None:
 
 
 @pytest.mark.parametrize("path", ["README.md", "examples/gitlab/.gitlab-ci.yml"])
-def test_examples_name_the_image_action_yml_runs(path: str) -> None:
-    image = _yaml("action.yml")["runs"]["image"].removeprefix("docker://")
+def test_examples_name_the_image_of_this_version(path: str) -> None:
+    """Examples name the release's tag under the placeholder owner (action.yml: the real one)."""
+    image = f"ghcr.io/{GEN.DEFAULT_OWNER}/cf-assets-action:v{_version()}"
     named = set(re.findall(r"ghcr\.io/[\w.-]+/cf-assets-action:v[\w.]+", (ROOT / path).read_text()))
     assert named == {image}
 

@@ -397,7 +397,7 @@ def rendered() -> dict[Path, str]:
     )
     files |= render_schemas(
         SCHEMAS,
-        repository=IMAGE_REPOSITORY.removeprefix("ghcr.io/"),
+        repository=image_repository().removeprefix("ghcr.io/"),
         version=project_version(),
         describe=input_description,
         default=action_default,

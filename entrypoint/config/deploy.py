@@ -1,35 +1,31 @@
 """The deploy command's settings, frozen once built from the CLI values and the environment
 mapping the CLI passes in.
 
-Owns the deploy inputs, their defaults and every check of a value's format or range that can run
-before a request. How a setting is named, looked up in the CLI values and the environment and
-reported when invalid is :mod:`entrypoint.config.inputs`'s, shared with the images command.
+Owns the deploy inputs and their defaults; every check of a value's format or range that can run
+before a request is :mod:`entrypoint.config.deploy_checks`'s, called whenever settings are built.
+How a setting is named, looked up in the CLI values and the environment and reported when invalid
+is :mod:`entrypoint.config.inputs`'s, shared with the images command.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, Final, NoReturn
+from typing import Annotated, Any, ClassVar, Final
 
 from pydantic import BeforeValidator, SecretStr, ValidationError
 from pydantic.fields import FieldInfo
 
 from entrypoint.cloudflare.tls import CaTrust
-from entrypoint.cloudflare.urls import header_safe, url_problem
-from entrypoint.config.annotations import check_annotations, check_tags
 from entrypoint.config.base_path import check_base_path
+from entrypoint.config.deploy_checks import check_formats
 from entrypoint.config.health import (
     RETRIES_DOC,
     STATUS_DOC,
     TIMEOUT_DOC,
-    HealthInputs,
-    health_problems,
 )
 from entrypoint.config.inputs import (
-    ACCOUNT_ID_RE,
     DEFAULT_API_BASE_URL,
     NO_ENV,
     CommandSettings,
@@ -38,21 +34,13 @@ from entrypoint.config.inputs import (
     StrictBool,
     setting,
 )
-from entrypoint.config.request_values import HEADER_SAFE_RULE, credential_values
-from entrypoint.config.run_worker_first import check_rules
-from entrypoint.config.secrets import check_secret_names
 from entrypoint.config.values import parse_run_worker_first
 from entrypoint.config.workers_plan import WorkersPlan
 from entrypoint.errors import ConfigurationError
 from entrypoint.model import DeployMode
 
-SCRIPT_NAME_RE: Final = re.compile(r"[a-z0-9_][a-z0-9_-]{0,62}")
-NAMESPACE_RE: Final = re.compile(r"[A-Za-z0-9_.-]{1,255}")
-DATE_RE: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
-SHARD_RE: Final = re.compile(r"([1-9][0-9]*)/([1-9][0-9]*)(?:@([0-9a-f]{6,64}))?")
 #: Cloudflare allows 1,200 API requests per 5 minutes per user; leave room for other clients.
 DEFAULT_RATE_LIMIT: Final = 1000
-MAX_SHARDS: Final = 256  # a GitHub Actions matrix runs at most 256 jobs
 DEFAULT_REPORT_FILE: Final = "cf-assets-report.json"
 
 
@@ -322,7 +310,7 @@ def load_settings(cli_values: Mapping[str, Any], env: Mapping[str, str] = NO_ENV
         ConfigurationError: naming every invalid input, never echoing a value.
     """
     settings = DeploySettings.from_values(cli_values, env)
-    _check_formats(settings)
+    check_formats(settings)
     return settings
 
 
@@ -350,7 +338,7 @@ def apply_defaults(
         msg = f"{DeploySettings.describe_error(exc)} (set in {source})"
         raise ConfigurationError(msg) from None
     try:
-        _check_formats(merged)
+        check_formats(merged)
     except ConfigurationError as error:
         msg = f"{error.message} (set in {source})"
         raise ConfigurationError(msg, hint=error.hint, details=error.details) from None
@@ -366,103 +354,3 @@ def settings_from_values(values: Mapping[str, Any]) -> DeploySettings:
             never echoing a value.
     """
     return load_settings(values, NO_ENV)
-
-
-def _check_formats(s: DeploySettings) -> None:
-    if s.account_id is not None and not ACCOUNT_ID_RE.fullmatch(s.account_id):
-        _bad("account-id", "must be 32 lowercase hex characters (Dashboard → Workers → Account ID)")
-    if s.script_name is not None and not SCRIPT_NAME_RE.fullmatch(s.script_name):
-        _bad("script-name", "must be lowercase letters, digits, '-' or '_', at most 63 characters")
-    if s.dispatch_namespace is not None and not NAMESPACE_RE.fullmatch(s.dispatch_namespace):
-        _bad("dispatch-namespace", "must be letters, digits, '.', '-' or '_'")
-    if (problem := url_problem(s.api_base_url)) is not None:
-        _bad("api-base-url", problem)
-    for name, secret in credential_values(s.api_token, s.api_key, s.api_email):
-        if not header_safe(secret):
-            _bad(name, HEADER_SAFE_RULE)
-    date = s.compatibility_date
-    if date is not None and not DATE_RE.fullmatch(date):
-        _bad("compatibility-date", "must be a date like 2025-06-01")
-    if s.api_key is not None and s.api_email is None:
-        _bad("api-email", "is required with api-key")
-    _check_range("concurrency", s.concurrency, 1, 256)
-    _check_range("max-retries", s.max_retries, 0, 50)
-    if s.max_files is not None:
-        _check_range("max-files", s.max_files, 1, 10_000_000)
-    _check_range("rate-limit", s.rate_limit, 0, 1_000_000)
-    if s.shards is not None:
-        _check_range("shards", s.shards, 1, MAX_SHARDS)
-    if s.shard is not None:
-        parse_shard(s.shard)
-    if not 0 < s.timeout <= 3600:
-        _bad("timeout", "must be between 0 and 3600 seconds")
-    check_rules(s.run_worker_first)
-    check_secret_names(s.secrets)
-    check_secret_names(s.vars, "vars")
-    check_annotations(s.preview_alias, s.message, s.tag, s.script_name)
-    check_tags(s.tags)
-    _check_health(s)
-
-
-def _check_health(s: DeploySettings) -> None:
-    given = HealthInputs(
-        s.health_check_path,
-        s.health_check_status,
-        s.health_check_timeout,
-        s.health_check_retries,
-        s.health_check_base_url,
-    )
-    for name, what in health_problems(given)[:1]:
-        _bad(name, what)
-    if s.health_check_path is not None and s.deploy is not DeployMode.WORKER:
-        _bad("health-check-path", "goes with deploy: worker (cf-assets release checks versions)")
-    if s.health_check_path is not None and (s.targets or s.dispatch_namespace):
-        _bad("health-check-path", "is for one plain Worker, not targets or a dispatch namespace")
-
-
-def parse_shard(text: str) -> tuple[int, int, str | None]:
-    """``"2/4"`` → ``(2, 4, None)``; ``"2/4@9f3c2a1b0d4e"`` (as the plan writes it) also gives
-    the plan's digest.
-
-    Raises:
-        ConfigurationError: not ``i/N[@digest]`` with ``1 <= i <= N <= 256``.
-    """
-    match = SHARD_RE.fullmatch(text.strip())
-    index, count = (int(match[1]), int(match[2])) if match else (0, 0)
-    if match is None or not 1 <= index <= count <= MAX_SHARDS:
-        _bad("shard", f"must be i/N with 1 <= i <= N <= {MAX_SHARDS}, like 2/4")
-    return index, count, match[3]
-
-
-def _check_range(name: str, value: int, low: int, high: int) -> None:
-    if not low <= value <= high:
-        _bad(name, f"must be between {low} and {high}")
-
-
-def _bad(name: str, what: str) -> NoReturn:
-    msg = f"Invalid input '{name}': {what}."
-    raise ConfigurationError(msg)
-
-
-def require_credentials(s: DeploySettings, *, script: bool = True) -> None:
-    """Refuse to talk to Cloudflare without an account id, credentials and (``script``) a script
-    name (a targets file names its own)."""
-    if s.api_token is None and s.api_key is None:
-        msg = (
-            "Missing input 'api-token': set it to a Cloudflare API token with the "
-            "'Workers Scripts Write' permission (or env CLOUDFLARE_API_TOKEN)."
-        )
-        raise ConfigurationError(msg)
-    if s.account_id is None:
-        msg = "Missing input 'account-id': set it (or env CLOUDFLARE_ACCOUNT_ID)."
-        raise ConfigurationError(msg)
-    if script:
-        require_script_name(s)
-
-
-def require_script_name(s: DeploySettings) -> None:
-    """Refuse a deploy that names no Worker; a dry run too (it checks every input the real run
-    needs, credentials excepted)."""
-    if s.script_name is None:
-        msg = "Missing input 'script-name': name the Worker to deploy to."
-        raise ConfigurationError(msg)

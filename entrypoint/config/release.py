@@ -24,7 +24,7 @@ from pydantic.fields import FieldInfo
 
 from entrypoint.cloudflare.tls import CaTrust
 from entrypoint.cloudflare.urls import header_safe, url_problem
-from entrypoint.config.deploy import SCRIPT_NAME_RE
+from entrypoint.config.deploy_checks import SCRIPT_NAME_RE
 from entrypoint.config.health import (
     RETRIES_DOC,
     STATUS_DOC,

@@ -20,7 +20,8 @@ from typing import TypeVar
 
 from entrypoint.cloudflare.api import CloudflareClient
 from entrypoint.cloudflare.client import ClientConfig, open_client
-from entrypoint.config.deploy import DeploySettings, require_credentials, require_script_name
+from entrypoint.config.deploy import DeploySettings
+from entrypoint.config.deploy_checks import require_credentials, require_script_name
 from entrypoint.config.inputs import NO_ENV
 from entrypoint.config.network import DIRECT, Network, client_config
 from entrypoint.config.workers_plan import file_limit

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from entrypoint.config.deploy import DeploySettings, parse_shard
+from entrypoint.config.deploy import DeploySettings
+from entrypoint.config.deploy_checks import parse_shard
 from entrypoint.errors import ConfigurationError
 from entrypoint.events import Events
 from entrypoint.files.workspace import Workspace

@@ -19,7 +19,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from entrypoint.cloudflare.client import open_client
-from entrypoint.config.deploy import DEFAULT_REPORT_FILE, DeploySettings, require_credentials
+from entrypoint.config.deploy import DEFAULT_REPORT_FILE, DeploySettings
+from entrypoint.config.deploy_checks import require_credentials
 from entrypoint.config.inputs import NO_ENV
 from entrypoint.config.network import DIRECT, Network, client_config
 from entrypoint.deploy.spec import deploy_spec, today

@@ -16,8 +16,8 @@ from entrypoint.config.deploy import (
     HtmlHandling,
     NotFoundHandling,
     load_settings,
-    require_credentials,
 )
+from entrypoint.config.deploy_checks import require_credentials
 from entrypoint.config.inputs import DEFAULT_API_BASE_URL
 from entrypoint.errors import ConfigurationError
 from entrypoint.model import DeployMode

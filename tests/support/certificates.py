@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.loopback import start_server
+
 
 @dataclass(frozen=True)
 class Certificate:
@@ -65,7 +67,7 @@ async def tls_echo_server(certificate: Certificate) -> AsyncIterator[int]:
         await writer.drain()
         writer.close()
 
-    server = await asyncio.start_server(greet, "127.0.0.1", 0, ssl=certificate.server_context())
+    server = await start_server(greet, ssl=certificate.server_context())
     try:
         yield server.sockets[0].getsockname()[1]
     finally:

@@ -20,6 +20,8 @@ from urllib.parse import urlsplit
 
 import h11
 
+from tests.support.loopback import TrackedServer, start_server
+
 _LOOPBACK: Final = frozenset({"127.0.0.1", "localhost", "::1"})
 _READ: Final = 64 * 1024
 _HOP_BY_HOP: Final = frozenset({b"proxy-authorization", b"proxy-connection"})
@@ -42,7 +44,7 @@ class ForwardProxy:
         self.refused = 0
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
-        self._server: asyncio.Server | None = None
+        self._server: TrackedServer | None = None
         self.port = 0
 
     def __enter__(self) -> Self:
@@ -63,7 +65,7 @@ class ForwardProxy:
         self._loop.close()
 
     async def _start(self) -> int:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        self._server = await start_server(self._serve)
         port: int = self._server.sockets[0].getsockname()[1]
         return port
 

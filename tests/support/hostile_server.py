@@ -11,6 +11,8 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from types import TracebackType
 
+from tests.support.loopback import TrackedServer, start_server
+
 #: A script: for the request's head, the (pause in seconds, bytes) pairs to send, in order.
 Script = Callable[[bytes], Iterable[tuple[float, bytes]]]
 
@@ -61,10 +63,9 @@ class HostileServer:
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
-        self._server: asyncio.Server | None = None
+        self._server: TrackedServer | None = None
         self.port = 0
         self.requests = 0
-        self._transports: set[asyncio.BaseTransport] = set()
 
     @property
     def url(self) -> str:
@@ -87,18 +88,14 @@ class HostileServer:
 
     def _run(self) -> None:
         asyncio.set_event_loop(self._loop)
-        self._server = self._loop.run_until_complete(
-            self._loop.create_server(self._protocol, "127.0.0.1", 0)
-        )
-        self.port = self._server.sockets[0].getsockname()[1]
+        self._server = self._loop.run_until_complete(start_server(self._handle))
+        self.port = self._server.port
         self._ready.set()
         self._loop.run_forever()
-        self._server.close()
+        self._server.close()  # and every connection, its handler started or not
         tasks = asyncio.all_tasks(self._loop)
         for task in tasks:
             task.cancel()
-        for transport in list(self._transports):  # a handler that never ran closes none
-            transport.close()
         with contextlib.suppress(BaseException):
             self._loop.run_until_complete(self._drain_closes(tasks))
         self._loop.close()
@@ -109,18 +106,6 @@ class HostileServer:
         await asyncio.gather(*tasks, return_exceptions=True)
         for _ in range(3):
             await asyncio.sleep(0)
-
-    def _protocol(self) -> asyncio.Protocol:
-        """``start_server``'s protocol, remembering its transport so that shutting down closes
-        every connection (a connection whose handler never started would stay open)."""
-        transports = self._transports
-
-        class Tracked(asyncio.StreamReaderProtocol):
-            def connection_made(self, transport: asyncio.BaseTransport) -> None:
-                transports.add(transport)
-                super().connection_made(transport)
-
-        return Tracked(asyncio.StreamReader(), self._handle)
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         with contextlib.suppress(OSError, asyncio.IncompleteReadError, asyncio.CancelledError):

@@ -24,6 +24,7 @@ from entrypoint.cloudflare.tls import Trust
 from entrypoint.errors import RetryableError
 from tests.support.certificates import Certificate, self_signed
 from tests.support.forward_proxy import ForwardProxy
+from tests.support.loopback import start_server
 
 ACCOUNT = "0123456789abcdef0123456789abcdef"
 OK = b'{"success": true, "errors": [], "result": {}}'
@@ -68,7 +69,7 @@ class Origin:
 async def _origin(certificate: Certificate | None = None) -> AsyncIterator[tuple[Origin, int]]:
     origin = Origin()
     context = certificate.server_context() if certificate else None
-    server = await asyncio.start_server(origin.handle, "127.0.0.1", 0, ssl=context)
+    server = await start_server(origin.handle, ssl=context)
     try:
         yield origin, server.sockets[0].getsockname()[1]
     finally:

@@ -19,6 +19,7 @@ from entrypoint.cloudflare.api import CloudflareClient, Credentials
 from entrypoint.cloudflare.lean import LeanClient, Timeouts
 from entrypoint.cloudflare.tls import tls_context
 from entrypoint.errors import CloudflareRefusedError, RetryableError
+from tests.support.loopback import TrackedServer, start_server
 
 ACCOUNT = "0123456789abcdef0123456789abcdef"
 OK = b'{"success": true, "errors": [], "result": {}}'
@@ -71,9 +72,9 @@ class Server:
             writer.close()
 
 
-async def _serve(server: Server, tls: ssl.SSLContext | None = None) -> tuple[asyncio.Server, int]:
-    listener = await asyncio.start_server(server.handle, "127.0.0.1", 0, ssl=tls)
-    return listener, listener.sockets[0].getsockname()[1]
+async def _serve(server: Server, tls: ssl.SSLContext | None = None) -> tuple[TrackedServer, int]:
+    listener = await start_server(server.handle, ssl=tls)
+    return listener, listener.port
 
 
 async def _body(data: bytes) -> AsyncIterator[bytes]:

@@ -4,8 +4,8 @@ Owns which method and path reach which handler (404 code 7003 and 405 code 10405
 guarantee that a handler failure becomes an error envelope rather than a crash. Cloudflare's
 endpoints themselves live in ``assets.py``, ``scripts.py``, ``versions.py``, ``workers_dev.py``,
 ``services.py``, ``worker_secrets.py``, ``resources.py``, ``zones.py``, ``custom_domains.py`` and
-``schedules.py``; the ``/__emulator/`` endpoints in ``inspection.py`` (and ``preview_hosts.py``;
-workers.dev hosts with split deployments in ``traffic.py``); which faults to inject is
+``schedules.py``; the ``/__emulator/`` endpoints in ``inspection.py`` (what workers.dev hosts
+serve in ``hosts.py``, a split deployment's shares in ``traffic.py``); which faults to inject is
 ``faults.py``'s business.
 """
 
@@ -29,19 +29,18 @@ from entrypoint.emulator.envelope import (
     Response,
     error_response,
 )
+from entrypoint.emulator.hosts import HostInspection, WorkersDevServing
 from entrypoint.emulator.images import ImageEndpoints
 from entrypoint.emulator.inspect_workers import WorkerInspection
 from entrypoint.emulator.inspection import InspectionEndpoints
 from entrypoint.emulator.jwt import JwtSigner
 from entrypoint.emulator.limits import ApiLimits
-from entrypoint.emulator.preview_hosts import HostInspection
 from entrypoint.emulator.resources import ResourceEndpoints
 from entrypoint.emulator.schedules import ScheduleEndpoints
 from entrypoint.emulator.scripts import ScriptEndpoints
 from entrypoint.emulator.server import FaultAction, HttpServer, resolve_fault_hook
 from entrypoint.emulator.services import ServiceEndpoints
 from entrypoint.emulator.state import Context, Store
-from entrypoint.emulator.traffic import WorkersDevServing
 from entrypoint.emulator.versions import VersionEndpoints
 from entrypoint.emulator.worker_secrets import SecretEndpoints
 from entrypoint.emulator.workers_dev import WorkersDevEndpoints

@@ -49,6 +49,7 @@ class Released:
     """What a release did: the deployment (None: a dry run), what serves what now and before."""
 
     script: str
+    namespace: str | None = None
     deployment_id: str | None
     traffic: Traffic
     previous: Traffic
@@ -127,6 +128,7 @@ async def _release(
     previous = current.traffic if current else ()
     outcome = Released(
         script=script,
+        namespace=settings.dispatch_namespace,
         deployment_id=None,
         traffic=new.traffic,
         previous=previous,

@@ -141,7 +141,21 @@ def test_a_namespaced_release_then_promote_then_rollback(
     assert latest["versions"] == [{"version_id": old, "percentage": 100}]
     assert latest["annotations"]["workers/message"] == "Rollback"
     assert serving(emulator) == "old"
+    assert f"Rolled back {SCRIPT} (dispatch namespace {NAMESPACE})" in back.summary
     assert len(deployments(emulator)) == 4  # the first deploy, 10 %, 100 %, the rollback
+
+
+def test_the_namespaced_workers_newest_version_when_none_is_named(
+    emulator: EmulatorThread, tmp_path: Path, staged: dict[str, str]
+) -> None:
+    done = release(emulator, tmp_path, "newest", percentage="50%")
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.outputs["version-id"] == staged["new"]
+    assert deployments(emulator)[0]["versions"] == [
+        {"version_id": staged["new"], "percentage": 50},
+        {"version_id": staged["old"], "percentage": 50},
+    ]
 
 
 def test_a_version_the_namespaced_worker_lacks_changes_nothing(

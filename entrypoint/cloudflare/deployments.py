@@ -14,10 +14,10 @@ them (wrangler 4.164), with typed answers:
   Cloudflare refused a rollback with code 10220 (secrets changed since that version), as wrangler
   retries it once confirmed.
 
-The probe of a health check, which is no Cloudflare API call, is :mod:`.probe`'s. Plain Workers
-only: releasing a Worker in a dispatch namespace needs that namespace's versions and deployments
-endpoints (``…/dispatch/namespaces/{ns}/scripts/{s}/…``), which the emulator does not serve yet;
-``script_path(script, namespace)`` below is where they would plug in.
+A Worker in a Workers for Platforms dispatch namespace has the same four under
+``…/workers/dispatch/namespaces/{ns}/scripts/{s}/`` (``versions[/{id}]``, ``deployments``), as
+Cloudflare's WfP versioning docs give them; ``script_path(script, namespace)`` picks the base.
+The probe of a health check, which is no Cloudflare API call, is :mod:`.probe`'s.
 """
 
 from __future__ import annotations
@@ -95,11 +95,11 @@ class Deployment:
 
 
 class ReleaseApi:
-    """The deployments and versions of one plain Worker."""
+    """The deployments and versions of one Worker (in dispatch namespace ``namespace`` if set)."""
 
-    def __init__(self, client: CloudflareClient, script: str) -> None:
+    def __init__(self, client: CloudflareClient, script: str, namespace: str | None = None) -> None:
         self._client = client
-        self._base = client.script_path(script, None)
+        self._base = client.script_path(script, namespace)
 
     async def deployments(self) -> tuple[Deployment, ...]:
         """The Worker's deployments, newest first (by ``created_on``, as wrangler sorts them)."""

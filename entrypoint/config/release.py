@@ -7,7 +7,9 @@ Inputs are spelled as the deploy command's are (action input ``version-id``, env
 strict, errors name the input and never echo its value. Every rule that needs no request is
 checked here: the version ids' form (UUIDs, as wrangler checks ``--version-id``), percentages
 (0.01-100, as the deployments schema allows; a ``versions`` split of at most two versions summing
-to 100, wrangler's rule), which inputs go together (``rollback`` takes no version, no split).
+to 100, wrangler's rule), which inputs go together (``rollback`` takes no version, no split; a
+health check in a dispatch namespace needs ``health-check-base-url``: user Workers have no
+workers.dev preview URL).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from pydantic.fields import FieldInfo
 
 from entrypoint.cloudflare.tls import CaTrust
 from entrypoint.cloudflare.urls import header_safe, url_problem
-from entrypoint.config.deploy_checks import SCRIPT_NAME_RE
+from entrypoint.config.deploy_checks import NAMESPACE_RE, SCRIPT_NAME_RE
 from entrypoint.config.health import (
     RETRIES_DOC,
     STATUS_DOC,
@@ -87,6 +89,10 @@ class ReleaseSettings(CommandSettings):
         "the system's.",
     )
     script_name: str | None = setting(doc="Name of the Worker (script) to release.")
+    dispatch_namespace: str | None = setting(
+        doc="Workers for Platforms dispatch namespace the script is in; releases its versions "
+        "there (health-check-path then needs health-check-base-url)."
+    )
     version_id: str | None = setting(
         doc="The uploaded version to release (a deploy's version-id output); unset: the "
         "Worker's newest version."
@@ -180,6 +186,8 @@ def _check_formats(s: ReleaseSettings) -> None:
         _bad("account-id", "must be 32 lowercase hex characters")
     if s.script_name is not None and not SCRIPT_NAME_RE.fullmatch(s.script_name):
         _bad("script-name", "must be lowercase letters, digits, '-' or '_', at most 63 characters")
+    if s.dispatch_namespace is not None and not NAMESPACE_RE.fullmatch(s.dispatch_namespace):
+        _bad("dispatch-namespace", "must be letters, digits, '.', '-' or '_'")
     if (problem := url_problem(s.api_base_url)) is not None:
         _bad("api-base-url", problem)
     for name, secret in credential_values(s.api_token, s.api_key, s.api_email):
@@ -222,6 +230,12 @@ def _check_combination(s: ReleaseSettings) -> None:
         _bad(
             "rollback",
             "takes no version-id, percentage, versions or health check (it picks the version)",
+        )
+    if s.dispatch_namespace and s.health_check_path and s.health_check_base_url is None:
+        _bad(
+            "health-check-path",
+            "needs health-check-base-url with dispatch-namespace (a Worker in a dispatch "
+            "namespace has no workers.dev preview URL)",
         )
     if s.versions and split:
         _bad("versions", "cannot go with version-id or percentage (it is the whole split)")

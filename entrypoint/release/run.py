@@ -1,6 +1,7 @@
 """The release command's flow below the CLI: settings → reads → checks → one deployment.
 
-Reads first, changes last: the Worker's deployments (``GET …/deployments``), then every version
+Reads first, changes last (the same for a Worker in a dispatch namespace, through its
+namespaced endpoints): the Worker's deployments (``GET …/deployments``), then every version
 the new split names (``GET …/versions/{id}``: an id that is not the Worker's is refused there,
 exit 5, before anything moves), then the health check when asked; only then ``POST
 …/deployments``, once. A dry run stops before it. Receives the settings, the events to tell and
@@ -48,6 +49,7 @@ class Released:
     """What a release did: the deployment (None: a dry run), what serves what now and before."""
 
     script: str
+    namespace: str | None = None
     deployment_id: str | None
     traffic: Traffic
     previous: Traffic
@@ -105,13 +107,14 @@ async def _release(
     prober: Probe,
 ) -> Released:
     script = settings.script_name or ""
-    api = ReleaseApi(client, script)
+    api = ReleaseApi(client, script, settings.dispatch_namespace)
     run = _Runner(RetryPolicy(max_retries=settings.max_retries), events)
     with events.section(f"Reading the deployments of {script}"):
         deployments = await run(api.deployments)
         current = deployments[0] if deployments else None
         new, message = await _new_traffic(settings, api, run, deployments)
-        versions = {vid: await _version(api, run, vid, script) for vid, _ in new.traffic}
+        where = _where(script, settings.dispatch_namespace)
+        versions = {vid: await _version(api, run, vid, where) for vid, _ in new.traffic}
     for dropped in new.dropped:
         events.warning(
             f"Version {dropped} served part of the traffic and will serve none now (a split "
@@ -125,6 +128,7 @@ async def _release(
     previous = current.traffic if current else ()
     outcome = Released(
         script=script,
+        namespace=settings.dispatch_namespace,
         deployment_id=None,
         traffic=new.traffic,
         previous=previous,
@@ -175,13 +179,18 @@ async def _new_traffic(
     return beside_current(current, version_id, settings.percentage), settings.message or ""
 
 
+def _where(script: str, namespace: str | None) -> str:
+    """``Worker s``, or ``Worker s in dispatch namespace ns``, as refusals name it."""
+    return f"Worker {script}" + (f" in dispatch namespace {namespace}" if namespace else "")
+
+
 async def _version(
     api: ReleaseApi,
     run: _Runner,
     version_id: str,
-    script: str,
+    where: str,
 ) -> VersionEntry:
-    """The version, or a refusal saying the Worker has no such version."""
+    """The version, or a refusal saying the Worker (``where``) has no such version."""
     try:
         return await run(lambda: api.version(version_id))
     except CloudflareRefusedError as error:
@@ -189,7 +198,7 @@ async def _version(
             raise
         codes = ", ".join(str(code) for code in error.codes) or "none"
         msg = (
-            f"Version {version_id} is not a version of Worker {script} (Cloudflare answered "
+            f"Version {version_id} is not a version of {where} (Cloudflare answered "
             f"{error.status}, code {codes})."
         )
         raise CloudflareRefusedError(

@@ -42,13 +42,15 @@ def _share(traffic: Traffic, version_id: str) -> str:
 def release_summary(reporter: Reporter, released: Released) -> None:
     """The closing line, and the step-summary table of what serves what."""
     shares = " and ".join(f"version {vid} at {_number(pct)}%" for vid, pct in released.traffic)
+    name = released.script
+    if released.namespace:
+        name += f" (dispatch namespace {released.namespace})"
     if released.deployment_id is None:
-        reporter.info(f"Dry run: {released.script} would serve {shares}; nothing was released.")
+        reporter.info(f"Dry run: {name} would serve {shares}; nothing was released.")
         return
     verb = "Rolled back" if released.rollback else "Released"
-    reporter.info(f"{verb} {released.script}: {shares} (deployment {released.deployment_id}).")
-    title = "Rolled back" if released.rollback else "Released"
-    lines = [f"### ✅ {title} {released.script}", "", "| Version | Percentage | Before |"]
+    reporter.info(f"{verb} {name}: {shares} (deployment {released.deployment_id}).")
+    lines = [f"### ✅ {verb} {name}", "", "| Version | Percentage | Before |"]
     lines.append("|---|---|---|")
     shown = [vid for vid, _ in released.traffic]
     shown += [vid for vid, _ in released.previous if vid not in shown]

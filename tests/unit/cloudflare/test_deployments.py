@@ -8,6 +8,7 @@ import json
 import pytest
 import respx
 
+from entrypoint.cloudflare.api import CloudflareClient
 from entrypoint.cloudflare.deployments import ReleaseApi
 from entrypoint.errors import CloudflareRefusedError
 from entrypoint.events import Events
@@ -101,3 +102,21 @@ def test_only_a_rollback_is_forced() -> None:
 
     with pytest.raises(CloudflareRefusedError, match="secrets changed"):
         _deploy(router, rollback=False)
+
+
+def test_a_namespaced_worker_uses_its_namespace_endpoints() -> None:
+    base = f"{ACCOUNT_URL}/workers/dispatch/namespaces/tenants/scripts/site"
+    router = respx.Router(assert_all_called=True)
+    router.get(f"{base}/versions/{V1}").mock(return_value=envelope({"id": V1, "number": 2}))
+    router.get(f"{base}/deployments").mock(return_value=envelope({"deployments": []}))
+    router.post(f"{base}/deployments").mock(return_value=envelope({"id": "dep-ns"}))
+
+    async def release(client: CloudflareClient) -> tuple[object, ...]:
+        api = ReleaseApi(client, "site", "tenants")
+        return (
+            (await api.version(V1)).id,
+            await api.deployments(),
+            await api.deploy(((V1, 100.0),), ""),
+        )
+
+    assert run_client(router, release) == (V1, (), "dep-ns")

@@ -100,6 +100,27 @@ def test_health_check_and_message_inputs_are_checked(values: dict[str, str], nam
         load_release_settings(values)
 
 
+@pytest.mark.parametrize("name", ["INPUT_DISPATCH-NAMESPACE", "CF_ASSETS_DISPATCH_NAMESPACE"])
+def test_a_dispatch_namespace_as_deploy_spells_it(name: str) -> None:
+    assert load_release_settings({}, {name: "tenants.v2"}).dispatch_namespace == "tenants.v2"
+
+
+@pytest.mark.parametrize("given", ["a/b", "a b", "x" * 256])
+def test_a_bad_dispatch_namespace_is_refused(given: str) -> None:
+    with pytest.raises(ConfigurationError, match="'dispatch-namespace'") as caught:
+        load_release_settings({"dispatch_namespace": given})
+    assert given not in caught.value.message
+
+
+def test_a_namespaced_health_check_needs_a_base_url() -> None:
+    values = {"dispatch_namespace": "tenants", "health_check_path": "/healthz"}
+    with pytest.raises(ConfigurationError, match="'health-check-path'") as caught:
+        load_release_settings(values)
+    assert "health-check-base-url" in caught.value.message
+    url = "https://tenant.example.com"
+    assert load_release_settings(values | {"health_check_base_url": url}).health_check_base_url
+
+
 def test_errors_never_echo_a_value() -> None:
     with pytest.raises(ConfigurationError) as caught:
         load_release_settings({"health_check_status": "SECRET-ish"})

@@ -31,19 +31,16 @@ Requires ``npm`` on PATH.
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
 import shutil
 import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
 from typing import Any, Final
 
 import httpx
-from gen_wrangler_parity import ACCOUNT, refuse_unrouted, wrangler_at, wrangler_env
+from gen_wrangler_parity import ACCOUNT, generate_fixture, refuse_unrouted, wrangler_env
 
 REPO_ROOT: Final = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
@@ -303,31 +300,14 @@ def record_scenarios(wrangler: Path, prefix: Path) -> dict[str, Any]:
 
 def main() -> int:
     """Write the project, run wrangler's commands, write the fixture."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--wrangler-version", default="latest", help="default: the newest")
-    parser.add_argument("--reuse", type=Path, help="a folder where wrangler and node@22 are")
-    args = parser.parse_args()
-    started = time.monotonic()
-    write_project(PROJECT)
-    with tempfile.TemporaryDirectory(prefix="config-parity-") as tmp:
-        prefix = args.reuse.resolve() if args.reuse else Path(tmp)
-        reuse = args.reuse is not None
-        wrangler, version, node_version = wrangler_at(prefix, args.wrangler_version, reuse=reuse)
-        installed = time.monotonic()
-        records = record_scenarios(wrangler, prefix)
-    fixture = {
-        "wrangler_version": version,
-        "node_version": node_version,
-        "zones": ZONES,
-        "scenarios": records,
-    }
-    OUTPUT.write_text(json.dumps(fixture, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    done = time.monotonic()
-    print(
-        f"wrote {OUTPUT.relative_to(REPO_ROOT)} (wrangler {version}, node {node_version}): "
-        f"install {installed - started:.1f} s, {len(SCENARIOS)} commands {done - installed:.1f} s"
+    return generate_fixture(
+        __doc__ or "",
+        OUTPUT,
+        record_scenarios,
+        extra={"zones": ZONES},
+        commands=len(SCENARIOS),
+        write=lambda: write_project(PROJECT),
     )
-    return 0
 
 
 if __name__ == "__main__":

@@ -34,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Final
 
@@ -172,6 +173,43 @@ def wrangler_at(prefix: Path, version: str, *, reuse: bool) -> tuple[Path, str, 
     package = json.loads((modules / "wrangler" / "package.json").read_text("utf-8"))
     node = json.loads((modules / "node" / "package.json").read_text("utf-8"))
     return modules / ".bin" / "wrangler", str(package["version"]), str(node["version"])
+
+
+def generate_fixture(
+    doc: str,
+    output: Path,
+    record: Callable[[Path, Path], dict[str, Any]],
+    *,
+    extra: dict[str, Any],
+    commands: int,
+    write: Callable[[], None] | None = None,
+) -> int:
+    """A fixture generator's ``main``: parse ``--wrangler-version`` / ``--reuse DIR``, ``write``
+    the project, install (or reuse) wrangler in a temporary folder, ``record(wrangler, prefix)``
+    its scenarios, and write ``output``: the versions, ``extra``, the scenarios. ``doc``: the
+    script's docstring (its first line is the help); ``commands``: how many it runs (printed)."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--wrangler-version", default="latest", help="default: the newest")
+    parser.add_argument("--reuse", type=Path, help="a folder where wrangler and node@22 are")
+    args = parser.parse_args()
+    started = time.monotonic()
+    if write is not None:
+        write()
+    with tempfile.TemporaryDirectory(prefix=f"{output.stem}-") as tmp:
+        prefix = args.reuse.resolve() if args.reuse else Path(tmp)
+        reuse = args.reuse is not None
+        wrangler, version, node_version = wrangler_at(prefix, args.wrangler_version, reuse=reuse)
+        installed = time.monotonic()
+        records = record(wrangler, prefix)
+    fixture = {"wrangler_version": version, "node_version": node_version, **extra}
+    fixture["scenarios"] = records
+    output.write_text(json.dumps(fixture, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    done = time.monotonic()
+    print(
+        f"wrote {output.relative_to(REPO_ROOT)} (wrangler {version}, node {node_version}): "
+        f"install {installed - started:.1f} s, {commands} commands {done - installed:.1f} s"
+    )
+    return 0
 
 
 def refuse_unrouted(requests: dict[str, Any]) -> None:

@@ -4,7 +4,8 @@
 whose handler task had not started yet (cancelled when the loop ends) is never closed at all:
 its transport is then collected with a ResourceWarning, which fails whichever test is running
 (``filterwarnings = error``). :func:`start_server` remembers each connection's transport, and
-closing the server closes them too.
+closing the server closes them too — and any connection whose transport is made after that (the
+loop accepts in a task of its own, so one can arrive just after the close).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ class TrackedServer:
     def __init__(self, server: asyncio.Server, transports: set[asyncio.BaseTransport]) -> None:
         self._server = server
         self._transports = transports
+        self.closed = False
 
     @property
     def sockets(self) -> tuple[socket.socket, ...]:
@@ -35,6 +37,7 @@ class TrackedServer:
         return port
 
     def close(self) -> None:
+        self.closed = True
         self._server.close()
         for transport in list(self._transports):
             transport.close()
@@ -49,14 +52,19 @@ async def start_server(
     """``asyncio.start_server(handler, host, port, ssl=ssl)``, tracked (see the module)."""
     loop = asyncio.get_running_loop()
     transports: set[asyncio.BaseTransport] = set()
+    tracked: list[TrackedServer] = []
 
     class Tracked(asyncio.StreamReaderProtocol):
         def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            if tracked and tracked[0].closed:  # accepted just as the server closed
+                transport.close()
+                return
             transports.add(transport)
             super().connection_made(transport)
 
     def protocol() -> asyncio.Protocol:
         return Tracked(asyncio.StreamReader(), handler)
 
-    server = await loop.create_server(protocol, host, port, ssl=ssl)
-    return TrackedServer(server, transports)
+    server = TrackedServer(await loop.create_server(protocol, host, port, ssl=ssl), transports)
+    tracked.append(server)
+    return server

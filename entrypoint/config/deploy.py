@@ -17,8 +17,8 @@ from typing import Annotated, Any, ClassVar, Final
 from pydantic import BeforeValidator, SecretStr, ValidationError
 from pydantic.fields import FieldInfo
 
-from entrypoint.cloudflare.tls import CaTrust
 from entrypoint.config.base_path import check_base_path
+from entrypoint.config.credentials import CloudflareInputs
 from entrypoint.config.deploy_checks import check_formats
 from entrypoint.config.health import (
     RETRIES_DOC,
@@ -26,9 +26,7 @@ from entrypoint.config.health import (
     TIMEOUT_DOC,
 )
 from entrypoint.config.inputs import (
-    DEFAULT_API_BASE_URL,
     NO_ENV,
-    CommandSettings,
     JsonObject,
     Lines,
     StrictBool,
@@ -65,7 +63,7 @@ BasePath = Annotated[str | None, BeforeValidator(check_base_path)]
 RunWorkerFirst = Annotated[bool | tuple[str, ...] | None, BeforeValidator(parse_run_worker_first)]
 
 
-class DeploySettings(CommandSettings):
+class DeploySettings(CloudflareInputs):
     """Inputs of ``cf-assets deploy``; field ``account_id`` is input ``account-id``."""
 
     line_fields: ClassVar[tuple[str, ...]] = (
@@ -77,27 +75,10 @@ class DeploySettings(CommandSettings):
     )
     line_fields += ("compatibility_flags", "run_worker_first", "tags")
 
-    api_token: SecretStr | None = setting(
-        doc="Cloudflare API token with the Workers Scripts Write permission."
-    )
-    api_key: SecretStr | None = setting(doc="Global API key; needs api-email. Prefer api-token.")
-    api_email: str | None = setting(doc="Account e-mail that goes with api-key.")
-    account_id: str | None = setting(doc="Cloudflare account id (32 hex characters).")
     fails_without_credentials: StrictBool = setting(
         True,
         doc="false: a run without an API token or key (a pull request from a fork gets no "
         "secrets) is skipped with a notice, exit 0 and no outputs, instead of failing.",
-    )
-    api_base_url: str = setting(
-        DEFAULT_API_BASE_URL,
-        doc="Cloudflare API base URL; point it at the bundled emulator to test.",
-    )
-    ca_trust: CaTrust = setting(
-        CaTrust.BUNDLED,
-        doc="Which CA certificates verify Cloudflare (and an https proxy): bundled (those "
-        "shipped with cf-assets) or system (the operating system's trust store, for a "
-        "corporate CA). SSL_CERT_FILE / SSL_CERT_DIR replace the bundled ones, or add to "
-        "the system's.",
     )
     script_name: str | None = setting(doc="Name of the Worker (script) to deploy to.")
     dispatch_namespace: str | None = setting(

@@ -19,13 +19,11 @@ from typing import Any, Final, NoReturn
 from pydantic import SecretStr
 from pydantic.fields import FieldInfo
 
-from entrypoint.cloudflare.tls import CaTrust
 from entrypoint.cloudflare.urls import header_safe, url_problem
+from entrypoint.config.credentials import CloudflareInputs
 from entrypoint.config.inputs import (
     ACCOUNT_ID_RE,
-    DEFAULT_API_BASE_URL,
     NO_ENV,
-    CommandSettings,
     JsonObject,
     Lines,
     StrictBool,
@@ -42,7 +40,7 @@ class ImagesMode(StrEnum):
     SYNC = "sync"
 
 
-class ImagesSettings(CommandSettings):
+class ImagesSettings(CloudflareInputs):
     """Inputs of ``cf-assets images``; field ``image_id`` is input ``image-id``."""
 
     line_fields = ("include", "exclude")
@@ -53,20 +51,6 @@ class ImagesSettings(CommandSettings):
     )
     api_token: SecretStr | None = setting(
         doc="Cloudflare API token with the Cloudflare Images Edit (Images Write) permission."
-    )
-    api_key: SecretStr | None = setting(doc="Global API key; needs api-email. Prefer api-token.")
-    api_email: str | None = setting(doc="Account e-mail that goes with api-key.")
-    account_id: str | None = setting(doc="Cloudflare account id (32 hex characters).")
-    api_base_url: str = setting(
-        DEFAULT_API_BASE_URL,
-        doc="Cloudflare API base URL; point it at the bundled emulator to test.",
-    )
-    ca_trust: CaTrust = setting(
-        CaTrust.BUNDLED,
-        doc="Which CA certificates verify Cloudflare (and an https proxy): bundled (those "
-        "shipped with cf-assets) or system (the operating system's trust store, for a "
-        "corporate CA). SSL_CERT_FILE / SSL_CERT_DIR replace the bundled ones, or add to "
-        "the system's.",
     )
     image_id: str | None = setting(
         doc="create-url: custom image id (at most 1024 characters, no leading or trailing '/', "

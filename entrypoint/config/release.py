@@ -21,11 +21,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Final, NoReturn
 
-from pydantic import BeforeValidator, SecretStr
+from pydantic import BeforeValidator
 from pydantic.fields import FieldInfo
 
-from entrypoint.cloudflare.tls import CaTrust
 from entrypoint.cloudflare.urls import header_safe, url_problem
+from entrypoint.config.credentials import CloudflareInputs
 from entrypoint.config.deploy_checks import NAMESPACE_RE, SCRIPT_NAME_RE
 from entrypoint.config.health import (
     RETRIES_DOC,
@@ -36,9 +36,7 @@ from entrypoint.config.health import (
 )
 from entrypoint.config.inputs import (
     ACCOUNT_ID_RE,
-    DEFAULT_API_BASE_URL,
     NO_ENV,
-    CommandSettings,
     Lines,
     StrictBool,
     setting,
@@ -66,28 +64,11 @@ def _without_percent_sign(value: object) -> object:
 Percentage = Annotated[float, BeforeValidator(_without_percent_sign)]
 
 
-class ReleaseSettings(CommandSettings):
+class ReleaseSettings(CloudflareInputs):
     """Inputs of ``cf-assets release``; field ``version_id`` is input ``version-id``."""
 
     line_fields: ClassVar[tuple[str, ...]] = ("versions",)
 
-    api_token: SecretStr | None = setting(
-        doc="Cloudflare API token with the Workers Scripts Write permission."
-    )
-    api_key: SecretStr | None = setting(doc="Global API key; needs api-email. Prefer api-token.")
-    api_email: str | None = setting(doc="Account e-mail that goes with api-key.")
-    account_id: str | None = setting(doc="Cloudflare account id (32 hex characters).")
-    api_base_url: str = setting(
-        DEFAULT_API_BASE_URL,
-        doc="Cloudflare API base URL; point it at the bundled emulator to test.",
-    )
-    ca_trust: CaTrust = setting(
-        CaTrust.BUNDLED,
-        doc="Which CA certificates verify Cloudflare (and an https proxy): bundled (those "
-        "shipped with cf-assets) or system (the operating system's trust store, for a "
-        "corporate CA). SSL_CERT_FILE / SSL_CERT_DIR replace the bundled ones, or add to "
-        "the system's.",
-    )
     script_name: str | None = setting(doc="Name of the Worker (script) to release.")
     dispatch_namespace: str | None = setting(
         doc="Workers for Platforms dispatch namespace the script is in; releases its versions "

@@ -155,15 +155,17 @@ def quiet_thread() -> None:
     signal.pthread_sigmask(signal.SIG_BLOCK, SIGNALS)
 
 
-def run_task(main: Coroutine[object, object, T]) -> T:
-    """``asyncio.run(main)``, stopped in order by a signal at any moment. ``main`` takes the
-    signals over first thing (:func:`signals_cancel_this_task`); while the loop starts and while
-    it closes a signal is held instead of raised inside asyncio's own machinery: one held when the
-    task takes over cancels it at once, one that comes after acts once the loop is closed."""
+def run_task(main: Callable[[], Coroutine[object, object, T]]) -> T:
+    """``asyncio.run(main())``, stopped in order by a signal at any moment. The coroutine is made
+    with the signals held (one made and then left unrun by a signal would warn "never awaited");
+    it takes the signals over first thing (:func:`signals_cancel_this_task`); while the loop
+    starts and while it closes a signal is held instead of raised inside asyncio's own machinery:
+    one held when the task takes over cancels it at once, one that comes after acts once the loop
+    is closed."""
     import asyncio  # noqa: PLC0415 - the process handlers are installed before asyncio loads
 
     with deferred():
-        return asyncio.run(main)
+        return asyncio.run(main())
 
 
 @contextmanager

@@ -248,10 +248,10 @@ def _publish_on_github(
     github: GitHubRun,
     outputs: Mapping[str, str],
 ) -> None:
-    """The GitHub deployment and comment; a failure is a warning (the deploy is done)."""
-    import asyncio  # noqa: PLC0415
-
+    """The GitHub deployment and comment; a failure is a warning (the deploy is done). A signal
+    waits until they are sent (a few requests, each bounded by the timeout)."""
     from entrypoint.github.run import publish_deploy  # noqa: PLC0415 - only when asked
+    from entrypoint.interrupts import run_task  # noqa: PLC0415
 
     token = settings.github_token
     assert token is not None  # github is only set with a token
@@ -259,8 +259,10 @@ def _publish_on_github(
     if settings.dispatch_namespace:
         script = f"{settings.dispatch_namespace}/{script}"
     try:
-        lines = asyncio.run(
-            publish_deploy(settings, network, github, token=token, script=script, outputs=outputs)
+        lines = run_task(
+            lambda: publish_deploy(
+                settings, network, github, token=token, script=script, outputs=outputs
+            )
         )
     except GitHubError as error:
         reporter.warning(f"{error} The deploy itself succeeded.")

@@ -204,7 +204,9 @@ class _Flow:
         """Deploy with a client of the run; SIGINT / SIGTERM stop it in order (one that comes
         before the loop runs the deploy waits, then cancels it: no coroutine is left unrun)."""
         settings, config = self.settings, self.client
-        result = run_task(_interruptible(lambda: _with_client(settings, config, context, go)))
+        result = run_task(
+            lambda: _interruptible(lambda: _with_client(settings, config, context, go))
+        )
         self.sections.close()
         return DeployOutcome(plan=self.plan, manifest_file=self.manifest_file, result=result)
 

@@ -103,7 +103,7 @@ def _run(
             msg = "Stopped by a signal before the images command completed."
             raise DeployInterruptedError(msg) from None
 
-    return run_task(main())
+    return run_task(main)
 
 
 def _policy(settings: ImagesSettings) -> RetryPolicy:

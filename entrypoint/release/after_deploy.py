@@ -67,7 +67,7 @@ def check_deployed(
             msg = "Stopped by a signal during the health check; the deploy stays."
             raise DeployInterruptedError(msg) from None
 
-    run_task(main())
+    run_task(main)
 
 
 async def _restore(

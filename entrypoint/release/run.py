@@ -84,7 +84,7 @@ def execute_release(
             msg = "Stopped by a signal before the release completed."
             raise DeployInterruptedError(msg) from None
 
-    return run_task(main())
+    return run_task(main)
 
 
 def _health_check(settings: ReleaseSettings) -> HealthCheck | None:

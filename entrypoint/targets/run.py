@@ -174,7 +174,9 @@ def execute_targets(
     limiter = RateLimiter(shard_share(settings.rate_limit, chosen.shards))
     changed = [run for run in runs if run.index not in kept]
     with events.section(f"Deploying {len(changed)} targets"):  # a stop cancels it (run_task)
-        results, retried, stopped = run_task(_deploy(settings, changed, events, limiter, network))
+        results, retried, stopped = run_task(
+            lambda: _deploy(settings, changed, events, limiter, network)
+        )
     summary = RunSummary(
         results=_with_unchanged(runs, results, kept),
         duration_seconds=time.monotonic() - started,

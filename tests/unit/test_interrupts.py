@@ -235,7 +235,7 @@ def test_a_signal_while_the_loop_starts_cancels_the_task_once_it_takes_over(
             reached.append("slept")  # never: the held signal cancelled the task
 
     with pytest.raises(asyncio.CancelledError):
-        interrupts.run_task(main())
+        interrupts.run_task(main)
     assert reached == ["held"]
     assert interrupts.received() == signum
 
@@ -251,7 +251,7 @@ def test_a_signal_while_the_loop_closes_stops_the_run_once_it_is_closed() -> Non
         reached.append("done")  # the loop's own machinery finishes first
 
     with pytest.raises(KeyboardInterrupt):
-        interrupts.run_task(main())
+        interrupts.run_task(main)
     assert reached == ["done"]
 
 

@@ -1,13 +1,15 @@
 """The inputs every command that calls Cloudflare shares: the credentials, the account, the API's
 base URL and what TLS trusts (deploy, release and images inherit them; a command whose token
-needs another permission says so in its own ``api_token``)."""
+needs another permission says so in its own ``api_token``), and the checks of their values."""
 
 from __future__ import annotations
 
 from pydantic import SecretStr
 
 from entrypoint.cloudflare.tls import CaTrust
-from entrypoint.config.inputs import DEFAULT_API_BASE_URL, CommandSettings, setting
+from entrypoint.cloudflare.urls import header_safe, url_problem
+from entrypoint.config.inputs import ACCOUNT_ID_RE, DEFAULT_API_BASE_URL, CommandSettings, setting
+from entrypoint.config.request_values import HEADER_SAFE_RULE, credential_values
 
 
 class CloudflareInputs(CommandSettings):
@@ -31,3 +33,21 @@ class CloudflareInputs(CommandSettings):
         "corporate CA). SSL_CERT_FILE / SSL_CERT_DIR replace the bundled ones, or add to "
         "the system's.",
     )
+
+
+def cloudflare_input_problems(s: CloudflareInputs) -> list[tuple[str, str]]:
+    """What is wrong with ``s``'s shared inputs, as (input name, what) pairs in input order;
+    never a value."""
+    problems: list[tuple[str, str]] = []
+    if s.account_id is not None and not ACCOUNT_ID_RE.fullmatch(s.account_id):
+        problems.append(
+            ("account-id", "must be 32 lowercase hex characters (Dashboard → Account ID)")
+        )
+    if (problem := url_problem(s.api_base_url)) is not None:
+        problems.append(("api-base-url", problem))
+    for name, secret in credential_values(s.api_token, s.api_key, s.api_email):
+        if not header_safe(secret):
+            problems.append((name, HEADER_SAFE_RULE))
+    if s.api_key is not None and s.api_email is None:
+        problems.append(("api-email", "is required with api-key"))
+    return problems

@@ -11,11 +11,9 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Final, NoReturn
 
-from entrypoint.cloudflare.urls import header_safe, url_problem
 from entrypoint.config.annotations import check_annotations, check_tags
+from entrypoint.config.credentials import cloudflare_input_problems
 from entrypoint.config.health import HealthInputs, health_problems
-from entrypoint.config.inputs import ACCOUNT_ID_RE
-from entrypoint.config.request_values import HEADER_SAFE_RULE, credential_values
 from entrypoint.config.run_worker_first import check_rules
 from entrypoint.config.secrets import check_secret_names
 from entrypoint.errors import ConfigurationError
@@ -33,22 +31,15 @@ MAX_SHARDS: Final = 256  # a GitHub Actions matrix runs at most 256 jobs
 
 def check_formats(s: DeploySettings) -> None:
     """Refuse a value that cannot be right, naming its input (before any request)."""
-    if s.account_id is not None and not ACCOUNT_ID_RE.fullmatch(s.account_id):
-        _bad("account-id", "must be 32 lowercase hex characters (Dashboard → Workers → Account ID)")
+    for name, what in cloudflare_input_problems(s)[:1]:
+        _bad(name, what)
     if s.script_name is not None and not SCRIPT_NAME_RE.fullmatch(s.script_name):
         _bad("script-name", "must be lowercase letters, digits, '-' or '_', at most 63 characters")
     if s.dispatch_namespace is not None and not NAMESPACE_RE.fullmatch(s.dispatch_namespace):
         _bad("dispatch-namespace", "must be letters, digits, '.', '-' or '_'")
-    if (problem := url_problem(s.api_base_url)) is not None:
-        _bad("api-base-url", problem)
-    for name, secret in credential_values(s.api_token, s.api_key, s.api_email):
-        if not header_safe(secret):
-            _bad(name, HEADER_SAFE_RULE)
     date = s.compatibility_date
     if date is not None and not DATE_RE.fullmatch(date):
         _bad("compatibility-date", "must be a date like 2025-06-01")
-    if s.api_key is not None and s.api_email is None:
-        _bad("api-email", "is required with api-key")
     _check_range("concurrency", s.concurrency, 1, 256)
     _check_range("max-retries", s.max_retries, 0, 50)
     if s.max_files is not None:

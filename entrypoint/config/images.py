@@ -19,17 +19,14 @@ from typing import Any, Final, NoReturn
 from pydantic import SecretStr
 from pydantic.fields import FieldInfo
 
-from entrypoint.cloudflare.urls import header_safe, url_problem
-from entrypoint.config.credentials import CloudflareInputs
+from entrypoint.config.credentials import CloudflareInputs, cloudflare_input_problems
 from entrypoint.config.inputs import (
-    ACCOUNT_ID_RE,
     NO_ENV,
     JsonObject,
     Lines,
     StrictBool,
     setting,
 )
-from entrypoint.config.request_values import HEADER_SAFE_RULE, credential_values
 from entrypoint.errors import ConfigurationError
 
 
@@ -135,16 +132,7 @@ def load_images_settings(
 
 
 def _check_formats(s: ImagesSettings) -> None:
-    problems: list[str] = []
-    if s.account_id is not None and not ACCOUNT_ID_RE.fullmatch(s.account_id):
-        problems.append("'account-id' must be 32 lowercase hex characters")
-    if (problem := url_problem(s.api_base_url)) is not None:
-        problems.append(f"'api-base-url' {problem}")
-    for name, secret in credential_values(s.api_token, s.api_key, s.api_email):
-        if not header_safe(secret):
-            problems.append(f"'{name}' {HEADER_SAFE_RULE}")
-    if s.api_key is not None and s.api_email is None:
-        problems.append("'api-email' is required with api-key")
+    problems = [f"'{name}' {what}" for name, what in cloudflare_input_problems(s)]
     if s.account_hash is not None and not _ACCOUNT_HASH_RE.fullmatch(s.account_hash):
         problems.append("'account-hash' must be letters, digits, '-' or '_' (Images → Overview)")
     for name, value, low, high in (

@@ -24,8 +24,7 @@ from typing import Annotated, Any, ClassVar, Final, NoReturn
 from pydantic import BeforeValidator
 from pydantic.fields import FieldInfo
 
-from entrypoint.cloudflare.urls import header_safe, url_problem
-from entrypoint.config.credentials import CloudflareInputs
+from entrypoint.config.credentials import CloudflareInputs, cloudflare_input_problems
 from entrypoint.config.deploy_checks import NAMESPACE_RE, SCRIPT_NAME_RE
 from entrypoint.config.health import (
     RETRIES_DOC,
@@ -35,13 +34,11 @@ from entrypoint.config.health import (
     health_problems,
 )
 from entrypoint.config.inputs import (
-    ACCOUNT_ID_RE,
     NO_ENV,
     Lines,
     StrictBool,
     setting,
 )
-from entrypoint.config.request_values import HEADER_SAFE_RULE, credential_values
 from entrypoint.errors import ConfigurationError
 
 VERSION_ID_RE: Final = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -163,19 +160,12 @@ def load_release_settings(
 
 
 def _check_formats(s: ReleaseSettings) -> None:
-    if s.account_id is not None and not ACCOUNT_ID_RE.fullmatch(s.account_id):
-        _bad("account-id", "must be 32 lowercase hex characters")
+    for name, what in cloudflare_input_problems(s)[:1]:
+        _bad(name, what)
     if s.script_name is not None and not SCRIPT_NAME_RE.fullmatch(s.script_name):
         _bad("script-name", "must be lowercase letters, digits, '-' or '_', at most 63 characters")
     if s.dispatch_namespace is not None and not NAMESPACE_RE.fullmatch(s.dispatch_namespace):
         _bad("dispatch-namespace", "must be letters, digits, '.', '-' or '_'")
-    if (problem := url_problem(s.api_base_url)) is not None:
-        _bad("api-base-url", problem)
-    for name, secret in credential_values(s.api_token, s.api_key, s.api_email):
-        if not header_safe(secret):
-            _bad(name, HEADER_SAFE_RULE)
-    if s.api_key is not None and s.api_email is None:
-        _bad("api-email", "is required with api-key")
     if s.version_id is not None and not VERSION_ID_RE.fullmatch(s.version_id):
         _bad("version-id", "must be a version id (a lowercase UUID, as the deploy's output)")
     _check_percentage("percentage", s.percentage)

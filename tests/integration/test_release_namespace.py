@@ -15,7 +15,15 @@ import httpx
 import pytest
 
 from entrypoint.emulator import EmulatorThread
-from tests.support.action import ACCOUNT, TOKEN, ActionRun, deploy_inputs, run_action, served
+from tests.support.action import (
+    ACCOUNT,
+    TOKEN,
+    ActionRun,
+    deploy_inputs,
+    release_inputs,
+    run_action,
+    served,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -50,14 +58,7 @@ def staged(emulator: EmulatorThread, tmp_path: Path) -> dict[str, str]:
 
 
 def release(emulator: EmulatorThread, tmp_path: Path, run: str, **inputs: str) -> ActionRun:
-    given = {
-        "api-token": TOKEN,
-        "account-id": ACCOUNT,
-        "api-base-url": emulator.base_url,
-        "script-name": SCRIPT,
-        "dispatch-namespace": NAMESPACE,
-    }
-    given |= {name.replace("_", "-"): value for name, value in inputs.items()}
+    given = release_inputs(emulator, SCRIPT, dispatch_namespace=NAMESPACE, **inputs)
     return run_action(tmp_path, tmp_path / run, given, command="release")
 
 

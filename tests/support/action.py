@@ -110,3 +110,15 @@ def served(
     under a Worker's base path (``/docs``) the asset at ``/docs/<manifest key>``."""
     where = f"{ACCOUNT}/ns/{namespace}/{script}" if namespace else f"{ACCOUNT}/{script}"
     return _READER.get(f"{emulator.root_url}/__emulator/assets/{where}{quote(key)}")
+
+
+def release_inputs(emulator: EmulatorThread, script: str, **inputs: str) -> dict[str, str]:
+    """The inputs of ``cf-assets release`` of ``script`` on the emulator, plus ``inputs`` (by
+    field name: ``version_id`` is input ``version-id``)."""
+    given = {
+        "api-token": TOKEN,
+        "account-id": ACCOUNT,
+        "api-base-url": emulator.base_url,
+        "script-name": script,
+    }
+    return given | {name.replace("_", "-"): value for name, value in inputs.items()}

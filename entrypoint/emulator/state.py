@@ -81,8 +81,9 @@ class UploadSession:
     manifest: dict[str, ManifestEntry]
     #: hash → size, one entry per distinct hash of the manifest.
     sizes: dict[str, int]
-    #: hash → the distinct extensions (Node's rule) of the keys carrying that hash.
-    extensions: dict[str, tuple[str, ...]]
+    #: hash → the distinct extensions (Node's rule) of the keys carrying that hash; made at the
+    #: first upload that verifies a hash (a session that uploads nothing never pays for it).
+    extensions: dict[str, tuple[str, ...]] | None
     pending: set[str]
     #: The latest ``exp`` of any token issued for this session.
     expires_at: float

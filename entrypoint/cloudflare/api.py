@@ -22,7 +22,7 @@ and told of every retryable failure; only requests made with the account's crede
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterable, Callable
+from collections.abc import AsyncIterable, AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol, overload
 from urllib.parse import quote
@@ -152,15 +152,22 @@ class CloudflareClient:
         return f"{base}/scripts/{_segment(script)}"
 
     async def create_upload_session(
-        self, script: str, namespace: str | None, manifest_json: str
+        self, script: str, namespace: str | None, manifest: bytes
     ) -> UploadSession:
-        """Open an upload session for the manifest, given as its JSON object text (the plan has
-        it already: encoding 20,000 entries again costs ~30 ms); returns the JWT and buckets."""
+        """Open an upload session for the manifest, given as its JSON object in UTF-8 (the plan
+        has it already: encoding 100,000 entries again costs ~0.1 s); returns the JWT and
+        buckets."""
         url = f"{self.script_path(script, namespace)}/assets-upload-session"
-        body = f'{{"manifest": {manifest_json}}}'.encode()
-        headers = {"Content-Type": "application/json"}
+        parts = (b'{"manifest": ', manifest, b"}")
+        length = str(sum(map(len, parts)))
+        headers = {"Content-Type": "application/json", "Content-Length": length}
         result = await self.authorized(
-            "open the upload session", "POST", url, SessionResult, content=body, headers=headers
+            "open the upload session",
+            "POST",
+            url,
+            SessionResult,
+            content=_pieces(parts),  # sent as it is: no copy of 10 MB for 100,000 files
+            headers=headers,
         )
         return UploadSession(result.jwt, tuple(tuple(bucket) for bucket in result.buckets))
 
@@ -309,3 +316,10 @@ class CloudflareClient:
         finally:
             await response.aclose()
         return Answer(response.status_code, response.headers, b"".join(chunks))
+
+
+async def _pieces(parts: tuple[bytes, ...], size: int = 256 * 1024) -> AsyncIterator[bytes]:
+    """``parts`` in pieces of at most ``size`` bytes (one piece copied at a time)."""
+    for part in parts:
+        for start in range(0, len(part), size):
+            yield part[start : start + size]

@@ -64,7 +64,7 @@ def _manifest_path(
     """Write the manifest where ``manifest-file`` says; a dry run without it writes it where
     :func:`~entrypoint.files.output.write_own_file` puts our own files (the runner's temp folder,
     else a private folder). Never through a link."""
-    text = plan.manifest_json + "\n"
+    text = plan.manifest_bytes + b"\n"
     if settings.manifest_file is not None:
         path = cwd / settings.manifest_file
         write_file(path, text, workspace, input_name="manifest-file")

@@ -30,7 +30,7 @@ class UploadSessions:
     def __init__(self, ctx: UploadContext, plan: Plan) -> None:
         """Upload ``plan`` with what ``ctx`` holds."""
         self.ctx, self.plan = ctx, plan
-        self.manifest = plan.manifest_json
+        self.manifest = plan.manifest_bytes
         self.wanted: list[Asset] | None = None
         self.mode = "none"
         self.opened = 0

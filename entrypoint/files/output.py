@@ -45,9 +45,10 @@ class _RefusedError(Exception):
 
 
 def write_file(
-    path: Path, text: str, workspace: Workspace, *, input_name: str, private: bool = False
+    path: Path, text: str | bytes, workspace: Workspace, *, input_name: str, private: bool = False
 ) -> None:
-    """Write ``text`` to ``path`` atomically, through no link (mode 600 when ``private``).
+    """Write ``text`` (or bytes, as they are) to ``path`` atomically, through no link (mode 600
+    when ``private``).
 
     Raises:
         ConfigurationError: outside the places a run may write, a link or a file on the way,
@@ -59,13 +60,18 @@ def write_file(
         folder = _open_folders(base, parts[:-1], owner, create=True)
         assert folder is not None  # created when missing
         try:
-            _replace(folder, parts[-1], text.encode("utf-8"), 0o600 if private else 0o644, owner)
+            mode = 0o600 if private else 0o644
+            _replace(folder, parts[-1], _utf8(text), mode, owner)
         finally:
             os.close(folder)
     except _RefusedError as exc:
         raise _invalid(input_name, path, str(exc)) from None
     except OSError as exc:
         raise _invalid(input_name, path, describe(exc)) from None
+
+
+def _utf8(text: str | bytes) -> bytes:
+    return text if isinstance(text, bytes) else text.encode("utf-8")
 
 
 def check_target(path: Path, workspace: Workspace, *, input_name: str) -> None:
@@ -240,7 +246,7 @@ def _runner_error(variable: str, path: Path, why: str) -> ConfigurationError:
     return ConfigurationError(f"Cannot write ${variable} '{path}' ({why}).")
 
 
-def write_own_file(name: str, text: str, workspace: Workspace, *, input_name: str) -> Path:
+def write_own_file(name: str, text: str | bytes, workspace: Workspace, *, input_name: str) -> Path:
     """Write a file we name ourselves (the dry run's manifest, the images map) and say where: in
     the runner's temp folder, which later steps can read; else in a new private folder
     (mode 700, unpredictable name) in the system's temp folder, where no one can have planted a
@@ -260,7 +266,7 @@ def write_own_file(name: str, text: str, workspace: Workspace, *, input_name: st
         fd = os.open(folder, _FOLDER)
         try:
             hand_over(fd, owner)
-            _replace(fd, name, text.encode("utf-8"), 0o644, owner)
+            _replace(fd, name, _utf8(text), 0o644, owner)
         finally:
             os.close(fd)
     except (OSError, _RefusedError) as exc:

@@ -122,9 +122,15 @@ def _mime_table() -> dict[str, str]:
 
 def content_type(key: str) -> str:
     """The Content-Type wrangler sends for a manifest key (``mime.getType`` on the path)."""
-    base = key.rsplit("/", 1)[-1].rsplit("\\", 1)[-1].lower()
+    base = key.rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
     dot = base.rfind(".")
-    found = _mime_table().get(base[dot + 1 :]) if dot > 0 else None
+    return _extension_type(base[dot + 1 :].lower()) if dot > 0 else UNKNOWN_TYPE
+
+
+@cache
+def _extension_type(extension: str) -> str:
+    """The Content-Type of a lowercased extension (one string per type, however many files)."""
+    found = _mime_table().get(extension)
     if found is None:
         return UNKNOWN_TYPE
     return f"{found}; charset=utf-8" if found.startswith("text/") else found

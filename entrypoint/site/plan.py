@@ -188,7 +188,8 @@ class Hashing:
         return self._pool is not None
 
     def result(self) -> Hashed:
-        """The hashes and files in order, and the problems (blocks until the workers are done).
+        """The hashes and files in order, and the problems (blocks until the workers are done);
+        once.
 
         Raises:
             HashingCancelledError: :meth:`cancel` was called first.
@@ -216,6 +217,7 @@ class Hashing:
             raise
         finally:
             self._pool.shutdown(wait=True)  # joined: the next fork sees one thread again
+            self._batches = []  # the batches' lists, held no longer than the caller holds them
         return hashes, stats, problems
 
     def cancel(self) -> None:

@@ -40,6 +40,7 @@ MANIFEST: dict[str, dict[str, str | int]] = {
     "/index.html": {"hash": "4752155c2c0c0320b40bca1d83e8380a", "size": 13},
     "/béëp/boo^p.txt": {"hash": "0de3dd5df907418e9730fd2bd747bd5e", "size": 17},
 }
+MANIFEST_JSON = json.dumps(MANIFEST).encode()
 
 
 def test_session_on_the_plain_script_path_with_a_token() -> None:
@@ -49,9 +50,7 @@ def test_session_on_the_plain_script_path_with_a_token() -> None:
     router.post(f"{BASE}/accounts/{ACCOUNT}/workers/scripts/my-site/assets-upload-session").mock(
         side_effect=recorder
     )
-    session = run_client(
-        router, lambda c: c.create_upload_session("my-site", None, json.dumps(MANIFEST))
-    )
+    session = run_client(router, lambda c: c.create_upload_session("my-site", None, MANIFEST_JSON))
     assert session == UploadSession(UPLOAD_JWT, (("a" * 32, "b" * 32), ("c" * 32,)))
     (request,) = recorder.requests
     assert request.method == "POST"
@@ -59,6 +58,23 @@ def test_session_on_the_plain_script_path_with_a_token() -> None:
     assert "x-auth-key" not in request.headers
     assert request.headers["content-type"] == "application/json"
     assert json.loads(recorder.bodies[0]) == {"manifest": MANIFEST}
+    # Sent in pieces, never copied whole, but with its length: not chunked.
+    assert request.headers["content-length"] == str(len(recorder.bodies[0]))
+    assert "transfer-encoding" not in request.headers
+
+
+def test_a_large_manifest_goes_whole_in_pieces() -> None:
+    router = respx.Router(assert_all_called=True)
+    recorder = Recorder(envelope({"jwt": UPLOAD_JWT, "buckets": []}))
+    router.post(f"{BASE}/accounts/{ACCOUNT}/workers/scripts/big/assets-upload-session").mock(
+        side_effect=recorder
+    )
+    manifest = {f"/f{i}.txt": {"hash": f"{i:032x}", "size": i} for i in range(20_000)}
+    text = json.dumps(manifest).encode()
+    assert len(text) > 3 * 256 * 1024  # more than one piece
+    run_client(router, lambda c: c.create_upload_session("big", None, text))
+    assert recorder.bodies[0] == b'{"manifest": ' + text + b"}"
+    assert recorder.requests[0].headers["content-length"] == str(len(text) + 14)
 
 
 def test_session_on_the_dispatch_path_with_key_and_email() -> None:
@@ -68,7 +84,7 @@ def test_session_on_the_dispatch_path_with_key_and_email() -> None:
     router.post(f"{BASE}{path}/assets-upload-session").mock(side_effect=recorder)
     session = run_client(
         router,
-        lambda c: c.create_upload_session("site-1", "tenants.prod", json.dumps(MANIFEST)),
+        lambda c: c.create_upload_session("site-1", "tenants.prod", MANIFEST_JSON),
         credentials=KEY_CREDENTIALS,
     )
     assert session == UploadSession(UPLOAD_JWT, ())
@@ -86,7 +102,7 @@ def test_session_answer_without_jwt_is_retryable() -> None:
         return_value=envelope({"buckets": [["a" * 32]]})
     )
     with pytest.raises(RetryableError, match=r"malformed answer \(HTTP 200, result.jwt: Field"):
-        run_client(router, lambda c: c.create_upload_session("s", None, json.dumps(MANIFEST)))
+        run_client(router, lambda c: c.create_upload_session("s", None, MANIFEST_JSON))
 
 
 def test_credentials_headers() -> None:
@@ -186,7 +202,7 @@ def _session_error(response: httpx.Response | type[Exception] | Exception) -> Ba
     else:
         route.mock(side_effect=response)
     try:
-        run_client(router, lambda c: c.create_upload_session("site", None, json.dumps(MANIFEST)))
+        run_client(router, lambda c: c.create_upload_session("site", None, MANIFEST_JSON))
     except Exception as error:  # noqa: BLE001 - the test inspects whatever was raised
         return error
     pytest.fail("no error was raised")
@@ -367,7 +383,7 @@ def test_the_pacer_counts_only_requests_made_with_the_accounts_credentials() -> 
     pacer = Pacer()
 
     async def scenario(client: CloudflareClient) -> None:
-        manifest = json.dumps({"/a": {"hash": "a" * 32, "size": 1}})
+        manifest = json.dumps({"/a": {"hash": "a" * 32, "size": 1}}).encode()
         await client.create_upload_session("site", None, manifest)
 
         async def body() -> Any:

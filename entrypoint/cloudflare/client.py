@@ -15,8 +15,8 @@ requests for an http one). 3,000 single-asset uploads to a TLS API through a loo
 2.05 s that way, 3.69 s on the pooled httpx path (1.77 s direct; ``benchmarks/proxy.py``).
 Through an https proxy (TLS to the proxy) they take the pooled httpx path. Both paths share one
 TLS context (:mod:`~entrypoint.cloudflare.tls`), built in the background by
-:meth:`ClientConfig.start_tls` while the caller lists files. :func:`open_plain_client` makes the
-one other kind: for a URL outside the API, on the same network, without credentials (a release's
+:meth:`ClientConfig.start_tls` while the caller checks its inputs. :func:`open_plain_client` makes
+the one other kind: for a URL outside the API, on the same network, without credentials (a release's
 health check).
 """
 

@@ -36,7 +36,7 @@ from entrypoint.model import DeployResult, DeploySpec, Plan, Triggers
 from entrypoint.pacing.rate_limit import RateLimiter
 from entrypoint.pacing.retry import RetryPolicy
 from entrypoint.site.collect import Collection, collect_files
-from entrypoint.site.plan import PendingPlan, start_plan
+from entrypoint.site.plan import Feed, PendingPlan, walk_and_hash
 
 T = TypeVar("T")
 
@@ -123,10 +123,11 @@ class _Sections:
         self._open.close()
 
 
-def _collect(settings: DeploySettings, cwd: Path, workspace: Workspace) -> tuple[Path, Collection]:
-    directory = _directory(settings, cwd)
+def _collect(
+    settings: DeploySettings, directory: Path, workspace: Workspace, feed: Feed
+) -> Collection:
     limit = file_limit(settings, settings.workers_plan)
-    collection = collect_files(
+    return collect_files(
         directory,
         workspace=workspace,
         include=settings.include,
@@ -134,8 +135,8 @@ def _collect(settings: DeploySettings, cwd: Path, workspace: Workspace) -> tuple
         max_files=limit.files,
         plan=limit.plan,
         sized=False,  # sizes come from the hashing, which opens every file anyway
+        feed=feed,
     )
-    return directory, collection
 
 
 def _refuse_many_target_inputs(settings: DeploySettings) -> None:
@@ -247,20 +248,23 @@ class _Flow:
         )
 
     def assets(self) -> DeployOutcome:
-        """List, check, start hashing; then the dry run, or the deploy while the files hash."""
+        """List the files, hashing them as they are found; check; then the dry run, or the
+        deploy while the files hash."""
         self.sections.start("Building the manifest")
-        # The CA bundle loads in a thread while the files are listed; joined before any fork.
-        tls = None if self.settings.dry_run else self.client.start_tls()
-        directory, collection = _collect(self.settings, self.cwd, self.workspace)
-        spec = self.spec(collection)
-        context = tls.result() if tls else None  # joined before start_plan forks
-        pending = start_plan(directory, collection)
-        if context is None:  # a dry run
-            self.plan_ready(pending.result(), spec)
-            return DeployOutcome(plan=self.plan, manifest_file=self.manifest_file, result=None)
+        settings, workspace = self.settings, self.workspace
+        directory = _directory(settings, self.cwd)
+        pending = walk_and_hash(
+            directory, lambda feed: _collect(settings, directory, workspace, feed)
+        )
         try:
-            return self.run(context, lambda client: self.overlapped(client, pending, spec))
-        except BaseException:  # a stop before the loop ran the hashing: no workers left
+            # The CA bundle loads in a thread from here (the workers forked while none ran).
+            tls = None if settings.dry_run else self.client.start_tls()
+            spec = self.spec(pending.collection)
+            if tls is None:  # a dry run
+                self.plan_ready(pending.result(), spec)
+                return DeployOutcome(plan=self.plan, manifest_file=self.manifest_file, result=None)
+            return self.run(tls.result(), lambda client: self.overlapped(client, pending, spec))
+        except BaseException:  # a failed check, or a stop before the loop ran the hashing
             pending.cancel()
             raise
 

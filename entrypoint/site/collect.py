@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -113,10 +113,12 @@ def collect_files(
     max_files: int = 100_000,
     plan: str | None = None,
     sized: bool = True,
+    feed: Callable[[Sequence[FoundFile]], None] | None = None,
 ) -> Collection:
     """Walk ``directory`` and return every file to deploy, in a stable order; ``sized=False``:
     plain files are not stat'ed (their size is ``UNSIZED``, see the module docstring). ``plan``
-    names the plan whose limit ``max_files`` is (None: input ``max-files``).
+    names the plan whose limit ``max_files`` is (None: input ``max-files``). ``feed`` is told of
+    the files found so far as the walk goes (the hashing starts on them).
 
     Raises:
         ConfigurationError: the directory is missing, not a folder, outside the workspace (unless
@@ -130,7 +132,7 @@ def collect_files(
     ignore_data = _read_root_bytes(root, ASSETSIGNORE, place, boundaries)
     ignore_lines = read_assetsignore(ignore_data) if ignore_data is not None else []
     rules = IgnoreRules(ignore_lines, include, exclude)
-    walk = Walk(rules, place, boundaries, sized)
+    walk = Walk(rules, place, boundaries, sized, feed)
     st = os.stat(root)
     walk.run(root, (st.st_dev, st.st_ino))
     _raise_problems(directory, walk.problems)

@@ -1,25 +1,30 @@
-"""Hashing a collection into the Plan (:class:`~entrypoint.model.Plan`: every asset with its key,
-hash, size, content type and file identity, plus the config texts).
+"""Hashing the files of a walk into the Plan (:class:`~entrypoint.model.Plan`: every asset with
+its key, hash, size, content type and file identity, plus the config texts).
 
 Pure and local (no network): ``dry-run`` stops here. Hashing never runs on the event loop. Most of
 a site's hashing time is per-file Python work that holds the GIL, so threads do not spread it over
-cores: a large site is cut into batches of similar cost (of similar counts, where the walk left the
-sizes to the hashing) and hashed by forked worker processes (one per core, the parent's memory
-shared copy-on-write, only index ranges, hashes and the files as hashed pickled), a small one in
-the calling thread. Forking is skipped when other threads run (a child could inherit a held lock),
-where fork is unavailable, and when a single core would only add overhead. A worker ignores
-SIGINT and dies with this process; a stop (a signal, or :meth:`Hashing.cancel`) kills the workers
-at once rather than waiting for their batches.
+cores: a large site is hashed by forked worker processes (one per core), a small one in the
+calling thread. The workers start while the walk is still listing (:func:`walk_and_hash`): once
+it has found enough files to be worth a fork, each batch of files it finds goes to them at once,
+so the walk and the hashing overlap; a site of a few big files (whose sizes the walk did not read)
+is forked for when the walk ends. What crosses the pipes costs bytes, not objects: a batch is its
+paths and names joined in one string each, a result its hashes in one string and the files as
+hashed in one array of integers. Forking is skipped when other threads run (a child could inherit
+a held lock), where fork is unavailable, and when a single core would only add overhead. A worker
+ignores SIGINT and dies with this process; a stop (a signal, or :meth:`Hashing.cancel`) kills the
+workers at once rather than waiting for their batches.
 
-Hashing can be started (:func:`start_plan`: the workers fork at once) and waited for later, so the
-deploy flow sends its first API requests while the workers hash.
+The Plan is then awaited (:meth:`PendingPlan.result`) anywhere, so the deploy flow sends its first
+API requests while the workers hash.
 """
 
 from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Sequence
+from array import array
+from collections.abc import Callable, Iterable, Sequence
+from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
@@ -28,6 +33,7 @@ from entrypoint.errors import ContentError
 from entrypoint.model import Asset, Plan
 from entrypoint.site.collect import MAX_FILE_SIZE, UNSIZED, Collection, FoundFile, check_sizes
 from entrypoint.site.identity import (
+    HASH_CHARS,
     FileStat,
     SwappedFileError,
     content_type,
@@ -42,46 +48,85 @@ if TYPE_CHECKING:
 PARALLEL_MIN_COST: Final = 48 * 1024 * 1024
 _FILE_COST: Final = 16 * 1024  # the per-file work (open, read, small hash) in bytes of hashing
 _BATCHES_PER_WORKER: Final = 16  # small batches even out files whose sizes are not known yet
+#: Files per batch handed out while the walk lists (their sizes unknown: batches of equal count).
+STREAM_BATCH: Final = 1024
+_BLANK: Final = " " * HASH_CHARS  # a file not hashed (unreadable, or over the size limit)
 
 
 #: Hashes and the files as hashed, in order ("" and the listed size where unreadable), and the
 #: problems.
 Hashed = tuple[list[str], list[FileStat], list[str]]
+#: A batch for a worker: paths and names (keys without the "/"), each joined by NUL (which no path
+#: holds), and the listed sizes.
+Batch = tuple[str, str, list[int]]
+#: A worker's answer: the hashes joined (HASH_CHARS each, blanks where none), the files as hashed
+#: flattened (size, dev, ino, mtime_ns each), and the problems.
+Packed = tuple[str, "array[int] | list[int]", list[str]]
 
 
 class HashingCancelledError(Exception):
     """The hashing was given up (:meth:`Hashing.cancel`) before it was done."""
 
 
-def _hash_files(files: Sequence[FoundFile], stop: threading.Event | None = None) -> Hashed:
+def _hash_files(
+    paths: Iterable[str],
+    rels: Iterable[str],
+    sizes: Iterable[int],
+    stop: threading.Event | None = None,
+) -> Hashed:
     hashes: list[str] = []
     stats: list[FileStat] = []
     problems: list[str] = []
-    for found in files:
+    for path, rel, listed_size in zip(paths, rels, sizes, strict=True):
         if stop is not None and stop.is_set():
             raise HashingCancelledError
-        listed = None if found.size == UNSIZED else found.size
+        listed = None if listed_size == UNSIZED else listed_size
         try:
-            digest, seen = hash_and_stat(
-                found.path, node_extname(found.rel), listed, limit=MAX_FILE_SIZE
-            )
+            digest, seen = hash_and_stat(path, node_extname(rel), listed, limit=MAX_FILE_SIZE)
         except SwappedFileError as exc:
-            digest, seen = "", (found.size, 0, 0, 0)
-            problems.append(f"'{found.rel}' {exc.reason} while it was being hashed")
+            digest, seen = "", (listed_size, 0, 0, 0)
+            problems.append(f"'{rel}' {exc.reason} while it was being hashed")
         except OSError as exc:
-            digest, seen = "", (found.size, 0, 0, 0)
-            problems.append(f"cannot read '{found.rel}' ({exc.strerror or exc})")
+            digest, seen = "", (listed_size, 0, 0, 0)
+            problems.append(f"cannot read '{rel}' ({exc.strerror or exc})")
         hashes.append(digest)
         stats.append(seen)
     return hashes, stats, problems
 
 
-#: What forked workers hash: set before the pool forks, so only index ranges cross the pipe.
-_forked_files: Sequence[FoundFile] = ()
+def _hash_here(files: Sequence[FoundFile], stop: threading.Event | None = None) -> Hashed:
+    """Hash ``files`` in the calling thread."""
+    paths = (found.path for found in files)
+    rels = (found.rel for found in files)
+    return _hash_files(paths, rels, (found.size for found in files), stop)
 
 
-def _hash_range(bounds: tuple[int, int]) -> Hashed:
-    return _hash_files(_forked_files[bounds[0] : bounds[1]])
+def _batch(files: Sequence[FoundFile]) -> Batch:
+    paths = "\0".join([found.path for found in files])
+    rels = "\0".join([found.rel for found in files])
+    return paths, rels, [found.size for found in files]
+
+
+def _hash_batch(batch: Batch) -> Packed:
+    """A worker's task: hash one batch, answer packed."""
+    paths, rels, sizes = batch
+    hashes, stats, problems = _hash_files(paths.split("\0"), rels.split("\0"), sizes)
+    flat = list(chain.from_iterable(stats))
+    try:
+        numbers: array[int] | list[int] = array("q", flat)
+    except OverflowError:  # an inode or device number over 2**63: as a list, then
+        numbers = flat
+    return "".join([digest or _BLANK for digest in hashes]), numbers, problems
+
+
+def _unpack(packed: Packed) -> Hashed:
+    joined, numbers, problems = packed
+    hashes = [joined[i : i + HASH_CHARS] for i in range(0, len(joined), HASH_CHARS)]
+    if _BLANK in joined:
+        hashes = ["" if digest == _BLANK else digest for digest in hashes]
+    quads = iter(numbers)
+    stats: list[FileStat] = list(zip(quads, quads, quads, quads, strict=True))
+    return hashes, stats, problems
 
 
 def default_workers() -> int:
@@ -109,9 +154,13 @@ def _worth_forking(files: Sequence[FoundFile]) -> bool:
     """Whether hashing ``files`` costs more than forking: enough files are worth it whatever
     their sizes; below that, sizes the walk did not read are read here (a few stat calls), so a
     site of a few big files is still hashed in parallel."""
-    if len(files) * _FILE_COST >= PARALLEL_MIN_COST:
+    if _enough_files(len(files)):
         return True
     return sum(_size(found) + _FILE_COST for found in files) >= PARALLEL_MIN_COST
+
+
+def _enough_files(count: int) -> bool:
+    return count * _FILE_COST >= PARALLEL_MIN_COST
 
 
 def split_batches(files: Sequence[FoundFile], count: int) -> list[tuple[int, int]]:
@@ -133,54 +182,93 @@ def _can_fork() -> bool:
     return hasattr(os, "fork") and threading.active_count() == 1
 
 
-class Hashing:
-    """Hashing of a collection, started: forked workers already at it, or work left for
-    :meth:`result` to do in the calling thread. Start it where no other thread runs yet (the
-    workers are forked at once, by the first batch handed to the pool); wait for it anywhere."""
+#: What the walk calls with the files it has found so far (one growing list).
+Feed = Callable[[Sequence[FoundFile]], None]
 
-    def __init__(self, files: Sequence[FoundFile], workers: int) -> None:
-        """Fork the workers when it pays off (see the module docstring), else leave it for later."""
-        self._files = files
+
+class Hashing:
+    """Hashing of a walk's files: fed while the walk lists (:meth:`feed`), told when it is done
+    (:meth:`finish`), waited for (:meth:`result`). Create and feed it where no other thread runs
+    yet (the workers fork with the first batch handed out); wait for it anywhere."""
+
+    def __init__(self, workers: int) -> None:
+        """Hash with up to ``workers`` processes (none forked yet)."""
+        self._workers = workers
+        self._files: Sequence[FoundFile] = ()
+        self._sent = 0  # files handed to the workers, from the start of the walk's list
         self._stop = threading.Event()
         self._pool: ProcessPoolExecutor | None = None
-        self._batches: list[Future[Hashed]] = []
-        if workers >= 2 and _worth_forking(files) and _can_fork():
-            self._fork(workers)
+        self._batches: list[Future[Packed]] = []
 
-    def _fork(self, workers: int) -> None:
-        # Imported here: a small site never forks, and these cost ~40 ms of every start-up.
-        import multiprocessing  # noqa: PLC0415
-        from concurrent.futures import Future, ProcessPoolExecutor  # noqa: PLC0415
+    def feed(self, found: Sequence[FoundFile]) -> None:
+        """The files the walk has found so far, in order (a prefix of what :meth:`finish` gets):
+        once there are enough to be worth a fork, the workers start and get every full batch."""
+        if self._pool is None and (
+            self._workers < 2 or not _enough_files(len(found)) or not _can_fork()
+        ):
+            return
+        while len(found) - self._sent >= STREAM_BATCH and not self._stop.is_set():
+            self._hand_out(found[self._sent : self._sent + STREAM_BATCH])
+            if self._pool is None:  # no processes to be had: all of it in result()
+                self._workers = 1
+                return
+
+    def finish(self, files: Sequence[FoundFile]) -> None:
+        """Every file, as the walk found them: the rest goes to the workers; a site that was not
+        worth a fork by its count may be by its sizes (read now); else :meth:`result` hashes it
+        in the calling thread."""
+        self._files = files
+        rest = files[self._sent :]
+        if self._pool is None:
+            if self._workers < 2 or not _worth_forking(files) or not _can_fork():
+                return
+            ranges = split_batches(rest, self._workers * _BATCHES_PER_WORKER)
+        else:
+            ranges = [(0, len(rest))] if rest else []
+        for start, stop in ranges:
+            self._hand_out(rest[start:stop])
+            if self._pool is None:
+                return
+
+    def _hand_out(self, files: Sequence[FoundFile]) -> None:
+        """Submit one batch; the first one forks the workers (none if fork fails: then the
+        calling thread hashes everything)."""
+        from concurrent.futures import Future  # noqa: PLC0415
         from concurrent.futures.process import BrokenProcessPool  # noqa: PLC0415
 
-        global _forked_files  # noqa: PLW0603 - read by the forked children only
-        _forked_files = self._files
+        batch = _batch(files)
+        if self._pool is None:
+            self._fork(batch)
+        else:
+            try:
+                self._batches.append(self._pool.submit(_hash_batch, batch))
+            except BrokenProcessPool as exc:  # a worker died already: result() sees it
+                broken: Future[Packed] = Future()
+                broken.set_exception(exc)
+                self._batches.append(broken)
+        if self._pool is not None:
+            self._sent += len(files)
+
+    def _fork(self, first: Batch) -> None:
+        # Imported here: a small site never forks, and these cost ~40 ms of every start-up.
+        import multiprocessing  # noqa: PLC0415
+        from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415
+
         try:
             # Signals wait while the workers fork: each ignores SIGINT and dies with this process
             # (forked_worker) before it can take one; the pool's threads keep them blocked.
             with interrupts.blocked():
                 pool = ProcessPoolExecutor(
-                    workers,
+                    self._workers,
                     mp_context=multiprocessing.get_context("fork"),
                     initializer=interrupts.forked_worker,
                     initargs=(os.getpid(),),
                 )
-                ranges = split_batches(self._files, workers * _BATCHES_PER_WORKER)
-                self._batches = []
-                for bounds in ranges:
-                    try:
-                        self._batches.append(pool.submit(_hash_range, bounds))
-                    except BrokenProcessPool as exc:  # a worker died already: result() sees it
-                        broken: Future[Hashed] = Future()
-                        broken.set_exception(exc)
-                        self._batches.append(broken)
-                        break
+                self._batches = [pool.submit(_hash_batch, first)]  # forks every worker
         except OSError:  # no processes to be had here: hash in the calling thread
             self._batches = []
         else:
             self._pool = pool
-        finally:
-            _forked_files = ()  # every child was forked by the first submit
 
     @property
     def forked(self) -> bool:
@@ -189,13 +277,13 @@ class Hashing:
 
     def result(self) -> Hashed:
         """The hashes and files in order, and the problems (blocks until the workers are done);
-        once.
+        once, after :meth:`finish`.
 
         Raises:
             HashingCancelledError: :meth:`cancel` was called first.
         """
         if self._pool is None:
-            return _hash_files(self._files, self._stop)
+            return _hash_here(self._files, self._stop)
         from concurrent.futures import CancelledError  # noqa: PLC0415
         from concurrent.futures.process import BrokenProcessPool  # noqa: PLC0415
 
@@ -204,20 +292,20 @@ class Hashing:
         problems: list[str] = []
         try:
             for batch in self._batches:
-                part_hashes, part_stats, part_problems = batch.result()
+                part_hashes, part_stats, part_problems = _unpack(batch.result())
                 hashes += part_hashes
                 stats += part_stats
                 problems += part_problems
         except CancelledError:
             raise HashingCancelledError from None
         except (BrokenProcessPool, OSError):  # a worker died: do it here, unless given up
-            return _hash_files(self._files, self._stop)
+            return _hash_here(self._files, self._stop)
         except BaseException:  # a signal's KeyboardInterrupt: the workers stop now, unfinished
             interrupts.kill_workers(self._pool)
             raise
         finally:
             self._pool.shutdown(wait=True)  # joined: the next fork sees one thread again
-            self._batches = []  # the batches' lists, held no longer than the caller holds them
+            self._batches = []  # the batches' answers, held no longer than the caller holds them
         return hashes, stats, problems
 
     def cancel(self) -> None:
@@ -231,13 +319,14 @@ class Hashing:
 
 
 class PendingPlan:
-    """A Plan whose files are being hashed; :func:`start_plan` makes one."""
+    """A Plan whose files are being hashed; :func:`walk_and_hash` and :func:`start_plan` make
+    one."""
 
-    def __init__(self, directory: Path, collection: Collection, workers: int) -> None:
-        """Start hashing ``collection`` (forking the workers now, when it pays off)."""
+    def __init__(self, directory: Path, collection: Collection, hashing: Hashing) -> None:
+        """The Plan of ``collection``, whose files ``hashing`` has been told of (finished)."""
         self.directory = directory
         self.collection = collection
-        self._hashing = Hashing(collection.files, workers)
+        self._hashing = hashing
 
     def result(self) -> Plan:
         """The Plan, once every file is hashed (blocks).
@@ -278,15 +367,30 @@ class PendingPlan:
         self._hashing.cancel()
 
 
-def start_plan(
-    directory: Path, collection: Collection, *, workers: int | None = None
+def walk_and_hash(
+    directory: Path, collect: Callable[[Feed], Collection], *, workers: int | None = None
 ) -> PendingPlan:
-    """Start hashing every collected file; the Plan comes from ``result()``.
+    """Collect the files with ``collect`` (which walks, feeding what it finds to the hashing)
+    and hash them meanwhile; the Plan comes from ``result()``. A failed walk stops the workers.
 
     Call it before any other thread starts (an event loop's first DNS lookup starts one) so a
     large site can be hashed by forked workers while this process does something else.
     """
-    return PendingPlan(directory, collection, workers or default_workers())
+    hashing = Hashing(workers or default_workers())
+    try:
+        collection = collect(hashing.feed)
+        hashing.finish(collection.files)
+    except BaseException:
+        hashing.cancel()
+        raise
+    return PendingPlan(directory, collection, hashing)
+
+
+def start_plan(
+    directory: Path, collection: Collection, *, workers: int | None = None
+) -> PendingPlan:
+    """Start hashing files already collected (see :func:`walk_and_hash`)."""
+    return walk_and_hash(directory, lambda _feed: collection, workers=workers)
 
 
 def build_plan(

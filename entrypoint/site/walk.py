@@ -8,7 +8,9 @@ refused unless the ignore rules leave it out (wrangler would upload it, and it c
 checkout's credentials); broken links, cycles, unreadable entries, names that are not UTF-8 and
 paths longer than PATH_MAX are recorded as problems, all of them, for the caller to report, and
 so are root names made only of dots (``...``), on which wrangler fails.
-Depth first in name order with its own stack: a tree of any depth costs no recursion.
+Depth first in name order with its own stack: a tree of any depth costs no recursion. A
+``feed`` hears of the files as they are found (every :data:`FEED_STEP` or so, between folders),
+so their hashing can start before the walk ends.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -28,6 +30,8 @@ UNSIZED: Final = -1
 #: Linux's limit on a path's length in bytes (with its final NUL); a longer path cannot be opened.
 PATH_MAX: Final = 4096
 _NAME_MAX: Final = 255
+#: Files found between two calls of a walk's feed (at least; it is called between folders).
+FEED_STEP: Final = 256
 _SHOWN_CHARS: Final = 160
 # npm ignore throws on a path like "..." (not a relative path, it says), failing wrangler's deploy.
 _DOTS_ONLY: Final = (
@@ -57,6 +61,8 @@ class Walk:
     workspace: Workspace
     boundaries: tuple[str, ...]
     sized: bool = True
+    #: Called with ``files`` (the list so far) each time it grew by FEED_STEP or more.
+    feed: Callable[[Sequence[FoundFile]], None] | None = None
     files: list[FoundFile] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     ignored: int = 0
@@ -66,7 +72,11 @@ class Walk:
         """Walk the folder ``root``, whose (device, inode) is ``identity``."""
         self.active.add(identity)
         stack: list[_Frame] = [(iter(self.listing(root, "")), "", identity)]
+        fed = 0
         while stack:
+            if self.feed is not None and len(self.files) - fed >= FEED_STEP:
+                fed = len(self.files)
+                self.feed(self.files)
             entries, prefix, current = stack[-1]
             for entry in entries:
                 if not prefix and not entry.name.strip("."):  # "...": see _DOTS_ONLY

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+import multiprocessing
 import os
 import shutil
 import signal
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -313,7 +316,7 @@ def test_a_few_big_files_are_hashed_in_parallel_even_when_the_walk_left_sizes_ou
     assert not start_plan(site, small, workers=2).forked
 
 
-def _killed(bounds: tuple[int, int]) -> object:
+def _killed(batch: object) -> object:
     """A hashing worker that dies at once (as one does when Ctrl-C reaches it)."""
     os.kill(os.getpid(), signal.SIGKILL)
     return None
@@ -328,7 +331,7 @@ def test_workers_that_die_are_replaced_by_this_process_unless_hashing_was_given_
     expected = build_plan(site, collection, workers=1)
     monkeypatch.setattr(plan_module, "PARALLEL_MIN_COST", 0)
     monkeypatch.setattr(plan_module, "_can_fork", lambda: True)
-    monkeypatch.setattr(plan_module, "_hash_range", _killed)
+    monkeypatch.setattr(plan_module, "_hash_batch", _killed)
     pending = start_plan(site, collection, workers=2)
     assert pending.forked
     if not cancelled:
@@ -347,8 +350,9 @@ def test_cancelled_hashing_in_this_process_stops(tmp_path: Path) -> None:
         pending.result()
 
 
-def _signal_state(bounds: tuple[int, int]) -> object:
-    """A worker reporting what it does with SIGINT / SIGTERM and what kills it with its parent."""
+def _signal_state(batch: plan_module.Batch) -> plan_module.Packed:
+    """A worker reporting (as a problem per file) what it does with SIGINT / SIGTERM and what
+    kills it with its parent."""
     import ctypes
 
     death = ctypes.c_int(0)
@@ -358,7 +362,8 @@ def _signal_state(bounds: tuple[int, int]) -> object:
         f"int={signal.getsignal(signal.SIGINT)!r} term={signal.getsignal(signal.SIGTERM)!r} "
         f"death={death.value} blocked={sorted(blocked)}"
     )
-    return [state] * (bounds[1] - bounds[0]), [0] * (bounds[1] - bounds[0]), []
+    count = len(batch[2])
+    return "0" * 32 * count, [0] * 4 * count, [state] * count
 
 
 def test_workers_ignore_sigint_and_die_with_this_process(
@@ -368,10 +373,11 @@ def test_workers_ignore_sigint_and_die_with_this_process(
     collection = collect_files(site, workspace=tmp_path, sized=False)
     monkeypatch.setattr(plan_module, "PARALLEL_MIN_COST", 0)
     monkeypatch.setattr(plan_module, "_can_fork", lambda: True)
-    monkeypatch.setattr(plan_module, "_hash_range", _signal_state)
-    hashing = plan_module.Hashing(collection.files, 2)
+    monkeypatch.setattr(plan_module, "_hash_batch", _signal_state)
+    hashing = plan_module.Hashing(2)
+    hashing.finish(collection.files)
     assert hashing.forked
-    states, _, _ = hashing.result()
+    _, _, states = hashing.result()
     expected = (
         f"int={signal.SIG_IGN!r} term={signal.SIG_DFL!r} death={int(signal.SIGKILL)} blocked=[]"
     )
@@ -379,7 +385,7 @@ def test_workers_ignore_sigint_and_die_with_this_process(
     assert signal.pthread_sigmask(signal.SIG_BLOCK, []) == set()  # this thread: as it was
 
 
-def _stuck(bounds: tuple[int, int]) -> object:
+def _stuck(batch: object) -> object:
     """A worker that takes a minute, then leaves a mark; killed, it leaves none."""
     import time
 
@@ -398,10 +404,120 @@ def test_cancel_kills_the_workers_instead_of_waiting_for_their_batches(
     monkeypatch.setenv("CF_TEST_MARK_DIR", str(marks))
     monkeypatch.setattr(plan_module, "PARALLEL_MIN_COST", 0)
     monkeypatch.setattr(plan_module, "_can_fork", lambda: True)
-    monkeypatch.setattr(plan_module, "_hash_range", _stuck)
+    monkeypatch.setattr(plan_module, "_hash_batch", _stuck)
     pending = start_plan(site, collection, workers=2)
     assert pending.forked
     pending.cancel()
     with pytest.raises(HashingCancelledError):
         pending.result()
     assert list(marks.iterdir()) == []  # no batch ran to its end
+
+
+def _tree(root: Path, count: int = 60) -> Path:
+    """``count`` small files in seven folders (the walk finds them folder by folder)."""
+    for index in range(count):
+        folder = root / f"d{index % 7}"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"f{index}.txt").write_bytes(b"x" * (index * 97))
+    return root
+
+
+def _streaming(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fork for any site, feed every 4 files, hand out batches of 5."""
+    monkeypatch.setattr(plan_module, "PARALLEL_MIN_COST", 0)
+    monkeypatch.setattr(plan_module, "_can_fork", lambda: True)
+    monkeypatch.setattr(plan_module, "STREAM_BATCH", 5)
+    monkeypatch.setattr("entrypoint.site.walk.FEED_STEP", 4)
+
+
+def test_the_walk_feeds_growing_prefixes_of_its_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = _tree(tmp_path / "site")
+    monkeypatch.setattr("entrypoint.site.walk.FEED_STEP", 4)
+    seen: list[list[FoundFile]] = []
+    collection = collect_files(site, workspace=tmp_path, feed=lambda found: seen.append([*found]))
+    assert len(seen) >= 5  # fed as it went, not once at the end
+    for before, after in itertools.pairwise(seen):
+        assert len(after) - len(before) >= 4
+    for prefix in seen:
+        assert tuple(prefix) == collection.files[: len(prefix)]
+
+
+def test_workers_hash_while_the_walk_still_lists(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = _tree(tmp_path / "site")
+    collection = collect_files(site, workspace=tmp_path, sized=False)
+    alone = build_plan(site, collection, workers=1)
+    _streaming(monkeypatch)
+    workers_during_walk: list[int] = []
+
+    def collect(feed: plan_module.Feed) -> Collection:
+        def watching(found: Sequence[FoundFile]) -> None:
+            feed(found)
+            workers_during_walk.append(len(multiprocessing.active_children()))
+
+        return collect_files(site, workspace=tmp_path, sized=False, feed=watching)
+
+    pending = plan_module.walk_and_hash(site, collect, workers=2)
+    assert pending.forked
+    assert workers_during_walk
+    assert workers_during_walk[-1] == 2
+    streamed = pending.result()
+    assert streamed.assets == alone.assets
+    assert streamed.manifest_hash == alone.manifest_hash
+
+
+def test_a_walk_that_fails_after_the_fork_leaves_no_worker(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = _tree(tmp_path / "site")
+    _streaming(monkeypatch)
+
+    def collect(feed: plan_module.Feed) -> Collection:
+        collect_files(site, workspace=tmp_path, sized=False, feed=feed)
+        assert len(multiprocessing.active_children()) == 2
+        msg = "a problem the walk found"
+        raise ContentError(msg)
+
+    with pytest.raises(ContentError, match="a problem the walk found"):
+        plan_module.walk_and_hash(site, collect, workers=2)
+    for child in multiprocessing.active_children():  # joins the killed ones
+        child.join(timeout=10)
+    assert multiprocessing.active_children() == []
+
+
+def test_a_streamed_unreadable_file_is_reported_by_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = _tree(tmp_path / "site")
+    _streaming(monkeypatch)
+
+    def collect(feed: plan_module.Feed) -> Collection:
+        collection = collect_files(site, workspace=tmp_path, sized=False, feed=feed)
+        (site / "d3" / "f59.txt").unlink()  # in the last batch, handed out by finish()
+        return collection
+
+    pending = plan_module.walk_and_hash(site, collect, workers=2)
+    with pytest.raises(ContentError, match=r"'d3/f59.txt' was deleted while it was being hashed"):
+        pending.result()
+
+
+def test_a_worker_answers_in_bytes_and_the_answer_unpacks_to_the_same(tmp_path: Path) -> None:
+    site = _tree(tmp_path / "site", 9)
+    files = collect_files(site, workspace=tmp_path, sized=False).files
+    missing = FoundFile("gone.txt", str(site / "gone.txt"), UNSIZED)
+    batch = plan_module._batch([*files, missing])
+    joined, numbers, problems = plan_module._hash_batch(batch)
+    assert isinstance(joined, str)
+    assert len(joined) == 32 * 10
+    assert len(numbers) == 4 * 10
+    assert problems == ["'gone.txt' was deleted while it was being hashed"]
+    hashes, stats, _ = plan_module._unpack((joined, numbers, problems))
+    here = plan_module._hash_here(files)
+    assert hashes == [*here[0], ""]
+    assert stats == [*here[1], (UNSIZED, 0, 0, 0)]
+    # Numbers past a signed 64-bit array travel as a list.
+    big = (1, 2**64 - 1, 3, 4)
+    assert plan_module._unpack(("a" * 32, list(big), []))[1] == [big]

@@ -22,6 +22,8 @@ SCENARIOS: Final = {
     "change-1pct": "redeploy,\n1 % changed",
     "cold-latency": "cold,\n+50 ms/request",
     "cold-single-asset": "cold,\nsingle-asset",
+    "cold-100k": "cold,\n100k files",
+    "redeploy-100k": "redeploy,\n100k files",
 }
 OURS_COLOUR: Final = "#f38020"
 WRANGLER_COLOUR: Final = "#7f8c9a"

@@ -24,8 +24,11 @@ from benchmarks.tools import REPO_ROOT, OurCli, RunResult, Wrangler
 LATENCY: Final = 0.05
 ALL: Final = (
     "cold",
+    "cold-unverified",
     "redeploy",
     "change-1pct",
+    "cold-100k",
+    "redeploy-100k",
     "cold-latency",
     "cold-single-asset",
     "manifest",
@@ -93,6 +96,10 @@ class Bench:
     slow_repeat: int
     rss_mib: tuple[int, int]
     say: Callable[[str], None]
+    #: Ours with the upload-time hash check taken out (scenario ``cold-unverified``).
+    unverified: OurCli | None = None
+    #: The 100,000-file site (scenarios ``cold-100k`` and ``redeploy-100k``).
+    large_site: Path | None = None
     results: Results = field(default_factory=dict)
     #: This session's logs (one folder per run of the benchmark).
     logs: Path = field(init=False)
@@ -117,7 +124,8 @@ class Bench:
         return result
 
     def deploy_cycle(self, round_: int, wanted: set[str]) -> None:
-        """cold → redeploy → 1 % changed, per tool, from an empty emulator each time."""
+        """cold → redeploy → 1 % changed, per tool, from an empty emulator each time; then our
+        cold deploy without the upload-time hash check."""
         for tool in self.tools:
             self.emulator.reset()
             self._deploy("cold", tool)
@@ -131,6 +139,25 @@ class Bench:
                     self._deploy("change-1pct", tool)
                 finally:
                     restore_share(self.site, self.spec, round_=round_)
+        if "cold-unverified" in wanted and self.unverified is not None:
+            self.emulator.reset()
+            self._deploy("cold-unverified", self.unverified)
+
+    def large_cycle(self, round_: int, wanted: set[str]) -> None:
+        """The 100,000-file site, per tool: cold (wrangler's only in its first ``slow_repeat``
+        rounds: it takes minutes), then a redeploy; where the cold run is skipped, an untimed
+        deploy of ours fills the emulator (the account's assets are shared by every Worker, so
+        wrangler then finds every file there, as after any earlier deploy)."""
+        site = self.large_site
+        assert site is not None
+        for tool in self.tools:
+            self.emulator.reset()
+            if "cold-100k" in wanted and (tool.name != "wrangler" or round_ <= self.slow_repeat):
+                self._deploy("cold-100k", tool, site)
+            else:
+                self.ours.deploy(self.emulator.base_url, site, self.logs / f"fill-{round_}.log")
+            if "redeploy-100k" in wanted:
+                self._deploy("redeploy-100k", tool, site)
 
     def cold_with(
         self, scenario: str, runs: int, *, wrangler_runs: int | None = None, **config: object

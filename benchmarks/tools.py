@@ -107,6 +107,14 @@ class OurCli:
         self.command = [*launcher, "deploy"]
 
     @classmethod
+    def unverified(cls, work: Path, python: str) -> OurCli:
+        """This checkout's CLI with the upload-time hash check taken out
+        (``benchmarks/unverified.py``), named ``unverified``: what the check costs."""
+        cli = cls(work, python, name="unverified")
+        cli.command = [python, str(REPO_ROOT / "benchmarks" / "unverified.py"), "deploy"]
+        return cli
+
+    @classmethod
     def baseline(cls, work: Path, checkout: Path) -> OurCli:
         """The CLI of another checkout (its own ``.venv``, made by its ``scripts/bootstrap.sh``)."""
         python = checkout / ".venv" / "bin" / "python"

@@ -8,8 +8,12 @@ itself is imported only when this command runs, so the other commands never load
 from __future__ import annotations
 
 import argparse
+import gc
 import json
-from typing import Any, TextIO
+from typing import Any, Final, TextIO
+
+#: New objects between two collections of the emulator process (Python's default: 700).
+_GC_THRESHOLD: Final = 100_000
 
 
 def add_emulator_parser(commands: Any) -> None:
@@ -84,6 +88,11 @@ def run_emulator_command(args: argparse.Namespace, stream: TextIO) -> int:
         refuse_scripts=frozenset(args.refuse_script),
         verify_hashes=not args.trusting,
     )
+
+    # A long-lived process holding every stored asset: at the default threshold (700 new
+    # objects) a 100,000-entry session request sets off hundreds of collections, some over that
+    # whole heap; rarer ones keep such a request near its parsing time (measured: 0.45 -> 0.28 s).
+    gc.set_threshold(_GC_THRESHOLD)
 
     def ready(base_url: str) -> None:
         stream.write(f"cf-assets emulator listening on {base_url}\n")

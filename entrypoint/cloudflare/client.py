@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import ssl
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Final
@@ -36,7 +36,7 @@ from entrypoint.cloudflare.api import CloudflareClient, Credentials, RequestPace
 from entrypoint.cloudflare.exchange import MAX_CONNECT_SECONDS
 from entrypoint.cloudflare.lean import LeanClient, Timeouts
 from entrypoint.cloudflare.pools import PooledTransport
-from entrypoint.cloudflare.proxy import Proxies, Proxy, RoutedTransport
+from entrypoint.cloudflare.proxy import Proxies, Proxy
 from entrypoint.cloudflare.tls import BackgroundTls, Trust, tls_context
 
 USER_AGENT: Final = f"cf-assets-action/{__version__}"
@@ -163,3 +163,29 @@ def _poster(config: ClientConfig, context: ssl.SSLContext, timeouts: Timeouts) -
         user_agent=USER_AGENT,
         proxy=proxy,
     )
+
+
+class RoutedTransport(httpx.AsyncBaseTransport):
+    """Sends each request through the transport of its proxy (or the direct one), each made
+    when first needed by ``make``."""
+
+    def __init__(
+        self, proxies: Proxies, make: Callable[[Proxy | None], httpx.AsyncBaseTransport]
+    ) -> None:
+        """Nothing is opened until a request needs it."""
+        self._proxies = proxies
+        self._make = make
+        self._routes: dict[Proxy | None, httpx.AsyncBaseTransport] = {}
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        """Send ``request`` the way its URL says."""
+        proxy = self._proxies.for_url(request.url)
+        transport = self._routes.get(proxy)
+        if transport is None:
+            transport = self._routes[proxy] = self._make(proxy)
+        return await transport.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        """Close every transport made."""
+        for transport in self._routes.values():
+            await transport.aclose()

@@ -1,5 +1,5 @@
-"""Which proxy a request goes through: the proxies as values, ``NO_PROXY`` as curl reads it, and
-the transport that sends each request the way its URL says.
+"""Which proxy a request goes through: the proxies as values and ``NO_PROXY`` as curl reads it
+(the transport that routes each request by them is the client's, ``client.RoutedTransport``).
 
 Values only: ``config/network.py`` reads the variables (``https_proxy`` / ``HTTPS_PROXY``,
 ``http_proxy`` / ``HTTP_PROXY``, ``all_proxy`` / ``ALL_PROXY``, ``no_proxy`` / ``NO_PROXY``)
@@ -25,12 +25,12 @@ from __future__ import annotations
 import base64
 import ipaddress
 import ssl
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Final, Literal
+from typing import TYPE_CHECKING, Final, Literal
 from urllib.parse import quote
 
-import httpx
+if TYPE_CHECKING:  # httpx loads with the client, not with the settings that read proxies
+    import httpx
 
 _BLANKS: Final = " \t"
 _DEFAULT_PORTS: Final = {"http": 80, "https": 443}
@@ -75,6 +75,8 @@ class Proxy:
 
     def for_httpx(self, context: ssl.SSLContext) -> httpx.Proxy:
         """The proxy as httpx takes it; ``context`` verifies an https proxy."""
+        import httpx  # noqa: PLC0415 - loaded by then: only a client asks
+
         auth = (self.username, self.password) if self.username or self.password else None
         ssl_context = context if self.scheme == "https" else None
         return httpx.Proxy(self.url, auth=auth, ssl_context=ssl_context)
@@ -190,6 +192,8 @@ class Proxies:
 
     def for_url(self, url: httpx.URL | str) -> Proxy | None:
         """The proxy a request to ``url`` goes through (None: direct)."""
+        import httpx  # noqa: PLC0415 - loaded by then: only a client asks
+
         url = httpx.URL(url) if isinstance(url, str) else url
         proxy = self.https if url.scheme == "https" else self.http if url.scheme == "http" else None
         if proxy is None:
@@ -210,29 +214,3 @@ def proxy_hint(proxy: Proxy, host: str) -> str:
         f"Sent through {proxy.named}: check that the proxy is up and lets this runner reach "
         f"{host}, or list {host} in NO_PROXY to connect directly."
     )
-
-
-class RoutedTransport(httpx.AsyncBaseTransport):
-    """Sends each request through the transport of its proxy (or the direct one), each made
-    when first needed by ``make``."""
-
-    def __init__(
-        self, proxies: Proxies, make: Callable[[Proxy | None], httpx.AsyncBaseTransport]
-    ) -> None:
-        """Nothing is opened until a request needs it."""
-        self._proxies = proxies
-        self._make = make
-        self._routes: dict[Proxy | None, httpx.AsyncBaseTransport] = {}
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        """Send ``request`` the way its URL says."""
-        proxy = self._proxies.for_url(request.url)
-        transport = self._routes.get(proxy)
-        if transport is None:
-            transport = self._routes[proxy] = self._make(proxy)
-        return await transport.handle_async_request(request)
-
-    async def aclose(self) -> None:
-        """Close every transport made."""
-        for transport in self._routes.values():
-            await transport.aclose()

@@ -21,16 +21,17 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final, Protocol
+from typing import TYPE_CHECKING, Final, Protocol
 from urllib.parse import unquote, urlsplit
 
 from pydantic import SecretStr
 
-from entrypoint.cloudflare.api import Credentials
-from entrypoint.cloudflare.client import ClientConfig
 from entrypoint.cloudflare.proxy import NoProxy, Proxies, Proxy
 from entrypoint.cloudflare.tls import CaTrust, Trust
 from entrypoint.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from entrypoint.cloudflare.client import ClientConfig
 
 #: A proxy's default port when its URL names none, as curl has it.
 _DEFAULT_PROXY_PORTS: Final = {"http": 1080, "https": 443}
@@ -141,6 +142,11 @@ class ApiSettings(Protocol):
 
 def client_config(settings: ApiSettings, network: Network = DIRECT) -> ClientConfig:
     """The client of a command with ``settings`` on ``network`` (the account is checked set)."""
+    # The HTTP stack (httpx, ~60 ms of imports) loads here, when a client is made: a deploy
+    # makes it once its files are being hashed, not on the way to the first byte read.
+    from entrypoint.cloudflare.api import Credentials  # noqa: PLC0415
+    from entrypoint.cloudflare.client import ClientConfig  # noqa: PLC0415
+
     return ClientConfig(
         base_url=settings.api_base_url,
         account_id=settings.account_id or "",

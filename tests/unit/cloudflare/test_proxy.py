@@ -9,7 +9,8 @@ import base64
 import httpx
 import pytest
 
-from entrypoint.cloudflare.proxy import NoProxy, Proxies, Proxy, RoutedTransport, proxy_hint
+from entrypoint.cloudflare.client import RoutedTransport
+from entrypoint.cloudflare.proxy import NoProxy, Proxies, Proxy, proxy_hint
 
 PROXY = Proxy(scheme="http", host="proxy.corp", port=3128, variable="HTTPS_PROXY")
 

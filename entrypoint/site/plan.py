@@ -20,6 +20,7 @@ API requests while the workers hash.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
 from array import array
@@ -125,7 +126,11 @@ def _unpack(packed: Packed) -> Hashed:
     if _BLANK in joined:
         hashes = ["" if digest == _BLANK else digest for digest in hashes]
     quads = iter(numbers)
-    stats: list[FileStat] = list(zip(quads, quads, quads, quads, strict=True))
+    devices: dict[int, int] = {}  # one int object per device, not one per file (28 B each)
+    stats: list[FileStat] = [
+        (size, devices.setdefault(dev, dev), ino, mtime_ns)
+        for size, dev, ino, mtime_ns in zip(quads, quads, quads, quads, strict=True)
+    ]
     return hashes, stats, problems
 
 
@@ -306,6 +311,7 @@ class Hashing:
         finally:
             self._pool.shutdown(wait=True)  # joined: the next fork sees one thread again
             self._batches = []  # the batches' answers, held no longer than the caller holds them
+        self._files = ()
         return hashes, stats, problems
 
     def cancel(self) -> None:
@@ -329,7 +335,7 @@ class PendingPlan:
         self._hashing = hashing
 
     def result(self) -> Plan:
-        """The Plan, once every file is hashed (blocks).
+        """The Plan, once every file is hashed (blocks); once.
 
         Raises:
             ContentError: listing every file that could not be read.
@@ -348,7 +354,10 @@ class PendingPlan:
             for found, digest, (size, dev, ino, mtime_ns) in zip(files, hashes, stats, strict=True)
             for key in ("/" + found.rel,)
         )
+        del files, hashes, stats
         collection = self.collection
+        # The Plan holds what the deploy needs; the walk's records (12 MB at 100,000 files) go.
+        self.collection = dataclasses.replace(collection, files=())
         return Plan(
             directory=self.directory,
             assets=assets,

@@ -256,6 +256,16 @@ def test_manifest_json_is_sorted_one_entry_per_line(tmp_path: Path) -> None:
     assert Plan(directory=tmp_path, assets=()).manifest_json == "{}"
 
 
+def test_a_key_given_twice_is_in_the_manifest_once_as_its_last(tmp_path: Path) -> None:
+    first = Asset("/a.txt", "/x/a", 1, "1" * 32, "text/plain; charset=utf-8", 0, 0, 0)
+    second = Asset("/a.txt", "/x/b", 2, "2" * 32, "text/plain; charset=utf-8", 0, 0, 0)
+    other = Asset("/b.txt", "/x/c", 3, "3" * 32, "text/plain; charset=utf-8", 0, 0, 0)
+    plan = Plan(directory=tmp_path, assets=(other, first, second))
+    assert json.loads(plan.manifest_json) == plan.manifest()
+    assert plan.manifest_json.count('"/a.txt"') == 1
+    assert json.loads(plan.manifest_json)["/a.txt"] == {"hash": "2" * 32, "size": 2}
+
+
 def test_sizes_left_to_the_hashing_are_read_from_the_files(tmp_path: Path) -> None:
     site = _site(tmp_path / "site")
     sized = build_plan(site, collect_files(site, workspace=tmp_path))

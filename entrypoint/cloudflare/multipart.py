@@ -37,7 +37,7 @@ from entrypoint.site.identity import (
     read_full,
 )
 
-READ_CHUNK: Final = 3 * 256 * 1024  # 768 KiB, a multiple of 3
+READ_CHUNK: Final = 3 * 64 * 1024  # 192 KiB, a multiple of 3
 FLUSH_AT: Final = 256 * 1024  # coalesce small parts into writes of at least this size
 _INLINE_READ: Final = 256 * 1024  # smaller files are read on the loop; larger ones in a thread
 _CHANGED_HINT: Final = "Do not modify the assets directory during a deploy."

@@ -30,7 +30,6 @@ class UploadSessions:
     def __init__(self, ctx: UploadContext, plan: Plan) -> None:
         """Upload ``plan`` with what ``ctx`` holds."""
         self.ctx, self.plan = ctx, plan
-        self.manifest = plan.manifest_bytes
         self.wanted: list[Asset] | None = None
         self.mode = "none"
         self.opened = 0
@@ -43,7 +42,7 @@ class UploadSessions:
         async def send() -> UploadSession:
             where = ctx.destination
             return await ctx.client.create_upload_session(
-                where.script, where.namespace, self.manifest
+                where.script, where.namespace, self.plan.manifest_chunks, self.plan.manifest_length
             )
 
         session = await ctx.policy.run(send, ctx.on_retry)

@@ -57,7 +57,7 @@ async def _call(server: HostileServer, lean: bool, bounds: RequestBounds) -> str
         try:
             if lean:
                 return await client.upload_asset("a.b.c", "f" * 32, _body(b"abc"), 3, "text/plain")
-            session = await client.create_upload_session("site", None, b"{}")
+            session = await client.create_upload_session("site", None, lambda: [b"{}"], 2)
             return session.jwt
         finally:
             await poster.aclose()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import email.utils
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,13 @@ MANIFEST: dict[str, dict[str, str | int]] = {
 MANIFEST_JSON = json.dumps(MANIFEST).encode()
 
 
+def _session(client: CloudflareClient, script: str, namespace: str | None = None) -> Any:
+    """Open a session for MANIFEST (in one piece)."""
+    return client.create_upload_session(
+        script, namespace, lambda: [MANIFEST_JSON], len(MANIFEST_JSON)
+    )
+
+
 def test_session_on_the_plain_script_path_with_a_token() -> None:
     router = respx.Router(assert_all_called=True)
     answer = {"jwt": UPLOAD_JWT, "buckets": [["a" * 32, "b" * 32], ["c" * 32]]}
@@ -50,7 +58,7 @@ def test_session_on_the_plain_script_path_with_a_token() -> None:
     router.post(f"{BASE}/accounts/{ACCOUNT}/workers/scripts/my-site/assets-upload-session").mock(
         side_effect=recorder
     )
-    session = run_client(router, lambda c: c.create_upload_session("my-site", None, MANIFEST_JSON))
+    session = run_client(router, lambda c: _session(c, "my-site"))
     assert session == UploadSession(UPLOAD_JWT, (("a" * 32, "b" * 32), ("c" * 32,)))
     (request,) = recorder.requests
     assert request.method == "POST"
@@ -63,7 +71,7 @@ def test_session_on_the_plain_script_path_with_a_token() -> None:
     assert "transfer-encoding" not in request.headers
 
 
-def test_a_large_manifest_goes_whole_in_pieces() -> None:
+def test_a_manifest_made_in_pieces_goes_whole_with_its_length() -> None:
     router = respx.Router(assert_all_called=True)
     recorder = Recorder(envelope({"jwt": UPLOAD_JWT, "buckets": []}))
     router.post(f"{BASE}/accounts/{ACCOUNT}/workers/scripts/big/assets-upload-session").mock(
@@ -71,10 +79,18 @@ def test_a_large_manifest_goes_whole_in_pieces() -> None:
     )
     manifest = {f"/f{i}.txt": {"hash": f"{i:032x}", "size": i} for i in range(20_000)}
     text = json.dumps(manifest).encode()
-    assert len(text) > 3 * 256 * 1024  # more than one piece
-    run_client(router, lambda c: c.create_upload_session("big", None, text))
+    pieces = [text[i : i + 50_000] for i in range(0, len(text), 50_000)]
+    made: list[int] = []
+
+    def chunks() -> Iterator[bytes]:
+        made.append(1)
+        yield from pieces
+
+    run_client(router, lambda c: c.create_upload_session("big", None, chunks, len(text)))
+    assert made == [1]
     assert recorder.bodies[0] == b'{"manifest": ' + text + b"}"
     assert recorder.requests[0].headers["content-length"] == str(len(text) + 14)
+    assert "transfer-encoding" not in recorder.requests[0].headers
 
 
 def test_session_on_the_dispatch_path_with_key_and_email() -> None:
@@ -84,7 +100,7 @@ def test_session_on_the_dispatch_path_with_key_and_email() -> None:
     router.post(f"{BASE}{path}/assets-upload-session").mock(side_effect=recorder)
     session = run_client(
         router,
-        lambda c: c.create_upload_session("site-1", "tenants.prod", MANIFEST_JSON),
+        lambda c: _session(c, "site-1", "tenants.prod"),
         credentials=KEY_CREDENTIALS,
     )
     assert session == UploadSession(UPLOAD_JWT, ())
@@ -102,7 +118,7 @@ def test_session_answer_without_jwt_is_retryable() -> None:
         return_value=envelope({"buckets": [["a" * 32]]})
     )
     with pytest.raises(RetryableError, match=r"malformed answer \(HTTP 200, result.jwt: Field"):
-        run_client(router, lambda c: c.create_upload_session("s", None, MANIFEST_JSON))
+        run_client(router, lambda c: _session(c, "s"))
 
 
 def test_credentials_headers() -> None:
@@ -202,7 +218,7 @@ def _session_error(response: httpx.Response | type[Exception] | Exception) -> Ba
     else:
         route.mock(side_effect=response)
     try:
-        run_client(router, lambda c: c.create_upload_session("site", None, MANIFEST_JSON))
+        run_client(router, lambda c: _session(c, "site"))
     except Exception as error:  # noqa: BLE001 - the test inspects whatever was raised
         return error
     pytest.fail("no error was raised")
@@ -384,7 +400,7 @@ def test_the_pacer_counts_only_requests_made_with_the_accounts_credentials() -> 
 
     async def scenario(client: CloudflareClient) -> None:
         manifest = json.dumps({"/a": {"hash": "a" * 32, "size": 1}}).encode()
-        await client.create_upload_session("site", None, manifest)
+        await client.create_upload_session("site", None, lambda: [manifest], len(manifest))
 
         async def body() -> Any:
             yield b"x"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import multiprocessing
@@ -254,6 +255,25 @@ def test_manifest_json_is_sorted_one_entry_per_line(tmp_path: Path) -> None:
     ]
     assert json.loads(text) == Plan(directory=tmp_path, assets=(a, b)).manifest()
     assert Plan(directory=tmp_path, assets=()).manifest_json == "{}"
+
+
+def test_the_manifest_in_pieces_is_the_manifest_and_its_hash_and_length_are_its_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("entrypoint.model.MANIFEST_PIECE", 3)
+    assets = tuple(
+        Asset(f"/f{i:02}.txt", f"/x/{i}", i, f"{i:032x}", "text/plain", 0, 0, 0)
+        for i in range(10)
+    )
+    plan = Plan(directory=tmp_path, assets=assets[::-1])
+    pieces = list(plan.manifest_chunks())
+    assert len(pieces) == 5  # 3 + 3 + 3 + 1 entries, then the closing brace
+    whole = b"".join(pieces)
+    assert json.loads(whole) == plan.manifest()
+    assert whole.decode().splitlines()[1] == f' "/f00.txt": {{"hash": "{0:032x}", "size": 0}},'
+    assert plan.manifest_length == len(whole)
+    assert plan.manifest_hash == hashlib.sha256(whole).hexdigest()
+    assert list(plan.manifest_chunks()) == pieces  # made again, the same
 
 
 def test_a_key_given_twice_is_in_the_manifest_once_as_its_last(tmp_path: Path) -> None:

@@ -229,7 +229,18 @@ def kill_workers(pool: ProcessPoolExecutor) -> None:
     kill = getattr(pool, "kill_workers", None)  # Python 3.14
     if kill is not None:
         kill()
-        return
     for process in list((getattr(pool, "_processes", None) or {}).values()):
         with contextlib.suppress(OSError, ValueError):  # already gone, or already closed
             process.kill()
+    # The pool's own threads must not wait for dead workers, as Python 3.11's would (at the
+    # pool's shutdown, and at exit: the run hung after saying why it stopped): its reader of
+    # answers may be inside one a worker was killed writing (closing this process's end of
+    # that pipe, its only other writer, ends the read), and its feeder may be writing a batch
+    # into the full pipe to them (not waited for).
+    answers = getattr(getattr(pool, "_result_queue", None), "_writer", None)
+    if answers is not None:
+        with contextlib.suppress(OSError):
+            answers.close()
+    queue = getattr(pool, "_call_queue", None)
+    if queue is not None:
+        queue.cancel_join_thread()

@@ -268,3 +268,36 @@ def test_a_stop_that_python_wrapped_is_still_a_stop() -> None:
         type("Owner", (), {"field": Named()})
     assert interrupts.caused_by_stop(caught.value)
     assert not interrupts.caused_by_stop(RuntimeError("a bug"))
+
+
+_KILLED_MID_ANSWER = """
+import multiprocessing, os, struct, sys, time
+from concurrent.futures import ProcessPoolExecutor
+from entrypoint import interrupts
+
+pool = ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork"))
+
+def half_an_answer(_):
+    # What a worker killed while writing its answer leaves in the pipe: a length, then less.
+    os.write(pool._result_queue._writer.fileno(), struct.pack("!i", 1_000_000) + b"x" * 100)
+    time.sleep(60)
+
+pool.submit(half_an_answer, 0)
+time.sleep(0.5)  # the pool's reader is now waiting for the rest of that answer
+interrupts.kill_workers(pool)
+pool.shutdown(wait=True)
+print("shut down")
+"""
+
+
+def test_workers_killed_mid_answer_leave_nothing_to_wait_for() -> None:
+    """Python 3.11's pool would read the half-written answer for good: shutdown and exit hung."""
+    done = subprocess.run(
+        [sys.executable, "-c", _KILLED_MID_ANSWER],
+        capture_output=True,
+        text=True,
+        timeout=120,  # a hang, not a speed: it ends in about half a second
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "shut down\n"

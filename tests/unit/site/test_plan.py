@@ -262,8 +262,7 @@ def test_the_manifest_in_pieces_is_the_manifest_and_its_hash_and_length_are_its_
 ) -> None:
     monkeypatch.setattr("entrypoint.model.MANIFEST_PIECE", 3)
     assets = tuple(
-        Asset(f"/f{i:02}.txt", f"/x/{i}", i, f"{i:032x}", "text/plain", 0, 0, 0)
-        for i in range(10)
+        Asset(f"/f{i:02}.txt", f"/x/{i}", i, f"{i:032x}", "text/plain", 0, 0, 0) for i in range(10)
     )
     plan = Plan(directory=tmp_path, assets=assets[::-1])
     pieces = list(plan.manifest_chunks())

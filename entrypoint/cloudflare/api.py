@@ -162,13 +162,15 @@ class CloudflareClient:
         piece by piece and its length (sent as made: never held whole, 10 MB for 100,000
         files); returns the JWT and buckets."""
         url = f"{self.script_path(script, namespace)}/assets-upload-session"
-        headers = {"Content-Type": "application/json", "Content-Length": str(length + 14)}
+        head, tail = b'{"manifest": ', b"}"
+        size = len(head) + length + len(tail)
+        headers = {"Content-Type": "application/json", "Content-Length": str(size)}
         result = await self.authorized(
             "open the upload session",
             "POST",
             url,
             SessionResult,
-            content=_wrapped(b'{"manifest": ', manifest(), b"}"),
+            content=_wrapped(head, manifest(), tail),
             headers=headers,
         )
         return UploadSession(result.jwt, tuple(tuple(bucket) for bucket in result.buckets))

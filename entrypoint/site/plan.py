@@ -111,6 +111,8 @@ def _batch(files: Sequence[FoundFile]) -> Batch:
 def _hash_batch(batch: Batch) -> Packed:
     """A worker's task: hash one batch, answer packed."""
     paths, rels, sizes = batch
+    if not sizes:  # "".split() would be one empty path
+        return "", [], []
     hashes, stats, problems = _hash_files(paths.split("\0"), rels.split("\0"), sizes)
     flat = list(chain.from_iterable(stats))
     try:

@@ -547,6 +547,7 @@ def test_a_worker_answers_in_bytes_and_the_answer_unpacks_to_the_same(tmp_path: 
     here = plan_module._hash_here(files)
     assert hashes == [*here[0], ""]
     assert stats == [*here[1], (UNSIZED, 0, 0, 0)]
+    assert plan_module._hash_batch(plan_module._batch([])) == ("", [], [])
     # Numbers past a signed 64-bit array travel as a list.
     big = (1, 2**64 - 1, 3, 4)
     assert plan_module._unpack(("a" * 32, list(big), []))[1] == [big]

@@ -161,12 +161,13 @@ def _worth_forking(files: Sequence[FoundFile]) -> bool:
     """Whether hashing ``files`` costs more than forking: enough files are worth it whatever
     their sizes; below that, sizes the walk did not read are read here (a few stat calls), so a
     site of a few big files is still hashed in parallel."""
-    if _enough_files(len(files)):
+    if enough_files(len(files)):
         return True
     return sum(_size(found) + _FILE_COST for found in files) >= PARALLEL_MIN_COST
 
 
-def _enough_files(count: int) -> bool:
+def enough_files(count: int) -> bool:
+    """Whether ``count`` files are worth a fork whatever their sizes (3,072 and more)."""
     return count * _FILE_COST >= PARALLEL_MIN_COST
 
 
@@ -211,7 +212,7 @@ class Hashing:
         """The files the walk has found so far, in order (a prefix of what :meth:`finish` gets):
         once there are enough to be worth a fork, the workers start and get every full batch."""
         if self._pool is None and (
-            self._workers < 2 or not _enough_files(len(found)) or not _can_fork()
+            self._workers < 2 or not enough_files(len(found)) or not _can_fork()
         ):
             return
         while len(found) - self._sent >= STREAM_BATCH and not self._stop.is_set():

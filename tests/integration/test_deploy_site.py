@@ -7,6 +7,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from entrypoint.site.collect import collect_files
+from entrypoint.site.plan import STREAM_BATCH, build_plan, enough_files
 from tests.support.action import (
     TOKEN,
     ActionRun,
@@ -183,3 +185,21 @@ def test_output_file_is_untouched_on_failure(emulator, tmp_path: Path):
     assert run.returncode == 6, run.stdout + run.stderr
     assert run.outputs == {}
     assert "Could not look up the Worker" in run.stdout  # the first request of a deploy
+
+
+def test_a_site_hashed_while_it_is_walked_deploys_byte_identical(emulator, tmp_path):
+    """Past the fork threshold the workers hash batches as the walk finds them: the deploy is the
+    same as hashing every file in one process, and every file is served as it is on disk."""
+    big = generate_site(tmp_path / "big" / "public", 5000, seed=11, big_mib=1)
+    fed: list[int] = []
+    walked = collect_files(
+        big.root, workspace=big.root.parent, sized=False, feed=lambda found: fed.append(len(found))
+    )
+    # The walk has found enough to fork with a batch to spare well before it ends.
+    assert any(enough_files(n) and n + STREAM_BATCH < len(walked.files) for n in fed), fed
+    alone = build_plan(big.root, walked, workers=1)
+    run = run_action(big.root.parent, tmp_path / "run", deploy_inputs(emulator, "big", "public"))
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert run.outputs["files-total"] == str(len(big.expected))
+    assert run.outputs["manifest-hash"] == alone.manifest_hash
+    assert_served(emulator, big, "big")

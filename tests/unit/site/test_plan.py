@@ -503,18 +503,22 @@ def test_a_walk_that_fails_after_the_fork_leaves_no_worker(
 ) -> None:
     site = _tree(tmp_path / "site")
     _streaming(monkeypatch)
+    earlier = set(multiprocessing.active_children())  # other tests' (this process is shared)
+    started: list[multiprocessing.process.BaseProcess] = []
 
     def collect(feed: plan_module.Feed) -> Collection:
         collect_files(site, workspace=tmp_path, sized=False, feed=feed)
-        assert len(multiprocessing.active_children()) == 2
+        started.extend(set(multiprocessing.active_children()) - earlier)
         msg = "a problem the walk found"
         raise ContentError(msg)
 
     with pytest.raises(ContentError, match="a problem the walk found"):
         plan_module.walk_and_hash(site, collect, workers=2)
-    for child in multiprocessing.active_children():  # joins the killed ones
-        child.join(timeout=10)
-    assert multiprocessing.active_children() == []
+    assert len(started) == 2  # the walk had forked both workers when it failed
+    for child in started:
+        child.join(timeout=30)  # killed: returns at once
+    assert [child for child in started if child.is_alive()] == []
+    assert {child.exitcode for child in started} == {-signal.SIGKILL}
 
 
 def test_a_streamed_unreadable_file_is_reported_by_name(

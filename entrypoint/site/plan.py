@@ -231,8 +231,10 @@ class Hashing:
             if self._workers < 2 or not _worth_forking(files) or not _can_fork():
                 return
             ranges = split_batches(rest, self._workers * _BATCHES_PER_WORKER)
-        else:
-            ranges = [(0, len(rest))] if rest else []
+        else:  # what the walk found after its last feed: a big last folder is many batches
+            ranges = [
+                (i, min(i + STREAM_BATCH, len(rest))) for i in range(0, len(rest), STREAM_BATCH)
+            ]
         for start, stop in ranges:
             self._hand_out(rest[start:stop])
             if self._pool is None:

@@ -555,3 +555,18 @@ def test_a_worker_answers_in_bytes_and_the_answer_unpacks_to_the_same(tmp_path: 
     # Numbers past a signed 64-bit array travel as a list.
     big = (1, 2**64 - 1, 3, 4)
     assert plan_module._unpack(("a" * 32, list(big), []))[1] == [big]
+
+def test_files_found_after_the_last_feed_go_out_in_batches(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = _tree(tmp_path / "site")
+    files = collect_files(site, workspace=tmp_path, sized=False).files
+    _streaming(monkeypatch)
+    hashing = plan_module.Hashing(2)
+    hashing.feed(files[:5])  # forks with the first batch of 5
+    hashing.finish(files)  # 55 more, as from one big last folder: 11 batches, not one
+    assert hashing.forked
+    assert len(hashing._batches) == 12
+    hashes, _, problems = hashing.result()
+    assert problems == []
+    assert hashes == plan_module._hash_here(files)[0]
